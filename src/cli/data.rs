@@ -1,0 +1,110 @@
+//! Data commands: `demo`, `generate`, `validate`.
+
+use crate::pipeline::{self, DemoSettings, GenerateSettings, RunSummary, ValidateSettings};
+use crate::storage::Location;
+use crate::synth::SynthParams;
+use crate::time::{parse_as_of, parse_date, parse_run_date};
+use crate::{Error, Result};
+use clap::Args;
+use std::io::Write;
+use std::path::Path;
+
+/// The run's point in time. Exactly one is required; there is no default.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct WindowArgs {
+    /// Instant the run is "as of", RFC 3339, e.g. 2026-06-30T00:00:00Z.
+    #[arg(long, value_name = "INSTANT")]
+    pub as_of: Option<String>,
+    /// Run date YYYY-MM-DD, meaning as of the end of that day.
+    #[arg(long, value_name = "DATE")]
+    pub run_date: Option<String>,
+}
+
+impl WindowArgs {
+    /// The `--as-of` instant; an empty value is a usage error, never "now".
+    pub fn as_of(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+        match (&self.as_of, &self.run_date) {
+            (Some(a), _) => parse_as_of(a).map_err(Error::Usage),
+            (None, Some(d)) => parse_run_date(d).map_err(Error::Usage),
+            (None, None) => Err(Error::Usage("pass --as-of INSTANT or --run-date DATE".into())),
+        }
+    }
+}
+
+/// `vigil demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Regenerate the demo history even if it exists.
+    #[arg(long)]
+    pub regenerate: bool,
+}
+
+/// `vigil generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of accounts.
+    #[arg(long, default_value_t = 2000)]
+    pub accounts: usize,
+    /// Months of history.
+    #[arg(long, default_value_t = 12)]
+    pub months: u32,
+    /// Last day of history (YYYY-MM-DD); output never depends on today.
+    #[arg(long, default_value = "2026-06-30")]
+    pub end: String,
+    /// Random seed; the same seed gives identical files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Folder or URL to write the tables under (file://, s3://, gs://, az://, memory://).
+    #[arg(long, value_name = "URL")]
+    pub out: String,
+}
+
+/// `vigil validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Point in time.
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+pub(super) fn demo(args: &DemoArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
+    let default = Path::new("pipelines/demo.toml");
+    let config = crate::config::PipelineConfig::load(config.unwrap_or(default))?;
+    let storage = pipeline::open_storage(Some(&config))?;
+    let report = pipeline::demo(&storage, &config, &DemoSettings { regenerate: args.regenerate }, summary)?;
+    print_stdout(&report.to_string());
+    Ok(())
+}
+
+pub(super) fn generate(args: &GenerateArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
+    let config = config.map(crate::config::PipelineConfig::load).transpose()?;
+    let storage = pipeline::open_storage(config.as_ref())?;
+    let end = parse_date(&args.end, "--end").map_err(Error::Usage)?;
+    if args.accounts == 0 || args.months == 0 {
+        return Err(Error::Usage("--accounts and --months must be at least 1".into()));
+    }
+    let params = SynthParams { accounts: args.accounts, months: args.months, end, seed: args.seed };
+    let settings = GenerateSettings { params, out: Location::parse(&args.out)? };
+    summary.stages.push(pipeline::generate(&storage, &settings)?);
+    Ok(())
+}
+
+pub(super) fn validate(args: &ValidateArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
+    let as_of = args.window.as_of()?;
+    let config = pipeline::require_config(config, "validate")?;
+    let settings = ValidateSettings::from_config(&config, as_of)?;
+    summary.set_window(&settings.window);
+    let storage = pipeline::open_storage(Some(&config))?;
+    let (_history, report, stage) = pipeline::validate(&storage, &config, &settings)?;
+    summary.stages.push(stage);
+    print_stdout(&report.to_string());
+    Ok(())
+}
+
+/// Human output goes to stdout above the summary line; a closed pipe is not an error.
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,98 @@
+//! The command line (clap types only, one file per command group) and the dispatch from
+//! a parsed command to the pipeline.
+
+mod data;
+
+pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
+
+use crate::pipeline::RunSummary;
+use crate::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// vigil warns customer-success teams about escalations before they happen.
+///
+/// Every command takes explicit dates (never "now"), logs to stderr, and prints a one-line
+/// JSON run summary as the last stdout line. Exit codes: 0 ok, 1 internal error, 2 usage or
+/// config error, 3 input data invalid, 4 quality gate failed, 99 nothing to do.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Pipeline config (TOML), e.g. pipelines/demo.toml.
+    #[arg(long, global = true, value_name = "PATH", env = "VIGIL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+    /// More log output (-v debug, -vv trace for vigil's own modules).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (-q warnings only, -qq errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// Also write the JSON run summary to this file (e.g. Airflow's /airflow/xcom/return.json).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
+}
+
+/// vigil commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the demo pipeline end to end on a generated 12-month history.
+    Demo(DemoArgs),
+    /// Write a synthetic customer history (all input tables) under a URL.
+    Generate(GenerateArgs),
+    /// Check every input table against the data contract; quarantine bad rows.
+    Validate(ValidateArgs),
+}
+
+impl Command {
+    /// The command's name, for the run summary.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Demo(_) => "demo",
+            Command::Generate(_) => "generate",
+            Command::Validate(_) => "validate",
+        }
+    }
+}
+
+/// Runs a parsed command line; the summary says how it went, the error why it failed.
+pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
+    let started = Instant::now();
+    let mut summary = RunSummary::new(cli.command.name());
+    let config = cli.global.config.as_deref();
+    let result = match &cli.command {
+        Command::Demo(args) => data::demo(args, config, &mut summary),
+        Command::Generate(args) => data::generate(args, config, &mut summary),
+        Command::Validate(args) => data::validate(args, config, &mut summary),
+    };
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+    if let Err(e) = &result {
+        summary.status = "error";
+        summary.exit_code = e.exit_code().code();
+        summary.error = Some(e.to_string());
+    }
+    (summary, result)
+}

@@ -1,0 +1,353 @@
+//! The pipeline configuration: one TOML file per pipeline, parsed strictly.
+//!
+//! Layers follow uv's naming: `*Args` live in `cli` (flags), `*Options` here (the file),
+//! and the resolved values a command runs with are built from both in `pipeline`.
+//! Unknown keys are errors that name the key, the file and the allowed keys.
+
+mod secret;
+
+pub use secret::{Secret, interpolate};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Errors from reading or validating a pipeline config.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// Config path.
+        path: PathBuf,
+        /// Underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// Config path.
+        path: PathBuf,
+        /// serde/toml message (names the key, its line and the allowed keys or values).
+        message: String,
+    },
+    /// A value is out of its allowed range.
+    #[error("invalid config file {path}: key `{key}` = {value}: {allowed}")]
+    Value {
+        /// Config path.
+        path: PathBuf,
+        /// Dotted key.
+        key: String,
+        /// Offending value.
+        value: String,
+        /// What is allowed.
+        allowed: String,
+    },
+    /// A `${VAR}` reference names an environment variable that is not set.
+    #[error("config file {path}: key `{key}` refers to environment variable ${{{var}}}, which is not set")]
+    MissingEnv {
+        /// Config path.
+        path: PathBuf,
+        /// Dotted key.
+        key: String,
+        /// Variable name.
+        var: String,
+    },
+}
+
+/// Where the input tables are. A table's URL is `sources.<table>` when given, otherwise
+/// it is looked up under `sources.base` as a folder `<table>/` or a file `<table>.<ext>`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SourcesOptions {
+    /// Folder that holds one file or folder per table.
+    pub base: Option<String>,
+    /// Explicit URL per table name (file or folder; `.parquet`, `.csv`, `.ndjson`/`.jsonl`).
+    #[serde(flatten)]
+    pub tables: BTreeMap<String, String>,
+}
+
+/// The history window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowOptions {
+    /// Months of history before `--as-of` to load (6–24).
+    #[serde(default = "default_lookback")]
+    pub lookback_months: u32,
+}
+
+fn default_lookback() -> u32 {
+    12
+}
+
+impl Default for WindowOptions {
+    fn default() -> Self {
+        Self { lookback_months: default_lookback() }
+    }
+}
+
+/// Object-store behaviour shared by inputs and outputs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageOptions {
+    /// Retries after a transient failure (timeouts, 5xx, connection resets).
+    #[serde(default = "default_retries")]
+    pub max_retries: u32,
+    /// First backoff in milliseconds; doubles each retry (with jitter), capped at 10 s.
+    #[serde(default = "default_backoff")]
+    pub retry_backoff_ms: u64,
+    /// Timeout of one request in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// Options handed to the object-store builder (e.g. `aws_endpoint`, `aws_region`,
+    /// `azure_storage_account_name`); values may use `${ENV_VAR}` and are treated as secrets.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+}
+
+fn default_retries() -> u32 {
+    5
+}
+fn default_backoff() -> u64 {
+    100
+}
+fn default_timeout() -> u64 {
+    60
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        Self {
+            max_retries: default_retries(),
+            retry_backoff_ms: default_backoff(),
+            timeout_secs: default_timeout(),
+            options: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where outputs go.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseOptions {
+    /// Root URL of the output tables (quarantine, validation reports, later the Delta tables).
+    pub url: String,
+}
+
+/// Input validation thresholds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationOptions {
+    /// Largest share of bad rows per table (0–1) before the run fails with exit 3.
+    #[serde(default = "default_bad_share")]
+    pub max_bad_row_share: f64,
+}
+
+fn default_bad_share() -> f64 {
+    0.01
+}
+
+impl Default for ValidationOptions {
+    fn default() -> Self {
+        Self { max_bad_row_share: default_bad_share() }
+    }
+}
+
+/// The synthetic history the `demo` command generates when its sources are absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoOptions {
+    /// Number of accounts.
+    #[serde(default = "default_demo_accounts")]
+    pub accounts: usize,
+    /// Months of history.
+    #[serde(default = "default_lookback")]
+    pub months: u32,
+    /// Last day of history, `YYYY-MM-DD`; the demo runs as of the end of that day.
+    #[serde(default = "default_demo_end")]
+    pub end: String,
+    /// Generator seed.
+    #[serde(default = "default_demo_seed")]
+    pub seed: u64,
+}
+
+fn default_demo_accounts() -> usize {
+    2000
+}
+fn default_demo_end() -> String {
+    "2026-06-30".into()
+}
+fn default_demo_seed() -> u64 {
+    42
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            accounts: default_demo_accounts(),
+            months: default_lookback(),
+            end: default_demo_end(),
+            seed: default_demo_seed(),
+        }
+    }
+}
+
+/// Sections later stages own. They are parsed as free-form tables so a config written for
+/// a newer vigil still loads; each stage validates its own section strictly when it lands.
+pub type StageSection = toml::Table;
+
+/// The whole pipeline config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineOptions {
+    /// Input table locations.
+    #[serde(default)]
+    pub sources: SourcesOptions,
+    /// History window.
+    #[serde(default)]
+    pub window: WindowOptions,
+    /// Object-store retries, timeouts and builder options.
+    #[serde(default)]
+    pub storage: StorageOptions,
+    /// Output location.
+    pub warehouse: WarehouseOptions,
+    /// Validation thresholds.
+    #[serde(default)]
+    pub validation: ValidationOptions,
+    /// Demo data generation.
+    #[serde(default)]
+    pub demo: DemoOptions,
+    /// Feature stage settings (owned by the features stage).
+    #[serde(default)]
+    pub features: StageSection,
+    /// Sentiment model settings (owned by the sentiment stage).
+    #[serde(default)]
+    pub sentiment: StageSection,
+    /// Risk model settings (owned by the risk stage).
+    #[serde(default)]
+    pub risk: StageSection,
+    /// Tier thresholds and routing (owned by the scoring stage).
+    #[serde(default)]
+    pub tiers: StageSection,
+    /// Quarterly report settings (owned by the report stage).
+    #[serde(default)]
+    pub report: StageSection,
+}
+
+/// A loaded, validated config together with the file it came from.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Path of the TOML file.
+    pub path: PathBuf,
+    /// Folder relative source and warehouse paths are resolved against (the file's folder's
+    /// parent when the file sits in `pipelines/`, i.e. the project root; else its folder).
+    pub root: PathBuf,
+    /// Parsed options with `${VAR}` references resolved.
+    pub options: PipelineOptions,
+    /// Resolved `[storage.options]`, values kept secret.
+    pub store_options: Vec<(String, Secret)>,
+}
+
+impl PipelineConfig {
+    /// Reads, parses, interpolates and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Self::from_toml(path, &text)
+    }
+
+    /// Parses config text; `path` is used for messages and relative paths.
+    pub fn from_toml(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let mut options: PipelineOptions = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().replace('\n', "\n  "),
+        })?;
+        let env = |k: &str| std::env::var(k).ok();
+        let interp = |key: &str, v: &str| {
+            interpolate(v, &env).map_err(|var| ConfigError::MissingEnv {
+                path: path.to_path_buf(),
+                key: key.to_string(),
+                var,
+            })
+        };
+        options.warehouse.url = interp("warehouse.url", &options.warehouse.url)?;
+        if let Some(base) = &options.sources.base {
+            options.sources.base = Some(interp("sources.base", base)?);
+        }
+        for (table, url) in options.sources.tables.iter_mut() {
+            *url = interp(&format!("sources.{table}"), url)?;
+        }
+        let mut store_options = Vec::new();
+        for (k, v) in std::mem::take(&mut options.storage.options) {
+            // Taken out of the options so the raw values never sit in a Debug-printable struct.
+            store_options.push((k.clone(), Secret::new(interp(&format!("storage.options.{k}"), &v)?)));
+        }
+        let root = config_root(path);
+        let config = Self { path: path.to_path_buf(), root, options, store_options };
+        config.check_values()?;
+        Ok(config)
+    }
+
+    fn check_values(&self) -> Result<(), ConfigError> {
+        let o = &self.options;
+        let bad = |key: &str, value: String, allowed: &str| ConfigError::Value {
+            path: self.path.clone(),
+            key: key.into(),
+            value,
+            allowed: allowed.into(),
+        };
+        if !(6..=24).contains(&o.window.lookback_months) {
+            return Err(bad("window.lookback_months", o.window.lookback_months.to_string(), "allowed: 6 to 24"));
+        }
+        let share = o.validation.max_bad_row_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(bad("validation.max_bad_row_share", share.to_string(), "allowed: 0.0 to 1.0"));
+        }
+        if o.storage.timeout_secs == 0 {
+            return Err(bad("storage.timeout_secs", "0".into(), "allowed: 1 or more seconds"));
+        }
+        if o.storage.max_retries > 20 {
+            return Err(bad("storage.max_retries", o.storage.max_retries.to_string(), "allowed: 0 to 20"));
+        }
+        for table in o.sources.tables.keys() {
+            if crate::contract::schema::table(table).is_none() {
+                let allowed: Vec<&str> = crate::contract::schema::TABLES.iter().map(|t| t.name).collect();
+                return Err(bad(&format!("sources.{table}"), format!("{table:?}"), &format!(
+                    "unknown table; allowed: base, {}",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        if o.demo.accounts == 0 || o.demo.months == 0 {
+            return Err(bad("demo.accounts / demo.months", format!("{} / {}", o.demo.accounts, o.demo.months), "allowed: 1 or more"));
+        }
+        crate::time::parse_date(&o.demo.end, "demo.end").map_err(|m| bad("demo.end", format!("{:?}", o.demo.end), &m))?;
+        if o.warehouse.url.trim().is_empty() {
+            return Err(bad("warehouse.url", "\"\"".into(), "a folder path or URL (file://, s3://, gs://, az://, memory://)"));
+        }
+        Ok(())
+    }
+
+    /// Resolves a location from the config (relative paths against [`Self::root`]).
+    pub fn resolve(&self, location: &str) -> String {
+        if location.contains("://") || Path::new(location).is_absolute() {
+            location.to_string()
+        } else {
+            self.root.join(location).to_string_lossy().into_owned()
+        }
+    }
+}
+
+/// Project root for a config: `pipelines/x.toml` → the folder above `pipelines/`.
+fn config_root(path: &Path) -> PathBuf {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let root = if dir.file_name().is_some_and(|n| n == "pipelines") {
+        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+    } else {
+        dir
+    };
+    if root.as_os_str().is_empty() { PathBuf::from(".") } else { root }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! Unit tests of config parsing, interpolation and redaction.
+
+use super::*;
+
+fn parse(text: &str) -> Result<PipelineConfig, ConfigError> {
+    PipelineConfig::from_toml(Path::new("pipelines/t.toml"), text)
+}
+
+#[test]
+fn minimal_config_gets_defaults() -> Result<(), ConfigError> {
+    let c = parse("[warehouse]\nurl = \"out/wh\"\n")?;
+    assert_eq!(c.options.window.lookback_months, 12);
+    assert_eq!(c.options.validation.max_bad_row_share, 0.01);
+    assert_eq!(c.root, PathBuf::from("."));
+    assert_eq!(c.resolve("out/wh"), "./out/wh");
+    assert_eq!(c.resolve("s3://b/x"), "s3://b/x");
+    Ok(())
+}
+
+#[test]
+fn unknown_key_names_key_file_and_allowed_keys() {
+    let err = parse("[window]\nlookback = 12\n[warehouse]\nurl = \"x\"\n").unwrap_err().to_string();
+    assert!(err.contains("pipelines/t.toml"), "{err}");
+    assert!(err.contains("lookback"), "{err}");
+    assert!(err.contains("lookback_months"), "{err}");
+}
+
+#[test]
+fn out_of_range_value_names_allowed_range() {
+    let err = parse("[window]\nlookback_months = 3\n[warehouse]\nurl = \"x\"\n").unwrap_err().to_string();
+    assert!(err.contains("window.lookback_months") && err.contains("6 to 24"), "{err}");
+}
+
+#[test]
+fn unknown_source_table_is_rejected() {
+    let err = parse("[sources]\ntickts = \"a.csv\"\n[warehouse]\nurl = \"x\"\n").unwrap_err().to_string();
+    assert!(err.contains("sources.tickts") && err.contains("tickets"), "{err}");
+}
+
+#[test]
+fn interpolation_resolves_escapes_and_reports_missing() {
+    let env = |k: &str| (k == "A").then(|| "alpha".to_string());
+    assert_eq!(interpolate("x-${A}-$$-$B", &env), Ok("x-alpha-$-$B".into()));
+    assert_eq!(interpolate("${MISSING}", &env), Err("MISSING".into()));
+}
+
+#[test]
+fn secrets_are_redacted_in_debug() -> Result<(), ConfigError> {
+    // SAFETY-free: the variable name is unique to this test.
+    let text = "[storage.options]\naws_secret_access_key = \"${VIGIL_UNIT_SECRET_XYZ}\"\n[warehouse]\nurl = \"x\"\n";
+    let err = parse(text).unwrap_err().to_string();
+    assert!(err.contains("VIGIL_UNIT_SECRET_XYZ") && err.contains("storage.options.aws_secret_access_key"), "{err}");
+    let c = parse("[storage.options]\naws_secret_access_key = \"hunter2-planted\"\n[warehouse]\nurl = \"x\"\n")?;
+    let dbg = format!("{:?}", c.store_options);
+    assert!(!dbg.contains("hunter2-planted") && dbg.contains("[redacted]"), "{dbg}");
+    Ok(())
+}
+
+#[test]
+fn shipped_pipeline_configs_parse() -> Result<(), ConfigError> {
+    let demo = PipelineConfig::from_toml(Path::new("pipelines/demo.toml"), include_str!("../../pipelines/demo.toml"))?;
+    assert_eq!(demo.options.demo.accounts, 2000);
+    assert_eq!(demo.resolve("out/warehouse"), "./out/warehouse");
+    let prod = PipelineConfig::from_toml(
+        Path::new("pipelines/example-production.toml"),
+        include_str!("../../pipelines/example-production.toml"),
+    )?;
+    assert!(prod.options.warehouse.url.starts_with("s3://"));
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Typing one column of one file against its contract spec, collecting bad cells.
+
+use super::parse;
+use super::schema::{ColumnSpec, ColumnType, Rule};
+use polars::prelude::*;
+
+/// Why a row was rejected (the quarantine `reason_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BadKind {
+    /// Value does not parse as the column's type.
+    Type,
+    /// Null or empty where a value is required.
+    Null,
+    /// Not one of the allowed values.
+    Enum,
+    /// Number out of range.
+    Range,
+    /// Event time after `--as-of`.
+    Future,
+    /// Duplicate unique key.
+    Duplicate,
+    /// `account_id` not in `accounts`.
+    UnknownAccount,
+}
+
+impl BadKind {
+    /// Stable code used in reports and the quarantine table.
+    pub fn code(self) -> &'static str {
+        match self {
+            BadKind::Type => "bad_type",
+            BadKind::Null => "null_value",
+            BadKind::Enum => "not_allowed",
+            BadKind::Range => "out_of_range",
+            BadKind::Future => "after_as_of",
+            BadKind::Duplicate => "duplicate_key",
+            BadKind::UnknownAccount => "unknown_account",
+        }
+    }
+}
+
+/// One rejected cell: the first problem found in its row.
+#[derive(Debug, Clone)]
+pub struct BadCell {
+    /// Column name.
+    pub column: &'static str,
+    /// Offending value as text (redacted for free-text columns), `null` for nulls.
+    pub value: String,
+    /// Category.
+    pub kind: BadKind,
+    /// Human explanation.
+    pub reason: String,
+}
+
+/// Columns holding customer free text: their values never appear in messages or logs.
+const FREE_TEXT: &[&str] = &["subject", "body", "comment", "note", "text", "name", "email", "csm_email"];
+
+/// Renders a value for a message: free text is redacted, long values are cut.
+pub fn display_value(column: &str, value: &str) -> String {
+    if FREE_TEXT.contains(&column) {
+        return format!("<{} chars of text, redacted>", value.chars().count());
+    }
+    let mut v: String = value.chars().take(80).collect();
+    if value.chars().count() > 80 {
+        v.push('…');
+    }
+    format!("{v:?}")
+}
+
+/// Polars dtype of a contract type.
+pub fn dtype(ty: ColumnType) -> DataType {
+    match ty {
+        ColumnType::Str => DataType::String,
+        ColumnType::Int => DataType::Int64,
+        ColumnType::Float => DataType::Float64,
+        ColumnType::Bool => DataType::Boolean,
+        ColumnType::Date => DataType::Date,
+        ColumnType::Timestamp => DataType::Datetime(TimeUnit::Microseconds, None),
+    }
+}
+
+fn set_bad(bad: &mut [Option<BadCell>], row: usize, spec: &ColumnSpec, value: &str, kind: BadKind, reason: String) {
+    if bad[row].is_none() {
+        let value = if kind == BadKind::Null { "null".to_string() } else { display_value(spec.name, value) };
+        bad[row] = Some(BadCell { column: spec.name, value, kind, reason });
+    }
+}
+
+/// Types one column: returns the typed series (null where bad) and marks bad rows.
+pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> PolarsResult<Series> {
+    let text = col.cast(&DataType::String)?;
+    let text = text.str()?;
+    let name: PlSmallStr = spec.name.into();
+    let series = match spec.ty {
+        ColumnType::Str => {
+            let vals: Vec<Option<String>> = text
+                .iter()
+                .enumerate()
+                .map(|(row, v)| check_str(spec, row, v, bad))
+                .collect();
+            Series::new(name, vals)
+        }
+        ColumnType::Int => typed(spec, text, bad, parse::int, |v| *v as f64, |n, v: Vec<Option<i64>>| Series::new(n, v)),
+        ColumnType::Float => typed(spec, text, bad, parse::float, |v| *v, |n, v: Vec<Option<f64>>| Series::new(n, v)),
+        ColumnType::Bool => typed(spec, text, bad, parse::boolean, |_| 0.0, |n, v: Vec<Option<bool>>| Series::new(n, v)),
+        ColumnType::Date => typed(spec, text, bad, parse::date, |_| 0.0, |n, v: Vec<Option<i32>>| Series::new(n, v))
+            .cast(&DataType::Date)?,
+        ColumnType::Timestamp => {
+            typed(spec, text, bad, parse::timestamp, |_| 0.0, |n, v: Vec<Option<i64>>| Series::new(n, v))
+                .cast(&dtype(ColumnType::Timestamp))?
+        }
+    };
+    Ok(series)
+}
+
+fn check_str(spec: &ColumnSpec, row: usize, v: Option<&str>, bad: &mut [Option<BadCell>]) -> Option<String> {
+    let v = v.filter(|s| !s.trim().is_empty());
+    let Some(v) = v else {
+        if !spec.nullable {
+            set_bad(bad, row, spec, "", BadKind::Null, format!("{} must not be empty", spec.name));
+        }
+        return None;
+    };
+    if let Rule::OneOf(allowed) = spec.rule {
+        let norm = v.trim().to_ascii_lowercase();
+        if !allowed.contains(&norm.as_str()) {
+            set_bad(bad, row, spec, v, BadKind::Enum, format!("allowed values: {}", allowed.join(", ")));
+            return None;
+        }
+        return Some(norm);
+    }
+    Some(v.to_string())
+}
+
+/// Parses every value with `parse`, checks nullability and the numeric rule.
+fn typed<T: Copy, P, N, B>(
+    spec: &ColumnSpec,
+    text: &StringChunked,
+    bad: &mut [Option<BadCell>],
+    parse: P,
+    numeric: N,
+    build: B,
+) -> Series
+where
+    P: Fn(&str) -> Result<T, String>,
+    N: Fn(&T) -> f64,
+    B: Fn(PlSmallStr, Vec<Option<T>>) -> Series,
+{
+    let (lo, hi) = match spec.rule {
+        Rule::Range(lo, hi) => (lo, hi),
+        Rule::AtLeast(lo) => (lo, f64::INFINITY),
+        _ => (f64::NEG_INFINITY, f64::INFINITY),
+    };
+    let vals = text
+        .iter()
+        .enumerate()
+        .map(|(row, v)| match v.filter(|s| !s.trim().is_empty()) {
+            None => {
+                if !spec.nullable {
+                    set_bad(bad, row, spec, "", BadKind::Null, format!("{} must not be empty", spec.name));
+                }
+                None
+            }
+            Some(s) => match parse(s) {
+                Err(why) => {
+                    set_bad(bad, row, spec, s, BadKind::Type, format!("{why} ({})", spec.ty.name()));
+                    None
+                }
+                Ok(t) => {
+                    let x = numeric(&t);
+                    if x < lo || x > hi {
+                        let range = if hi.is_finite() { format!("{lo} to {hi}") } else { format!(">= {lo}") };
+                        set_bad(bad, row, spec, s, BadKind::Range, format!("allowed range: {range}"));
+                        None
+                    } else {
+                        Some(t)
+                    }
+                }
+            },
+        })
+        .collect();
+    build(spec.name.into(), vals)
+}

@@ -1,0 +1,153 @@
+//! Loading the whole input history for a run window: find each table's files, read them
+//! through storage, validate them, and keep the good rows.
+
+use super::schema::{TABLES, TableSpec};
+use super::table::{self, ValidTable};
+use super::ContractError;
+use crate::config::PipelineConfig;
+use crate::storage::{FileFormat, Location, Storage, StorageError};
+use crate::time::RunWindow;
+use crate::Error;
+use std::collections::{BTreeMap, HashSet};
+
+/// The validated input history of one run.
+#[derive(Debug)]
+pub struct History {
+    /// The window it was loaded for.
+    pub window: RunWindow,
+    /// Validated tables present in the sources, by name.
+    pub tables: BTreeMap<&'static str, ValidTable>,
+    /// Optional tables that were not found (their signals are unavailable).
+    pub absent: Vec<&'static str>,
+}
+
+impl History {
+    /// Fails with the first table whose bad-row share passes `limit` (0–1), naming its
+    /// first bad rows.
+    pub fn check_bad_share(&self, limit: f64) -> Result<(), ContractError> {
+        for t in self.tables.values() {
+            let total = t.rows_read.max(1);
+            let share = t.bad_rows() as f64 / total as f64;
+            if t.bad_rows() > 0 && share > limit {
+                let examples: Vec<String> = t.bad.iter().take(5).map(|q| q.describe(t.spec.name)).collect();
+                return Err(ContractError::TooManyBadRows {
+                    table: t.spec.name.into(),
+                    bad: t.bad_rows(),
+                    total: t.rows_read,
+                    share: share * 100.0,
+                    limit: limit * 100.0,
+                    examples: examples.join("\n  "),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a table's files are: an explicit `[sources]` URL, or `base/<table>/` and
+/// `base/<table>.<ext>` under `[sources] base`.
+enum Source {
+    Explicit(Location),
+    Files(Vec<(Location, FileFormat)>),
+    Absent(String),
+}
+
+fn locate(config: &PipelineConfig, spec: &TableSpec, base_files: &[Location], base: Option<&Location>) -> Result<Source, Error> {
+    if let Some(url) = config.options.sources.tables.get(spec.name) {
+        return Ok(Source::Explicit(Location::parse(&config.resolve(url))?));
+    }
+    let Some(base) = base else { return Ok(Source::Absent("no [sources] entry and no base".into())) };
+    let folder = base.join(spec.name);
+    let prefix = format!("{}/", folder.path());
+    let files: Vec<(Location, FileFormat)> = base_files
+        .iter()
+        .filter(|l| {
+            let p = l.path().as_ref();
+            let name = l.file_name().unwrap_or_default();
+            let in_folder = p.starts_with(&prefix) && !name.starts_with(['_', '.']);
+            let stem_matches = l.path().parts().count() == base.path().parts().count() + 1
+                && name.rsplit_once('.').is_some_and(|(stem, _)| stem == spec.name);
+            in_folder || stem_matches
+        })
+        .filter_map(|l| l.file_name().and_then(FileFormat::from_name).map(|f| (l.clone(), f)))
+        .collect();
+    if files.is_empty() {
+        return Ok(Source::Absent(format!("nothing at {folder} or {base}/{}.<parquet|csv|ndjson>", spec.name)));
+    }
+    Ok(Source::Files(files))
+}
+
+/// Loads and validates every contract table found in the config's sources.
+///
+/// Hard problems (an unreadable file, a missing required column, a missing `accounts`
+/// table) are errors; bad rows are kept in each [`ValidTable`] for the quarantine and
+/// judged by [`History::check_bad_share`].
+pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<History, Error> {
+    let base = config.options.sources.base.as_deref().map(|b| Location::parse(&config.resolve(b))).transpose()?;
+    let base_files = match &base {
+        Some(b) => storage.list(b)?,
+        None => Vec::new(),
+    };
+    let mut tables = BTreeMap::new();
+    let mut absent = Vec::new();
+    let mut account_ids: Option<HashSet<String>> = None;
+    for spec in TABLES {
+        let files = match locate(config, spec, &base_files, base.as_ref())? {
+            Source::Explicit(loc) => storage.table_files(spec.name, &loc).map_err(|e| mandatory(spec, e))?,
+            Source::Files(f) => f,
+            Source::Absent(reason) if spec.mandatory => {
+                return Err(ContractError::MandatoryTable {
+                    table: spec.name.into(),
+                    url: base.as_ref().map(|b| b.to_string()).unwrap_or_default(),
+                    reason: format!("was not found: {reason}"),
+                }
+                .into());
+            }
+            Source::Absent(_) => {
+                tracing::info!(table = spec.name, "optional input table absent; its signals will be null");
+                absent.push(spec.name);
+                continue;
+            }
+        };
+        let mut frames = Vec::with_capacity(files.len());
+        for (loc, format) in &files {
+            frames.push(storage.read_file(spec.name, loc, *format)?);
+        }
+        let valid = table::validate(spec, frames, &window, account_ids.as_ref())?;
+        tracing::info!(
+            table = spec.name,
+            files = valid.files.len(),
+            rows = valid.rows_read,
+            valid = valid.frame.height(),
+            bad = valid.bad_rows(),
+            "table loaded"
+        );
+        if spec.name == "accounts" {
+            if valid.frame.height() == 0 {
+                return Err(ContractError::MandatoryTable {
+                    table: "accounts".into(),
+                    url: valid.files.first().map(|f| f.url.clone()).unwrap_or_default(),
+                    reason: "has no valid rows".into(),
+                }
+                .into());
+            }
+            account_ids = Some(ids(&valid)?);
+        }
+        tables.insert(spec.name, valid);
+    }
+    Ok(History { window, tables, absent })
+}
+
+fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
+    match e {
+        StorageError::NotFound { url, what } if spec.mandatory => {
+            ContractError::MandatoryTable { table: spec.name.into(), url, reason: format!("{what} was not found") }.into()
+        }
+        other => other.into(),
+    }
+}
+
+fn ids(t: &ValidTable) -> Result<HashSet<String>, Error> {
+    let col = t.frame.column("account_id")?;
+    Ok(col.str()?.iter().flatten().map(str::to_string).collect())
+}

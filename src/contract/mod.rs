@@ -1,0 +1,75 @@
+//! The input data contract: schemas, loading every table through storage, validation,
+//! quarantine of bad rows and the validation report.
+//!
+//! `vigil validate` and every later stage load their inputs through [`load_history`], so
+//! the same rules apply whether a table is checked on its own or read for training.
+
+mod column;
+mod load;
+mod parse;
+mod report;
+pub mod schema;
+mod table;
+
+#[cfg(test)]
+mod tests;
+
+pub use column::{BadCell, BadKind};
+pub use load::{History, load_history};
+pub use report::{TableReport, ValidationReport, quarantine_frame};
+pub use table::{FileStats, QuarantineRow, ValidTable};
+
+/// Input data that breaks the contract (exit code 3).
+#[derive(Debug, thiserror::Error)]
+pub enum ContractError {
+    /// A required column is missing from a file.
+    #[error("table {table}: file {file} has no required column `{column}` (columns found: {found})")]
+    MissingColumn {
+        /// Table.
+        table: String,
+        /// File URL.
+        file: String,
+        /// Missing column.
+        column: String,
+        /// Columns the file has.
+        found: String,
+    },
+    /// The mandatory `accounts` table is absent or empty.
+    #[error("table {table} is required but {reason} (looked at {url})")]
+    MandatoryTable {
+        /// Table.
+        table: String,
+        /// Where it was looked for.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// More bad rows than `max_bad_row_share` allows.
+    #[error(
+        "table {table}: {bad} of {total} rows are invalid ({share:.2}% > limit {limit:.2}%); first problems:\n  {examples}\nall bad rows are in the quarantine table"
+    )]
+    TooManyBadRows {
+        /// Table.
+        table: String,
+        /// Bad rows.
+        bad: usize,
+        /// Rows checked.
+        total: usize,
+        /// Bad share in percent.
+        share: f64,
+        /// Limit in percent.
+        limit: f64,
+        /// First few bad rows, one per line, each naming file, row, column and value.
+        examples: String,
+    },
+    /// A data operation failed while validating (e.g. a column polars cannot cast).
+    #[error("table {table}: file {file}: {reason}")]
+    Polars {
+        /// Table.
+        table: String,
+        /// File URL.
+        file: String,
+        /// What failed.
+        reason: String,
+    },
+}

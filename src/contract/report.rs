@@ -1,0 +1,147 @@
+//! The validation report (JSON for machines, text for people) and the quarantine table.
+
+use super::load::History;
+use super::table::FileStats;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Per-table section of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableReport {
+    /// Table name.
+    pub table: &'static str,
+    /// Files read.
+    pub files: Vec<FileStats>,
+    /// Rows read.
+    pub rows_read: usize,
+    /// Valid rows inside the window.
+    pub rows_valid: usize,
+    /// Rows before the lookback window (dropped, not bad).
+    pub rows_before_window: usize,
+    /// Bad rows (quarantined).
+    pub bad_rows: usize,
+    /// Bad rows / rows read.
+    pub bad_share: f64,
+    /// Bad rows by reason code.
+    pub bad_by_reason: BTreeMap<&'static str, usize>,
+    /// Earliest event time among valid rows (RFC 3339), for event tables.
+    pub span_start: Option<String>,
+    /// Latest event time among valid rows.
+    pub span_end: Option<String>,
+    /// Optional columns the files lack.
+    pub missing_optional_columns: Vec<&'static str>,
+    /// Columns the contract does not know (ignored).
+    pub unknown_columns: Vec<String>,
+}
+
+/// The whole validation report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    /// Run's `--as-of`.
+    pub as_of: String,
+    /// Start of the lookback window.
+    pub window_start: String,
+    /// Tables found.
+    pub tables: Vec<TableReport>,
+    /// Optional tables not found.
+    pub absent_tables: Vec<&'static str>,
+    /// Signals unavailable because their tables are absent.
+    pub signals_missing: Vec<String>,
+    /// Rows quarantined over all tables.
+    pub quarantined_rows: usize,
+}
+
+impl ValidationReport {
+    /// Builds the report of a loaded history.
+    pub fn new(history: &History) -> PolarsResult<Self> {
+        let mut tables = Vec::new();
+        for t in history.tables.values() {
+            let (span_start, span_end) = span(&t.frame, t.spec.time_column)?;
+            tables.push(TableReport {
+                table: t.spec.name,
+                files: t.files.clone(),
+                rows_read: t.rows_read,
+                rows_valid: t.frame.height(),
+                rows_before_window: t.rows_before_window,
+                bad_rows: t.bad_rows(),
+                bad_share: t.bad_rows() as f64 / t.rows_read.max(1) as f64,
+                bad_by_reason: t.bad_by_reason.clone(),
+                span_start,
+                span_end,
+                missing_optional_columns: t.missing_optional.clone(),
+                unknown_columns: t.unknown_columns.clone(),
+            });
+        }
+        Ok(Self {
+            as_of: history.window.as_of.to_rfc3339(),
+            window_start: history.window.start.to_rfc3339(),
+            quarantined_rows: tables.iter().map(|t| t.bad_rows).sum(),
+            tables,
+            absent_tables: history.absent.clone(),
+            signals_missing: history
+                .absent
+                .iter()
+                .map(|t| format!("{t}: {}", super::schema::table(t).map_or("", |s| s.signals)))
+                .collect(),
+        })
+    }
+}
+
+fn span(frame: &DataFrame, time_column: Option<&str>) -> PolarsResult<(Option<String>, Option<String>)> {
+    let Some(tc) = time_column else { return Ok((None, None)) };
+    let col = frame.column(tc)?.cast(&DataType::String)?;
+    let s = col.str()?;
+    // ISO dates and timestamps sort lexically.
+    Ok((s.iter().flatten().min().map(str::to_string), s.iter().flatten().max().map(str::to_string)))
+}
+
+impl fmt::Display for ValidationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "validation as of {} (window from {})", self.as_of, self.window_start)?;
+        writeln!(f, "{:<17} {:>5} {:>10} {:>10} {:>8} {:>9}  span", "table", "files", "rows", "valid", "bad", "bad %")?;
+        for t in &self.tables {
+            let span = match (&t.span_start, &t.span_end) {
+                (Some(a), Some(b)) => format!("{} .. {}", &a[..a.len().min(10)], &b[..b.len().min(10)]),
+                _ => "-".into(),
+            };
+            writeln!(
+                f,
+                "{:<17} {:>5} {:>10} {:>10} {:>8} {:>8.3}%  {span}",
+                t.table,
+                t.files.len(),
+                t.rows_read,
+                t.rows_valid,
+                t.bad_rows,
+                t.bad_share * 100.0
+            )?;
+            for (reason, n) in &t.bad_by_reason {
+                writeln!(f, "{:<17}   {n} bad rows: {reason}", "")?;
+            }
+        }
+        for s in &self.signals_missing {
+            writeln!(f, "absent (signals unavailable) {s}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The quarantine rows of a history as a frame: run_date, table, file, row, column, value,
+/// reason_code, reason.
+pub fn quarantine_frame(history: &History) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = history.tables.values().flat_map(|t| t.bad.iter().map(move |q| (t.spec.name, q))).collect();
+    let n = rows.len();
+    let run_date = crate::contract::parse::date_to_days(history.window.run_date());
+    let cols = vec![
+        Column::new("run_date".into(), vec![run_date; n]).cast(&DataType::Date)?,
+        Column::new("table".into(), rows.iter().map(|(t, _)| *t).collect::<Vec<_>>()),
+        Column::new("file".into(), rows.iter().map(|(_, q)| q.file.as_str()).collect::<Vec<_>>()),
+        Column::new("row".into(), rows.iter().map(|(_, q)| q.row as i64).collect::<Vec<_>>()),
+        Column::new("column".into(), rows.iter().map(|(_, q)| q.cell.column).collect::<Vec<_>>()),
+        Column::new("value".into(), rows.iter().map(|(_, q)| q.cell.value.as_str()).collect::<Vec<_>>()),
+        Column::new("reason_code".into(), rows.iter().map(|(_, q)| q.cell.kind.code()).collect::<Vec<_>>()),
+        Column::new("reason".into(), rows.iter().map(|(_, q)| q.cell.reason.as_str()).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(n, cols)
+}

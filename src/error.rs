@@ -1,0 +1,74 @@
+//! The crate-level error type and its mapping to the documented exit codes.
+//!
+//! Each module has its own thiserror enum carrying context (table, file, column, row,
+//! value, URL); this type gathers them and decides which exit code Airflow sees.
+
+use crate::{config::ConfigError, contract::ContractError, storage::StorageError, synth::SynthError};
+
+/// Exit codes of the `vigil` binary (DESIGN.md, CLI contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Success.
+    Ok = 0,
+    /// Internal error (a bug, or an unexpected failure of a dependency).
+    Internal = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// Input data invalid.
+    InvalidInput = 3,
+    /// Quality gate failed (model not promoted).
+    GateFailed = 4,
+    /// Nothing to do.
+    NothingToDo = 99,
+}
+
+impl ExitCode {
+    /// The numeric process exit status.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Any error a vigil command can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Command-line usage error (bad or missing flag value).
+    #[error("usage error: {0}")]
+    Usage(String),
+    /// Pipeline configuration error.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Reading or writing the object store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Input data broke the contract.
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    /// The synthetic generator failed.
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+    /// A polars operation failed unexpectedly.
+    #[error("data processing failed: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+    /// Anything else that indicates a bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The exit code this error maps to.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
+            Error::Storage(StorageError::InvalidUrl { .. }) => ExitCode::Usage,
+            Error::Contract(_) => ExitCode::InvalidInput,
+            Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
+            Error::Storage(_) | Error::Synth(_) | Error::Polars(_) | Error::Internal(_) => {
+                ExitCode::Internal
+            }
+        }
+    }
+}
+
+/// Result with the crate's error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,17 @@
+//! vigil: a batch ML job that warns customer-success teams about escalations before they
+//! happen.
+//!
+//! The crate is one library with modules that could become crates; dependencies point one
+//! way: `cli → pipeline → {contract, synth} → {storage, config} → error`.
+//! `main.rs` only parses the command line, sets up tracing and maps errors to exit codes.
+
+pub mod cli;
+pub mod config;
+pub mod contract;
+pub mod error;
+pub mod pipeline;
+pub mod storage;
+pub mod synth;
+pub mod time;
+
+pub use error::{Error, ExitCode, Result};

@@ -1,0 +1,45 @@
+//! The stage runner: resolved settings in, stage reports out, collected into one run
+//! summary (the JSON line Airflow reads from stdout or `--summary-json`).
+//!
+//! Stages take the run window from the command line; nothing here reads the wall clock
+//! for data (only a monotonic timer for durations).
+
+mod demo;
+mod generate;
+mod summary;
+mod validate;
+
+pub use demo::{DemoSettings, demo};
+pub use generate::{GenerateSettings, generate, write_history};
+pub use summary::{RunSummary, StageReport};
+pub use validate::{ValidateSettings, validate};
+
+use crate::config::PipelineConfig;
+use crate::storage::{RetryPolicy, Storage};
+use crate::{Error, Result};
+use std::time::Duration;
+
+/// Opens storage with the config's retry policy and builder options (or defaults).
+pub fn open_storage(config: Option<&PipelineConfig>) -> Result<Storage> {
+    let (policy, options) = match config {
+        Some(c) => {
+            let s = &c.options.storage;
+            (
+                RetryPolicy {
+                    max_retries: s.max_retries,
+                    backoff: Duration::from_millis(s.retry_backoff_ms),
+                    timeout: Duration::from_secs(s.timeout_secs),
+                },
+                c.store_options.clone(),
+            )
+        }
+        None => (RetryPolicy::default(), Vec::new()),
+    };
+    Ok(Storage::new(policy, options)?)
+}
+
+/// Loads the pipeline config a command needs, as a usage error when it is not given.
+pub fn require_config(path: Option<&std::path::Path>, command: &str) -> Result<PipelineConfig> {
+    let path = path.ok_or_else(|| Error::Usage(format!("`vigil {command}` needs --config PATH (a pipeline TOML such as pipelines/demo.toml)")))?;
+    Ok(PipelineConfig::load(path)?)
+}

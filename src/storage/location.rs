@@ -1,0 +1,147 @@
+//! Locations: a parsed URL split into the store it lives in and the path inside it.
+
+use super::{RetryPolicy, StorageError};
+use crate::config::Secret;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
+use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreScheme, RetryConfig};
+use std::fmt;
+use std::sync::Arc;
+use url::Url;
+
+/// A file or folder in some object store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    scheme: ObjectStoreScheme,
+    /// `scheme://authority` (e.g. `s3://bucket`), or `file://` for local paths.
+    key: String,
+    path: Path,
+}
+
+impl Location {
+    /// Parses a URL (`s3://bucket/x`, `gs://…`, `az://…`, `abfss://…`, `memory://name/x`,
+    /// `file:///abs/x`) or a local path (relative paths are made absolute).
+    pub fn parse(raw: &str) -> Result<Self, StorageError> {
+        let invalid = |reason: String| StorageError::InvalidUrl { url: raw.to_string(), reason };
+        let url = if raw.contains("://") {
+            Url::parse(raw).map_err(|e| invalid(e.to_string()))?
+        } else {
+            if raw.trim().is_empty() {
+                return Err(invalid("empty location".into()));
+            }
+            let abs = std::path::absolute(raw).map_err(|e| invalid(e.to_string()))?;
+            Url::from_file_path(&abs).map_err(|()| invalid("not an absolute local path".into()))?
+        };
+        if url.scheme() == "memory" {
+            // Named in-process stores: memory://NAME/path (object_store only knows memory:///path).
+            let name = url.host_str().unwrap_or_default();
+            let path = Path::from_url_path(url.path()).map_err(|e| invalid(e.to_string()))?;
+            return Ok(Self { scheme: ObjectStoreScheme::Memory, key: format!("memory://{name}"), path });
+        }
+        let (scheme, path) = ObjectStoreScheme::parse(&url).map_err(|e| {
+            invalid(format!("{e}; supported: local paths, file://, s3://, gs://, az://, abfss://, memory://"))
+        })?;
+        if scheme == ObjectStoreScheme::Http {
+            return Err(invalid("http(s) URLs are not supported as table locations".into()));
+        }
+        let key = match scheme {
+            ObjectStoreScheme::Local => "file://".to_string(),
+            _ => url[..url::Position::BeforePath].to_string(),
+        };
+        Ok(Self { scheme, key, path })
+    }
+
+    /// Key of the store this location lives in.
+    pub fn store_key(&self) -> &str {
+        &self.key
+    }
+
+    /// Path inside the store.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The same store, another path.
+    pub fn with_path(&self, path: Path) -> Self {
+        Self { scheme: self.scheme.clone(), key: self.key.clone(), path }
+    }
+
+    /// A child location (`segment` may contain `/`).
+    pub fn join(&self, segment: &str) -> Self {
+        let mut path = self.path.clone();
+        for part in segment.split('/').filter(|p| !p.is_empty()) {
+            path = path.join(part);
+        }
+        self.with_path(path)
+    }
+
+    /// Last path segment.
+    pub fn file_name(&self) -> Option<&str> {
+        self.path.filename()
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.scheme {
+            ObjectStoreScheme::Local => write!(f, "/{}", self.path),
+            _ => write!(f, "{}/{}", self.key, self.path),
+        }
+    }
+}
+
+/// Builds the object store for a location. Cloud stores read their standard environment
+/// variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and then `[storage.options]`; their own
+/// retries are off because [`super::retry`] retries every backend the same way.
+pub(super) fn build_store(
+    loc: &Location,
+    options: &[(String, Secret)],
+    policy: &RetryPolicy,
+) -> Result<Arc<dyn ObjectStore>, StorageError> {
+    let client = ClientOptions::new().with_timeout(policy.timeout);
+    let retry = RetryConfig { max_retries: 0, ..RetryConfig::default() };
+    let open_err = |e: object_store::Error| StorageError::Open { url: loc.to_string(), reason: e.to_string() };
+    let opts = options.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.expose()));
+    let store: Arc<dyn ObjectStore> = match &loc.scheme {
+        ObjectStoreScheme::Local => Arc::new(LocalFileSystem::new()),
+        ObjectStoreScheme::Memory => Arc::new(InMemory::new()),
+        ObjectStoreScheme::AmazonS3 => {
+            let mut b = AmazonS3Builder::from_env().with_url(loc.key.clone());
+            for (k, v) in opts {
+                if let Ok(key) = k.parse::<AmazonS3ConfigKey>() {
+                    b = b.with_config(key, v);
+                }
+            }
+            Arc::new(b.with_retry(retry).with_client_options(client).build().map_err(open_err)?)
+        }
+        ObjectStoreScheme::GoogleCloudStorage => {
+            let mut b = GoogleCloudStorageBuilder::from_env().with_url(loc.key.clone());
+            for (k, v) in opts {
+                if let Ok(key) = k.parse::<GoogleConfigKey>() {
+                    b = b.with_config(key, v);
+                }
+            }
+            Arc::new(b.with_retry(retry).with_client_options(client).build().map_err(open_err)?)
+        }
+        ObjectStoreScheme::MicrosoftAzure => {
+            let mut b = MicrosoftAzureBuilder::from_env().with_url(loc.key.clone());
+            for (k, v) in opts {
+                if let Ok(key) = k.parse::<AzureConfigKey>() {
+                    b = b.with_config(key, v);
+                }
+            }
+            Arc::new(b.with_retry(retry).with_client_options(client).build().map_err(open_err)?)
+        }
+        other => {
+            return Err(StorageError::InvalidUrl {
+                url: loc.to_string(),
+                reason: format!("unsupported scheme {other:?}"),
+            });
+        }
+    };
+    Ok(store)
+}

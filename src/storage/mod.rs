@@ -1,0 +1,214 @@
+//! Storage: one place that turns a URL into an object store and moves bytes and tables.
+//!
+//! Every backend (local paths and `file://`, `s3://`, `gs://`, `az://`/`abfss://`,
+//! `memory://`) goes through `object_store`, so retries, timeouts and error messages are the
+//! same everywhere, and tests on `memory://` exercise the production path.
+
+mod location;
+mod retry;
+mod table;
+
+#[cfg(test)]
+mod faults;
+#[cfg(test)]
+mod tests;
+
+pub use location::Location;
+pub use retry::RetryPolicy;
+pub use table::{FileFormat, FileFrame};
+
+use crate::config::Secret;
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Errors from the storage layer. Each names the URL it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The URL cannot be parsed or names an unsupported scheme.
+    #[error("invalid storage URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// Building the object-store client failed (bad options or credentials format).
+    #[error("cannot open object store for {url}: {reason}")]
+    Open {
+        /// The URL.
+        url: String,
+        /// Client error.
+        reason: String,
+    },
+    /// Nothing exists at the URL.
+    #[error("{what} not found at {url}")]
+    NotFound {
+        /// What was looked for ("input table accounts", "object").
+        what: String,
+        /// The URL.
+        url: String,
+    },
+    /// A request failed permanently, or transiently more often than the retry budget allows.
+    #[error("{op} {url} failed after {attempts} attempt(s): {reason}")]
+    Request {
+        /// Operation: read, write, list, delete.
+        op: &'static str,
+        /// The URL.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Last error.
+        reason: String,
+    },
+    /// A file exists but cannot be parsed as its format.
+    #[error("table {table}: file {url} is unreadable as {format}: {reason}")]
+    Unreadable {
+        /// Contract table.
+        table: String,
+        /// File URL.
+        url: String,
+        /// Format inferred from the extension.
+        format: &'static str,
+        /// What is wrong, with the row/line and column where known.
+        reason: String,
+    },
+    /// Encoding a table to bytes failed.
+    #[error("cannot encode table for {url}: {reason}")]
+    Encode {
+        /// Destination URL.
+        url: String,
+        /// Encoder error.
+        reason: String,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start I/O runtime: {0}")]
+    Runtime(String),
+}
+
+impl StorageError {
+    /// Whether the failure is a problem with the input data (exit 3) rather than with the
+    /// system (exit 1): an unreadable or missing input file.
+    pub fn is_input_problem(&self) -> bool {
+        matches!(self, StorageError::Unreadable { .. } | StorageError::NotFound { .. })
+    }
+}
+
+/// The object-store access of one run: a store per bucket/account, shared retry policy.
+pub struct Storage {
+    runtime: tokio::runtime::Runtime,
+    policy: RetryPolicy,
+    options: Vec<(String, Secret)>,
+    stores: Mutex<BTreeMap<String, Arc<dyn ObjectStore>>>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+impl Storage {
+    /// Creates the storage layer with a retry policy and object-store builder options.
+    pub fn new(policy: RetryPolicy, options: Vec<(String, Secret)>) -> Result<Self, StorageError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| StorageError::Runtime(e.to_string()))?;
+        Ok(Self { runtime, policy, options, stores: Mutex::new(BTreeMap::new()) })
+    }
+
+    /// Registers a ready-made store for a `scheme://authority` key (used to wrap stores,
+    /// e.g. with fault injection in tests).
+    pub fn register(&self, key: &str, store: Arc<dyn ObjectStore>) {
+        if let Ok(mut stores) = self.stores.lock() {
+            stores.insert(key.to_string(), store);
+        }
+    }
+
+    fn store(&self, loc: &Location) -> Result<Arc<dyn ObjectStore>, StorageError> {
+        let mut stores = self
+            .stores
+            .lock()
+            .map_err(|_| StorageError::Runtime("store cache poisoned".into()))?;
+        if let Some(s) = stores.get(loc.store_key()) {
+            return Ok(Arc::clone(s));
+        }
+        let store = location::build_store(loc, &self.options, &self.policy)?;
+        stores.insert(loc.store_key().to_string(), Arc::clone(&store));
+        Ok(store)
+    }
+
+    /// Reads a whole object.
+    pub fn read(&self, loc: &Location) -> Result<Bytes, StorageError> {
+        let store = self.store(loc)?;
+        let path = loc.path().clone();
+        self.runtime.block_on(retry::with_retry(&self.policy, "read", loc, || {
+            let store = Arc::clone(&store);
+            let path = path.clone();
+            async move { store.get(&path).await?.bytes().await }
+        }))
+    }
+
+    /// Writes a whole object atomically (readers see the old or the new bytes, never part).
+    pub fn write(&self, loc: &Location, bytes: Bytes) -> Result<(), StorageError> {
+        let store = self.store(loc)?;
+        let path = loc.path().clone();
+        self.runtime.block_on(retry::with_retry(&self.policy, "write", loc, || {
+            let store = Arc::clone(&store);
+            let path = path.clone();
+            let payload = PutPayload::from_bytes(bytes.clone());
+            async move { store.put(&path, payload).await.map(|_| ()) }
+        }))
+    }
+
+    /// Lists the objects under a prefix (recursively), sorted by path.
+    pub fn list(&self, loc: &Location) -> Result<Vec<Location>, StorageError> {
+        let store = self.store(loc)?;
+        let prefix = loc.path().clone();
+        let mut paths = self.runtime.block_on(retry::with_retry(&self.policy, "list", loc, || {
+            let store = Arc::clone(&store);
+            let prefix = prefix.clone();
+            async move {
+                let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
+                store.list(prefix).map_ok(|m| m.location).try_collect::<Vec<_>>().await
+            }
+        }))?;
+        paths.sort();
+        Ok(paths.into_iter().map(|p| loc.with_path(p)).collect())
+    }
+
+    /// Whether an object exists at exactly this location.
+    pub fn exists(&self, loc: &Location) -> Result<bool, StorageError> {
+        let store = self.store(loc)?;
+        let path = loc.path().clone();
+        let res = self.runtime.block_on(retry::with_retry(&self.policy, "head", loc, || {
+            let store = Arc::clone(&store);
+            let path = path.clone();
+            async move { store.head(&path).await }
+        }));
+        match res {
+            Ok(_) => Ok(true),
+            Err(StorageError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes every object under a prefix (used to replace a partition).
+    pub fn delete_prefix(&self, loc: &Location) -> Result<usize, StorageError> {
+        let objects = self.list(loc)?;
+        let store = self.store(loc)?;
+        for obj in &objects {
+            let path = obj.path().clone();
+            self.runtime.block_on(retry::with_retry(&self.policy, "delete", obj, || {
+                let store = Arc::clone(&store);
+                let path = path.clone();
+                async move { store.delete(&path).await }
+            }))?;
+        }
+        Ok(objects.len())
+    }
+}

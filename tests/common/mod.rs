@@ -1,0 +1,137 @@
+//! Helpers: run the binary, write configs and small valid histories to mutate.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Result of one `vigil` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The JSON run summary: the last stdout line.
+    pub fn summary(&self) -> serde_json::Value {
+        let last = self.stdout.lines().last().unwrap_or_default();
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {last:?}\nstderr: {}", self.stderr))
+    }
+
+    /// Panics with both streams unless the exit code is `code`.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Panics unless stderr contains every needle.
+    pub fn expect_stderr(&self, needles: &[&str]) -> &Self {
+        for n in needles {
+            assert!(self.stderr.contains(n), "stderr lacks {n:?}\n--- stderr\n{}", self.stderr);
+        }
+        self
+    }
+}
+
+/// Runs `vigil` with `args` in `cwd` with extra environment variables.
+pub fn vigil_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.current_dir(cwd).args(args).env_remove("RUST_LOG").env_remove("VIGIL_CONFIG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("spawn vigil");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `vigil` with `args` in `cwd`.
+pub fn vigil(cwd: &Path, args: &[&str]) -> Run {
+    vigil_env(cwd, args, &[])
+}
+
+/// A scratch project folder with `pipelines/test.toml` pointing at `history/` and `wh/`.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project whose config fails on any bad row (`max_bad_row_share = 0`), plus `extra_config`.
+    pub fn new(extra_config: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("pipelines")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("history")).expect("mkdir");
+        let p = Self { dir };
+        p.config(&format!("[sources]\nbase = \"history\"\n\n[warehouse]\nurl = \"wh\"\n{extra_config}"));
+        if !extra_config.contains("[validation]") {
+            let text = std::fs::read_to_string(p.path().join("pipelines/test.toml")).expect("config");
+            p.config(&format!("{text}\n[validation]\nmax_bad_row_share = 0.0\n"));
+        }
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self, text: &str) {
+        std::fs::write(self.path().join("pipelines/test.toml"), text).expect("write config");
+    }
+
+    pub fn file(&self, rel: &str) -> PathBuf {
+        self.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) {
+        let p = self.file(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, bytes).expect("write");
+    }
+
+    /// Writes a small valid history as CSV: 100 accounts, 200 tickets, usage, NPS.
+    pub fn small_history(&self) {
+        let mut accounts = String::from("account_id,name,segment,arr,renewal_date,csm_owner\n");
+        for i in 0..100 {
+            let seg = ["smb", "mid-market", "enterprise"][i % 3];
+            accounts += &format!("a{i:03},Account {i},{seg},{}.5,2026-12-31,csm{}\n", 1000 * (i + 1), i % 5);
+        }
+        self.write("history/accounts.csv", accounts.as_bytes());
+        let mut tickets = String::from("ticket_id,account_id,created_at,priority,subject,body,csat\n");
+        for i in 0..200 {
+            let pri = ["low", "normal", "high", "urgent"][i % 4];
+            tickets += &format!("t{i:04},a{:03},2026-06-{:02}T10:00:00Z,{pri},Subject {i},\"Body, with comma {i}\",{}\n", i % 100, 1 + i % 28, 1 + i % 5);
+        }
+        self.write("history/tickets.csv", tickets.as_bytes());
+        let mut usage = String::from("account_id,date,active_users,logins\n");
+        for i in 0..100 {
+            for d in 1..=3 {
+                usage += &format!("a{i:03},2026-06-{d:02},{},{}\n", 5 + i % 7, 10 + i % 11);
+            }
+        }
+        self.write("history/usage_daily/2026-06.csv", usage.as_bytes());
+        let mut nps = String::from("account_id,responded_at,score,comment\n");
+        for i in 0..100 {
+            nps += &format!("a{i:03},2026-05-{:02} 09:30:00,{},fine\n", 1 + i % 28, i % 11);
+        }
+        self.write("history/nps_responses.csv", nps.as_bytes());
+    }
+
+    /// Replaces `from` with `to` once in a history file.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let p = self.file(rel);
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert!(text.contains(from), "{rel} lacks {from:?}");
+        std::fs::write(p, text.replacen(from, to, 1)).expect("write");
+    }
+
+    /// `vigil validate` on this project as of the end of 2026-06-30.
+    pub fn validate(&self) -> Run {
+        vigil(self.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"])
+    }
+}

@@ -1,0 +1,109 @@
+//! The generator: valid under the contract by construction, deterministic by seed, and the
+//! demo pipeline end to end on local folders and `memory://`.
+
+use crate::common::{Project, vigil};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every file under `dir` with its bytes, keyed by relative path.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("prefix").to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn generated_history_validates_cleanly_and_is_deterministic() {
+    let p = Project::new("");
+    let generate = |seed: &str, out: &str| {
+        vigil(p.path(), &["generate", "--accounts", "150", "--months", "6", "--end", "2026-06-30", "--seed", seed, "--out", out])
+            .expect_code(0)
+            .summary()
+    };
+    let s = generate("7", "history");
+    assert_eq!(s["command"], "generate");
+    assert!(s["stages"][0]["rows_out"].as_u64().expect("rows") > 10_000, "{s}");
+    generate("7", "again");
+    generate("8", "other");
+    let (a, b, c) = (snapshot(&p.file("history")), snapshot(&p.file("again")), snapshot(&p.file("other")));
+    assert!(a.contains_key("accounts.parquet") && a.keys().any(|k| k.starts_with("usage_daily/2026-")), "{:?}", a.keys());
+    assert_eq!(a, b, "same seed gives identical bytes");
+    assert_ne!(a.get("tickets.parquet"), c.get("tickets.parquet"), "different seed gives different data");
+
+    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"]);
+    run.expect_code(0);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report")).expect("json");
+    assert_eq!(report["quarantined_rows"], 0, "{report:#}");
+    let tables: Vec<&str> = report["tables"].as_array().expect("tables").iter().filter_map(|t| t["table"].as_str()).collect();
+    for t in ["accounts", "subscriptions", "contacts", "tickets", "usage_daily", "feature_usage", "nps_responses", "communications", "escalations", "feedback"] {
+        assert!(tables.contains(&t), "{t} missing from {tables:?}");
+    }
+    // Re-running replaces the partition instead of adding to it.
+    vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"]).expect_code(0);
+    let q = snapshot(&p.file("wh/quarantine"));
+    assert_eq!(q.len(), 1, "{:?}", q.keys());
+}
+
+#[test]
+fn demo_runs_end_to_end_in_memory() {
+    // The whole demo in one process on memory://: the same code path as any object store.
+    let p = Project::new("");
+    p.config(
+        "[sources]\nbase = \"memory://demo/history\"\n[warehouse]\nurl = \"memory://demo/wh\"\n[demo]\naccounts = 120\nmonths = 6\nend = \"2026-03-31\"\n",
+    );
+    let run = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
+    run.expect_code(0);
+    let s = run.summary();
+    assert_eq!(s["command"], "demo");
+    assert_eq!(s["run_date"], "2026-03-31");
+    let stages: Vec<&str> = s["stages"].as_array().expect("stages").iter().filter_map(|st| st["stage"].as_str()).collect();
+    assert_eq!(stages, ["generate", "validate"]);
+    assert!(run.stdout.contains("escalations"), "{}", run.stdout);
+    assert!(!p.file("history").read_dir().expect("dir").any(|_| true), "nothing written locally");
+}
+
+#[test]
+fn demo_reuses_an_existing_history() {
+    let p = Project::new("");
+    p.config("[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[demo]\naccounts = 60\nmonths = 6\n");
+    let first = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
+    first.expect_code(0);
+    let before = snapshot(&p.file("history"));
+    let second = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
+    second.expect_code(0);
+    let stages = second.summary()["stages"].as_array().expect("stages").len();
+    assert_eq!(stages, 1, "second demo only validates");
+    assert_eq!(before, snapshot(&p.file("history")));
+}
+
+#[test]
+fn help_lists_every_command() {
+    let p = Project::new("");
+    let run = vigil(p.path(), &["--help"]);
+    run.expect_code(0);
+    for cmd in ["demo", "generate", "validate", "--summary-json", "--log-format"] {
+        assert!(run.stdout.contains(cmd), "{cmd} missing from --help:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn summary_json_file_matches_the_last_stdout_line() {
+    let p = Project::new("");
+    p.small_history();
+    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30", "--summary-json", "xcom.json"]);
+    run.expect_code(0);
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(p.file("xcom.json")).expect("xcom")).expect("json");
+    assert_eq!(file, run.summary());
+}

@@ -1,0 +1,56 @@
+//! The same generate → validate round trip on a real S3-compatible server (moto, started by
+//! tests/run.sh on 127.0.0.1) as on local folders.
+
+use crate::common::{Project, vigil_env};
+
+/// Endpoint of the S3 server, or `None` when run outside tests/run.sh. Under
+/// `VIGIL_REQUIRE_SERVERS=1` (set by tests/run.sh and CI) a missing server fails the test.
+fn endpoint() -> Option<String> {
+    match std::env::var("VIGIL_TEST_S3_ENDPOINT") {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ => {
+            assert!(std::env::var("VIGIL_REQUIRE_SERVERS").is_err(), "VIGIL_TEST_S3_ENDPOINT must be set by tests/run.sh");
+            eprintln!("skipping: no S3 server (run tests/run.sh)");
+            None
+        }
+    }
+}
+
+fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT", endpoint.to_string()),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+#[test]
+fn s3_round_trip_generate_validate() {
+    let Some(ep) = endpoint() else { return };
+    let bucket = std::env::var("VIGIL_TEST_S3_BUCKET").unwrap_or_else(|_| "vigil-test".into());
+    let env = s3_env(&ep);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = Project::new("");
+    let prefix = format!("s3://{bucket}/roundtrip-{}", std::process::id());
+    p.config(&format!("[sources]\nbase = \"{prefix}/history\"\n[warehouse]\nurl = \"{prefix}/wh\"\n[storage]\nmax_retries = 2\ntimeout_secs = 20\n"));
+    let out = format!("{prefix}/history");
+    let generated = vigil_env(p.path(), &["generate", "--accounts", "80", "--months", "6", "--out", &out], &env);
+    generated.expect_code(0);
+    let run = vigil_env(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"], &env);
+    run.expect_code(0);
+    let s = run.summary();
+    let rows_written = generated.summary()["stages"][0]["rows_out"].as_u64().expect("rows");
+    assert_eq!(s["stages"][0]["rows_in"].as_u64(), Some(rows_written), "every generated row read back from S3");
+    assert!(s["stages"][0]["outputs"][0].as_str().expect("out").starts_with(&format!("{prefix}/wh/quarantine")), "{s}");
+
+    // The same history generated locally has the same rows: S3 changes nothing.
+    let local = vigil_env(p.path(), &["generate", "--accounts", "80", "--months", "6", "--out", "local"], &[]);
+    assert_eq!(local.summary()["stages"][0]["rows_out"].as_u64(), Some(rows_written));
+
+    // A missing object is a clear error naming the URL.
+    p.config(&format!("[sources]\nbase = \"{prefix}/history\"\ntickets = \"{prefix}/nope/tickets.csv\"\n[warehouse]\nurl = \"{prefix}/wh\"\n"));
+    let missing = vigil_env(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"], &env);
+    missing.expect_code(3).expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every vigil test on a fresh machine: installs and starts what the tests need
+# (an S3-compatible server, moto, from PyPI, on 127.0.0.1), checks formatting and lints,
+# then runs the unit and integration tests against the real binary.
+#
+#   ./tests/run.sh            # everything
+#   VIGIL_SKIP_LINT=1 ./tests/run.sh   # tests only (quicker while iterating)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+start=$(date +%s)
+
+# --- test servers -----------------------------------------------------------------------
+if ! command -v moto_server >/dev/null 2>&1; then
+  log "installing moto[server] from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+  hash -r
+fi
+MOTO_BIN=$(command -v moto_server || echo "$(python3 -m site --user-base)/bin/moto_server")
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+workdir=$(mktemp -d)
+cleanup() {
+  [[ -n "${moto_pid:-}" ]] && kill "$moto_pid" 2>/dev/null || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+log "starting moto S3 server on 127.0.0.1:$port"
+"$MOTO_BIN" -H 127.0.0.1 -p "$port" >"$workdir/moto.log" 2>&1 &
+moto_pid=$!
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+python3 - "$port" <<'PY'
+import sys, urllib.request
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/vigil-test", method="PUT")
+urllib.request.urlopen(req).read()
+PY
+export VIGIL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+export VIGIL_TEST_S3_BUCKET=vigil-test
+export VIGIL_REQUIRE_SERVERS=1
+
+# --- build once, in the one profile tests and the end-to-end run share -----------------
+if [[ -z "${VIGIL_SKIP_LINT:-}" ]]; then
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+fi
+log "building (dev profile, dependencies optimised)"
+cargo build --all-targets --locked
+if [[ -z "${VIGIL_SKIP_LINT:-}" ]]; then
+  log "cargo clippy -D warnings"
+  cargo clippy --all-targets --locked -- -D warnings
+fi
+
+log "cargo test"
+set +e
+cargo test --locked --no-fail-fast
+status=$?
+set -e
+log "tests finished in $(( $(date +%s) - start )) s"
+exit "$status"
