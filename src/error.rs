@@ -63,9 +63,7 @@ impl Error {
             Error::Storage(StorageError::InvalidUrl { .. }) => ExitCode::Usage,
             Error::Contract(_) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
-            Error::Storage(_) | Error::Synth(_) | Error::Polars(_) | Error::Internal(_) => {
-                ExitCode::Internal
-            }
+            Error::Storage(_) | Error::Synth(_) | Error::Polars(_) | Error::Internal(_) => ExitCode::Internal,
         }
     }
 }

@@ -31,7 +31,12 @@ fn main() -> ExitCode {
 /// clap errors: help and version print normally; anything else is exit 2 with a summary.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
@@ -54,8 +59,11 @@ fn init_tracing(format: LogFormat, verbose: u8, quiet: u8) {
         (1, _) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("warn,vigil={level}")));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("warn,vigil={level}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.compact().init(),
@@ -68,7 +76,8 @@ fn emit_summary(summary: &RunSummary, path: Option<&std::path::Path>) -> anyhow:
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
     if let Some(path) = path {
-        std::fs::write(path, format!("{line}\n")).with_context(|| format!("cannot write --summary-json {}", path.display()))?;
+        std::fs::write(path, format!("{line}\n"))
+            .with_context(|| format!("cannot write --summary-json {}", path.display()))?;
     }
     Ok(())
 }

@@ -23,7 +23,11 @@ impl RunWindow {
         let start = as_of
             .checked_sub_months(Months::new(lookback_months))
             .ok_or_else(|| format!("lookback of {lookback_months} months before {as_of} is out of range"))?;
-        Ok(Self { as_of, start, lookback_months })
+        Ok(Self {
+            as_of,
+            start,
+            lookback_months,
+        })
     }
 
     /// The run date: the calendar day that ends at `as_of` (the partition key of outputs).
@@ -46,7 +50,9 @@ pub fn parse_as_of(raw: &str) -> Result<DateTime<Utc>, String> {
             return Ok(t.and_utc());
         }
     }
-    Err(format!("--as-of value {raw:?} is not an instant; expected RFC 3339 such as 2026-06-30T00:00:00Z"))
+    Err(format!(
+        "--as-of value {raw:?} is not an instant; expected RFC 3339 such as 2026-06-30T00:00:00Z"
+    ))
 }
 
 /// Parses `--run-date D` and returns the instant at the end of that day (`D+1 00:00:00Z`).
@@ -62,7 +68,9 @@ pub fn parse_run_date(raw: &str) -> Result<DateTime<Utc>, String> {
 pub fn parse_date(raw: &str, flag: &str) -> Result<NaiveDate, String> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(format!("{flag} is empty (did an Airflow template render to nothing?); pass a date such as 2026-06-29"));
+        return Err(format!(
+            "{flag} is empty (did an Airflow template render to nothing?); pass a date such as 2026-06-29"
+        ));
     }
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| format!("{flag} value {raw:?} is not a date; expected YYYY-MM-DD such as 2026-06-29"))

@@ -25,27 +25,75 @@ fn clean_small_history_validates() {
     assert_eq!(s["status"], "ok");
     assert_eq!(s["run_date"], "2026-06-30");
     assert!(run.stdout.contains("tickets"), "{}", run.stdout);
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report")).expect("json");
-    let tickets = report["tables"].as_array().expect("tables").iter().find(|t| t["table"] == "tickets").expect("tickets");
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report"),
+    )
+    .expect("json");
+    let tickets = report["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["table"] == "tickets")
+        .expect("tickets");
     assert_eq!(tickets["rows_valid"], 200);
     assert_eq!(tickets["bad_rows"], 0);
-    assert!(report["absent_tables"].as_array().expect("absent").iter().any(|t| t == "escalations"));
+    assert!(
+        report["absent_tables"]
+            .as_array()
+            .expect("absent")
+            .iter()
+            .any(|t| t == "escalations")
+    );
+}
+
+#[test]
+fn stray_file_under_base_is_reported_not_read() {
+    // A misnamed export (tickets_2026.csv) must not silently vanish.
+    let p = Project::new("");
+    p.small_history();
+    p.write("history/tickets_2026.csv", b"ticket_id\nx\n");
+    let run = p.validate();
+    run.expect_code(0)
+        .expect_stderr(&["tickets_2026.csv", "belongs to no input table"]);
+    let warnings = run.summary()["stages"][0]["warnings"].to_string();
+    assert!(warnings.contains("tickets_2026.csv"), "{warnings}");
 }
 
 #[test]
 fn missing_required_column() {
     let p = Project::new("");
     p.small_history();
-    p.edit("history/tickets.csv", "ticket_id,account_id,created_at,priority,", "ticket_id,account_id,created_at,prio,");
-    expect_bad(&p, &["table tickets", "tickets.csv", "`priority`", "columns found"]);
+    p.edit(
+        "history/tickets.csv",
+        "ticket_id,account_id,created_at,priority,",
+        "ticket_id,account_id,created_at,prio,",
+    );
+    expect_bad(
+        &p,
+        &["table tickets", "tickets.csv", "`priority`", "columns found"],
+    );
 }
 
 #[test]
 fn wrong_type() {
     let p = Project::new("");
     p.small_history();
-    p.edit("history/usage_daily/2026-06.csv", "a000,2026-06-01,5,10", "a000,2026-06-01,5,many");
-    expect_bad(&p, &["table usage_daily", "2026-06.csv", "row 1", "column logins", "\"many\"", "integer"]);
+    p.edit(
+        "history/usage_daily/2026-06.csv",
+        "a000,2026-06-01,5,10",
+        "a000,2026-06-01,5,many",
+    );
+    expect_bad(
+        &p,
+        &[
+            "table usage_daily",
+            "2026-06.csv",
+            "row 1",
+            "column logins",
+            "\"many\"",
+            "integer",
+        ],
+    );
 }
 
 #[test]
@@ -53,7 +101,16 @@ fn null_id() {
     let p = Project::new("");
     p.small_history();
     p.edit("history/accounts.csv", "a007,Account 7", ",Account 7");
-    expect_bad(&p, &["table accounts", "accounts.csv", "row 8", "column account_id", "null"]);
+    expect_bad(
+        &p,
+        &[
+            "table accounts",
+            "accounts.csv",
+            "row 8",
+            "column account_id",
+            "null",
+        ],
+    );
 }
 
 #[test]
@@ -61,7 +118,17 @@ fn duplicate_id() {
     let p = Project::new("");
     p.small_history();
     p.edit("history/tickets.csv", "t0005,", "t0004,");
-    expect_bad(&p, &["table tickets", "row 6", "column ticket_id", "\"t0004\"", "duplicate ticket_id", "row 5"]);
+    expect_bad(
+        &p,
+        &[
+            "table tickets",
+            "row 6",
+            "column ticket_id",
+            "\"t0004\"",
+            "duplicate ticket_id",
+            "row 5",
+        ],
+    );
 }
 
 #[test]
@@ -69,23 +136,58 @@ fn unknown_account() {
     let p = Project::new("");
     p.small_history();
     p.edit("history/tickets.csv", "t0003,a003", "t0003,a999");
-    expect_bad(&p, &["table tickets", "row 4", "column account_id", "\"a999\"", "no such account_id"]);
+    expect_bad(
+        &p,
+        &[
+            "table tickets",
+            "row 4",
+            "column account_id",
+            "\"a999\"",
+            "no such account_id",
+        ],
+    );
 }
 
 #[test]
 fn future_timestamp() {
     let p = Project::new("");
     p.small_history();
-    p.edit("history/tickets.csv", "t0002,a002,2026-06-03T10:00:00Z", "t0002,a002,2026-07-03T10:00:00Z");
-    expect_bad(&p, &["table tickets", "row 3", "column created_at", "2026-07-03", "after --as-of"]);
+    p.edit(
+        "history/tickets.csv",
+        "t0002,a002,2026-06-03T10:00:00Z",
+        "t0002,a002,2026-07-03T10:00:00Z",
+    );
+    expect_bad(
+        &p,
+        &[
+            "table tickets",
+            "row 3",
+            "column created_at",
+            "2026-07-03",
+            "after --as-of",
+        ],
+    );
 }
 
 #[test]
 fn nps_out_of_range() {
     let p = Project::new("");
     p.small_history();
-    p.edit("history/nps_responses.csv", "a000,2026-05-01 09:30:00,0,", "a000,2026-05-01 09:30:00,11,");
-    expect_bad(&p, &["table nps_responses", "row 1", "column score", "\"11\"", "0 to 10"]);
+    p.edit(
+        "history/nps_responses.csv",
+        "a000,2026-05-01 09:30:00,0,",
+        "a000,2026-05-01 09:30:00,11,",
+    );
+    expect_bad(
+        &p,
+        &[
+            "table nps_responses",
+            "row 1",
+            "column score",
+            "\"11\"",
+            "0 to 10",
+        ],
+    );
 }
 
 #[test]
@@ -93,7 +195,15 @@ fn enum_and_negative_arr() {
     let p = Project::new("");
     p.small_history();
     p.edit("history/tickets.csv", ",low,", ",p1,");
-    expect_bad(&p, &["table tickets", "column priority", "\"p1\"", "low, normal, high, urgent"]);
+    expect_bad(
+        &p,
+        &[
+            "table tickets",
+            "column priority",
+            "\"p1\"",
+            "low, normal, high, urgent",
+        ],
+    );
     let p = Project::new("");
     p.small_history();
     p.edit("history/accounts.csv", "1000.5", "-1000.5");
@@ -109,14 +219,27 @@ fn non_utf8_csv() {
     let at = bytes.windows(9).position(|w| w == b"Account 2").expect("row") + 8;
     bytes[at] = 0xe9;
     std::fs::write(path, bytes).expect("write");
-    expect_bad(&p, &["table accounts", "accounts.csv", "UTF-8", "line 4", "column name", "data row 3"]);
+    expect_bad(
+        &p,
+        &[
+            "table accounts",
+            "accounts.csv",
+            "UTF-8",
+            "line 4",
+            "column name",
+            "data row 3",
+        ],
+    );
 }
 
 #[test]
 fn truncated_parquet() {
     let p = Project::new("");
     p.small_history();
-    let run = vigil(p.path(), &["generate", "--accounts", "20", "--months", "6", "--out", "gen"]);
+    let run = vigil(
+        p.path(),
+        &["generate", "--accounts", "20", "--months", "6", "--out", "gen"],
+    );
     run.expect_code(0);
     let bytes = std::fs::read(p.file("gen/contacts.parquet")).expect("contacts");
     p.write("history/contacts.parquet", &bytes[..bytes.len() / 3]);
@@ -143,8 +266,13 @@ fn missing_accounts_table() {
 fn explicit_source_that_does_not_exist() {
     let p = Project::new("");
     p.small_history();
-    p.config("[sources]\nbase = \"history\"\ntickets = \"exports/tickets.parquet\"\n[warehouse]\nurl = \"wh\"\n");
-    expect_bad(&p, &["input table tickets", "exports/tickets.parquet", "not found"]);
+    p.config(
+        "[sources]\nbase = \"history\"\ntickets = \"exports/tickets.parquet\"\n[warehouse]\nurl = \"wh\"\n",
+    );
+    expect_bad(
+        &p,
+        &["input table tickets", "exports/tickets.parquet", "not found"],
+    );
 }
 
 #[test]
@@ -157,26 +285,38 @@ fn too_many_bad_rows_fails_but_few_are_quarantined() {
     p.config("[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n");
     let run = p.validate();
     run.expect_code(0);
-    let q = std::fs::File::open(p.file("wh/quarantine/run_date=2026-06-30/part-0.parquet")).expect("quarantine");
+    let q =
+        std::fs::File::open(p.file("wh/quarantine/run_date=2026-06-30/part-0.parquet")).expect("quarantine");
     let df = ParquetReader::new(q).finish().expect("parquet");
     assert_eq!(df.height(), 1);
-    assert_eq!(df.column("reason_code").expect("col").str().expect("str").get(0), Some("not_allowed"));
+    assert_eq!(
+        df.column("reason_code").expect("col").str().expect("str").get(0),
+        Some("not_allowed")
+    );
     assert_eq!(df.column("row").expect("col").i64().expect("i64").get(0), Some(1));
-    p.config("[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[validation]\nmax_bad_row_share = 0.001\n");
-    expect_bad(&p, &["table tickets: 1 of 200 rows are invalid", "0.50% > limit 0.10%"]);
+    p.config(
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[validation]\nmax_bad_row_share = 0.001\n",
+    );
+    expect_bad(
+        &p,
+        &["table tickets: 1 of 200 rows are invalid", "0.50% > limit 0.10%"],
+    );
 }
 
 #[test]
 fn unknown_config_key() {
     let p = Project::new("[window]\nlookback_month = 12\n");
     let run = p.validate();
-    run.expect_code(USAGE).expect_stderr(&["pipelines/test.toml", "lookback_month", "lookback_months"]);
+    run.expect_code(USAGE)
+        .expect_stderr(&["pipelines/test.toml", "lookback_month", "lookback_months"]);
 }
 
 #[test]
 fn bad_config_value() {
     let p = Project::new("[window]\nlookback_months = 36\n");
-    p.validate().expect_code(USAGE).expect_stderr(&["window.lookback_months", "6 to 24"]);
+    p.validate()
+        .expect_code(USAGE)
+        .expect_stderr(&["window.lookback_months", "6 to 24"]);
 }
 
 #[test]
@@ -186,9 +326,15 @@ fn missing_or_empty_date_flag_is_a_usage_error_never_now() {
     let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml"]);
     run.expect_code(USAGE).expect_stderr(&["--as-of"]);
     assert_eq!(run.summary()["exit_code"], USAGE);
-    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", ""]);
+    let run = vigil(
+        p.path(),
+        &["validate", "--config", "pipelines/test.toml", "--run-date", ""],
+    );
     run.expect_code(USAGE).expect_stderr(&["--run-date is empty"]);
-    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--as-of", "   "]);
+    let run = vigil(
+        p.path(),
+        &["validate", "--config", "pipelines/test.toml", "--as-of", "   "],
+    );
     run.expect_code(USAGE).expect_stderr(&["--as-of is empty"]);
     assert!(!p.file("wh").exists(), "a usage error writes nothing");
 }
@@ -198,12 +344,23 @@ fn unreadable_url() {
     let p = Project::new("");
     p.small_history();
     p.config("[sources]\nbase = \"history\"\ntickets = \"ftp://example.invalid/tickets.csv\"\n[warehouse]\nurl = \"wh\"\n");
-    p.validate().expect_code(USAGE).expect_stderr(&["ftp://example.invalid/tickets.csv"]);
+    p.validate()
+        .expect_code(USAGE)
+        .expect_stderr(&["ftp://example.invalid/tickets.csv"]);
 }
 
 #[test]
 fn missing_config_file() {
     let p = Project::new("");
-    let run = vigil(p.path(), &["validate", "--config", "pipelines/nope.toml", "--run-date", "2026-06-30"]);
+    let run = vigil(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/nope.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+    );
     run.expect_code(USAGE).expect_stderr(&["pipelines/nope.toml"]);
 }

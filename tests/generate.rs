@@ -15,7 +15,11 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir).expect("prefix").to_string_lossy().into_owned();
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&p).expect("read"));
             }
         }
@@ -27,31 +31,95 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn generated_history_validates_cleanly_and_is_deterministic() {
     let p = Project::new("");
     let generate = |seed: &str, out: &str| {
-        vigil(p.path(), &["generate", "--accounts", "150", "--months", "6", "--end", "2026-06-30", "--seed", seed, "--out", out])
-            .expect_code(0)
-            .summary()
+        vigil(
+            p.path(),
+            &[
+                "generate",
+                "--accounts",
+                "150",
+                "--months",
+                "6",
+                "--end",
+                "2026-06-30",
+                "--seed",
+                seed,
+                "--out",
+                out,
+            ],
+        )
+        .expect_code(0)
+        .summary()
     };
     let s = generate("7", "history");
     assert_eq!(s["command"], "generate");
     assert!(s["stages"][0]["rows_out"].as_u64().expect("rows") > 10_000, "{s}");
     generate("7", "again");
     generate("8", "other");
-    let (a, b, c) = (snapshot(&p.file("history")), snapshot(&p.file("again")), snapshot(&p.file("other")));
-    assert!(a.contains_key("accounts.parquet") && a.keys().any(|k| k.starts_with("usage_daily/2026-")), "{:?}", a.keys());
+    let (a, b, c) = (
+        snapshot(&p.file("history")),
+        snapshot(&p.file("again")),
+        snapshot(&p.file("other")),
+    );
+    assert!(
+        a.contains_key("accounts.parquet") && a.keys().any(|k| k.starts_with("usage_daily/2026-")),
+        "{:?}",
+        a.keys()
+    );
     assert_eq!(a, b, "same seed gives identical bytes");
-    assert_ne!(a.get("tickets.parquet"), c.get("tickets.parquet"), "different seed gives different data");
+    assert_ne!(
+        a.get("tickets.parquet"),
+        c.get("tickets.parquet"),
+        "different seed gives different data"
+    );
 
-    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"]);
+    let run = vigil(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+    );
     run.expect_code(0);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report")).expect("json");
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report"),
+    )
+    .expect("json");
     assert_eq!(report["quarantined_rows"], 0, "{report:#}");
-    let tables: Vec<&str> = report["tables"].as_array().expect("tables").iter().filter_map(|t| t["table"].as_str()).collect();
-    for t in ["accounts", "subscriptions", "contacts", "tickets", "usage_daily", "feature_usage", "nps_responses", "communications", "escalations", "feedback"] {
+    let tables: Vec<&str> = report["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter_map(|t| t["table"].as_str())
+        .collect();
+    for t in [
+        "accounts",
+        "subscriptions",
+        "contacts",
+        "tickets",
+        "usage_daily",
+        "feature_usage",
+        "nps_responses",
+        "communications",
+        "escalations",
+        "feedback",
+    ] {
         assert!(tables.contains(&t), "{t} missing from {tables:?}");
     }
     // Re-running replaces the partition instead of adding to it.
-    vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"]).expect_code(0);
+    vigil(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+    )
+    .expect_code(0);
     let q = snapshot(&p.file("wh/quarantine"));
     assert_eq!(q.len(), 1, "{:?}", q.keys());
 }
@@ -68,10 +136,18 @@ fn demo_runs_end_to_end_in_memory() {
     let s = run.summary();
     assert_eq!(s["command"], "demo");
     assert_eq!(s["run_date"], "2026-03-31");
-    let stages: Vec<&str> = s["stages"].as_array().expect("stages").iter().filter_map(|st| st["stage"].as_str()).collect();
+    let stages: Vec<&str> = s["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .filter_map(|st| st["stage"].as_str())
+        .collect();
     assert_eq!(stages, ["generate", "validate"]);
     assert!(run.stdout.contains("escalations"), "{}", run.stdout);
-    assert!(!p.file("history").read_dir().expect("dir").any(|_| true), "nothing written locally");
+    assert!(
+        !p.file("history").read_dir().expect("dir").any(|_| true),
+        "nothing written locally"
+    );
 }
 
 #[test]
@@ -94,7 +170,11 @@ fn help_lists_every_command() {
     let run = vigil(p.path(), &["--help"]);
     run.expect_code(0);
     for cmd in ["demo", "generate", "validate", "--summary-json", "--log-format"] {
-        assert!(run.stdout.contains(cmd), "{cmd} missing from --help:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(cmd),
+            "{cmd} missing from --help:\n{}",
+            run.stdout
+        );
     }
 }
 
@@ -102,8 +182,20 @@ fn help_lists_every_command() {
 fn summary_json_file_matches_the_last_stdout_line() {
     let p = Project::new("");
     p.small_history();
-    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30", "--summary-json", "xcom.json"]);
+    let run = vigil(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+            "--summary-json",
+            "xcom.json",
+        ],
+    );
     run.expect_code(0);
-    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(p.file("xcom.json")).expect("xcom")).expect("json");
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.file("xcom.json")).expect("xcom")).expect("json");
     assert_eq!(file, run.summary());
 }

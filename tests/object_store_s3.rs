@@ -9,7 +9,10 @@ fn endpoint() -> Option<String> {
     match std::env::var("VIGIL_TEST_S3_ENDPOINT") {
         Ok(e) if !e.is_empty() => Some(e),
         _ => {
-            assert!(std::env::var("VIGIL_REQUIRE_SERVERS").is_err(), "VIGIL_TEST_S3_ENDPOINT must be set by tests/run.sh");
+            assert!(
+                std::env::var("VIGIL_REQUIRE_SERVERS").is_err(),
+                "VIGIL_TEST_S3_ENDPOINT must be set by tests/run.sh"
+            );
             eprintln!("skipping: no S3 server (run tests/run.sh)");
             None
         }
@@ -36,21 +39,66 @@ fn s3_round_trip_generate_validate() {
     let prefix = format!("s3://{bucket}/roundtrip-{}", std::process::id());
     p.config(&format!("[sources]\nbase = \"{prefix}/history\"\n[warehouse]\nurl = \"{prefix}/wh\"\n[storage]\nmax_retries = 2\ntimeout_secs = 20\n"));
     let out = format!("{prefix}/history");
-    let generated = vigil_env(p.path(), &["generate", "--accounts", "80", "--months", "6", "--out", &out], &env);
+    let generated = vigil_env(
+        p.path(),
+        &["generate", "--accounts", "80", "--months", "6", "--out", &out],
+        &env,
+    );
     generated.expect_code(0);
-    let run = vigil_env(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"], &env);
+    let run = vigil_env(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+        &env,
+    );
     run.expect_code(0);
     let s = run.summary();
-    let rows_written = generated.summary()["stages"][0]["rows_out"].as_u64().expect("rows");
-    assert_eq!(s["stages"][0]["rows_in"].as_u64(), Some(rows_written), "every generated row read back from S3");
-    assert!(s["stages"][0]["outputs"][0].as_str().expect("out").starts_with(&format!("{prefix}/wh/quarantine")), "{s}");
+    let rows_written = generated.summary()["stages"][0]["rows_out"]
+        .as_u64()
+        .expect("rows");
+    assert_eq!(
+        s["stages"][0]["rows_in"].as_u64(),
+        Some(rows_written),
+        "every generated row read back from S3"
+    );
+    assert!(
+        s["stages"][0]["outputs"][0]
+            .as_str()
+            .expect("out")
+            .starts_with(&format!("{prefix}/wh/quarantine")),
+        "{s}"
+    );
 
     // The same history generated locally has the same rows: S3 changes nothing.
-    let local = vigil_env(p.path(), &["generate", "--accounts", "80", "--months", "6", "--out", "local"], &[]);
-    assert_eq!(local.summary()["stages"][0]["rows_out"].as_u64(), Some(rows_written));
+    let local = vigil_env(
+        p.path(),
+        &["generate", "--accounts", "80", "--months", "6", "--out", "local"],
+        &[],
+    );
+    assert_eq!(
+        local.summary()["stages"][0]["rows_out"].as_u64(),
+        Some(rows_written)
+    );
 
     // A missing object is a clear error naming the URL.
     p.config(&format!("[sources]\nbase = \"{prefix}/history\"\ntickets = \"{prefix}/nope/tickets.csv\"\n[warehouse]\nurl = \"{prefix}/wh\"\n"));
-    let missing = vigil_env(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"], &env);
-    missing.expect_code(3).expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);
+    let missing = vigil_env(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+        &env,
+    );
+    missing
+        .expect_code(3)
+        .expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);
 }

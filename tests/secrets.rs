@@ -18,12 +18,33 @@ fn planted_secret_never_logged() {
     for format in ["pretty", "json"] {
         let run = vigil_env(
             p.path(),
-            &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30", "-vv", "--log-format", format],
-            &[("VIGIL_TEST_PLANTED", PLANTED), ("AWS_SECRET_ACCESS_KEY", PLANTED)],
+            &[
+                "validate",
+                "--config",
+                "pipelines/test.toml",
+                "--run-date",
+                "2026-06-30",
+                "-vv",
+                "--log-format",
+                format,
+            ],
+            &[
+                ("VIGIL_TEST_PLANTED", PLANTED),
+                ("AWS_SECRET_ACCESS_KEY", PLANTED),
+            ],
         );
         assert_ne!(run.code, 0, "unreachable store must fail");
-        assert!(run.stderr.contains("127.0.0.1:9") || run.stderr.contains("nowhere"), "{}", run.stderr);
-        assert!(!run.stderr.contains(PLANTED) && !run.stdout.contains(PLANTED), "secret leaked:\n{}\n{}", run.stderr, run.stdout);
+        assert!(
+            run.stderr.contains("127.0.0.1:9") || run.stderr.contains("nowhere"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains(PLANTED) && !run.stdout.contains(PLANTED),
+            "secret leaked:\n{}\n{}",
+            run.stderr,
+            run.stdout
+        );
     }
 }
 
@@ -31,9 +52,27 @@ fn planted_secret_never_logged() {
 fn ticket_text_never_logged() {
     let p = Project::new("");
     p.small_history();
-    p.edit("history/tickets.csv", "\"Body, with comma 3\"", "\"The CONFIDENTIAL-BODY-77 text\"");
+    p.edit(
+        "history/tickets.csv",
+        "\"Body, with comma 3\"",
+        "\"The CONFIDENTIAL-BODY-77 text\"",
+    );
     p.edit("history/tickets.csv", "t0003,a003", "t0003,a999");
-    let run = vigil(p.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30", "-vv"]);
+    let run = vigil(
+        p.path(),
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+            "-vv",
+        ],
+    );
     run.expect_code(3);
-    assert!(!run.stderr.contains("CONFIDENTIAL-BODY-77") && !run.stdout.contains("CONFIDENTIAL-BODY-77"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("CONFIDENTIAL-BODY-77") && !run.stdout.contains("CONFIDENTIAL-BODY-77"),
+        "{}",
+        run.stderr
+    );
 }

@@ -72,7 +72,14 @@ pub(super) fn demo(args: &DemoArgs, config: Option<&Path>, summary: &mut RunSumm
     let default = Path::new("pipelines/demo.toml");
     let config = crate::config::PipelineConfig::load(config.unwrap_or(default))?;
     let storage = pipeline::open_storage(Some(&config))?;
-    let report = pipeline::demo(&storage, &config, &DemoSettings { regenerate: args.regenerate }, summary)?;
+    let report = pipeline::demo(
+        &storage,
+        &config,
+        &DemoSettings {
+            regenerate: args.regenerate,
+        },
+        summary,
+    )?;
     print_stdout(&report.to_string());
     Ok(())
 }
@@ -84,8 +91,16 @@ pub(super) fn generate(args: &GenerateArgs, config: Option<&Path>, summary: &mut
     if args.accounts == 0 || args.months == 0 {
         return Err(Error::Usage("--accounts and --months must be at least 1".into()));
     }
-    let params = SynthParams { accounts: args.accounts, months: args.months, end, seed: args.seed };
-    let settings = GenerateSettings { params, out: Location::parse(&args.out)? };
+    let params = SynthParams {
+        accounts: args.accounts,
+        months: args.months,
+        end,
+        seed: args.seed,
+    };
+    let settings = GenerateSettings {
+        params,
+        out: Location::parse(&args.out)?,
+    };
     summary.stages.push(pipeline::generate(&storage, &settings)?);
     Ok(())
 }

@@ -5,8 +5,8 @@ mod data;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
 
-use crate::pipeline::RunSummary;
 use crate::Result;
+use crate::pipeline::RunSummary;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Instant;

@@ -81,7 +81,9 @@ fn default_lookback() -> u32 {
 
 impl Default for WindowOptions {
     fn default() -> Self {
-        Self { lookback_months: default_lookback() }
+        Self {
+            lookback_months: default_lookback(),
+        }
     }
 }
 
@@ -148,7 +150,9 @@ fn default_bad_share() -> f64 {
 
 impl Default for ValidationOptions {
     fn default() -> Self {
-        Self { max_bad_row_share: default_bad_share() }
+        Self {
+            max_bad_row_share: default_bad_share(),
+        }
     }
 }
 
@@ -250,8 +254,10 @@ pub struct PipelineConfig {
 impl PipelineConfig {
     /// Reads, parses, interpolates and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_toml(path, &text)
     }
 
@@ -279,10 +285,18 @@ impl PipelineConfig {
         let mut store_options = Vec::new();
         for (k, v) in std::mem::take(&mut options.storage.options) {
             // Taken out of the options so the raw values never sit in a Debug-printable struct.
-            store_options.push((k.clone(), Secret::new(interp(&format!("storage.options.{k}"), &v)?)));
+            store_options.push((
+                k.clone(),
+                Secret::new(interp(&format!("storage.options.{k}"), &v)?),
+            ));
         }
         let root = config_root(path);
-        let config = Self { path: path.to_path_buf(), root, options, store_options };
+        let config = Self {
+            path: path.to_path_buf(),
+            root,
+            options,
+            store_options,
+        };
         config.check_values()?;
         Ok(config)
     }
@@ -296,33 +310,59 @@ impl PipelineConfig {
             allowed: allowed.into(),
         };
         if !(6..=24).contains(&o.window.lookback_months) {
-            return Err(bad("window.lookback_months", o.window.lookback_months.to_string(), "allowed: 6 to 24"));
+            return Err(bad(
+                "window.lookback_months",
+                o.window.lookback_months.to_string(),
+                "allowed: 6 to 24",
+            ));
         }
         let share = o.validation.max_bad_row_share;
         if !(0.0..=1.0).contains(&share) {
-            return Err(bad("validation.max_bad_row_share", share.to_string(), "allowed: 0.0 to 1.0"));
+            return Err(bad(
+                "validation.max_bad_row_share",
+                share.to_string(),
+                "allowed: 0.0 to 1.0",
+            ));
         }
         if o.storage.timeout_secs == 0 {
-            return Err(bad("storage.timeout_secs", "0".into(), "allowed: 1 or more seconds"));
+            return Err(bad(
+                "storage.timeout_secs",
+                "0".into(),
+                "allowed: 1 or more seconds",
+            ));
         }
         if o.storage.max_retries > 20 {
-            return Err(bad("storage.max_retries", o.storage.max_retries.to_string(), "allowed: 0 to 20"));
+            return Err(bad(
+                "storage.max_retries",
+                o.storage.max_retries.to_string(),
+                "allowed: 0 to 20",
+            ));
         }
         for table in o.sources.tables.keys() {
             if crate::contract::schema::table(table).is_none() {
                 let allowed: Vec<&str> = crate::contract::schema::TABLES.iter().map(|t| t.name).collect();
-                return Err(bad(&format!("sources.{table}"), format!("{table:?}"), &format!(
-                    "unknown table; allowed: base, {}",
-                    allowed.join(", ")
-                )));
+                return Err(bad(
+                    &format!("sources.{table}"),
+                    format!("{table:?}"),
+                    &format!("unknown table; allowed: base, {}", allowed.join(", ")),
+                ));
             }
         }
         if o.demo.accounts == 0 || o.demo.months == 0 {
-            return Err(bad("demo.accounts / demo.months", format!("{} / {}", o.demo.accounts, o.demo.months), "allowed: 1 or more"));
+            return Err(bad(
+                "demo.accounts / demo.months",
+                format!("{} / {}", o.demo.accounts, o.demo.months),
+                "allowed: 1 or more",
+            ));
         }
-        crate::time::parse_date(&o.demo.end, "demo.end").map_err(|m| bad("demo.end", format!("{:?}", o.demo.end), &m))?;
+        crate::time::parse_date(&o.demo.end, "demo.end")
+            .map_err(|m| bad("demo.end", format!("{:?}", o.demo.end), &m))?;
         if o.warehouse.url.trim().is_empty() {
-            return Err(bad("warehouse.url", "\"\"".into(), "a folder path or URL (file://, s3://, gs://, az://, memory://)"));
+            return Err(bad(
+                "warehouse.url",
+                "\"\"".into(),
+                "a folder path or URL (file://, s3://, gs://, az://, memory://)",
+            ));
         }
         Ok(())
     }
@@ -340,13 +380,21 @@ impl PipelineConfig {
 /// Project root for a config: `pipelines/x.toml` → the folder above `pipelines/`.
 fn config_root(path: &Path) -> PathBuf {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
     let root = if dir.file_name().is_some_and(|n| n == "pipelines") {
         dir.parent().map(Path::to_path_buf).unwrap_or(dir)
     } else {
         dir
     };
-    if root.as_os_str().is_empty() { PathBuf::from(".") } else { root }
+    if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ fn minimal_config_gets_defaults() -> Result<(), ConfigError> {
 
 #[test]
 fn unknown_key_names_key_file_and_allowed_keys() {
-    let err = parse("[window]\nlookback = 12\n[warehouse]\nurl = \"x\"\n").unwrap_err().to_string();
+    let err = parse("[window]\nlookback = 12\n[warehouse]\nurl = \"x\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("pipelines/t.toml"), "{err}");
     assert!(err.contains("lookback"), "{err}");
     assert!(err.contains("lookback_months"), "{err}");
@@ -27,13 +29,20 @@ fn unknown_key_names_key_file_and_allowed_keys() {
 
 #[test]
 fn out_of_range_value_names_allowed_range() {
-    let err = parse("[window]\nlookback_months = 3\n[warehouse]\nurl = \"x\"\n").unwrap_err().to_string();
-    assert!(err.contains("window.lookback_months") && err.contains("6 to 24"), "{err}");
+    let err = parse("[window]\nlookback_months = 3\n[warehouse]\nurl = \"x\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("window.lookback_months") && err.contains("6 to 24"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_source_table_is_rejected() {
-    let err = parse("[sources]\ntickts = \"a.csv\"\n[warehouse]\nurl = \"x\"\n").unwrap_err().to_string();
+    let err = parse("[sources]\ntickts = \"a.csv\"\n[warehouse]\nurl = \"x\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("sources.tickts") && err.contains("tickets"), "{err}");
 }
 
@@ -47,18 +56,29 @@ fn interpolation_resolves_escapes_and_reports_missing() {
 #[test]
 fn secrets_are_redacted_in_debug() -> Result<(), ConfigError> {
     // SAFETY-free: the variable name is unique to this test.
-    let text = "[storage.options]\naws_secret_access_key = \"${VIGIL_UNIT_SECRET_XYZ}\"\n[warehouse]\nurl = \"x\"\n";
+    let text =
+        "[storage.options]\naws_secret_access_key = \"${VIGIL_UNIT_SECRET_XYZ}\"\n[warehouse]\nurl = \"x\"\n";
     let err = parse(text).unwrap_err().to_string();
-    assert!(err.contains("VIGIL_UNIT_SECRET_XYZ") && err.contains("storage.options.aws_secret_access_key"), "{err}");
-    let c = parse("[storage.options]\naws_secret_access_key = \"hunter2-planted\"\n[warehouse]\nurl = \"x\"\n")?;
+    assert!(
+        err.contains("VIGIL_UNIT_SECRET_XYZ") && err.contains("storage.options.aws_secret_access_key"),
+        "{err}"
+    );
+    let c =
+        parse("[storage.options]\naws_secret_access_key = \"hunter2-planted\"\n[warehouse]\nurl = \"x\"\n")?;
     let dbg = format!("{:?}", c.store_options);
-    assert!(!dbg.contains("hunter2-planted") && dbg.contains("[redacted]"), "{dbg}");
+    assert!(
+        !dbg.contains("hunter2-planted") && dbg.contains("[redacted]"),
+        "{dbg}"
+    );
     Ok(())
 }
 
 #[test]
 fn shipped_pipeline_configs_parse() -> Result<(), ConfigError> {
-    let demo = PipelineConfig::from_toml(Path::new("pipelines/demo.toml"), include_str!("../../pipelines/demo.toml"))?;
+    let demo = PipelineConfig::from_toml(
+        Path::new("pipelines/demo.toml"),
+        include_str!("../../pipelines/demo.toml"),
+    )?;
     assert_eq!(demo.options.demo.accounts, 2000);
     assert_eq!(demo.resolve("out/warehouse"), "./out/warehouse");
     let prod = PipelineConfig::from_toml(

@@ -52,7 +52,16 @@ pub struct BadCell {
 }
 
 /// Columns holding customer free text: their values never appear in messages or logs.
-const FREE_TEXT: &[&str] = &["subject", "body", "comment", "note", "text", "name", "email", "csm_email"];
+const FREE_TEXT: &[&str] = &[
+    "subject",
+    "body",
+    "comment",
+    "note",
+    "text",
+    "name",
+    "email",
+    "csm_email",
+];
 
 /// Renders a value for a message: free text is redacted, long values are cut.
 pub fn display_value(column: &str, value: &str) -> String {
@@ -78,10 +87,26 @@ pub fn dtype(ty: ColumnType) -> DataType {
     }
 }
 
-fn set_bad(bad: &mut [Option<BadCell>], row: usize, spec: &ColumnSpec, value: &str, kind: BadKind, reason: String) {
+fn set_bad(
+    bad: &mut [Option<BadCell>],
+    row: usize,
+    spec: &ColumnSpec,
+    value: &str,
+    kind: BadKind,
+    reason: String,
+) {
     if bad[row].is_none() {
-        let value = if kind == BadKind::Null { "null".to_string() } else { display_value(spec.name, value) };
-        bad[row] = Some(BadCell { column: spec.name, value, kind, reason });
+        let value = if kind == BadKind::Null {
+            "null".to_string()
+        } else {
+            display_value(spec.name, value)
+        };
+        bad[row] = Some(BadCell {
+            column: spec.name,
+            value,
+            kind,
+            reason,
+        });
     }
 }
 
@@ -99,15 +124,48 @@ pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> 
                 .collect();
             Series::new(name, vals)
         }
-        ColumnType::Int => typed(spec, text, bad, parse::int, |v| *v as f64, |n, v: Vec<Option<i64>>| Series::new(n, v)),
-        ColumnType::Float => typed(spec, text, bad, parse::float, |v| *v, |n, v: Vec<Option<f64>>| Series::new(n, v)),
-        ColumnType::Bool => typed(spec, text, bad, parse::boolean, |_| 0.0, |n, v: Vec<Option<bool>>| Series::new(n, v)),
-        ColumnType::Date => typed(spec, text, bad, parse::date, |_| 0.0, |n, v: Vec<Option<i32>>| Series::new(n, v))
-            .cast(&DataType::Date)?,
-        ColumnType::Timestamp => {
-            typed(spec, text, bad, parse::timestamp, |_| 0.0, |n, v: Vec<Option<i64>>| Series::new(n, v))
-                .cast(&dtype(ColumnType::Timestamp))?
-        }
+        ColumnType::Int => typed(
+            spec,
+            text,
+            bad,
+            parse::int,
+            |v| *v as f64,
+            |n, v: Vec<Option<i64>>| Series::new(n, v),
+        ),
+        ColumnType::Float => typed(
+            spec,
+            text,
+            bad,
+            parse::float,
+            |v| *v,
+            |n, v: Vec<Option<f64>>| Series::new(n, v),
+        ),
+        ColumnType::Bool => typed(
+            spec,
+            text,
+            bad,
+            parse::boolean,
+            |_| 0.0,
+            |n, v: Vec<Option<bool>>| Series::new(n, v),
+        ),
+        ColumnType::Date => typed(
+            spec,
+            text,
+            bad,
+            parse::date,
+            |_| 0.0,
+            |n, v: Vec<Option<i32>>| Series::new(n, v),
+        )
+        .cast(&DataType::Date)?,
+        ColumnType::Timestamp => typed(
+            spec,
+            text,
+            bad,
+            parse::timestamp,
+            |_| 0.0,
+            |n, v: Vec<Option<i64>>| Series::new(n, v),
+        )
+        .cast(&dtype(ColumnType::Timestamp))?,
     };
     Ok(series)
 }
@@ -116,14 +174,28 @@ fn check_str(spec: &ColumnSpec, row: usize, v: Option<&str>, bad: &mut [Option<B
     let v = v.filter(|s| !s.trim().is_empty());
     let Some(v) = v else {
         if !spec.nullable {
-            set_bad(bad, row, spec, "", BadKind::Null, format!("{} must not be empty", spec.name));
+            set_bad(
+                bad,
+                row,
+                spec,
+                "",
+                BadKind::Null,
+                format!("{} must not be empty", spec.name),
+            );
         }
         return None;
     };
     if let Rule::OneOf(allowed) = spec.rule {
         let norm = v.trim().to_ascii_lowercase();
         if !allowed.contains(&norm.as_str()) {
-            set_bad(bad, row, spec, v, BadKind::Enum, format!("allowed values: {}", allowed.join(", ")));
+            set_bad(
+                bad,
+                row,
+                spec,
+                v,
+                BadKind::Enum,
+                format!("allowed values: {}", allowed.join(", ")),
+            );
             return None;
         }
         return Some(norm);
@@ -156,20 +228,45 @@ where
         .map(|(row, v)| match v.filter(|s| !s.trim().is_empty()) {
             None => {
                 if !spec.nullable {
-                    set_bad(bad, row, spec, "", BadKind::Null, format!("{} must not be empty", spec.name));
+                    set_bad(
+                        bad,
+                        row,
+                        spec,
+                        "",
+                        BadKind::Null,
+                        format!("{} must not be empty", spec.name),
+                    );
                 }
                 None
             }
             Some(s) => match parse(s) {
                 Err(why) => {
-                    set_bad(bad, row, spec, s, BadKind::Type, format!("{why} ({})", spec.ty.name()));
+                    set_bad(
+                        bad,
+                        row,
+                        spec,
+                        s,
+                        BadKind::Type,
+                        format!("{why} ({})", spec.ty.name()),
+                    );
                     None
                 }
                 Ok(t) => {
                     let x = numeric(&t);
                     if x < lo || x > hi {
-                        let range = if hi.is_finite() { format!("{lo} to {hi}") } else { format!(">= {lo}") };
-                        set_bad(bad, row, spec, s, BadKind::Range, format!("allowed range: {range}"));
+                        let range = if hi.is_finite() {
+                            format!("{lo} to {hi}")
+                        } else {
+                            format!(">= {lo}")
+                        };
+                        set_bad(
+                            bad,
+                            row,
+                            spec,
+                            s,
+                            BadKind::Range,
+                            format!("allowed range: {range}"),
+                        );
                         None
                     } else {
                         Some(t)

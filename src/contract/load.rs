@@ -1,13 +1,13 @@
 //! Loading the whole input history for a run window: find each table's files, read them
 //! through storage, validate them, and keep the good rows.
 
+use super::ContractError;
 use super::schema::{TABLES, TableSpec};
 use super::table::{self, ValidTable};
-use super::ContractError;
+use crate::Error;
 use crate::config::PipelineConfig;
 use crate::storage::{FileFormat, Location, Storage, StorageError};
 use crate::time::RunWindow;
-use crate::Error;
 use std::collections::{BTreeMap, HashSet};
 
 /// The validated input history of one run.
@@ -19,6 +19,8 @@ pub struct History {
     pub tables: BTreeMap<&'static str, ValidTable>,
     /// Optional tables that were not found (their signals are unavailable).
     pub absent: Vec<&'static str>,
+    /// Files under `[sources] base` that belong to no contract table (ignored).
+    pub ignored_files: Vec<String>,
 }
 
 impl History {
@@ -52,11 +54,18 @@ enum Source {
     Absent(String),
 }
 
-fn locate(config: &PipelineConfig, spec: &TableSpec, base_files: &[Location], base: Option<&Location>) -> Result<Source, Error> {
+fn locate(
+    config: &PipelineConfig,
+    spec: &TableSpec,
+    base_files: &[Location],
+    base: Option<&Location>,
+) -> Result<Source, Error> {
     if let Some(url) = config.options.sources.tables.get(spec.name) {
         return Ok(Source::Explicit(Location::parse(&config.resolve(url))?));
     }
-    let Some(base) = base else { return Ok(Source::Absent("no [sources] entry and no base".into())) };
+    let Some(base) = base else {
+        return Ok(Source::Absent("no [sources] entry and no base".into()));
+    };
     let folder = base.join(spec.name);
     let prefix = format!("{}/", folder.path());
     let files: Vec<(Location, FileFormat)> = base_files
@@ -69,10 +78,17 @@ fn locate(config: &PipelineConfig, spec: &TableSpec, base_files: &[Location], ba
                 && name.rsplit_once('.').is_some_and(|(stem, _)| stem == spec.name);
             in_folder || stem_matches
         })
-        .filter_map(|l| l.file_name().and_then(FileFormat::from_name).map(|f| (l.clone(), f)))
+        .filter_map(|l| {
+            l.file_name()
+                .and_then(FileFormat::from_name)
+                .map(|f| (l.clone(), f))
+        })
         .collect();
     if files.is_empty() {
-        return Ok(Source::Absent(format!("nothing at {folder} or {base}/{}.<parquet|csv|ndjson>", spec.name)));
+        return Ok(Source::Absent(format!(
+            "nothing at {folder} or {base}/{}.<parquet|csv|ndjson>",
+            spec.name
+        )));
     }
     Ok(Source::Files(files))
 }
@@ -83,7 +99,13 @@ fn locate(config: &PipelineConfig, spec: &TableSpec, base_files: &[Location], ba
 /// table) are errors; bad rows are kept in each [`ValidTable`] for the quarantine and
 /// judged by [`History::check_bad_share`].
 pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<History, Error> {
-    let base = config.options.sources.base.as_deref().map(|b| Location::parse(&config.resolve(b))).transpose()?;
+    let base = config
+        .options
+        .sources
+        .base
+        .as_deref()
+        .map(|b| Location::parse(&config.resolve(b)))
+        .transpose()?;
     let base_files = match &base {
         Some(b) => storage.list(b)?,
         None => Vec::new(),
@@ -91,10 +113,16 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
     let mut tables = BTreeMap::new();
     let mut absent = Vec::new();
     let mut account_ids: Option<HashSet<String>> = None;
+    let mut used: HashSet<String> = HashSet::new();
     for spec in TABLES {
         let files = match locate(config, spec, &base_files, base.as_ref())? {
-            Source::Explicit(loc) => storage.table_files(spec.name, &loc).map_err(|e| mandatory(spec, e))?,
-            Source::Files(f) => f,
+            Source::Explicit(loc) => storage
+                .table_files(spec.name, &loc)
+                .map_err(|e| mandatory(spec, e))?,
+            Source::Files(f) => {
+                used.extend(f.iter().map(|(l, _)| l.to_string()));
+                f
+            }
             Source::Absent(reason) if spec.mandatory => {
                 return Err(ContractError::MandatoryTable {
                     table: spec.name.into(),
@@ -104,7 +132,10 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
                 .into());
             }
             Source::Absent(_) => {
-                tracing::info!(table = spec.name, "optional input table absent; its signals will be null");
+                tracing::info!(
+                    table = spec.name,
+                    "optional input table absent; its signals will be null"
+                );
                 absent.push(spec.name);
                 continue;
             }
@@ -135,14 +166,30 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         }
         tables.insert(spec.name, valid);
     }
-    Ok(History { window, tables, absent })
+    let ignored_files: Vec<String> = base_files
+        .iter()
+        .map(|l| l.to_string())
+        .filter(|l| !used.contains(l) && !l.rsplit('/').next().is_some_and(|n| n.starts_with(['_', '.'])))
+        .collect();
+    for f in &ignored_files {
+        tracing::warn!(file = %f, "file under [sources] base belongs to no input table; ignored");
+    }
+    Ok(History {
+        window,
+        tables,
+        absent,
+        ignored_files,
+    })
 }
 
 fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
     match e {
-        StorageError::NotFound { url, what } if spec.mandatory => {
-            ContractError::MandatoryTable { table: spec.name.into(), url, reason: format!("{what} was not found") }.into()
+        StorageError::NotFound { url, what } if spec.mandatory => ContractError::MandatoryTable {
+            table: spec.name.into(),
+            url,
+            reason: format!("{what} was not found"),
         }
+        .into(),
         other => other.into(),
     }
 }

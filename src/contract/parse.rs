@@ -64,12 +64,19 @@ fn timestamp_naive(t: &str) -> Result<NaiveDateTime, ()> {
         return Ok(dt.naive_utc());
     }
     let t = t.strip_suffix(" UTC").unwrap_or(t);
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(dt);
         }
     }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN)).map_err(|_| ())
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        .map_err(|_| ())
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ pub struct ValidationReport {
     pub signals_missing: Vec<String>,
     /// Rows quarantined over all tables.
     pub quarantined_rows: usize,
+    /// Files under the sources base that belong to no table (ignored).
+    pub ignored_files: Vec<String>,
 }
 
 impl ValidationReport {
@@ -80,6 +82,7 @@ impl ValidationReport {
             quarantined_rows: tables.iter().map(|t| t.bad_rows).sum(),
             tables,
             absent_tables: history.absent.clone(),
+            ignored_files: history.ignored_files.clone(),
             signals_missing: history
                 .absent
                 .iter()
@@ -90,17 +93,30 @@ impl ValidationReport {
 }
 
 fn span(frame: &DataFrame, time_column: Option<&str>) -> PolarsResult<(Option<String>, Option<String>)> {
-    let Some(tc) = time_column else { return Ok((None, None)) };
+    let Some(tc) = time_column else {
+        return Ok((None, None));
+    };
     let col = frame.column(tc)?.cast(&DataType::String)?;
     let s = col.str()?;
     // ISO dates and timestamps sort lexically.
-    Ok((s.iter().flatten().min().map(str::to_string), s.iter().flatten().max().map(str::to_string)))
+    Ok((
+        s.iter().flatten().min().map(str::to_string),
+        s.iter().flatten().max().map(str::to_string),
+    ))
 }
 
 impl fmt::Display for ValidationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "validation as of {} (window from {})", self.as_of, self.window_start)?;
-        writeln!(f, "{:<17} {:>5} {:>10} {:>10} {:>8} {:>9}  span", "table", "files", "rows", "valid", "bad", "bad %")?;
+        writeln!(
+            f,
+            "validation as of {} (window from {})",
+            self.as_of, self.window_start
+        )?;
+        writeln!(
+            f,
+            "{:<17} {:>5} {:>10} {:>10} {:>8} {:>9}  span",
+            "table", "files", "rows", "valid", "bad", "bad %"
+        )?;
         for t in &self.tables {
             let span = match (&t.span_start, &t.span_end) {
                 (Some(a), Some(b)) => format!("{} .. {}", &a[..a.len().min(10)], &b[..b.len().min(10)]),
@@ -123,6 +139,9 @@ impl fmt::Display for ValidationReport {
         for s in &self.signals_missing {
             writeln!(f, "absent (signals unavailable) {s}")?;
         }
+        for file in &self.ignored_files {
+            writeln!(f, "ignored (matches no table) {file}")?;
+        }
         Ok(())
     }
 }
@@ -130,18 +149,44 @@ impl fmt::Display for ValidationReport {
 /// The quarantine rows of a history as a frame: run_date, table, file, row, column, value,
 /// reason_code, reason.
 pub fn quarantine_frame(history: &History) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = history.tables.values().flat_map(|t| t.bad.iter().map(move |q| (t.spec.name, q))).collect();
+    let rows: Vec<_> = history
+        .tables
+        .values()
+        .flat_map(|t| t.bad.iter().map(move |q| (t.spec.name, q)))
+        .collect();
     let n = rows.len();
     let run_date = crate::contract::parse::date_to_days(history.window.run_date());
     let cols = vec![
         Column::new("run_date".into(), vec![run_date; n]).cast(&DataType::Date)?,
         Column::new("table".into(), rows.iter().map(|(t, _)| *t).collect::<Vec<_>>()),
-        Column::new("file".into(), rows.iter().map(|(_, q)| q.file.as_str()).collect::<Vec<_>>()),
-        Column::new("row".into(), rows.iter().map(|(_, q)| q.row as i64).collect::<Vec<_>>()),
-        Column::new("column".into(), rows.iter().map(|(_, q)| q.cell.column).collect::<Vec<_>>()),
-        Column::new("value".into(), rows.iter().map(|(_, q)| q.cell.value.as_str()).collect::<Vec<_>>()),
-        Column::new("reason_code".into(), rows.iter().map(|(_, q)| q.cell.kind.code()).collect::<Vec<_>>()),
-        Column::new("reason".into(), rows.iter().map(|(_, q)| q.cell.reason.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "file".into(),
+            rows.iter().map(|(_, q)| q.file.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "row".into(),
+            rows.iter().map(|(_, q)| q.row as i64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "column".into(),
+            rows.iter().map(|(_, q)| q.cell.column).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            rows.iter()
+                .map(|(_, q)| q.cell.value.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "reason_code".into(),
+            rows.iter().map(|(_, q)| q.cell.kind.code()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "reason".into(),
+            rows.iter()
+                .map(|(_, q)| q.cell.reason.as_str())
+                .collect::<Vec<_>>(),
+        ),
     ];
     DataFrame::new(n, cols)
 }

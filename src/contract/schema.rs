@@ -93,7 +93,10 @@ impl ColumnSpec {
             return v.first().map(|s| s.to_string()).unwrap_or_default();
         }
         match (self.ty, self.name) {
-            (_, n) if n.ends_with("_id") => format!("{}-000042", n.trim_end_matches("_id").chars().take(3).collect::<String>()),
+            (_, n) if n.ends_with("_id") => format!(
+                "{}-000042",
+                n.trim_end_matches("_id").chars().take(3).collect::<String>()
+            ),
             (ColumnType::Timestamp, _) => "2026-06-29T14:05:00Z".into(),
             (ColumnType::Date, _) => "2026-06-29".into(),
             (ColumnType::Bool, _) => "true".into(),
@@ -115,11 +118,25 @@ impl TableSpec {
 }
 
 const fn req(name: &'static str, ty: ColumnType, rule: Rule, doc: &'static str) -> ColumnSpec {
-    ColumnSpec { name, ty, required: true, nullable: false, rule, doc }
+    ColumnSpec {
+        name,
+        ty,
+        required: true,
+        nullable: false,
+        rule,
+        doc,
+    }
 }
 
 const fn opt(name: &'static str, ty: ColumnType, rule: Rule, doc: &'static str) -> ColumnSpec {
-    ColumnSpec { name, ty, required: false, nullable: true, rule, doc }
+    ColumnSpec {
+        name,
+        ty,
+        required: false,
+        nullable: true,
+        rule,
+        doc,
+    }
 }
 
 use ColumnType::{Bool, Date, Float, Int, Str, Timestamp};
@@ -157,13 +174,31 @@ pub const TABLES: &[TableSpec] = &[
             req("account_id", Str, NoRule, "Stable account identifier."),
             req("name", Str, NoRule, "Account display name."),
             req("segment", Str, OneOf(SEGMENTS), "Customer segment."),
-            req("arr", Float, AtLeast(0.0), "Current annual recurring revenue (USD)."),
-            ColumnSpec { nullable: true, ..req("renewal_date", Date, NoRule, "Next renewal date; null when the account has churned.") },
+            req(
+                "arr",
+                Float,
+                AtLeast(0.0),
+                "Current annual recurring revenue (USD).",
+            ),
+            ColumnSpec {
+                nullable: true,
+                ..req(
+                    "renewal_date",
+                    Date,
+                    NoRule,
+                    "Next renewal date; null when the account has churned.",
+                )
+            },
             opt("industry", Str, NoRule, "Industry."),
             opt("region", Str, NoRule, "Sales region."),
             opt("plan", Str, NoRule, "Current plan."),
             opt("contract_start", Date, NoRule, "Start of the first contract."),
-            opt("csm_owner", Str, NoRule, "Customer success manager who owns the account."),
+            opt(
+                "csm_owner",
+                Str,
+                NoRule,
+                "Customer success manager who owns the account.",
+            ),
             opt("csm_email", Str, NoRule, "CSM e-mail, for routing."),
             opt("created_at", Timestamp, NoRule, "When the account was created."),
         ],
@@ -179,7 +214,12 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             req("account_id", Str, NoRule, "Account the contract belongs to."),
             req("start_date", Date, NoRule, "First day of the contract period."),
-            req("end_date", Date, NoRule, "Last day of the contract period (the renewal date)."),
+            req(
+                "end_date",
+                Date,
+                NoRule,
+                "Last day of the contract period (the renewal date).",
+            ),
             req("arr", Float, AtLeast(0.0), "ARR during the period (USD)."),
             opt("product", Str, NoRule, "Product."),
             opt("plan", Str, NoRule, "Plan during the period."),
@@ -197,12 +237,27 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             req("contact_id", Str, NoRule, "Stable contact identifier."),
             req("account_id", Str, NoRule, "Account the contact works for."),
-            req("is_champion", Bool, NoRule, "Whether the contact is the account's champion."),
+            req(
+                "is_champion",
+                Bool,
+                NoRule,
+                "Whether the contact is the account's champion.",
+            ),
             opt("name", Str, NoRule, "Full name (never logged)."),
             opt("email", Str, NoRule, "E-mail (never logged)."),
             opt("role", Str, NoRule, "Job role."),
-            opt("is_executive", Bool, NoRule, "Whether the contact is an executive."),
-            opt("first_seen_at", Timestamp, NoRule, "First time the contact appeared."),
+            opt(
+                "is_executive",
+                Bool,
+                NoRule,
+                "Whether the contact is an executive.",
+            ),
+            opt(
+                "first_seen_at",
+                Timestamp,
+                NoRule,
+                "First time the contact appeared.",
+            ),
         ],
     },
     TableSpec {
@@ -218,13 +273,34 @@ pub const TABLES: &[TableSpec] = &[
             req("account_id", Str, NoRule, "Account that raised the ticket."),
             req("created_at", Timestamp, NoRule, "When the ticket was opened."),
             req("priority", Str, OneOf(PRIORITIES), "Ticket priority."),
-            ColumnSpec { nullable: true, ..req("subject", Str, NoRule, "Subject line (customer text, never logged).") },
-            ColumnSpec { nullable: true, ..req("body", Str, NoRule, "Body (customer text, never logged).") },
+            ColumnSpec {
+                nullable: true,
+                ..req(
+                    "subject",
+                    Str,
+                    NoRule,
+                    "Subject line (customer text, never logged).",
+                )
+            },
+            ColumnSpec {
+                nullable: true,
+                ..req("body", Str, NoRule, "Body (customer text, never logged).")
+            },
             opt("contact_id", Str, NoRule, "Contact who raised it."),
-            opt("closed_at", Timestamp, NoRule, "When it was closed; null while open."),
+            opt(
+                "closed_at",
+                Timestamp,
+                NoRule,
+                "When it was closed; null while open.",
+            ),
             opt("category", Str, NoRule, "Product area or ticket category."),
             opt("channel", Str, NoRule, "email, chat, phone, portal…"),
-            opt("csat", Int, Range(1.0, 5.0), "Satisfaction rating after close, 1–5."),
+            opt(
+                "csat",
+                Int,
+                Range(1.0, 5.0),
+                "Satisfaction rating after close, 1–5.",
+            ),
             opt("status", Str, NoRule, "open, pending, solved, closed…"),
         ],
     },
@@ -239,7 +315,12 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             req("account_id", Str, NoRule, "Account."),
             req("date", Date, NoRule, "Day (UTC)."),
-            req("active_users", Int, AtLeast(0.0), "Distinct active users that day."),
+            req(
+                "active_users",
+                Int,
+                AtLeast(0.0),
+                "Distinct active users that day.",
+            ),
             req("logins", Int, AtLeast(0.0), "Logins that day."),
             opt("admin_users", Int, AtLeast(0.0), "Active admin users that day."),
             opt("sessions", Int, AtLeast(0.0), "Sessions that day."),
@@ -273,7 +354,12 @@ pub const TABLES: &[TableSpec] = &[
             req("responded_at", Timestamp, NoRule, "When the survey was answered."),
             req("score", Int, Range(0.0, 10.0), "NPS score 0–10."),
             opt("contact_id", Str, NoRule, "Respondent."),
-            opt("comment", Str, NoRule, "Free-text comment (customer text, never logged)."),
+            opt(
+                "comment",
+                Str,
+                NoRule,
+                "Free-text comment (customer text, never logged).",
+            ),
         ],
     },
     TableSpec {
@@ -288,7 +374,12 @@ pub const TABLES: &[TableSpec] = &[
             req("message_id", Str, NoRule, "Stable message identifier."),
             req("account_id", Str, NoRule, "Account."),
             req("sent_at", Timestamp, NoRule, "When it was sent or logged."),
-            req("direction", Str, OneOf(&["inbound", "outbound"]), "inbound = from the customer."),
+            req(
+                "direction",
+                Str,
+                OneOf(&["inbound", "outbound"]),
+                "inbound = from the customer.",
+            ),
             req("channel", Str, NoRule, "email, call, meeting, chat…"),
             opt("contact_id", Str, NoRule, "Customer contact involved."),
             opt("subject", Str, NoRule, "Subject (customer text, never logged)."),
@@ -308,9 +399,24 @@ pub const TABLES: &[TableSpec] = &[
             req("account_id", Str, NoRule, "Account."),
             req("opened_at", Timestamp, NoRule, "When the escalation was opened."),
             req("category", Str, OneOf(ESCALATION_CATEGORIES), "Escalation type."),
-            opt("severity", Str, OneOf(&["low", "medium", "high", "critical"]), "Severity."),
-            opt("resolved_at", Timestamp, NoRule, "When it was resolved; null while open."),
-            opt("interventions", Str, NoRule, "Semicolon-separated interventions taken."),
+            opt(
+                "severity",
+                Str,
+                OneOf(&["low", "medium", "high", "critical"]),
+                "Severity.",
+            ),
+            opt(
+                "resolved_at",
+                Timestamp,
+                NoRule,
+                "When it was resolved; null while open.",
+            ),
+            opt(
+                "interventions",
+                Str,
+                NoRule,
+                "Semicolon-separated interventions taken.",
+            ),
             opt("outcome", Str, NoRule, "retained, churned, downgraded, ongoing…"),
             opt("arr_at_risk", Float, AtLeast(0.0), "ARR at risk (USD)."),
         ],
@@ -326,7 +432,12 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             req("account_id", Str, NoRule, "Account."),
             req("alert_date", Date, NoRule, "Run date of the alert."),
-            req("verdict", Str, OneOf(VERDICTS), "accurate, false_positive, missed or prevented."),
+            req(
+                "verdict",
+                Str,
+                OneOf(VERDICTS),
+                "accurate, false_positive, missed or prevented.",
+            ),
             opt("model_version", Str, NoRule, "Model that raised the alert."),
             opt("note", Str, NoRule, "Free-text note (never logged)."),
             opt("author", Str, NoRule, "Who gave the verdict."),
@@ -342,7 +453,12 @@ pub const TABLES: &[TableSpec] = &[
         doc: "Human-labelled texts for training the sentiment classifier.",
         columns: &[
             req("text", Str, NoRule, "The text (never logged)."),
-            req("label", Str, OneOf(SENTIMENT_LABELS), "negative, neutral or positive."),
+            req(
+                "label",
+                Str,
+                OneOf(SENTIMENT_LABELS),
+                "negative, neutral or positive.",
+            ),
             opt("source", Str, NoRule, "Where the label came from."),
         ],
     },

@@ -1,9 +1,9 @@
 //! Validating one table: all its files typed, checked row by row and across rows, split
 //! into the good rows (typed, inside the window) and the bad rows (quarantined).
 
+use super::ContractError;
 use super::column::{self, BadCell, BadKind};
 use super::schema::{ColumnType, TableSpec};
-use super::ContractError;
 use crate::storage::FileFrame;
 use crate::time::RunWindow;
 use polars::prelude::*;
@@ -87,7 +87,12 @@ pub fn validate(
     let mut stats = Vec::with_capacity(files.len());
     for (fi, file) in files.iter().enumerate() {
         let url = file.location.to_string();
-        let names: Vec<String> = file.frame.get_column_names().iter().map(|n| n.to_string()).collect();
+        let names: Vec<String> = file
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         for col in spec.columns.iter().filter(|c| c.required) {
             if !names.iter().any(|n| n == col.name) {
                 return Err(ContractError::MissingColumn {
@@ -129,7 +134,11 @@ pub fn validate(
         })?);
         bad.extend(file_bad);
         origin.extend((0..height).map(|r| (fi, r + 1)));
-        stats.push(FileStats { url, format: file.format.name(), rows: height });
+        stats.push(FileStats {
+            url,
+            format: file.format.name(),
+            rows: height,
+        });
     }
     let mut frame = concat_frames(spec, frames)?;
     let rows_read = frame.height();
@@ -139,9 +148,17 @@ pub fn validate(
         format!("file {} row {r}", stats[fi].url)
     };
     check_keys(spec, &frame, accounts, &mut bad, &locate)?;
-    let keep: BooleanChunked = bad.iter().zip(&in_window).map(|(b, w)| Some(b.is_none() && *w)).collect();
+    let keep: BooleanChunked = bad
+        .iter()
+        .zip(&in_window)
+        .map(|(b, w)| Some(b.is_none() && *w))
+        .collect();
     frame = frame.filter(&keep).map_err(|e| polars_err(spec, e))?;
-    let rows_before_window = in_window.iter().zip(&bad).filter(|(w, b)| !**w && b.is_none()).count();
+    let rows_before_window = in_window
+        .iter()
+        .zip(&bad)
+        .filter(|(w, b)| !**w && b.is_none())
+        .count();
     let mut bad_by_reason = BTreeMap::new();
     let quarantined: Vec<QuarantineRow> = bad
         .into_iter()
@@ -149,7 +166,11 @@ pub fn validate(
         .filter_map(|(b, (fi, row))| {
             b.map(|cell| {
                 *bad_by_reason.entry(cell.kind.code()).or_insert(0) += 1;
-                QuarantineRow { file: stats[fi].url.clone(), row, cell }
+                QuarantineRow {
+                    file: stats[fi].url.clone(),
+                    row,
+                    cell,
+                }
             })
         })
         .collect();
@@ -167,13 +188,21 @@ pub fn validate(
 }
 
 fn polars_err(spec: &TableSpec, e: PolarsError) -> ContractError {
-    ContractError::Polars { table: spec.name.into(), file: "(all files)".into(), reason: e.to_string() }
+    ContractError::Polars {
+        table: spec.name.into(),
+        file: "(all files)".into(),
+        reason: e.to_string(),
+    }
 }
 
 fn concat_frames(spec: &TableSpec, frames: Vec<DataFrame>) -> Result<DataFrame, ContractError> {
     let mut iter = frames.into_iter();
     let Some(mut first) = iter.next() else {
-        return Err(ContractError::Polars { table: spec.name.into(), file: "(none)".into(), reason: "no files".into() });
+        return Err(ContractError::Polars {
+            table: spec.name.into(),
+            file: "(none)".into(),
+            reason: "no files".into(),
+        });
     };
     for f in iter {
         first.vstack_mut(&f).map_err(|e| polars_err(spec, e))?;
@@ -183,9 +212,18 @@ fn concat_frames(spec: &TableSpec, frames: Vec<DataFrame>) -> Result<DataFrame, 
 }
 
 /// Marks rows after `--as-of` bad; returns which rows are inside the lookback window.
-fn check_time(spec: &TableSpec, frame: &DataFrame, w: &RunWindow, bad: &mut [Option<BadCell>]) -> Result<Vec<bool>, ContractError> {
-    let Some(tc) = spec.time_column else { return Ok(vec![true; frame.height()]) };
-    let Some(col) = spec.column(tc) else { return Ok(vec![true; frame.height()]) };
+fn check_time(
+    spec: &TableSpec,
+    frame: &DataFrame,
+    w: &RunWindow,
+    bad: &mut [Option<BadCell>],
+) -> Result<Vec<bool>, ContractError> {
+    let Some(tc) = spec.time_column else {
+        return Ok(vec![true; frame.height()]);
+    };
+    let Some(col) = spec.column(tc) else {
+        return Ok(vec![true; frame.height()]);
+    };
     let col_data = frame.column(tc).map_err(|e| polars_err(spec, e))?;
     let as_of = w.as_of.timestamp_micros();
     let start = w.start.timestamp_micros();
@@ -193,7 +231,12 @@ fn check_time(spec: &TableSpec, frame: &DataFrame, w: &RunWindow, bad: &mut [Opt
     let (values, span): (Vec<Option<i64>>, i64) = match col.ty {
         ColumnType::Date => {
             let days = col_data.cast(&DataType::Int32).map_err(|e| polars_err(spec, e))?;
-            let v = days.i32().map_err(|e| polars_err(spec, e))?.iter().map(|d| d.map(|d| d as i64 * 86_400_000_000)).collect();
+            let v = days
+                .i32()
+                .map_err(|e| polars_err(spec, e))?
+                .iter()
+                .map(|d| d.map(|d| d as i64 * 86_400_000_000))
+                .collect();
             (v, 86_400_000_000)
         }
         _ => {

@@ -15,7 +15,11 @@ fn window() -> Result<RunWindow, String> {
 }
 
 fn frame(df: DataFrame) -> Result<FileFrame, Box<dyn std::error::Error>> {
-    Ok(FileFrame { location: Location::parse("memory://t/x.parquet")?, format: FileFormat::Parquet, frame: df })
+    Ok(FileFrame {
+        location: Location::parse("memory://t/x.parquet")?,
+        format: FileFormat::Parquet,
+        frame: df,
+    })
 }
 
 #[test]
@@ -32,8 +36,15 @@ fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
     assert_eq!(t.rows_before_window, 1);
     assert_eq!(t.bad_rows(), 0);
     assert_eq!(t.frame.height(), 2);
-    assert_eq!(t.frame.column("responded_at")?.dtype(), &DataType::Datetime(TimeUnit::Microseconds, None));
-    assert_eq!(t.frame.column("comment")?.null_count(), 2, "missing optional column is all null");
+    assert_eq!(
+        t.frame.column("responded_at")?.dtype(),
+        &DataType::Datetime(TimeUnit::Microseconds, None)
+    );
+    assert_eq!(
+        t.frame.column("comment")?.null_count(),
+        2,
+        "missing optional column is all null"
+    );
     assert_eq!(t.missing_optional, ["contact_id", "comment"]);
     Ok(())
 }
@@ -52,9 +63,24 @@ fn every_bad_cell_is_named() -> TestResult {
     )?;
     let known: HashSet<String> = ["a1".to_string()].into();
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known))?;
-    let got: Vec<(usize, &str, &str)> = t.bad.iter().map(|q| (q.row, q.cell.column, q.cell.kind.code())).collect();
-    assert_eq!(got, [(2, "csat", "out_of_range"), (3, "ticket_id", "null_value"), (4, "account_id", "unknown_account")]);
-    assert_eq!(t.frame.column("priority")?.str()?.get(0), Some("high"), "enums are normalised to lower case");
+    let got: Vec<(usize, &str, &str)> = t
+        .bad
+        .iter()
+        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, "csat", "out_of_range"),
+            (3, "ticket_id", "null_value"),
+            (4, "account_id", "unknown_account")
+        ]
+    );
+    assert_eq!(
+        t.frame.column("priority")?.str()?.get(0),
+        Some("high"),
+        "enums are normalised to lower case"
+    );
     Ok(())
 }
 
@@ -99,7 +125,11 @@ fn render_contract() -> String {
                 Rule::Range(lo, hi) => format!("{lo} to {hi}"),
                 Rule::AtLeast(lo) => format!(">= {lo}"),
             };
-            let ty = if c.ty == ColumnType::Timestamp { "timestamp" } else { c.ty.name() };
+            let ty = if c.ty == ColumnType::Timestamp {
+                "timestamp"
+            } else {
+                c.ty.name()
+            };
             md += &format!(
                 "| {} | {ty} | {} | {} | {allowed} | {} | {} |\n",
                 c.name,
@@ -121,6 +151,9 @@ fn contract_doc_matches_schema() -> TestResult {
         std::fs::write(path, &want)?;
     }
     let have = std::fs::read_to_string(path)?;
-    assert!(have == want, "data/CONTRACT.md is stale: run VIGIL_UPDATE_DOCS=1 cargo test contract_doc");
+    assert!(
+        have == want,
+        "data/CONTRACT.md is stale: run VIGIL_UPDATE_DOCS=1 cargo test contract_doc"
+    );
     Ok(())
 }

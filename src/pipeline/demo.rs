@@ -19,22 +19,42 @@ pub struct DemoSettings {
 }
 
 /// Runs the demo pipeline; fills `summary` with the stages it ran.
-pub fn demo(storage: &Storage, config: &PipelineConfig, settings: &DemoSettings, summary: &mut RunSummary) -> Result<ValidationReport> {
+pub fn demo(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &DemoSettings,
+    summary: &mut RunSummary,
+) -> Result<ValidationReport> {
     let d = &config.options.demo;
     let base = config.options.sources.base.as_deref().ok_or_else(|| {
-        Error::Usage(format!("{}: the demo needs [sources] base = \"<folder for the generated history>\"", config.path.display()))
+        Error::Usage(format!(
+            "{}: the demo needs [sources] base = \"<folder for the generated history>\"",
+            config.path.display()
+        ))
     })?;
     let out = Location::parse(&config.resolve(base))?;
     let end = crate::time::parse_date(&d.end, "demo.end").map_err(Error::Usage)?;
     let as_of = parse_run_date(&d.end).map_err(Error::Usage)?;
     summary.set_window(&RunWindow::new(as_of, config.options.window.lookback_months).map_err(Error::Usage)?);
     if settings.regenerate || !storage.exists(&out.join("accounts.parquet"))? {
-        let params = SynthParams { accounts: d.accounts, months: d.months, end, seed: d.seed };
-        summary.stages.push(generate(storage, &GenerateSettings { params, out: out.clone() })?);
+        let params = SynthParams {
+            accounts: d.accounts,
+            months: d.months,
+            end,
+            seed: d.seed,
+        };
+        summary.stages.push(generate(
+            storage,
+            &GenerateSettings {
+                params,
+                out: out.clone(),
+            },
+        )?);
     } else {
         tracing::info!(history = %out, "demo history exists; reusing it (pass --regenerate to rebuild)");
     }
-    let (_history, report, stage) = validate(storage, config, &ValidateSettings::from_config(config, as_of)?)?;
+    let (_history, report, stage) =
+        validate(storage, config, &ValidateSettings::from_config(config, as_of)?)?;
     summary.stages.push(stage);
     Ok(report)
 }

@@ -2,10 +2,10 @@
 //! (`usage_daily` and `feature_usage` as one file per month, like a real export).
 
 use super::StageReport;
+use crate::Result;
 use crate::contract::schema;
 use crate::storage::{Location, Storage};
 use crate::synth::{SynthParams, generate as synthesize};
-use crate::Result;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -47,7 +47,11 @@ pub fn generate(storage: &Storage, settings: &GenerateSettings) -> Result<StageR
 
 /// Writes tables under `out` as the layout [`crate::contract::load_history`] reads with
 /// `[sources] base = out`. Returns rows written per table.
-pub fn write_history(storage: &Storage, out: &Location, tables: Vec<(&'static str, DataFrame)>) -> Result<BTreeMap<&'static str, usize>> {
+pub fn write_history(
+    storage: &Storage,
+    out: &Location,
+    tables: Vec<(&'static str, DataFrame)>,
+) -> Result<BTreeMap<&'static str, usize>> {
     let mut rows = BTreeMap::new();
     for (name, mut frame) in tables {
         rows.insert(name, frame.height());

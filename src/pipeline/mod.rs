@@ -40,6 +40,10 @@ pub fn open_storage(config: Option<&PipelineConfig>) -> Result<Storage> {
 
 /// Loads the pipeline config a command needs, as a usage error when it is not given.
 pub fn require_config(path: Option<&std::path::Path>, command: &str) -> Result<PipelineConfig> {
-    let path = path.ok_or_else(|| Error::Usage(format!("`vigil {command}` needs --config PATH (a pipeline TOML such as pipelines/demo.toml)")))?;
+    let path = path.ok_or_else(|| {
+        Error::Usage(format!(
+            "`vigil {command}` needs --config PATH (a pipeline TOML such as pipelines/demo.toml)"
+        ))
+    })?;
     Ok(PipelineConfig::load(path)?)
 }

@@ -83,6 +83,8 @@ impl RunSummary {
 
     /// One-line JSON.
     pub fn to_json_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"status\":\"error\",\"error\":\"summary encoding failed: {e}\"}}"))
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!("{{\"status\":\"error\",\"error\":\"summary encoding failed: {e}\"}}")
+        })
     }
 }

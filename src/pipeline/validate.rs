@@ -2,11 +2,11 @@
 //! write the quarantine and the validation report, and fail (exit 3) past the bad-row limit.
 
 use super::StageReport;
+use crate::Result;
 use crate::config::PipelineConfig;
 use crate::contract::{History, ValidationReport, load_history, quarantine_frame};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
-use crate::Result;
 use bytes::Bytes;
 use std::time::Instant;
 
@@ -24,7 +24,8 @@ pub struct ValidateSettings {
 impl ValidateSettings {
     /// Settings from a config and an `--as-of` instant.
     pub fn from_config(config: &PipelineConfig, as_of: chrono::DateTime<chrono::Utc>) -> Result<Self> {
-        let window = RunWindow::new(as_of, config.options.window.lookback_months).map_err(crate::Error::Usage)?;
+        let window =
+            RunWindow::new(as_of, config.options.window.lookback_months).map_err(crate::Error::Usage)?;
         Ok(Self {
             window,
             max_bad_row_share: config.options.validation.max_bad_row_share,
@@ -36,13 +37,21 @@ impl ValidateSettings {
 /// Validates the inputs. Returns the loaded history (for later stages), the report and
 /// the stage report; the quarantine and report are written even when the bad-row limit
 /// fails the run, so the data engineer can see every bad row.
-pub fn validate(storage: &Storage, config: &PipelineConfig, settings: &ValidateSettings) -> Result<(History, ValidationReport, StageReport)> {
+pub fn validate(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &ValidateSettings,
+) -> Result<(History, ValidationReport, StageReport)> {
     let started = Instant::now();
     let history = load_history(storage, config, settings.window)?;
     let report = ValidationReport::new(&history)?;
     let partition = format!("run_date={}", settings.window.run_date());
     let mut quarantine = quarantine_frame(&history)?;
-    let q_loc = settings.warehouse.join("quarantine").join(&partition).join("part-0.parquet");
+    let q_loc = settings
+        .warehouse
+        .join("quarantine")
+        .join(&partition)
+        .join("part-0.parquet");
     storage.write_parquet(&q_loc, &mut quarantine)?;
     let r_loc = settings.warehouse.join("validation").join(&partition);
     let json = serde_json::to_vec_pretty(&report).map_err(|e| crate::Error::Internal(e.to_string()))?;
@@ -53,9 +62,19 @@ pub fn validate(storage: &Storage, config: &PipelineConfig, settings: &ValidateS
     stage.rows_out = report.tables.iter().map(|t| t.rows_valid as u64).sum();
     stage.outputs = vec![q_loc.to_string(), r_loc.to_string()];
     if report.quarantined_rows > 0 {
-        stage.warnings.push(format!("{} rows quarantined at {q_loc}", report.quarantined_rows));
+        stage
+            .warnings
+            .push(format!("{} rows quarantined at {q_loc}", report.quarantined_rows));
     }
-    stage.warnings.extend(report.signals_missing.iter().map(|s| format!("absent table {s}")));
+    stage
+        .warnings
+        .extend(report.signals_missing.iter().map(|s| format!("absent table {s}")));
+    stage.warnings.extend(
+        report
+            .ignored_files
+            .iter()
+            .map(|f| format!("ignored file {f}: matches no input table")),
+    );
     history.check_bad_share(settings.max_bad_row_share)?;
     Ok((history, report, stage))
 }

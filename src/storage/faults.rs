@@ -41,7 +41,11 @@ impl<S: ObjectStore> FlakyStore<S> {
 
     fn maybe_fail(&self) -> Result<()> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let fail = self.rng.lock().map(|mut r| r.random_bool(self.failure_rate)).unwrap_or(false);
+        let fail = self
+            .rng
+            .lock()
+            .map(|mut r| r.random_bool(self.failure_rate))
+            .unwrap_or(false);
         if fail {
             self.injected.fetch_add(1, Ordering::Relaxed);
             return Err(object_store::Error::Generic {
@@ -66,7 +70,11 @@ impl<S: ObjectStore> ObjectStore for FlakyStore<S> {
         self.inner.put_opts(location, payload, opts).await
     }
 
-    async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> Result<Box<dyn MultipartUpload>> {
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
         self.maybe_fail()?;
         self.inner.put_multipart_opts(location, opts).await
     }

@@ -26,7 +26,10 @@ impl Location {
     /// Parses a URL (`s3://bucket/x`, `gs://…`, `az://…`, `abfss://…`, `memory://name/x`,
     /// `file:///abs/x`) or a local path (relative paths are made absolute).
     pub fn parse(raw: &str) -> Result<Self, StorageError> {
-        let invalid = |reason: String| StorageError::InvalidUrl { url: raw.to_string(), reason };
+        let invalid = |reason: String| StorageError::InvalidUrl {
+            url: raw.to_string(),
+            reason,
+        };
         let url = if raw.contains("://") {
             Url::parse(raw).map_err(|e| invalid(e.to_string()))?
         } else {
@@ -40,13 +43,21 @@ impl Location {
             // Named in-process stores: memory://NAME/path (object_store only knows memory:///path).
             let name = url.host_str().unwrap_or_default();
             let path = Path::from_url_path(url.path()).map_err(|e| invalid(e.to_string()))?;
-            return Ok(Self { scheme: ObjectStoreScheme::Memory, key: format!("memory://{name}"), path });
+            return Ok(Self {
+                scheme: ObjectStoreScheme::Memory,
+                key: format!("memory://{name}"),
+                path,
+            });
         }
         let (scheme, path) = ObjectStoreScheme::parse(&url).map_err(|e| {
-            invalid(format!("{e}; supported: local paths, file://, s3://, gs://, az://, abfss://, memory://"))
+            invalid(format!(
+                "{e}; supported: local paths, file://, s3://, gs://, az://, abfss://, memory://"
+            ))
         })?;
         if scheme == ObjectStoreScheme::Http {
-            return Err(invalid("http(s) URLs are not supported as table locations".into()));
+            return Err(invalid(
+                "http(s) URLs are not supported as table locations".into(),
+            ));
         }
         let key = match scheme {
             ObjectStoreScheme::Local => "file://".to_string(),
@@ -67,7 +78,11 @@ impl Location {
 
     /// The same store, another path.
     pub fn with_path(&self, path: Path) -> Self {
-        Self { scheme: self.scheme.clone(), key: self.key.clone(), path }
+        Self {
+            scheme: self.scheme.clone(),
+            key: self.key.clone(),
+            path,
+        }
     }
 
     /// A child location (`segment` may contain `/`).
@@ -103,8 +118,14 @@ pub(super) fn build_store(
     policy: &RetryPolicy,
 ) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let client = ClientOptions::new().with_timeout(policy.timeout);
-    let retry = RetryConfig { max_retries: 0, ..RetryConfig::default() };
-    let open_err = |e: object_store::Error| StorageError::Open { url: loc.to_string(), reason: e.to_string() };
+    let retry = RetryConfig {
+        max_retries: 0,
+        ..RetryConfig::default()
+    };
+    let open_err = |e: object_store::Error| StorageError::Open {
+        url: loc.to_string(),
+        reason: e.to_string(),
+    };
     let opts = options.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.expose()));
     let store: Arc<dyn ObjectStore> = match &loc.scheme {
         ObjectStoreScheme::Local => Arc::new(LocalFileSystem::new()),
@@ -116,7 +137,12 @@ pub(super) fn build_store(
                     b = b.with_config(key, v);
                 }
             }
-            Arc::new(b.with_retry(retry).with_client_options(client).build().map_err(open_err)?)
+            Arc::new(
+                b.with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(open_err)?,
+            )
         }
         ObjectStoreScheme::GoogleCloudStorage => {
             let mut b = GoogleCloudStorageBuilder::from_env().with_url(loc.key.clone());
@@ -125,7 +151,12 @@ pub(super) fn build_store(
                     b = b.with_config(key, v);
                 }
             }
-            Arc::new(b.with_retry(retry).with_client_options(client).build().map_err(open_err)?)
+            Arc::new(
+                b.with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(open_err)?,
+            )
         }
         ObjectStoreScheme::MicrosoftAzure => {
             let mut b = MicrosoftAzureBuilder::from_env().with_url(loc.key.clone());
@@ -134,7 +165,12 @@ pub(super) fn build_store(
                     b = b.with_config(key, v);
                 }
             }
-            Arc::new(b.with_retry(retry).with_client_options(client).build().map_err(open_err)?)
+            Arc::new(
+                b.with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(open_err)?,
+            )
         }
         other => {
             return Err(StorageError::InvalidUrl {

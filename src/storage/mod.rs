@@ -92,7 +92,10 @@ impl StorageError {
     /// Whether the failure is a problem with the input data (exit 3) rather than with the
     /// system (exit 1): an unreadable or missing input file.
     pub fn is_input_problem(&self) -> bool {
-        matches!(self, StorageError::Unreadable { .. } | StorageError::NotFound { .. })
+        matches!(
+            self,
+            StorageError::Unreadable { .. } | StorageError::NotFound { .. }
+        )
     }
 }
 
@@ -106,7 +109,9 @@ pub struct Storage {
 
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Storage").field("policy", &self.policy).finish_non_exhaustive()
+        f.debug_struct("Storage")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -118,7 +123,12 @@ impl Storage {
             .enable_all()
             .build()
             .map_err(|e| StorageError::Runtime(e.to_string()))?;
-        Ok(Self { runtime, policy, options, stores: Mutex::new(BTreeMap::new()) })
+        Ok(Self {
+            runtime,
+            policy,
+            options,
+            stores: Mutex::new(BTreeMap::new()),
+        })
     }
 
     /// Registers a ready-made store for a `scheme://authority` key (used to wrap stores,
@@ -146,37 +156,45 @@ impl Storage {
     pub fn read(&self, loc: &Location) -> Result<Bytes, StorageError> {
         let store = self.store(loc)?;
         let path = loc.path().clone();
-        self.runtime.block_on(retry::with_retry(&self.policy, "read", loc, || {
-            let store = Arc::clone(&store);
-            let path = path.clone();
-            async move { store.get(&path).await?.bytes().await }
-        }))
+        self.runtime
+            .block_on(retry::with_retry(&self.policy, "read", loc, || {
+                let store = Arc::clone(&store);
+                let path = path.clone();
+                async move { store.get(&path).await?.bytes().await }
+            }))
     }
 
     /// Writes a whole object atomically (readers see the old or the new bytes, never part).
     pub fn write(&self, loc: &Location, bytes: Bytes) -> Result<(), StorageError> {
         let store = self.store(loc)?;
         let path = loc.path().clone();
-        self.runtime.block_on(retry::with_retry(&self.policy, "write", loc, || {
-            let store = Arc::clone(&store);
-            let path = path.clone();
-            let payload = PutPayload::from_bytes(bytes.clone());
-            async move { store.put(&path, payload).await.map(|_| ()) }
-        }))
+        self.runtime
+            .block_on(retry::with_retry(&self.policy, "write", loc, || {
+                let store = Arc::clone(&store);
+                let path = path.clone();
+                let payload = PutPayload::from_bytes(bytes.clone());
+                async move { store.put(&path, payload).await.map(|_| ()) }
+            }))
     }
 
     /// Lists the objects under a prefix (recursively), sorted by path.
     pub fn list(&self, loc: &Location) -> Result<Vec<Location>, StorageError> {
         let store = self.store(loc)?;
         let prefix = loc.path().clone();
-        let mut paths = self.runtime.block_on(retry::with_retry(&self.policy, "list", loc, || {
-            let store = Arc::clone(&store);
-            let prefix = prefix.clone();
-            async move {
-                let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
-                store.list(prefix).map_ok(|m| m.location).try_collect::<Vec<_>>().await
-            }
-        }))?;
+        let mut paths = self
+            .runtime
+            .block_on(retry::with_retry(&self.policy, "list", loc, || {
+                let store = Arc::clone(&store);
+                let prefix = prefix.clone();
+                async move {
+                    let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
+                    store
+                        .list(prefix)
+                        .map_ok(|m| m.location)
+                        .try_collect::<Vec<_>>()
+                        .await
+                }
+            }))?;
         paths.sort();
         Ok(paths.into_iter().map(|p| loc.with_path(p)).collect())
     }
@@ -185,11 +203,13 @@ impl Storage {
     pub fn exists(&self, loc: &Location) -> Result<bool, StorageError> {
         let store = self.store(loc)?;
         let path = loc.path().clone();
-        let res = self.runtime.block_on(retry::with_retry(&self.policy, "head", loc, || {
-            let store = Arc::clone(&store);
-            let path = path.clone();
-            async move { store.head(&path).await }
-        }));
+        let res = self
+            .runtime
+            .block_on(retry::with_retry(&self.policy, "head", loc, || {
+                let store = Arc::clone(&store);
+                let path = path.clone();
+                async move { store.head(&path).await }
+            }));
         match res {
             Ok(_) => Ok(true),
             Err(StorageError::NotFound { .. }) => Ok(false),
@@ -203,11 +223,12 @@ impl Storage {
         let store = self.store(loc)?;
         for obj in &objects {
             let path = obj.path().clone();
-            self.runtime.block_on(retry::with_retry(&self.policy, "delete", obj, || {
-                let store = Arc::clone(&store);
-                let path = path.clone();
-                async move { store.delete(&path).await }
-            }))?;
+            self.runtime
+                .block_on(retry::with_retry(&self.policy, "delete", obj, || {
+                    let store = Arc::clone(&store);
+                    let path = path.clone();
+                    async move { store.delete(&path).await }
+                }))?;
         }
         Ok(objects.len())
     }

@@ -17,7 +17,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_retries: 5, backoff: Duration::from_millis(100), timeout: Duration::from_secs(60) }
+        Self {
+            max_retries: 5,
+            backoff: Duration::from_millis(100),
+            timeout: Duration::from_secs(60),
+        }
     }
 }
 
@@ -40,7 +44,10 @@ fn is_transient(err: &object_store::Error) -> bool {
 }
 
 fn backoff_for(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let base = policy.backoff.saturating_mul(1u32 << attempt.min(16)).min(Duration::from_secs(10));
+    let base = policy
+        .backoff
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(Duration::from_secs(10));
     let jitter = 0.5 + rand::random::<f64>();
     base.mul_f64(jitter)
 }
@@ -63,16 +70,29 @@ where
         let reason = match outcome {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(object_store::Error::NotFound { .. })) => {
-                return Err(StorageError::NotFound { what: "object".into(), url: loc.to_string() });
+                return Err(StorageError::NotFound {
+                    what: "object".into(),
+                    url: loc.to_string(),
+                });
             }
             Ok(Err(e)) if !is_transient(&e) => {
-                return Err(StorageError::Request { op: op_name, url: loc.to_string(), attempts: attempt, reason: e.to_string() });
+                return Err(StorageError::Request {
+                    op: op_name,
+                    url: loc.to_string(),
+                    attempts: attempt,
+                    reason: e.to_string(),
+                });
             }
             Ok(Err(e)) => e.to_string(),
             Err(_) => format!("timed out after {:?}", policy.timeout),
         };
         if attempt > policy.max_retries {
-            return Err(StorageError::Request { op: op_name, url: loc.to_string(), attempts: attempt, reason });
+            return Err(StorageError::Request {
+                op: op_name,
+                url: loc.to_string(),
+                attempts: attempt,
+                reason,
+            });
         }
         let wait = backoff_for(policy, attempt - 1);
         tracing::warn!(op = op_name, url = %loc, attempt, wait_ms = wait.as_millis() as u64, %reason, "transient storage error, retrying");

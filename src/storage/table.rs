@@ -60,18 +60,32 @@ impl Storage {
     /// Finds the files of a table: `loc` itself if it is a file with a known extension,
     /// otherwise every supported file under it (sorted; names starting with `_` or `.`
     /// are skipped, as Spark and Delta writers use them for metadata).
-    pub fn table_files(&self, table: &str, loc: &Location) -> Result<Vec<(Location, FileFormat)>, StorageError> {
+    pub fn table_files(
+        &self,
+        table: &str,
+        loc: &Location,
+    ) -> Result<Vec<(Location, FileFormat)>, StorageError> {
         if let Some(format) = loc.file_name().and_then(FileFormat::from_name) {
             if self.exists(loc)? {
                 return Ok(vec![(loc.clone(), format)]);
             }
-            return Err(StorageError::NotFound { what: format!("input table {table}"), url: loc.to_string() });
+            return Err(StorageError::NotFound {
+                what: format!("input table {table}"),
+                url: loc.to_string(),
+            });
         }
         let files: Vec<_> = self
             .list(loc)?
             .into_iter()
-            .filter(|l| !l.file_name().is_some_and(|n| n.starts_with('_') || n.starts_with('.')))
-            .filter_map(|l| l.file_name().and_then(FileFormat::from_name).map(|f| (l.clone(), f)))
+            .filter(|l| {
+                !l.file_name()
+                    .is_some_and(|n| n.starts_with('_') || n.starts_with('.'))
+            })
+            .filter_map(|l| {
+                l.file_name()
+                    .and_then(FileFormat::from_name)
+                    .map(|f| (l.clone(), f))
+            })
             .collect();
         if files.is_empty() {
             return Err(StorageError::NotFound {
@@ -83,7 +97,12 @@ impl Storage {
     }
 
     /// Reads and parses one file of a table.
-    pub fn read_file(&self, table: &str, loc: &Location, format: FileFormat) -> Result<FileFrame, StorageError> {
+    pub fn read_file(
+        &self,
+        table: &str,
+        loc: &Location,
+        format: FileFormat,
+    ) -> Result<FileFrame, StorageError> {
         let bytes = self.read(loc)?;
         let frame = parse(&bytes, format).map_err(|reason| StorageError::Unreadable {
             table: table.to_string(),
@@ -91,12 +110,19 @@ impl Storage {
             format: format.name(),
             reason,
         })?;
-        Ok(FileFrame { location: loc.clone(), format, frame })
+        Ok(FileFrame {
+            location: loc.clone(),
+            format,
+            frame,
+        })
     }
 
     /// Writes a frame as one Parquet file (zstd), replacing any object at `loc`.
     pub fn write_parquet(&self, loc: &Location, frame: &mut DataFrame) -> Result<(), StorageError> {
-        let bytes = encode_parquet(frame).map_err(|e| StorageError::Encode { url: loc.to_string(), reason: e.to_string() })?;
+        let bytes = encode_parquet(frame).map_err(|e| StorageError::Encode {
+            url: loc.to_string(),
+            reason: e.to_string(),
+        })?;
         self.write(loc, bytes)
     }
 }
@@ -104,7 +130,9 @@ impl Storage {
 /// Encodes a frame as Parquet bytes.
 pub fn encode_parquet(frame: &mut DataFrame) -> PolarsResult<Bytes> {
     let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf).with_compression(ParquetCompression::Zstd(None)).finish(frame)?;
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(frame)?;
     Ok(Bytes::from(buf))
 }
 
@@ -138,7 +166,9 @@ fn parse(bytes: &Bytes, format: FileFormat) -> Result<DataFrame, String> {
 /// Rejects non-UTF-8 text files, naming the line (1-based, header = line 1) and, for CSV,
 /// the column the first bad byte falls in.
 fn check_utf8(bytes: &[u8], separator: Option<u8>) -> Result<(), String> {
-    let Err(e) = std::str::from_utf8(bytes) else { return Ok(()) };
+    let Err(e) = std::str::from_utf8(bytes) else {
+        return Ok(());
+    };
     let valid = &bytes[..e.valid_up_to()];
     let line_no = valid.iter().filter(|b| **b == b'\n').count() + 1;
     let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
@@ -148,7 +178,10 @@ fn check_utf8(bytes: &[u8], separator: Option<u8>) -> Result<(), String> {
         let field = count_fields(&valid[line_start..], sep);
         let header_end = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
         let header = String::from_utf8_lossy(&bytes[..header_end]);
-        let name = header.split(sep as char).nth(field).map(|s| s.trim().trim_matches('"').to_string());
+        let name = header
+            .split(sep as char)
+            .nth(field)
+            .map(|s| s.trim().trim_matches('"').to_string());
         msg.push_str(&format!(
             ", column {}",
             name.unwrap_or_else(|| format!("#{}", field + 1))
@@ -183,12 +216,18 @@ mod unit {
     fn non_utf8_csv_names_line_and_column() {
         let data = b"account_id,name,segment\na1,Acme,smb\na2,Caf\xe9,smb\n";
         let err = check_utf8(data, Some(b',')).unwrap_err();
-        assert!(err.contains("line 3") && err.contains("column name") && err.contains("data row 2"), "{err}");
+        assert!(
+            err.contains("line 3") && err.contains("column name") && err.contains("data row 2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn format_from_extension() {
-        assert_eq!(FileFormat::from_name("x/2026-01.PARQUET"), Some(FileFormat::Parquet));
+        assert_eq!(
+            FileFormat::from_name("x/2026-01.PARQUET"),
+            Some(FileFormat::Parquet)
+        );
         assert_eq!(FileFormat::from_name("t.jsonl"), Some(FileFormat::Ndjson));
         assert_eq!(FileFormat::from_name("t.txt"), None);
     }

@@ -12,7 +12,11 @@ use std::time::Duration;
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 fn fast_policy(max_retries: u32) -> RetryPolicy {
-    RetryPolicy { max_retries, backoff: Duration::from_millis(1), timeout: Duration::from_secs(5) }
+    RetryPolicy {
+        max_retries,
+        backoff: Duration::from_millis(1),
+        timeout: Duration::from_secs(5),
+    }
 }
 
 fn sample() -> PolarsResult<DataFrame> {
@@ -29,16 +33,28 @@ fn round_trip(storage: &Storage, root: &str) -> TestResult {
     let back = storage.read_file("accounts", &files[0].0, files[0].1)?;
     assert!(back.frame.equals_missing(&df), "{:?}", back.frame);
     // A folder of CSV files is one table, read in path order.
-    storage.write(&root.join("tickets/2026-02.csv"), Bytes::from_static(b"ticket_id,n\nt2,2\n"))?;
-    storage.write(&root.join("tickets/2026-01.csv"), Bytes::from_static(b"ticket_id,n\nt1,1\n"))?;
+    storage.write(
+        &root.join("tickets/2026-02.csv"),
+        Bytes::from_static(b"ticket_id,n\nt2,2\n"),
+    )?;
+    storage.write(
+        &root.join("tickets/2026-01.csv"),
+        Bytes::from_static(b"ticket_id,n\nt1,1\n"),
+    )?;
     storage.write(&root.join("tickets/_SUCCESS"), Bytes::from_static(b""))?;
     let files = storage.table_files("tickets", &root.join("tickets"))?;
-    let names: Vec<_> = files.iter().filter_map(|(l, _)| l.file_name().map(str::to_string)).collect();
+    let names: Vec<_> = files
+        .iter()
+        .filter_map(|(l, _)| l.file_name().map(str::to_string))
+        .collect();
     assert_eq!(names, ["2026-01.csv", "2026-02.csv"]);
     let first = storage.read_file("tickets", &files[0].0, files[0].1)?;
     assert_eq!(first.frame.column("ticket_id")?.str()?.get(0), Some("t1"));
     assert_eq!(storage.delete_prefix(&root.join("tickets"))?, 3);
-    assert!(matches!(storage.table_files("tickets", &root.join("tickets")), Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        storage.table_files("tickets", &root.join("tickets")),
+        Err(StorageError::NotFound { .. })
+    ));
     Ok(())
 }
 
@@ -66,7 +82,10 @@ fn retries_make_a_store_failing_10_percent_correct() -> TestResult {
     storage.register("memory://flaky", flaky.clone());
     for i in 0..40 {
         let mut df = df!("i" => [i as i64; 50])?;
-        storage.write_parquet(&Location::parse(&format!("memory://flaky/t/{i:02}.parquet"))?, &mut df)?;
+        storage.write_parquet(
+            &Location::parse(&format!("memory://flaky/t/{i:02}.parquet"))?,
+            &mut df,
+        )?;
     }
     let files = storage.table_files("t", &Location::parse("memory://flaky/t")?)?;
     assert_eq!(files.len(), 40);
@@ -74,7 +93,10 @@ fn retries_make_a_store_failing_10_percent_correct() -> TestResult {
         let back = storage.read_file("t", loc, *fmt)?;
         assert_eq!(back.frame.column("i")?.i64()?.sum(), Some(50 * i as i64));
     }
-    assert!(flaky.injected.load(Ordering::Relaxed) >= 4, "faults were injected");
+    assert!(
+        flaky.injected.load(Ordering::Relaxed) >= 4,
+        "faults were injected"
+    );
     Ok(())
 }
 
@@ -82,7 +104,11 @@ fn retries_make_a_store_failing_10_percent_correct() -> TestResult {
 fn retries_survive_added_latency_and_time_out_clearly() -> TestResult {
     let slow = ThrottledStore::new(
         InMemory::new(),
-        ThrottleConfig { wait_get_per_call: Duration::from_millis(50), wait_put_per_call: Duration::from_millis(50), ..Default::default() },
+        ThrottleConfig {
+            wait_get_per_call: Duration::from_millis(50),
+            wait_put_per_call: Duration::from_millis(50),
+            ..Default::default()
+        },
     );
     let storage = Storage::new(fast_policy(2), Vec::new())?;
     storage.register("memory://slow", Arc::new(slow));
@@ -90,24 +116,54 @@ fn retries_survive_added_latency_and_time_out_clearly() -> TestResult {
     storage.write(&loc, Bytes::from_static(b"payload"))?;
     assert_eq!(storage.read(&loc)?.as_ref(), b"payload");
 
-    let too_slow = ThrottledStore::new(InMemory::new(), ThrottleConfig { wait_get_per_call: Duration::from_millis(300), ..Default::default() });
-    let impatient = Storage::new(RetryPolicy { max_retries: 1, backoff: Duration::from_millis(1), timeout: Duration::from_millis(20) }, Vec::new())?;
+    let too_slow = ThrottledStore::new(
+        InMemory::new(),
+        ThrottleConfig {
+            wait_get_per_call: Duration::from_millis(300),
+            ..Default::default()
+        },
+    );
+    let impatient = Storage::new(
+        RetryPolicy {
+            max_retries: 1,
+            backoff: Duration::from_millis(1),
+            timeout: Duration::from_millis(20),
+        },
+        Vec::new(),
+    )?;
     impatient.register("memory://too-slow", Arc::new(too_slow));
-    let err = impatient.read(&Location::parse("memory://too-slow/x.bin")?).unwrap_err().to_string();
-    assert!(err.contains("memory://too-slow/x.bin") && err.contains("timed out") && err.contains("2 attempt"), "{err}");
+    let err = impatient
+        .read(&Location::parse("memory://too-slow/x.bin")?)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("memory://too-slow/x.bin") && err.contains("timed out") && err.contains("2 attempt"),
+        "{err}"
+    );
     Ok(())
 }
 
 #[test]
 fn permanent_failures_name_the_url() -> TestResult {
     let storage = Storage::new(fast_policy(3), Vec::new())?;
-    let missing = storage.read(&Location::parse("memory://unit-missing/nope.parquet")?).unwrap_err();
+    let missing = storage
+        .read(&Location::parse("memory://unit-missing/nope.parquet")?)
+        .unwrap_err();
     assert!(matches!(missing, StorageError::NotFound { .. }));
-    assert!(missing.to_string().contains("memory://unit-missing/nope.parquet"), "{missing}");
+    assert!(
+        missing.to_string().contains("memory://unit-missing/nope.parquet"),
+        "{missing}"
+    );
     let dead = Arc::new(FlakyStore::new(InMemory::new(), 1.0, 1));
     storage.register("memory://dead", dead.clone());
-    let err = storage.write(&Location::parse("memory://dead/x")?, Bytes::from_static(b"x")).unwrap_err().to_string();
-    assert!(err.contains("memory://dead/x") && err.contains("4 attempt"), "{err}");
+    let err = storage
+        .write(&Location::parse("memory://dead/x")?, Bytes::from_static(b"x"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("memory://dead/x") && err.contains("4 attempt"),
+        "{err}"
+    );
     assert_eq!(dead.requests.load(Ordering::Relaxed), 4);
     Ok(())
 }
@@ -127,12 +183,20 @@ fn truncated_parquet_and_empty_files_are_errors_not_panics() -> TestResult {
     let bytes = table::encode_parquet(&mut df)?;
     let loc = Location::parse("memory://unit-trunc/accounts.parquet")?;
     storage.write(&loc, bytes.slice(..bytes.len() / 2))?;
-    let err = storage.read_file("accounts", &loc, FileFormat::Parquet).unwrap_err();
+    let err = storage
+        .read_file("accounts", &loc, FileFormat::Parquet)
+        .unwrap_err();
     assert!(err.is_input_problem());
-    assert!(err.to_string().contains("accounts") && err.to_string().contains("Parquet"), "{err}");
+    assert!(
+        err.to_string().contains("accounts") && err.to_string().contains("Parquet"),
+        "{err}"
+    );
     let empty = Location::parse("memory://unit-trunc/empty.csv")?;
     storage.write(&empty, Bytes::new())?;
-    let err = storage.read_file("tickets", &empty, FileFormat::Csv).unwrap_err().to_string();
+    let err = storage
+        .read_file("tickets", &empty, FileFormat::Csv)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("empty") && err.contains("empty.csv"), "{err}");
     Ok(())
 }

@@ -8,8 +8,8 @@
 use super::Ctx;
 use super::calendar::MAX_HISTORY_DAYS;
 use super::catalog::{
-    self, ARR_MEDIAN, FEATURE_ADOPTION, FEATURES, INDUSTRIES, PLAN_WEIGHTS, REGION_WEIGHTS,
-    SEAT_PRICE, SEGMENT_WEIGHTS,
+    self, ARR_MEDIAN, FEATURE_ADOPTION, FEATURES, INDUSTRIES, PLAN_WEIGHTS, REGION_WEIGHTS, SEAT_PRICE,
+    SEGMENT_WEIGHTS,
 };
 use super::rng::{self, Rng, chance, lognormal, normal, uniform};
 
@@ -84,9 +84,7 @@ pub(crate) fn profile(ctx: &Ctx, idx: usize, rng: &mut Rng) -> Profile {
     } else {
         -(14 + (f64::from(MAX_HISTORY_DAYS - 14) * rng::unit(rng).powf(1.3)) as i32)
     };
-    let created_at = ctx
-        .window
-        .ts(created_day, catalog::business_second(rng, region));
+    let created_at = ctx.window.ts(created_day, catalog::business_second(rng, region));
     let contract_start = (created_day + rng::int(rng, 0, 21) as i32).min(days - 1);
     let monthly = match segment {
         0 => chance(rng, 0.35),
@@ -132,7 +130,9 @@ fn seats_for(arr: f64, plan: usize) -> i64 {
 /// Contract periods from the first contract up to the one covering the first simulated day.
 pub(crate) fn initial_periods(ctx: &Ctx, p: &Profile, rng: &mut Rng) -> Vec<Period> {
     let plan = rng::weighted(rng, &PLAN_WEIGHTS[p.segment]);
-    let arr = lognormal(rng, ARR_MEDIAN[p.segment] * 0.85, 0.55).round().max(600.0);
+    let arr = lognormal(rng, ARR_MEDIAN[p.segment] * 0.85, 0.55)
+        .round()
+        .max(600.0);
     let first = Period {
         start: p.contract_start,
         end: ctx.window.add_months(p.contract_start, period_months(p.monthly)) - 1,

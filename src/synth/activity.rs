@@ -5,11 +5,11 @@
 //! seasonality (weekends low), year-end holidays, rare outage days, log-normal noise, a
 //! mild health effect, and the usage drop of trouble episodes (30–40 % at full strength).
 
+use super::accounts::Renewal;
 use super::catalog::{FEATURE_EVENTS, FEATURE_TOUCH, FEATURES};
 use super::rng::{chance, normal, poisson};
 use super::rows::{FeatureRow, UsageRow};
 use super::sim::{Pressure, Sim};
-use super::accounts::Renewal;
 
 /// Feature indices with machine-driven (not per-user) activity.
 const API: usize = 2;
@@ -31,18 +31,24 @@ impl Sim<'_> {
             _ => 1.0,
         } * if w.holiday(day) { 0.45 } else { 1.0 };
         let health = (1.0 + 0.06 * (self.h - p.mu)).clamp(0.7, 1.3);
-        let leaving = if self.forced == Some(Renewal::Churn) { 0.8 } else { 1.0 };
+        let leaving = if self.forced == Some(Renewal::Churn) {
+            0.8
+        } else {
+            1.0
+        };
         let outage = if chance(&mut self.rng, 0.004) { 0.5 } else { 1.0 };
         let noise = (0.07 * normal(&mut self.rng)).exp();
-        let expected = seats * p.adoption * onboarding * trend * calendar * health * leaving
-            * pr.usage
-            * outage
-            * noise;
+        let expected =
+            seats * p.adoption * onboarding * trend * calendar * health * leaving * pr.usage * outage * noise;
         let active = (poisson(&mut self.rng, expected) as i64).min((seats * 1.1).ceil() as i64);
         let a = active as f64;
         let logins = poisson(&mut self.rng, a * p.logins_per_user) as i64;
         let sessions = logins + poisson(&mut self.rng, a * 0.6) as i64;
-        let admin_mean = if active > 0 { (a * p.admin_share).max(0.5) } else { 0.0 };
+        let admin_mean = if active > 0 {
+            (a * p.admin_share).max(0.5)
+        } else {
+            0.0
+        };
         let admin_users = (poisson(&mut self.rng, admin_mean) as i64).min(active);
         self.out.usage.push(UsageRow {
             acct: self.acct,

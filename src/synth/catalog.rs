@@ -72,9 +72,7 @@ pub(crate) const FEATURE_ADOPTION: [[f64; 10]; 3] = [
     [0.97, 0.85, 0.70, 0.75, 0.70, 0.60, 0.55, 0.85, 0.45, 0.60],
 ];
 /// Chance per active user and day of touching each feature (drives days with events).
-pub(crate) const FEATURE_TOUCH: [f64; 10] = [
-    0.25, 0.06, 0.0, 0.0, 0.04, 0.03, 0.015, 0.0, 0.02, 0.04,
-];
+pub(crate) const FEATURE_TOUCH: [f64; 10] = [0.25, 0.06, 0.0, 0.0, 0.04, 0.03, 0.015, 0.0, 0.02, 0.04];
 /// Events per active user and day when the feature is used.
 pub(crate) const FEATURE_EVENTS: [f64; 10] = [3.0, 1.2, 0.0, 0.0, 0.8, 1.5, 0.4, 1.0, 1.1, 2.0];
 
@@ -126,41 +124,107 @@ pub(crate) const CHAMPION_ROLES: [&str; 5] =
 
 /// Given names.
 pub(crate) const FIRST_NAMES: [&str; 64] = [
-    "Ana", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko",
-    "Liam", "Maya", "Noah", "Olivia", "Pedro", "Quinn", "Rosa", "Samir", "Tara", "Umar",
-    "Vera", "Wei", "Ximena", "Yusuf", "Zoe", "Aisha", "Bruno", "Carmen", "Dmitri", "Emma",
-    "Felix", "Gita", "Hannah", "Ivan", "Julia", "Kwame", "Lena", "Marco", "Nadia", "Oscar",
-    "Priya", "Rafael", "Sofia", "Tomas", "Uma", "Victor", "Wanda", "Yara", "Zane", "Amir",
-    "Bianca", "Caleb", "Daria", "Ethan", "Fatima", "George", "Helena", "Isaac", "Jade",
-    "Kenji", "Laura", "Mateo", "Nora",
+    "Ana", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko", "Liam",
+    "Maya", "Noah", "Olivia", "Pedro", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wei", "Ximena",
+    "Yusuf", "Zoe", "Aisha", "Bruno", "Carmen", "Dmitri", "Emma", "Felix", "Gita", "Hannah", "Ivan", "Julia",
+    "Kwame", "Lena", "Marco", "Nadia", "Oscar", "Priya", "Rafael", "Sofia", "Tomas", "Uma", "Victor",
+    "Wanda", "Yara", "Zane", "Amir", "Bianca", "Caleb", "Daria", "Ethan", "Fatima", "George", "Helena",
+    "Isaac", "Jade", "Kenji", "Laura", "Mateo", "Nora",
 ];
 /// Family names.
 pub(crate) const LAST_NAMES: [&str; 64] = [
-    "Silva", "Smith", "Garcia", "Chen", "Muller", "Rossi", "Kowalski", "Nguyen", "Okafor",
-    "Patel", "Johansson", "Dubois", "Tanaka", "Kim", "Novak", "Haddad", "Lopez", "Brown",
-    "Wilson", "Costa", "Schmidt", "Moreau", "Ivanova", "Singh", "Yilmaz", "Andersen",
-    "Fischer", "Romero", "Sato", "Park", "Mensah", "Clarke", "Bianchi", "Horvat", "Lindqvist",
-    "Ortiz", "Weber", "Martin", "Murphy", "Kaur", "Fernandes", "Berg", "Hoffmann", "Quinn",
-    "Reyes", "Sousa", "Taylor", "Ueda", "Varga", "Walsh", "Young", "Zhang", "Abbott", "Baker",
-    "Cruz", "Diaz", "Evans", "Ford", "Gomez", "Hughes", "Ito", "Jensen", "Khan", "Lee",
+    "Silva",
+    "Smith",
+    "Garcia",
+    "Chen",
+    "Muller",
+    "Rossi",
+    "Kowalski",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Johansson",
+    "Dubois",
+    "Tanaka",
+    "Kim",
+    "Novak",
+    "Haddad",
+    "Lopez",
+    "Brown",
+    "Wilson",
+    "Costa",
+    "Schmidt",
+    "Moreau",
+    "Ivanova",
+    "Singh",
+    "Yilmaz",
+    "Andersen",
+    "Fischer",
+    "Romero",
+    "Sato",
+    "Park",
+    "Mensah",
+    "Clarke",
+    "Bianchi",
+    "Horvat",
+    "Lindqvist",
+    "Ortiz",
+    "Weber",
+    "Martin",
+    "Murphy",
+    "Kaur",
+    "Fernandes",
+    "Berg",
+    "Hoffmann",
+    "Quinn",
+    "Reyes",
+    "Sousa",
+    "Taylor",
+    "Ueda",
+    "Varga",
+    "Walsh",
+    "Young",
+    "Zhang",
+    "Abbott",
+    "Baker",
+    "Cruz",
+    "Diaz",
+    "Evans",
+    "Ford",
+    "Gomez",
+    "Hughes",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Lee",
 ];
 /// First part of company names.
 const NAME_PREFIX: [&str; 40] = [
-    "Blue", "North", "Silver", "Iron", "Bright", "Clear", "Red", "Green", "Oak", "Pine",
-    "Stone", "River", "Summit", "Cedar", "Maple", "Falcon", "Eagle", "Harbor", "Lake", "Star",
-    "Sun", "Moon", "Frost", "Golden", "Swift", "True", "Prime", "Alpha", "Nova", "Atlas",
-    "Apex", "Vertex", "Quantum", "Orbit", "Zen", "Terra", "Aqua", "Ember", "Crystal", "Wild",
+    "Blue", "North", "Silver", "Iron", "Bright", "Clear", "Red", "Green", "Oak", "Pine", "Stone", "River",
+    "Summit", "Cedar", "Maple", "Falcon", "Eagle", "Harbor", "Lake", "Star", "Sun", "Moon", "Frost",
+    "Golden", "Swift", "True", "Prime", "Alpha", "Nova", "Atlas", "Apex", "Vertex", "Quantum", "Orbit",
+    "Zen", "Terra", "Aqua", "Ember", "Crystal", "Wild",
 ];
 /// Second part of company names.
 const NAME_CORE: [&str; 30] = [
-    "stone", "field", "bridge", "point", "gate", "wave", "line", "ridge", "works", "path",
-    "peak", "light", "forge", "mark", "view", "port", "shore", "craft", "hub", "stream", "base",
-    "leaf", "wood", "well", "way", "spring", "rock", "wind", "star", "cloud",
+    "stone", "field", "bridge", "point", "gate", "wave", "line", "ridge", "works", "path", "peak", "light",
+    "forge", "mark", "view", "port", "shore", "craft", "hub", "stream", "base", "leaf", "wood", "well",
+    "way", "spring", "rock", "wind", "star", "cloud",
 ];
 /// Legal-form suffix of company names.
 const NAME_SUFFIX: [&str; 12] = [
-    "Inc", "Group", "Labs", "Systems", "Partners", "Holdings", "Technologies", "Solutions",
-    "Corp", "Ltd", "GmbH", "Co",
+    "Inc",
+    "Group",
+    "Labs",
+    "Systems",
+    "Partners",
+    "Holdings",
+    "Technologies",
+    "Solutions",
+    "Corp",
+    "Ltd",
+    "GmbH",
+    "Co",
 ];
 /// Number of distinct company names before a numeric suffix is needed.
 const NAME_SPACE: usize = NAME_PREFIX.len() * NAME_CORE.len() * NAME_SUFFIX.len();

@@ -33,7 +33,14 @@ impl Sim<'_> {
         }
     }
 
-    fn push_comm(&mut self, at: i64, inbound: bool, channel: &'static str, contact: Option<usize>, message: (String, String)) {
+    fn push_comm(
+        &mut self,
+        at: i64,
+        inbound: bool,
+        channel: &'static str,
+        contact: Option<usize>,
+        message: (String, String),
+    ) {
         let contact = contact.and_then(|k| self.roster.people.get(k)).map(|c| c.number);
         self.out.comms.push(CommRow {
             acct: self.acct,
@@ -66,7 +73,10 @@ impl Sim<'_> {
         let meeting = if self.p.segment == 2 { 0.2 } else { 0.1 };
         let channel = ["email", "call", "meeting"][rng::weighted(&mut self.rng, &[0.78, 0.12, meeting])];
         let area = self.topic(day, pr);
-        let at = self.ctx.window.ts(day, catalog::business_second(&mut self.rng, self.p.region));
+        let at = self
+            .ctx
+            .window
+            .ts(day, catalog::business_second(&mut self.rng, self.p.region));
         if channel != "email" {
             let notes = text::call_notes(&mut self.rng, area);
             self.push_comm(at, false, channel, target, notes);
@@ -81,7 +91,10 @@ impl Sim<'_> {
         } else if self.young(day) {
             OutKind::Onboarding
         } else {
-            rng::pick(&mut self.rng, &[OutKind::CheckIn, OutKind::CheckIn, OutKind::Qbr, OutKind::Release])
+            rng::pick(
+                &mut self.rng,
+                &[OutKind::CheckIn, OutKind::CheckIn, OutKind::Qbr, OutKind::Release],
+            )
         };
         let name = target.map_or("", |k| self.roster.people[k].first);
         let message = text::outbound(&mut self.rng, kind, area, name);
@@ -98,7 +111,13 @@ impl Sim<'_> {
             return;
         };
         let champion = self.roster.champion == Some(k);
-        let base = if champion { 0.8 } else if c.executive { 0.4 } else { 0.6 };
+        let base = if champion {
+            0.8
+        } else if c.executive {
+            0.4
+        } else {
+            0.6
+        };
         let health = sigmoid(1.4 * self.h + 0.6);
         let silence = if champion { 0.95 } else { 0.35 } * pr.silence;
         if !chance(&mut self.rng, base * (0.5 + 0.6 * health) * (1.0 - silence)) {
@@ -110,8 +129,16 @@ impl Sim<'_> {
             return;
         }
         let reply_day = self.ctx.window.day_of(reply_at);
-        let kind = PendingKind::Reply { contact: k, subject, area };
-        self.pending.push(Pending { day: reply_day, at: reply_at, kind });
+        let kind = PendingKind::Reply {
+            contact: k,
+            subject,
+            area,
+        };
+        self.pending.push(Pending {
+            day: reply_day,
+            at: reply_at,
+            kind,
+        });
     }
 
     /// A contact's reply (dropped if they have left meanwhile).
@@ -136,7 +163,10 @@ impl Sim<'_> {
         let mood = text::mood(self.tone(pr.negativity));
         let area = self.topic(day, pr);
         let channel = ["email", "chat", "call"][rng::weighted(&mut self.rng, &[0.8, 0.15, 0.05])];
-        let at = self.ctx.window.ts(day, catalog::business_second(&mut self.rng, self.p.region));
+        let at = self
+            .ctx
+            .window
+            .ts(day, catalog::business_second(&mut self.rng, self.p.region));
         let message = text::inbound(&mut self.rng, mood, area);
         self.push_comm(at, true, channel, Some(k), message);
     }
@@ -146,7 +176,9 @@ impl Sim<'_> {
         let message = text::escalation_open(&mut self.rng, area);
         self.push_comm(at, true, "email", contact, message);
         let delay = rng::int(&mut self.rng, 1, 5) * 3600 * US;
-        let call_at = (at + delay).min(self.ctx.window.end_us()).min(at - at % (DAY_SECS * US) + (DAY_SECS - 1) * US);
+        let call_at = (at + delay)
+            .min(self.ctx.window.end_us())
+            .min(at - at % (DAY_SECS * US) + (DAY_SECS - 1) * US);
         let notes = text::call_notes(&mut self.rng, area);
         self.push_comm(call_at, false, "call", contact, notes);
     }

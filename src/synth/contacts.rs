@@ -67,7 +67,10 @@ impl Roster {
     pub fn initial(ctx: &Ctx, p: &Profile, rng: &mut Rng) -> Roster {
         let (lo, hi) = [(2, 6), (5, 14), (10, 30)][p.segment];
         let n = rng::int(rng, lo, hi) as usize;
-        let mut roster = Roster { target: n, ..Roster::default() };
+        let mut roster = Roster {
+            target: n,
+            ..Roster::default()
+        };
         let champion_at = rng::int(rng, 0, n as i64 - 1) as usize;
         let execs = [0.0, 0.12, 0.15][p.segment];
         let latest = if p.created_day < 0 { -1 } else { p.contract_start };
@@ -144,7 +147,8 @@ impl Roster {
 
     /// Whether the champion left within the last `days` days.
     pub fn champion_left_within(&self, day: i32, days: i32) -> bool {
-        self.champion_left_day.is_some_and(|d| (0..days).contains(&(day - d)))
+        self.champion_left_day
+            .is_some_and(|d| (0..days).contains(&(day - d)))
     }
 
     fn present_count(&self, day: i32) -> usize {
@@ -182,9 +186,10 @@ impl Roster {
         self.people
             .iter()
             .map(|c| {
-                let duplicate = self.people.iter().any(|o| {
-                    o.number < c.number && o.first == c.first && o.last == c.last
-                });
+                let duplicate = self
+                    .people
+                    .iter()
+                    .any(|o| o.number < c.number && o.first == c.first && o.last == c.last);
                 let local = format!("{}.{}", c.first, c.last).to_lowercase();
                 let email = if duplicate {
                     format!("{local}{}@{domain}", c.number)

@@ -5,15 +5,15 @@
 //! Episodes produce the precursors (see `Sim::pressure`); about 2–3 episodes occur per
 //! escalation, and a small "surprise" hazard opens escalations with no precursors at all.
 
-use super::catalog::ESCALATION_CATEGORIES;
+use super::accounts::Renewal;
 use super::calendar::{DAY_SECS, US};
 use super::catalog;
+use super::catalog::ESCALATION_CATEGORIES;
 use super::contacts::Who;
 use super::phrases_areas::CATEGORY_AREAS;
 use super::rng::{self, chance, normal, sigmoid, uniform};
 use super::rows::{EpisodeLog, EscalationLog, EscalationRow};
 use super::sim::{Active, Episode, Fade, Sim};
-use super::accounts::Renewal;
 
 /// Daily probability of an episode at health 0 (before segment and context factors).
 const EPISODE_BASE: f64 = 0.0024;
@@ -39,8 +39,18 @@ const INTERVENTIONS: [[&str; 4]; 6] = [
     ["engineering_fix", "hotfix", "service_credit", "war_room"],
     ["discount", "exec_call", "contract_amendment", "service_credit"],
     ["exec_call", "training", "dedicated_csm", "executive_sponsor"],
-    ["engineering_fix", "dedicated_engineer", "partner_escalation", "workaround"],
-    ["engineering_fix", "infrastructure_upgrade", "war_room", "service_credit"],
+    [
+        "engineering_fix",
+        "dedicated_engineer",
+        "partner_escalation",
+        "workaround",
+    ],
+    [
+        "engineering_fix",
+        "infrastructure_upgrade",
+        "war_room",
+        "service_credit",
+    ],
 ];
 /// Category indices used by context rules.
 const IMPLEMENTATION_DELAY: usize = 0;
@@ -97,7 +107,13 @@ impl Sim<'_> {
         if category == TEAM_TRANSITION && champion_here && chance(&mut self.rng, 0.75) {
             self.roster.champion_leaves(&mut self.rng, day);
         }
-        self.episode = Some(Episode { start: day, lead, intensity, category, drop });
+        self.episode = Some(Episode {
+            start: day,
+            lead,
+            intensity,
+            category,
+            drop,
+        });
     }
 
     /// On an episode's last day, decides whether it escalates; ends faded tails.
@@ -142,11 +158,13 @@ impl Sim<'_> {
     fn open_escalation(&mut self, day: i32, category: usize, intensity: f64, drop: Option<f64>) {
         let ctx = self.ctx;
         let w = &ctx.window;
-        let score = 0.9 * intensity + 0.35 * self.p.segment as f64 - 0.45 * self.h
-            + 0.55 * normal(&mut self.rng);
+        let score =
+            0.9 * intensity + 0.35 * self.p.segment as f64 - 0.45 * self.h + 0.55 * normal(&mut self.rng);
         let severity = [0.1, 0.75, 1.3].iter().filter(|t| score >= **t).count();
         let (interventions, speed) = self.interventions(category, severity);
-        let days = RESOLUTION_DAYS[category] * SEVERITY_SLOWDOWN[severity] * speed
+        let days = RESOLUTION_DAYS[category]
+            * SEVERITY_SLOWDOWN[severity]
+            * speed
             * rng::lognormal(&mut self.rng, 1.0, 0.45);
         let opened_at = w.ts(day, catalog::business_second(&mut self.rng, self.p.region));
         let resolved = opened_at + (days.clamp(1.0, 150.0) * (DAY_SECS * US) as f64) as i64;
@@ -217,7 +235,11 @@ impl Sim<'_> {
 
     /// Resolves the open escalation on its resolution day and draws its outcome.
     pub(crate) fn advance_escalation(&mut self, day: i32) {
-        if !self.escalation.as_ref().is_some_and(|a| a.resolve_day == Some(day)) {
+        if !self
+            .escalation
+            .as_ref()
+            .is_some_and(|a| a.resolve_day == Some(day))
+        {
             return;
         }
         let Some(a) = self.escalation.take() else {
@@ -251,7 +273,11 @@ impl Sim<'_> {
     /// The customer's escalation message and, often, an urgent ticket.
     fn escalation_opening(&mut self, day: i32, category: usize, at: i64) {
         let area = rng::pick(&mut self.rng, CATEGORY_AREAS[category]);
-        let who = if chance(&mut self.rng, 0.5) { Who::Executive } else { Who::Champion };
+        let who = if chance(&mut self.rng, 0.5) {
+            Who::Executive
+        } else {
+            Who::Champion
+        };
         let contact = self.roster.pick(&mut self.rng, day, who);
         self.escalation_message(at, contact, area);
         if chance(&mut self.rng, 0.6) {

@@ -36,7 +36,11 @@ impl Sim<'_> {
         for ep in episodes.iter().filter(|ep| !ep.escalated) {
             if chance(&mut self.rng, 0.6 * ep.intensity) && chance(&mut self.rng, 0.6) {
                 let day = ep.start + rng::int(&mut self.rng, 0, i64::from(ep.lead - 1)) as i32;
-                let verdict = if chance(&mut self.rng, 0.5) { PREVENTED } else { FALSE_POSITIVE };
+                let verdict = if chance(&mut self.rng, 0.5) {
+                    PREVENTED
+                } else {
+                    FALSE_POSITIVE
+                };
                 self.verdict(day, verdict);
             }
         }

@@ -7,8 +7,7 @@
 
 use super::Ctx;
 use super::catalog::{
-    ESCALATION_CATEGORIES, INDUSTRIES, PLANS, PRIORITIES, REGIONS, SEGMENTS, SEVERITIES,
-    VERDICTS,
+    ESCALATION_CATEGORIES, INDUSTRIES, PLANS, PRIORITIES, REGIONS, SEGMENTS, SEVERITIES, VERDICTS,
 };
 use super::rows::Out;
 use polars::prelude::*;
@@ -63,11 +62,15 @@ fn boolean(name: &str, values: impl Iterator<Item = bool>) -> Column {
 }
 
 fn date(name: &str, values: impl Iterator<Item = i32>) -> Column {
-    Int32Chunked::from_vec(name.into(), values.collect()).into_date().into_column()
+    Int32Chunked::from_vec(name.into(), values.collect())
+        .into_date()
+        .into_column()
 }
 
 fn opt_date(name: &str, values: impl Iterator<Item = Option<i32>>) -> Column {
-    Int32Chunked::from_iter_options(name.into(), values).into_date().into_column()
+    Int32Chunked::from_iter_options(name.into(), values)
+        .into_date()
+        .into_column()
 }
 
 fn timestamp(name: &str, values: impl Iterator<Item = i64>) -> Column {
@@ -106,7 +109,11 @@ pub(crate) fn build(ctx: &Ctx, mut outs: Vec<Out>) -> PolarsResult<Tables> {
 
 fn accounts(ctx: &Ctx, ids: &[String], outs: &mut [Out]) -> PolarsResult<DataFrame> {
     let rows = take(outs, |o| &mut o.accounts);
-    let csm = |i: usize| ctx.csms.get(i).map_or(("", ""), |(n, e)| (n.as_str(), e.as_str()));
+    let csm = |i: usize| {
+        ctx.csms
+            .get(i)
+            .map_or(("", ""), |(n, e)| (n.as_str(), e.as_str()))
+    };
     frame(vec![
         string("account_id", ids.iter().map(String::as_str)),
         string("name", rows.iter().map(|r| r.name.as_str())),
@@ -155,8 +162,10 @@ fn tickets<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<D
     let mut rows = take(outs, |o| &mut o.tickets);
     rows.sort_by_key(|r| r.created_at);
     let ticket_ids: Vec<String> = (1..=rows.len()).map(|k| format!("TKT-{k:07}")).collect();
-    let contact_ids: Vec<Option<String>> =
-        rows.iter().map(|r| r.contact.map(|c| contact_id(r.acct, c))).collect();
+    let contact_ids: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.contact.map(|c| contact_id(r.acct, c)))
+        .collect();
     frame(vec![
         string("ticket_id", ticket_ids.iter().map(String::as_str)),
         string("account_id", rows.iter().map(|r| id(r.acct))),
@@ -199,8 +208,10 @@ fn features<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<
 fn nps<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<DataFrame> {
     let mut rows = take(outs, |o| &mut o.nps);
     rows.sort_by_key(|r| r.responded_at);
-    let contact_ids: Vec<Option<String>> =
-        rows.iter().map(|r| r.contact.map(|c| contact_id(r.acct, c))).collect();
+    let contact_ids: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.contact.map(|c| contact_id(r.acct, c)))
+        .collect();
     frame(vec![
         string("account_id", rows.iter().map(|r| id(r.acct))),
         timestamp("responded_at", rows.iter().map(|r| r.responded_at)),
@@ -214,13 +225,19 @@ fn communications<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsR
     let mut rows = take(outs, |o| &mut o.comms);
     rows.sort_by_key(|r| r.sent_at);
     let message_ids: Vec<String> = (1..=rows.len()).map(|k| format!("MSG-{k:08}")).collect();
-    let contact_ids: Vec<Option<String>> =
-        rows.iter().map(|r| r.contact.map(|c| contact_id(r.acct, c))).collect();
+    let contact_ids: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.contact.map(|c| contact_id(r.acct, c)))
+        .collect();
     frame(vec![
         string("message_id", message_ids.iter().map(String::as_str)),
         string("account_id", rows.iter().map(|r| id(r.acct))),
         timestamp("sent_at", rows.iter().map(|r| r.sent_at)),
-        string("direction", rows.iter().map(|r| if r.inbound { "inbound" } else { "outbound" })),
+        string(
+            "direction",
+            rows.iter()
+                .map(|r| if r.inbound { "inbound" } else { "outbound" }),
+        ),
         string("channel", rows.iter().map(|r| r.channel)),
         opt_string("contact_id", contact_ids.iter().map(|c| c.as_deref())),
         opt_string("subject", rows.iter().map(|r| r.subject.as_deref())),
@@ -239,7 +256,10 @@ fn escalations<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResu
         string("category", rows.iter().map(|r| ESCALATION_CATEGORIES[r.category])),
         opt_string("severity", rows.iter().map(|r| Some(SEVERITIES[r.severity]))),
         opt_timestamp("resolved_at", rows.iter().map(|r| r.resolved_at)),
-        opt_string("interventions", rows.iter().map(|r| Some(r.interventions.as_str()))),
+        opt_string(
+            "interventions",
+            rows.iter().map(|r| Some(r.interventions.as_str())),
+        ),
         opt_string("outcome", rows.iter().map(|r| Some(r.outcome))),
         float("arr_at_risk", rows.iter().map(|r| r.arr_at_risk)),
     ])
@@ -253,7 +273,10 @@ fn feedback<'a>(ctx: &Ctx, id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> Po
         string("account_id", rows.iter().map(|r| id(r.acct))),
         date("alert_date", rows.iter().map(|r| r.alert_date)),
         string("verdict", rows.iter().map(|r| VERDICTS[r.verdict])),
-        opt_string("model_version", rows.iter().map(|r| Some(r.model_version.as_str()))),
+        opt_string(
+            "model_version",
+            rows.iter().map(|r| Some(r.model_version.as_str())),
+        ),
         opt_string("note", rows.iter().map(|r| Some(r.note.as_str()))),
         opt_string("author", rows.iter().map(|r| Some(author(r.csm)))),
     ])

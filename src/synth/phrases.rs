@@ -10,9 +10,30 @@ pub(crate) const TONES: usize = 5;
 pub(crate) const GREETINGS: [&[&str]; TONES] = [
     &["Hello,", "To whom it may concern,", "Support,"],
     &["Hi,", "Hello,", "Hi team,", "Hello again,", "Hi support,"],
-    &["Hi team,", "Hello,", "Hi there,", "Good morning,", "Dear support team,", "Hi all,"],
-    &["Hi team,", "Hi there,", "Good morning,", "Hello,", "Good afternoon,", "Hey folks,"],
-    &["Hi team!", "Hello there!", "Hey folks,", "Good morning!", "Hi all,", "Hey there!"],
+    &[
+        "Hi team,",
+        "Hello,",
+        "Hi there,",
+        "Good morning,",
+        "Dear support team,",
+        "Hi all,",
+    ],
+    &[
+        "Hi team,",
+        "Hi there,",
+        "Good morning,",
+        "Hello,",
+        "Good afternoon,",
+        "Hey folks,",
+    ],
+    &[
+        "Hi team!",
+        "Hello there!",
+        "Hey folks,",
+        "Good morning!",
+        "Hi all,",
+        "Hey there!",
+    ],
 ];
 
 /// Opening sentences.
@@ -175,14 +196,28 @@ pub(crate) const ASKS: [&[&str]; TONES] = [
 pub(crate) const SIGNOFFS: [&[&str]; TONES] = [
     &["Regards,", "Waiting for your answer,", ""],
     &["Thanks,", "Regards,", "Best,"],
-    &["Thanks,", "Best,", "Kind regards,", "Best regards,", "Many thanks,", "Thank you,"],
+    &[
+        "Thanks,",
+        "Best,",
+        "Kind regards,",
+        "Best regards,",
+        "Many thanks,",
+        "Thank you,",
+    ],
     &["Thanks!", "Cheers,", "Best,", "Many thanks,", "Kind regards,"],
     &["Cheers!", "Thanks so much,", "All the best,", "With gratitude,"],
 ];
 
 /// Subject prefixes and suffixes per tone (`""` = none).
 pub(crate) const SUBJECT_PREFIX: [&[&str]; TONES] = [
-    &["URGENT: ", "Still broken: ", "ESCALATION: ", "Unacceptable - ", "", "CRITICAL: "],
+    &[
+        "URGENT: ",
+        "Still broken: ",
+        "ESCALATION: ",
+        "Unacceptable - ",
+        "",
+        "CRITICAL: ",
+    ],
     &["Re: ", "Still not fixed: ", "", "", "Again: "],
     &["", "", "", "Question: "],
     &["", "", "Quick question: "],

@@ -129,7 +129,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "Do you plan to support webhooks in the {area}?",
             "What is the recommended retry policy for the {area}?",
         ],
-        question_subjects: &["API sandbox access", "Bulk user endpoint", "Webhook support in the API"],
+        question_subjects: &[
+            "API sandbox access",
+            "Bulk user endpoint",
+            "Webhook support in the API",
+        ],
     },
     Area {
         key: "integrations",
@@ -181,7 +185,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "How do we set quiet hours for {area}s?",
             "Is it possible to group related {area}s into one notification?",
         ],
-        question_subjects: &["Alert routing by severity", "Quiet hours for alerts", "Grouping alerts"],
+        question_subjects: &[
+            "Alert routing by severity",
+            "Quiet hours for alerts",
+            "Grouping alerts",
+        ],
     },
     Area {
         key: "workflows",
@@ -204,7 +212,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "Is there a way to version a {area} before publishing it?",
             "How many steps can a single {area} have?",
         ],
-        question_subjects: &["Workflow triggers", "Versioning workflows", "Workflow step limits"],
+        question_subjects: &[
+            "Workflow triggers",
+            "Versioning workflows",
+            "Workflow step limits",
+        ],
     },
     Area {
         key: "exports",
@@ -226,7 +238,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "Is there a way to limit an {area} to the rows changed since yesterday?",
             "What is the maximum size of a single {area}?",
         ],
-        question_subjects: &["Export to Google Drive", "Incremental exports", "Export size limits"],
+        question_subjects: &[
+            "Export to Google Drive",
+            "Incremental exports",
+            "Export size limits",
+        ],
     },
     Area {
         key: "sso",
@@ -350,7 +366,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "Is there a recommended order for the {area} steps?",
             "Who is our main contact during {area}?",
         ],
-        question_subjects: &["Second onboarding session", "Onboarding steps", "Onboarding contact"],
+        question_subjects: &[
+            "Second onboarding session",
+            "Onboarding steps",
+            "Onboarding contact",
+        ],
     },
     Area {
         key: "performance",
@@ -374,7 +394,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "Do you have guidance on keeping large workspaces fast?",
             "Which region is our {area} hosted in?",
         ],
-        question_subjects: &["Status page question", "Performance best practices", "Hosting region"],
+        question_subjects: &[
+            "Status page question",
+            "Performance best practices",
+            "Hosting region",
+        ],
     },
     Area {
         key: "data_import",
@@ -396,7 +420,11 @@ pub(crate) const AREAS: [Area; 15] = [
             "Can a {area} be scheduled to run every night?",
             "Which file formats does the {area} accept?",
         ],
-        question_subjects: &["Importing historical data", "Scheduled imports", "Import file formats"],
+        question_subjects: &[
+            "Importing historical data",
+            "Scheduled imports",
+            "Import file formats",
+        ],
     },
     Area {
         key: "user_management",

@@ -53,67 +53,187 @@ pub(crate) const NPS_PROMOTER: [&str; 12] = [
 
 /// Outbound CSM messages `(subject, body)` per kind; see `text::OutKind`.
 pub(crate) const OUT_CHECK_IN: [(&str, &str); 6] = [
-    ("Checking in", "Hi {name}, just checking in to see how things are going with the platform."),
-    ("Quick check-in", "Hi {name}, anything we can help your team with this month?"),
-    ("How is the {area} working for you?", "Hi {name}, I noticed your team uses the {area} a lot. Any feedback?"),
-    ("Catching up", "Hi {name}, do you have 20 minutes next week to catch up?"),
-    ("Your account health review", "Hi {name}, I put together a short summary of your usage. Happy to walk you through it."),
-    ("Touching base", "Hi {name}, wanted to touch base and share a few tips for the {area}."),
+    (
+        "Checking in",
+        "Hi {name}, just checking in to see how things are going with the platform.",
+    ),
+    (
+        "Quick check-in",
+        "Hi {name}, anything we can help your team with this month?",
+    ),
+    (
+        "How is the {area} working for you?",
+        "Hi {name}, I noticed your team uses the {area} a lot. Any feedback?",
+    ),
+    (
+        "Catching up",
+        "Hi {name}, do you have 20 minutes next week to catch up?",
+    ),
+    (
+        "Your account health review",
+        "Hi {name}, I put together a short summary of your usage. Happy to walk you through it.",
+    ),
+    (
+        "Touching base",
+        "Hi {name}, wanted to touch base and share a few tips for the {area}.",
+    ),
 ];
 /// Quarterly business review invitations.
 pub(crate) const OUT_QBR: [(&str, &str); 4] = [
-    ("Quarterly business review", "Hi {name}, shall we schedule our quarterly review? I will bring usage trends and the roadmap."),
-    ("QBR agenda", "Hi {name}, attached is the draft agenda for our QBR. Let me know what to add."),
-    ("Planning our next review", "Hi {name}, could you propose a slot for the next business review?"),
-    ("QBR follow-up", "Hi {name}, thanks for the review. Summary and action items below."),
+    (
+        "Quarterly business review",
+        "Hi {name}, shall we schedule our quarterly review? I will bring usage trends and the roadmap.",
+    ),
+    (
+        "QBR agenda",
+        "Hi {name}, attached is the draft agenda for our QBR. Let me know what to add.",
+    ),
+    (
+        "Planning our next review",
+        "Hi {name}, could you propose a slot for the next business review?",
+    ),
+    (
+        "QBR follow-up",
+        "Hi {name}, thanks for the review. Summary and action items below.",
+    ),
 ];
 /// Renewal conversations.
 pub(crate) const OUT_RENEWAL: [(&str, &str); 5] = [
-    ("Your renewal is coming up", "Hi {name}, your contract renews soon. Can we set up time to discuss?"),
-    ("Renewal proposal", "Hi {name}, please find the renewal proposal attached."),
-    ("Renewal options", "Hi {name}, I have prepared a couple of options for the renewal."),
-    ("Re: renewal pricing", "Hi {name}, following up on the pricing questions from our last call."),
-    ("Contract renewal next steps", "Hi {name}, what do you need from us to move the renewal forward?"),
+    (
+        "Your renewal is coming up",
+        "Hi {name}, your contract renews soon. Can we set up time to discuss?",
+    ),
+    (
+        "Renewal proposal",
+        "Hi {name}, please find the renewal proposal attached.",
+    ),
+    (
+        "Renewal options",
+        "Hi {name}, I have prepared a couple of options for the renewal.",
+    ),
+    (
+        "Re: renewal pricing",
+        "Hi {name}, following up on the pricing questions from our last call.",
+    ),
+    (
+        "Contract renewal next steps",
+        "Hi {name}, what do you need from us to move the renewal forward?",
+    ),
 ];
 /// Product news.
 pub(crate) const OUT_RELEASE: [(&str, &str); 4] = [
-    ("New in this release", "Hi {name}, the latest release improves the {area}. Release notes attached."),
-    ("Invitation: product roadmap webinar", "Hi {name}, you are invited to our roadmap webinar next Thursday."),
-    ("Beta program for the {area}", "Hi {name}, would your team like early access to the new {area}?"),
-    ("Tips for the {area}", "Hi {name}, a few best practices our customers use with the {area}."),
+    (
+        "New in this release",
+        "Hi {name}, the latest release improves the {area}. Release notes attached.",
+    ),
+    (
+        "Invitation: product roadmap webinar",
+        "Hi {name}, you are invited to our roadmap webinar next Thursday.",
+    ),
+    (
+        "Beta program for the {area}",
+        "Hi {name}, would your team like early access to the new {area}?",
+    ),
+    (
+        "Tips for the {area}",
+        "Hi {name}, a few best practices our customers use with the {area}.",
+    ),
 ];
 /// Training and onboarding.
 pub(crate) const OUT_ONBOARDING: [(&str, &str); 5] = [
-    ("Welcome aboard", "Hi {name}, welcome! Here is the plan for your first weeks."),
-    ("Onboarding next steps", "Hi {name}, next step is connecting your data. Shall we book a session?"),
-    ("Training session for your team", "Hi {name}, happy to run a training session for new users."),
-    ("Onboarding checklist", "Hi {name}, here is the checklist. Three items are still open on your side."),
-    ("Kick-off recap", "Hi {name}, thanks for the kick-off. Recap and timeline attached."),
+    (
+        "Welcome aboard",
+        "Hi {name}, welcome! Here is the plan for your first weeks.",
+    ),
+    (
+        "Onboarding next steps",
+        "Hi {name}, next step is connecting your data. Shall we book a session?",
+    ),
+    (
+        "Training session for your team",
+        "Hi {name}, happy to run a training session for new users.",
+    ),
+    (
+        "Onboarding checklist",
+        "Hi {name}, here is the checklist. Three items are still open on your side.",
+    ),
+    (
+        "Kick-off recap",
+        "Hi {name}, thanks for the kick-off. Recap and timeline attached.",
+    ),
 ];
 /// Follow-ups on a problem the customer has.
 pub(crate) const OUT_ISSUE: [(&str, &str); 6] = [
-    ("Following up on the {area} issue", "Hi {name}, our engineers are looking into the {area} problem. Any update on your side?"),
-    ("Update on your ticket", "Hi {name}, quick update on your {area} ticket: we have a fix in testing."),
-    ("Can we talk about the {area}?", "Hi {name}, I saw the recent tickets about the {area}. Could we jump on a call?"),
-    ("Checking on the {area} problem", "Hi {name}, is the {area} behaving better since yesterday?"),
-    ("Any news?", "Hi {name}, I have not heard back from you. Is everything alright?"),
-    ("Second follow-up", "Hi {name}, just following up on my previous message."),
+    (
+        "Following up on the {area} issue",
+        "Hi {name}, our engineers are looking into the {area} problem. Any update on your side?",
+    ),
+    (
+        "Update on your ticket",
+        "Hi {name}, quick update on your {area} ticket: we have a fix in testing.",
+    ),
+    (
+        "Can we talk about the {area}?",
+        "Hi {name}, I saw the recent tickets about the {area}. Could we jump on a call?",
+    ),
+    (
+        "Checking on the {area} problem",
+        "Hi {name}, is the {area} behaving better since yesterday?",
+    ),
+    (
+        "Any news?",
+        "Hi {name}, I have not heard back from you. Is everything alright?",
+    ),
+    (
+        "Second follow-up",
+        "Hi {name}, just following up on my previous message.",
+    ),
 ];
 /// Messages during an open escalation.
 pub(crate) const OUT_ESCALATION: [(&str, &str); 5] = [
-    ("Escalation update", "Hi {name}, here is today's update on the escalation and the next steps."),
-    ("Action plan", "Hi {name}, attached is the action plan we discussed with your leadership."),
-    ("Executive call", "Hi {name}, our VP would like to join a call with you this week."),
-    ("Daily status", "Hi {name}, daily status: the team is still working on the {area}."),
-    ("Resolution plan for the {area}", "Hi {name}, we have a resolution plan for the {area} issue."),
+    (
+        "Escalation update",
+        "Hi {name}, here is today's update on the escalation and the next steps.",
+    ),
+    (
+        "Action plan",
+        "Hi {name}, attached is the action plan we discussed with your leadership.",
+    ),
+    (
+        "Executive call",
+        "Hi {name}, our VP would like to join a call with you this week.",
+    ),
+    (
+        "Daily status",
+        "Hi {name}, daily status: the team is still working on the {area}.",
+    ),
+    (
+        "Resolution plan for the {area}",
+        "Hi {name}, we have a resolution plan for the {area} issue.",
+    ),
 ];
 /// Call and meeting notes logged by the CSM.
 pub(crate) const CALL_NOTES: [(&str, &str); 6] = [
-    ("Call notes", "Discussed usage, open tickets and goals for next quarter."),
-    ("Meeting notes", "Walked through the roadmap; customer interested in the {area}."),
-    ("Call: check-in", "Customer raised a few questions about the {area}."),
-    ("Meeting: business review", "Reviewed adoption and ROI with the customer team."),
-    ("Call: issue follow-up", "Customer unhappy about the {area}; agreed on next steps."),
+    (
+        "Call notes",
+        "Discussed usage, open tickets and goals for next quarter.",
+    ),
+    (
+        "Meeting notes",
+        "Walked through the roadmap; customer interested in the {area}.",
+    ),
+    (
+        "Call: check-in",
+        "Customer raised a few questions about the {area}.",
+    ),
+    (
+        "Meeting: business review",
+        "Reviewed adoption and ROI with the customer team.",
+    ),
+    (
+        "Call: issue follow-up",
+        "Customer unhappy about the {area}; agreed on next steps.",
+    ),
     ("Call: renewal", "Talked about renewal timing and budget."),
 ];
 
@@ -145,32 +265,74 @@ pub(crate) const REPLIES: [&[&str]; 3] = [
 /// Spontaneous messages from the customer `(subject, body)` per mood.
 pub(crate) const INBOUND: [&[(&str, &str)]; 3] = [
     &[
-        ("Complaint about the {area}", "The {area} problems are hurting our business. We need a plan."),
-        ("Unhappy with support", "Our tickets are not getting the attention they need."),
-        ("Concerns before renewal", "Before we talk renewal we need the {area} issues resolved."),
+        (
+            "Complaint about the {area}",
+            "The {area} problems are hurting our business. We need a plan.",
+        ),
+        (
+            "Unhappy with support",
+            "Our tickets are not getting the attention they need.",
+        ),
+        (
+            "Concerns before renewal",
+            "Before we talk renewal we need the {area} issues resolved.",
+        ),
         ("Need to talk", "Can we get on a call? Things are not going well."),
     ],
     &[
-        ("Question about the {area}", "Quick question on how the {area} handles permissions."),
+        (
+            "Question about the {area}",
+            "Quick question on how the {area} handles permissions.",
+        ),
         ("Invoice question", "Could you resend last month's invoice?"),
-        ("New team members", "We have new people joining, can they get a training?"),
-        ("Meeting request", "Can we schedule time to discuss our plans for next quarter?"),
+        (
+            "New team members",
+            "We have new people joining, can they get a training?",
+        ),
+        (
+            "Meeting request",
+            "Can we schedule time to discuss our plans for next quarter?",
+        ),
     ],
     &[
-        ("Thank you", "Just wanted to say the {area} has been working great."),
-        ("Feedback on the {area}", "Our team loves the {area}, a few ideas for improvement below."),
-        ("Expansion", "We would like to add more seats for another department."),
+        (
+            "Thank you",
+            "Just wanted to say the {area} has been working great.",
+        ),
+        (
+            "Feedback on the {area}",
+            "Our team loves the {area}, a few ideas for improvement below.",
+        ),
+        (
+            "Expansion",
+            "We would like to add more seats for another department.",
+        ),
         ("Case study", "Happy to be a reference customer if that helps."),
     ],
 ];
 
 /// The customer's message that opens an escalation.
 pub(crate) const ESCALATION_OPEN: [(&str, &str); 5] = [
-    ("Formal escalation: {area}", "We are formally escalating the {area} situation. This needs executive attention."),
-    ("We need to escalate", "After weeks of problems with the {area} we need to escalate this."),
-    ("Executive escalation", "Our leadership has asked me to escalate. Please involve your management."),
-    ("Urgent: considering alternatives", "Unless the {area} is fixed we will look at alternatives."),
-    ("Escalation - service failure", "The service has failed us again. We expect a call today."),
+    (
+        "Formal escalation: {area}",
+        "We are formally escalating the {area} situation. This needs executive attention.",
+    ),
+    (
+        "We need to escalate",
+        "After weeks of problems with the {area} we need to escalate this.",
+    ),
+    (
+        "Executive escalation",
+        "Our leadership has asked me to escalate. Please involve your management.",
+    ),
+    (
+        "Urgent: considering alternatives",
+        "Unless the {area} is fixed we will look at alternatives.",
+    ),
+    (
+        "Escalation - service failure",
+        "The service has failed us again. We expect a call today.",
+    ),
 ];
 
 /// CSM notes on alert verdicts, per verdict in contract order.

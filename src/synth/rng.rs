@@ -37,11 +37,7 @@ pub(crate) fn uniform(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
 
 /// Uniform integer in `[lo, hi]` (returns `lo` when the range is empty).
 pub(crate) fn int(rng: &mut Rng, lo: i64, hi: i64) -> i64 {
-    if hi <= lo {
-        lo
-    } else {
-        rng.random_range(lo..=hi)
-    }
+    if hi <= lo { lo } else { rng.random_range(lo..=hi) }
 }
 
 /// `true` with probability `p` (clamped to `[0, 1]`).

@@ -92,7 +92,11 @@ pub(crate) struct Pending {
 #[derive(Debug, Clone)]
 pub(crate) enum PendingKind {
     /// A contact answers an outbound e-mail.
-    Reply { contact: usize, subject: String, area: usize },
+    Reply {
+        contact: usize,
+        subject: String,
+        area: usize,
+    },
     /// A contact answers an NPS survey.
     Nps { contact: usize },
 }
@@ -293,7 +297,11 @@ impl Sim<'_> {
             }
             let item = self.pending.remove(i);
             match item.kind {
-                PendingKind::Reply { contact, subject, area } => {
+                PendingKind::Reply {
+                    contact,
+                    subject,
+                    area,
+                } => {
                     self.reply(day, item.at, contact, &subject, area, pr);
                 }
                 PendingKind::Nps { contact } => self.nps_response(day, item.at, contact, pr),

@@ -35,7 +35,11 @@ impl Sim<'_> {
         let young = self.young(day);
         let mut weights = [0.0; 15];
         for (f, w) in weights.iter_mut().enumerate().take(FEATURES.len()) {
-            *w = if self.p.features[f] { self.p.feature_intensity[f] } else { 0.08 };
+            *w = if self.p.features[f] {
+                self.p.feature_intensity[f]
+            } else {
+                0.08
+            };
         }
         weights[BILLING] = 0.5;
         weights[ONBOARDING] = if young { 3.0 } else { 0.15 };
@@ -56,7 +60,11 @@ impl Sim<'_> {
     /// Background tickets and trouble bursts of the day.
     pub(crate) fn emit_tickets(&mut self, day: i32, pr: &Pressure) {
         let weekend = self.ctx.window.weekend(day);
-        let young = if day - self.p.contract_start < 90 { 1.8 } else { 1.0 };
+        let young = if day - self.p.contract_start < 90 {
+            1.8
+        } else {
+            1.0
+        };
         let calendar = if weekend { 0.25 } else { 1.0 };
         let base = self.p.ticket_rate * (-0.35 * (self.h - 0.3)).exp() * calendar * young;
         for _ in 0..poisson(&mut self.rng, base) {
@@ -98,7 +106,14 @@ impl Sim<'_> {
         let hours = lognormal(&mut self.rng, CLOSE_HOURS[priority] * slow, 0.8);
         let closed = created_at + (hours * 3.6e9) as i64;
         let (closed_at, status) = if closed > w.end_us() {
-            (None, if chance(&mut self.rng, 0.5) { "open" } else { "pending" })
+            (
+                None,
+                if chance(&mut self.rng, 0.5) {
+                    "open"
+                } else {
+                    "pending"
+                },
+            )
         } else if closed > w.end_us() - 3 * 86_400 * 1_000_000 {
             (Some(closed), "solved")
         } else {
@@ -139,11 +154,24 @@ impl Sim<'_> {
                 continue;
             }
             let champion = self.roster.champion == Some(k);
-            let surveyed = if champion { 0.8 } else if c.executive { 0.5 } else { 0.4 };
+            let surveyed = if champion {
+                0.8
+            } else if c.executive {
+                0.5
+            } else {
+                0.4
+            };
             if chance(&mut self.rng, surveyed) && chance(&mut self.rng, 0.35) {
                 let d = day + rng::int(&mut self.rng, 0, 13) as i32;
-                let at = self.ctx.window.ts(d, catalog::business_second(&mut self.rng, self.p.region));
-                self.pending.push(Pending { day: d, at, kind: PendingKind::Nps { contact: k } });
+                let at = self
+                    .ctx
+                    .window
+                    .ts(d, catalog::business_second(&mut self.rng, self.p.region));
+                self.pending.push(Pending {
+                    day: d,
+                    at,
+                    kind: PendingKind::Nps { contact: k },
+                });
             }
         }
     }

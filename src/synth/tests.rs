@@ -17,7 +17,12 @@ fn end() -> Result<NaiveDate, Box<dyn Error>> {
 }
 
 fn params(accounts: usize, months: u32, seed: u64) -> Result<SynthParams, Box<dyn Error>> {
-    Ok(SynthParams { accounts, months, end: end()?, seed })
+    Ok(SynthParams {
+        accounts,
+        months,
+        end: end()?,
+        seed,
+    })
 }
 
 fn small(seed: u64) -> Result<SynthHistory, Box<dyn Error>> {
@@ -25,11 +30,17 @@ fn small(seed: u64) -> Result<SynthHistory, Box<dyn Error>> {
 }
 
 fn table<'a>(h: &'a SynthHistory, name: &str) -> Result<&'a DataFrame, Box<dyn Error>> {
-    h.table(name).ok_or_else(|| format!("table {name} missing").into())
+    h.table(name)
+        .ok_or_else(|| format!("table {name} missing").into())
 }
 
 fn strings(df: &DataFrame, col: &str) -> Result<Vec<Option<String>>, Box<dyn Error>> {
-    Ok(df.column(col)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    Ok(df
+        .column(col)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
 }
 
 /// Integer view of Int64, Date (days) and Datetime (µs) columns.
@@ -110,8 +121,11 @@ fn check_rule(df: &DataFrame, name: &str, col: &str, rule: Rule) -> TestResult {
 #[test]
 fn tables_match_the_contract() -> TestResult {
     let h = small(3)?;
-    let expected: Vec<&str> =
-        TABLES.iter().map(|t| t.name).filter(|n| *n != "sentiment_labels").collect();
+    let expected: Vec<&str> = TABLES
+        .iter()
+        .map(|t| t.name)
+        .filter(|n| *n != "sentiment_labels")
+        .collect();
     let got: Vec<&str> = h.tables.iter().map(|(n, _)| *n).collect();
     assert_eq!(got, expected);
     for spec in TABLES.iter().filter(|t| t.name != "sentiment_labels") {
@@ -153,7 +167,11 @@ fn nothing_is_after_the_end() -> TestResult {
             if ["end_date", "renewal_date"].contains(&col.name().as_str()) {
                 continue;
             }
-            let max = ints(df, col.name())?.into_iter().flatten().max().unwrap_or(i64::MIN);
+            let max = ints(df, col.name())?
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(i64::MIN);
             assert!(max <= limit, "{name}.{} has {max} > {limit}", col.name());
         }
     }
@@ -163,8 +181,10 @@ fn nothing_is_after_the_end() -> TestResult {
 #[test]
 fn references_resolve() -> TestResult {
     let h = small(5)?;
-    let accounts: BTreeSet<String> =
-        strings(table(&h, "accounts")?, "account_id")?.into_iter().flatten().collect();
+    let accounts: BTreeSet<String> = strings(table(&h, "accounts")?, "account_id")?
+        .into_iter()
+        .flatten()
+        .collect();
     let contacts_df = table(&h, "contacts")?;
     let contact_account: BTreeMap<String, String> = strings(contacts_df, "contact_id")?
         .into_iter()
@@ -196,14 +216,20 @@ fn churned_accounts_have_no_renewal_and_no_later_activity() -> TestResult {
     let acc = table(&h, "accounts")?;
     let subs = table(&h, "subscriptions")?;
     let mut last_end: BTreeMap<String, i64> = BTreeMap::new();
-    for (a, e) in strings(subs, "account_id")?.into_iter().zip(ints(subs, "end_date")?) {
+    for (a, e) in strings(subs, "account_id")?
+        .into_iter()
+        .zip(ints(subs, "end_date")?)
+    {
         let (Some(a), Some(e)) = (a, e) else { continue };
         let v = last_end.entry(a).or_insert(i64::MIN);
         *v = (*v).max(e);
     }
     let last_day = end_epoch_day()?;
     let mut churned = BTreeMap::new();
-    for (a, r) in strings(acc, "account_id")?.into_iter().zip(ints(acc, "renewal_date")?) {
+    for (a, r) in strings(acc, "account_id")?
+        .into_iter()
+        .zip(ints(acc, "renewal_date")?)
+    {
         let a = a.ok_or("null id")?;
         let end = *last_end.get(&a).ok_or("account without subscription")?;
         match r {
@@ -216,7 +242,10 @@ fn churned_accounts_have_no_renewal_and_no_later_activity() -> TestResult {
     }
     assert!(!churned.is_empty(), "no account churned in 400 × 12 months");
     let usage = table(&h, "usage_daily")?;
-    for (a, d) in strings(usage, "account_id")?.into_iter().zip(ints(usage, "date")?) {
+    for (a, d) in strings(usage, "account_id")?
+        .into_iter()
+        .zip(ints(usage, "date")?)
+    {
         if let (Some(a), Some(d)) = (a, d) {
             if let Some(end) = churned.get(&a) {
                 assert!(d <= *end, "{a} has usage on {d} after churning on {end}");
@@ -227,7 +256,11 @@ fn churned_accounts_have_no_renewal_and_no_later_activity() -> TestResult {
 }
 
 /// Per-account daily series of one table's events (day → count or sum).
-fn daily(df: &DataFrame, time: &str, value: Option<&str>) -> Result<BTreeMap<(String, i64), f64>, Box<dyn Error>> {
+fn daily(
+    df: &DataFrame,
+    time: &str,
+    value: Option<&str>,
+) -> Result<BTreeMap<(String, i64), f64>, Box<dyn Error>> {
     let accts = strings(df, "account_id")?;
     let times = ints(df, time)?;
     let is_ts = matches!(df.column(time)?.dtype(), DataType::Datetime(_, _));
@@ -246,7 +279,10 @@ fn daily(df: &DataFrame, time: &str, value: Option<&str>) -> Result<BTreeMap<(St
 }
 
 fn window_sum(series: &BTreeMap<(String, i64), f64>, a: &str, from: i64, to: i64) -> f64 {
-    series.range((a.to_string(), from)..(a.to_string(), to)).map(|(_, v)| v).sum()
+    series
+        .range((a.to_string(), from)..(a.to_string(), to))
+        .map(|(_, v)| v)
+        .sum()
 }
 
 #[test]
@@ -262,7 +298,10 @@ fn escalations_exist_and_precursors_are_visible() -> TestResult {
     }
     let days = 181.0_f64;
     let (mut before, mut baseline, mut recent, mut earlier, mut n) = (0.0, 0.0, 0.0, 0.0_f64, 0.0);
-    for (a, t) in strings(esc, "account_id")?.into_iter().zip(ints(esc, "opened_at")?) {
+    for (a, t) in strings(esc, "account_id")?
+        .into_iter()
+        .zip(ints(esc, "opened_at")?)
+    {
         let (Some(a), Some(t)) = (a, t) else { continue };
         let day = t.div_euclid(DAY_US);
         before += window_sum(&tickets, &a, day - 7, day);
@@ -275,9 +314,15 @@ fn escalations_exist_and_precursors_are_visible() -> TestResult {
         }
         n += 1.0;
     }
-    assert!(before > 2.0 * baseline, "tickets before escalations {before} vs baseline {baseline}");
+    assert!(
+        before > 2.0 * baseline,
+        "tickets before escalations {before} vs baseline {baseline}"
+    );
     let ratio = recent / earlier.max(1.0);
-    assert!(ratio < 0.9, "usage before escalations is {ratio:.2} of three weeks earlier");
+    assert!(
+        ratio < 0.9,
+        "usage before escalations is {ratio:.2} of three weeks earlier"
+    );
     assert!(n > 0.0);
     Ok(())
 }
@@ -285,11 +330,15 @@ fn escalations_exist_and_precursors_are_visible() -> TestResult {
 #[test]
 fn every_escalation_category_and_verdict_occurs() -> TestResult {
     let h = generate(&params(600, 12, 4)?)?;
-    let cats: BTreeSet<String> =
-        strings(table(&h, "escalations")?, "category")?.into_iter().flatten().collect();
+    let cats: BTreeSet<String> = strings(table(&h, "escalations")?, "category")?
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(cats.len(), 6, "categories: {cats:?}");
-    let verdicts: BTreeSet<String> =
-        strings(table(&h, "feedback")?, "verdict")?.into_iter().flatten().collect();
+    let verdicts: BTreeSet<String> = strings(table(&h, "feedback")?, "verdict")?
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(verdicts.len(), 4, "verdicts: {verdicts:?}");
     Ok(())
 }

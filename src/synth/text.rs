@@ -3,14 +3,12 @@
 //! notes and feedback notes, with occasional typos and shouting.
 
 use super::phrases::{
-    ASKS, CLOSERS, GREETINGS, IMPACTS, OPENERS, PRAISE, SIGNOFFS, SUBJECT_PREFIX,
-    SUBJECT_SUFFIX, TONES,
+    ASKS, CLOSERS, GREETINGS, IMPACTS, OPENERS, PRAISE, SIGNOFFS, SUBJECT_PREFIX, SUBJECT_SUFFIX, TONES,
 };
 use super::phrases_areas::{AREAS, Area};
 use super::phrases_misc::{
-    CALL_NOTES, ESCALATION_OPEN, FEEDBACK_NOTES, INBOUND, NPS_DETRACTOR, NPS_PASSIVE,
-    NPS_PROMOTER, OUT_CHECK_IN, OUT_ESCALATION, OUT_ISSUE, OUT_ONBOARDING, OUT_QBR,
-    OUT_RELEASE, OUT_RENEWAL, REPLIES,
+    CALL_NOTES, ESCALATION_OPEN, FEEDBACK_NOTES, INBOUND, NPS_DETRACTOR, NPS_PASSIVE, NPS_PROMOTER,
+    OUT_CHECK_IN, OUT_ESCALATION, OUT_ISSUE, OUT_ONBOARDING, OUT_QBR, OUT_RELEASE, OUT_RENEWAL, REPLIES,
 };
 use super::rng::{self, Rng, chance, pick};
 
@@ -76,7 +74,14 @@ pub(crate) fn ticket(
 ) -> (String, String) {
     let tone = tone.min(TONES - 1);
     let a = area(area_ix);
-    let core = pick(rng, if problem { a.problem_subjects } else { a.question_subjects });
+    let core = pick(
+        rng,
+        if problem {
+            a.problem_subjects
+        } else {
+            a.question_subjects
+        },
+    );
     let mut subject = format!(
         "{}{}{}",
         pick(rng, SUBJECT_PREFIX[tone]),
@@ -120,14 +125,21 @@ fn ticket_sentences(rng: &mut Rng, tone: usize, a: &Area, problem: bool, name: &
     } else {
         pick(rng, a.questions)
     };
-    let second = if problem { pick(rng, a.problems) } else { pick(rng, a.questions) };
+    let second = if problem {
+        pick(rng, a.problems)
+    } else {
+        pick(rng, a.questions)
+    };
     let negative = tone <= 1 || (tone == 2 && problem);
     // Slots in reading order, with the rank at which each is included.
     let mut slots: Vec<(usize, String)> = vec![
         (2, fill(pick(rng, OPENERS[tone]), a, name, rng)),
         (0, fill(main, a, name, rng)),
         (5, fill(second, a, name, rng)),
-        (if negative { 4 } else { 9 }, fill(pick(rng, &IMPACTS), a, name, rng)),
+        (
+            if negative { 4 } else { 9 },
+            fill(pick(rng, &IMPACTS), a, name, rng),
+        ),
         (1, fill(pick(rng, ASKS[tone]), a, name, rng)),
         (3, fill(pick(rng, CLOSERS[tone]), a, name, rng)),
         (6, fill(pick(rng, CLOSERS[tone]), a, name, rng)),
@@ -228,14 +240,24 @@ pub(crate) fn call_notes(rng: &mut Rng, area_ix: usize) -> (String, String) {
 }
 
 /// A customer's reply to `subject` in `mood` (0 negative … 2 positive), signed by `name`.
-pub(crate) fn reply(rng: &mut Rng, mood: usize, subject: &str, area_ix: usize, name: &str) -> (String, String) {
+pub(crate) fn reply(
+    rng: &mut Rng,
+    mood: usize,
+    subject: &str,
+    area_ix: usize,
+    name: &str,
+) -> (String, String) {
     let a = area(area_ix);
     let mut body = fill(pick(rng, REPLIES[mood.min(2)]), a, name, rng);
     if !name.is_empty() {
         body.push_str("\n\n");
         body.push_str(name);
     }
-    let subject = if subject.starts_with("Re: ") { subject.to_string() } else { format!("Re: {subject}") };
+    let subject = if subject.starts_with("Re: ") {
+        subject.to_string()
+    } else {
+        format!("Re: {subject}")
+    };
     (subject, body)
 }
 

@@ -16,19 +16,32 @@ impl Run {
     /// The JSON run summary: the last stdout line.
     pub fn summary(&self) -> serde_json::Value {
         let last = self.stdout.lines().last().unwrap_or_default();
-        serde_json::from_str(last).unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {last:?}\nstderr: {}", self.stderr))
+        serde_json::from_str(last).unwrap_or_else(|e| {
+            panic!(
+                "last stdout line is not JSON ({e}): {last:?}\nstderr: {}",
+                self.stderr
+            )
+        })
     }
 
     /// Panics with both streams unless the exit code is `code`.
     pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Panics unless stderr contains every needle.
     pub fn expect_stderr(&self, needles: &[&str]) -> &Self {
         for n in needles {
-            assert!(self.stderr.contains(n), "stderr lacks {n:?}\n--- stderr\n{}", self.stderr);
+            assert!(
+                self.stderr.contains(n),
+                "stderr lacks {n:?}\n--- stderr\n{}",
+                self.stderr
+            );
         }
         self
     }
@@ -37,7 +50,10 @@ impl Run {
 /// Runs `vigil` with `args` in `cwd` with extra environment variables.
 pub fn vigil_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    cmd.current_dir(cwd).args(args).env_remove("RUST_LOG").env_remove("VIGIL_CONFIG");
+    cmd.current_dir(cwd)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("VIGIL_CONFIG");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -66,7 +82,9 @@ impl Project {
         std::fs::create_dir_all(dir.path().join("pipelines")).expect("mkdir");
         std::fs::create_dir_all(dir.path().join("history")).expect("mkdir");
         let p = Self { dir };
-        p.config(&format!("[sources]\nbase = \"history\"\n\n[warehouse]\nurl = \"wh\"\n{extra_config}"));
+        p.config(&format!(
+            "[sources]\nbase = \"history\"\n\n[warehouse]\nurl = \"wh\"\n{extra_config}"
+        ));
         if !extra_config.contains("[validation]") {
             let text = std::fs::read_to_string(p.path().join("pipelines/test.toml")).expect("config");
             p.config(&format!("{text}\n[validation]\nmax_bad_row_share = 0.0\n"));
@@ -99,13 +117,22 @@ impl Project {
         let mut accounts = String::from("account_id,name,segment,arr,renewal_date,csm_owner\n");
         for i in 0..100 {
             let seg = ["smb", "mid-market", "enterprise"][i % 3];
-            accounts += &format!("a{i:03},Account {i},{seg},{}.5,2026-12-31,csm{}\n", 1000 * (i + 1), i % 5);
+            accounts += &format!(
+                "a{i:03},Account {i},{seg},{}.5,2026-12-31,csm{}\n",
+                1000 * (i + 1),
+                i % 5
+            );
         }
         self.write("history/accounts.csv", accounts.as_bytes());
         let mut tickets = String::from("ticket_id,account_id,created_at,priority,subject,body,csat\n");
         for i in 0..200 {
             let pri = ["low", "normal", "high", "urgent"][i % 4];
-            tickets += &format!("t{i:04},a{:03},2026-06-{:02}T10:00:00Z,{pri},Subject {i},\"Body, with comma {i}\",{}\n", i % 100, 1 + i % 28, 1 + i % 5);
+            tickets += &format!(
+                "t{i:04},a{:03},2026-06-{:02}T10:00:00Z,{pri},Subject {i},\"Body, with comma {i}\",{}\n",
+                i % 100,
+                1 + i % 28,
+                1 + i % 5
+            );
         }
         self.write("history/tickets.csv", tickets.as_bytes());
         let mut usage = String::from("account_id,date,active_users,logins\n");
@@ -132,6 +159,15 @@ impl Project {
 
     /// `vigil validate` on this project as of the end of 2026-06-30.
     pub fn validate(&self) -> Run {
-        vigil(self.path(), &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"])
+        vigil(
+            self.path(),
+            &[
+                "validate",
+                "--config",
+                "pipelines/test.toml",
+                "--run-date",
+                "2026-06-30",
+            ],
+        )
     }
 }
