@@ -8,7 +8,7 @@ use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreScheme, RetryConfig};
+use object_store::{ObjectStore, ObjectStoreScheme, RetryConfig};
 use std::fmt;
 use std::sync::Arc;
 use url::Url;
@@ -117,7 +117,10 @@ pub(super) fn build_store(
     options: &[(String, Secret)],
     policy: &RetryPolicy,
 ) -> Result<Arc<dyn ObjectStore>, StorageError> {
-    let client = ClientOptions::new().with_timeout(policy.timeout);
+    // The request timeout goes in as a config key (not `with_client_options`, which would
+    // replace the client options `from_env` read, such as AWS_ALLOW_HTTP); user options
+    // come after it and may override it.
+    let timeout = ("timeout".to_string(), format!("{}ms", policy.timeout.as_millis()));
     let retry = RetryConfig {
         max_retries: 0,
         ..RetryConfig::default()
@@ -126,7 +129,8 @@ pub(super) fn build_store(
         url: loc.to_string(),
         reason: e.to_string(),
     };
-    let opts = options.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.expose()));
+    let opts = std::iter::once((timeout.0.clone(), timeout.1.as_str()))
+        .chain(options.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.expose())));
     let store: Arc<dyn ObjectStore> = match &loc.scheme {
         ObjectStoreScheme::Local => Arc::new(LocalFileSystem::new()),
         ObjectStoreScheme::Memory => Arc::new(InMemory::new()),
@@ -137,12 +141,7 @@ pub(super) fn build_store(
                     b = b.with_config(key, v);
                 }
             }
-            Arc::new(
-                b.with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(open_err)?,
-            )
+            Arc::new(b.with_retry(retry).build().map_err(open_err)?)
         }
         ObjectStoreScheme::GoogleCloudStorage => {
             let mut b = GoogleCloudStorageBuilder::from_env().with_url(loc.key.clone());
@@ -151,12 +150,7 @@ pub(super) fn build_store(
                     b = b.with_config(key, v);
                 }
             }
-            Arc::new(
-                b.with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(open_err)?,
-            )
+            Arc::new(b.with_retry(retry).build().map_err(open_err)?)
         }
         ObjectStoreScheme::MicrosoftAzure => {
             let mut b = MicrosoftAzureBuilder::from_env().with_url(loc.key.clone());
@@ -165,12 +159,7 @@ pub(super) fn build_store(
                     b = b.with_config(key, v);
                 }
             }
-            Arc::new(
-                b.with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(open_err)?,
-            )
+            Arc::new(b.with_retry(retry).build().map_err(open_err)?)
         }
         other => {
             return Err(StorageError::InvalidUrl {

@@ -43,6 +43,22 @@ fn is_transient(err: &object_store::Error) -> bool {
     )
 }
 
+/// An error and its sources, `: `-separated (object_store's own message often hides the
+/// cause, e.g. "HTTP error: builder error").
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
+}
+
 fn backoff_for(policy: &RetryPolicy, attempt: u32) -> Duration {
     let base = policy
         .backoff
@@ -80,10 +96,10 @@ where
                     op: op_name,
                     url: loc.to_string(),
                     attempts: attempt,
-                    reason: e.to_string(),
+                    reason: chain(&e),
                 });
             }
-            Ok(Err(e)) => e.to_string(),
+            Ok(Err(e)) => chain(&e),
             Err(_) => format!("timed out after {:?}", policy.timeout),
         };
         if attempt > policy.max_retries {
