@@ -72,16 +72,7 @@ fn generated_history_validates_cleanly_and_is_deterministic() {
         "different seed gives different data"
     );
 
-    let run = vigil(
-        p.path(),
-        &[
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    let run = p.validate();
     run.expect_code(0);
     let report: serde_json::Value = serde_json::from_slice(
         &std::fs::read(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report"),
@@ -109,17 +100,7 @@ fn generated_history_validates_cleanly_and_is_deterministic() {
         assert!(tables.contains(&t), "{t} missing from {tables:?}");
     }
     // Re-running replaces the partition instead of adding to it.
-    vigil(
-        p.path(),
-        &[
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    )
-    .expect_code(0);
+    p.validate().expect_code(0);
     let q = snapshot(&p.file("wh/quarantine"));
     assert_eq!(q.len(), 1, "{:?}", q.keys());
 }
@@ -182,18 +163,7 @@ fn help_lists_every_command() {
 fn summary_json_file_matches_the_last_stdout_line() {
     let p = Project::new("");
     p.small_history();
-    let run = vigil(
-        p.path(),
-        &[
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-            "--summary-json",
-            "xcom.json",
-        ],
-    );
+    let run = p.validate_with(&["--summary-json", "xcom.json"], &[]);
     run.expect_code(0);
     let file: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.file("xcom.json")).expect("xcom")).expect("json");

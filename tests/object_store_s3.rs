@@ -45,17 +45,7 @@ fn s3_round_trip_generate_validate() {
         &env,
     );
     generated.expect_code(0);
-    let run = vigil_env(
-        p.path(),
-        &[
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-        &env,
-    );
+    let run = p.validate_with(&[], &env);
     run.expect_code(0);
     let s = run.summary();
     let rows_written = generated.summary()["stages"][0]["rows_out"]
@@ -87,17 +77,7 @@ fn s3_round_trip_generate_validate() {
 
     // A missing object is a clear error naming the URL.
     p.config(&format!("[sources]\nbase = \"{prefix}/history\"\ntickets = \"{prefix}/nope/tickets.csv\"\n[warehouse]\nurl = \"{prefix}/wh\"\n"));
-    let missing = vigil_env(
-        p.path(),
-        &[
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-        &env,
-    );
+    let missing = p.validate_with(&[], &env);
     missing
         .expect_code(3)
         .expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);

@@ -16,18 +16,8 @@ fn planted_secret_never_logged() {
          aws_endpoint = \"http://127.0.0.1:9\"\naws_allow_http = \"true\"\naws_region = \"us-east-1\"\n",
     );
     for format in ["pretty", "json"] {
-        let run = vigil_env(
-            p.path(),
-            &[
-                "validate",
-                "--config",
-                "pipelines/test.toml",
-                "--run-date",
-                "2026-06-30",
-                "-vv",
-                "--log-format",
-                format,
-            ],
+        let run = p.validate_with(
+            &["-vv", "--log-format", format],
             &[
                 ("VIGIL_TEST_PLANTED", PLANTED),
                 ("AWS_SECRET_ACCESS_KEY", PLANTED),
@@ -58,17 +48,7 @@ fn ticket_text_never_logged() {
         "\"The CONFIDENTIAL-BODY-77 text\"",
     );
     p.edit("history/tickets.csv", "t0003,a003", "t0003,a999");
-    let run = vigil(
-        p.path(),
-        &[
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-            "-vv",
-        ],
-    );
+    let run = p.validate_with(&["-vv"], &[]);
     run.expect_code(3);
     assert!(
         !run.stderr.contains("CONFIDENTIAL-BODY-77") && !run.stdout.contains("CONFIDENTIAL-BODY-77"),
