@@ -159,15 +159,19 @@ impl Project {
 
     /// `vigil validate` on this project as of the end of 2026-06-30.
     pub fn validate(&self) -> Run {
-        vigil(
-            self.path(),
-            &[
-                "validate",
-                "--config",
-                "pipelines/test.toml",
-                "--run-date",
-                "2026-06-30",
-            ],
-        )
+        self.validate_with(&[], &[])
+    }
+
+    /// `vigil validate` as of the end of 2026-06-30 with extra flags and environment.
+    pub fn validate_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = vec![
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ];
+        args.extend_from_slice(extra);
+        vigil_env(self.path(), &args, env)
     }
 }
