@@ -1,7 +1,7 @@
 //! Secrets and customer text never reach logs or the summary, even at the highest verbosity
 //! and on failure paths.
 
-use crate::common::{Project, vigil, vigil_env};
+use crate::common::Project;
 
 const PLANTED: &str = "planted-S3cret-value-4242";
 

@@ -84,7 +84,10 @@ pub(crate) fn profile(ctx: &Ctx, idx: usize, rng: &mut Rng) -> Profile {
     } else {
         -(14 + (f64::from(MAX_HISTORY_DAYS - 14) * rng::unit(rng).powf(1.3)) as i32)
     };
-    let created_at = ctx.window.ts(created_day, catalog::business_second(rng, region));
+    // Just before the customer's business day starts, so that nothing of the account
+    // (contacts, activity) on that day precedes it.
+    let opens = catalog::business_start(region) - rng::int(rng, 60, 3_600);
+    let created_at = ctx.window.ts(created_day, opens);
     let contract_start = (created_day + rng::int(rng, 0, 21) as i32).min(days - 1);
     let monthly = match segment {
         0 => chance(rng, 0.35),

@@ -291,3 +291,9 @@ pub(crate) fn business_second(rng: &mut Rng, region: usize) -> i64 {
     let (_, from, to) = REGIONS[region.min(REGIONS.len() - 1)];
     rng::int(rng, from * 3600, to * 3600 - 1)
 }
+
+/// First second (UTC) of the business day of a customer in `region`; every event of the
+/// day is at or after it.
+pub(crate) fn business_start(region: usize) -> i64 {
+    REGIONS[region.min(REGIONS.len() - 1)].1 * 3600
+}

@@ -157,7 +157,7 @@ impl Sim<'_> {
         let Some(k) = self.roster.pick(&mut self.rng, day, Who::Anyone) else {
             return;
         };
-        if self.roster.champion == Some(k) && chance(&mut self.rng, pr.silence) {
+        if self.roster.champion == Some(k) && chance(&mut self.rng, 1.5 * pr.silence) {
             return;
         }
         let mood = text::mood(self.tone(pr.negativity));

@@ -105,7 +105,8 @@ impl Roster {
             executive: exec,
             champion,
             first_day: day,
-            first_seen_at: ctx.window.ts(day, catalog::business_second(rng, p.region)),
+            // At the start of the business day: never after the contact's first activity.
+            first_seen_at: ctx.window.ts(day, catalog::business_start(p.region)),
             left_day: None,
         });
     }
@@ -157,10 +158,10 @@ impl Roster {
 
     /// Index of a present contact (`None` if nobody is around).
     pub fn pick(&self, rng: &mut Rng, day: i32, who: Who) -> Option<usize> {
-        if who == Who::Champion {
-            if let Some(c) = self.champion.filter(|&c| self.people[c].present(day)) {
-                return Some(c);
-            }
+        if who == Who::Champion
+            && let Some(c) = self.champion.filter(|&c| self.people[c].present(day))
+        {
+            return Some(c);
         }
         let weights: Vec<f64> = self
             .people

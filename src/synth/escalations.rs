@@ -16,19 +16,19 @@ use super::rows::{EpisodeLog, EscalationLog, EscalationRow};
 use super::sim::{Active, Episode, Fade, Sim};
 
 /// Daily probability of an episode at health 0 (before segment and context factors).
-const EPISODE_BASE: f64 = 0.0024;
+const EPISODE_BASE: f64 = 0.0031;
 /// Daily probability of an escalation without precursors at health 0.
 const SURPRISE_BASE: f64 = 0.00022;
 /// Log-odds offset of an episode escalating.
-const ESCALATE_BIAS: f64 = -0.55;
+const ESCALATE_BIAS: f64 = -1.35;
 /// Relative episode risk per segment.
 const SEGMENT_RISK: [f64; 3] = [0.9, 1.1, 1.3];
 /// Usage drop at full build-up per category (before intensity scaling).
-const USAGE_DROP: [f64; 6] = [0.35, 0.33, 0.18, 0.38, 0.3, 0.36];
+const USAGE_DROP: [f64; 6] = [0.38, 0.36, 0.2, 0.4, 0.34, 0.4];
 /// Extra trouble tickets per weekday at full build-up per category.
 pub(crate) const TICKET_BURST: [f64; 6] = [0.45, 0.7, 0.35, 0.35, 0.6, 0.6];
 /// How strongly the champion goes silent per category.
-pub(crate) const SILENCE: [f64; 6] = [0.5, 0.4, 0.85, 1.0, 0.5, 0.4];
+pub(crate) const SILENCE: [f64; 6] = [0.75, 0.65, 0.9, 1.0, 0.7, 0.65];
 /// Median days to resolve per category.
 const RESOLUTION_DAYS: [f64; 6] = [21.0, 10.0, 14.0, 18.0, 12.0, 9.0];
 /// Resolution time multiplier per severity.
@@ -102,7 +102,7 @@ impl Sim<'_> {
             uniform(&mut self.rng, 0.55, 1.0)
         };
         let lead = rng::int(&mut self.rng, 1, 14) as i32;
-        let drop = USAGE_DROP[category] * uniform(&mut self.rng, 0.9, 1.1) * (0.35 + 0.65 * intensity);
+        let drop = USAGE_DROP[category] * uniform(&mut self.rng, 0.9, 1.1) * (0.4 + 0.6 * intensity);
         let champion_here = self.roster.champion.is_some();
         if category == TEAM_TRANSITION && champion_here && chance(&mut self.rng, 0.75) {
             self.roster.champion_leaves(&mut self.rng, day);
@@ -121,7 +121,7 @@ impl Sim<'_> {
         if self.fade.as_ref().is_some_and(|f| day >= f.start + f.len) {
             self.fade = None;
         }
-        if !self.episode.as_ref().is_some_and(|ep| day >= ep.start + ep.lead) {
+        if self.episode.as_ref().is_none_or(|ep| day < ep.start + ep.lead) {
             return;
         }
         let Some(ep) = self.episode.take() else {
@@ -160,7 +160,7 @@ impl Sim<'_> {
         let w = &ctx.window;
         let score =
             0.9 * intensity + 0.35 * self.p.segment as f64 - 0.45 * self.h + 0.55 * normal(&mut self.rng);
-        let severity = [0.1, 0.75, 1.3].iter().filter(|t| score >= **t).count();
+        let severity = [0.45, 1.2, 1.9].iter().filter(|t| score >= **t).count();
         let (interventions, speed) = self.interventions(category, severity);
         let days = RESOLUTION_DAYS[category]
             * SEVERITY_SLOWDOWN[severity]
@@ -235,10 +235,10 @@ impl Sim<'_> {
 
     /// Resolves the open escalation on its resolution day and draws its outcome.
     pub(crate) fn advance_escalation(&mut self, day: i32) {
-        if !self
+        if self
             .escalation
             .as_ref()
-            .is_some_and(|a| a.resolve_day == Some(day))
+            .is_none_or(|a| a.resolve_day != Some(day))
         {
             return;
         }
@@ -247,8 +247,8 @@ impl Sim<'_> {
         };
         let pricing = f64::from(u8::from(a.category == PRICING_DISPUTE));
         let severity = a.severity as f64;
-        let churn = sigmoid(-2.9 + 0.55 * severity - 0.9 * self.h_avg + 0.5 * pricing);
-        let downgrade = sigmoid(-2.4 + 0.25 * severity + 1.0 * pricing);
+        let churn = sigmoid(-3.4 + 0.5 * severity - 0.9 * self.h_avg + 0.5 * pricing);
+        let downgrade = sigmoid(-2.6 + 0.25 * severity + 1.0 * pricing);
         let x = rng::unit(&mut self.rng);
         let outcome = if x < churn {
             self.forced = Some(Renewal::Churn);

@@ -19,12 +19,12 @@ type Tables = Vec<(&'static str, DataFrame)>;
 
 /// Account id of account index `i`.
 fn account_id(i: usize) -> String {
-    format!("ACC-{:05}", i + 1)
+    format!("acc-{:06}", i + 1)
 }
 
 /// Contact id of contact `number` of account index `acct`.
 fn contact_id(acct: u32, number: u16) -> String {
-    format!("CON-{:05}-{number:02}", acct + 1)
+    format!("con-{:06}-{number:02}", acct + 1)
 }
 
 /// Takes one row vector out of every worker's output (in account order).
@@ -93,18 +93,18 @@ fn frame(columns: Vec<Column>) -> PolarsResult<DataFrame> {
 pub(crate) fn build(ctx: &Ctx, mut outs: Vec<Out>) -> PolarsResult<Tables> {
     let ids: Vec<String> = (0..ctx.accounts).map(account_id).collect();
     let id = |acct: u32| ids.get(acct as usize).map_or("", String::as_str);
-    let mut tables = Tables::with_capacity(10);
-    tables.push(("accounts", accounts(ctx, &ids, &mut outs)?));
-    tables.push(("subscriptions", subscriptions(&id, &mut outs)?));
-    tables.push(("contacts", contacts(&id, &mut outs)?));
-    tables.push(("tickets", tickets(&id, &mut outs)?));
-    tables.push(("usage_daily", usage(&id, &mut outs)?));
-    tables.push(("feature_usage", features(&id, &mut outs)?));
-    tables.push(("nps_responses", nps(&id, &mut outs)?));
-    tables.push(("communications", communications(&id, &mut outs)?));
-    tables.push(("escalations", escalations(&id, &mut outs)?));
-    tables.push(("feedback", feedback(ctx, &id, &mut outs)?));
-    Ok(tables)
+    Ok(vec![
+        ("accounts", accounts(ctx, &ids, &mut outs)?),
+        ("subscriptions", subscriptions(&id, &mut outs)?),
+        ("contacts", contacts(&id, &mut outs)?),
+        ("tickets", tickets(&id, &mut outs)?),
+        ("usage_daily", usage(&id, &mut outs)?),
+        ("feature_usage", features(&id, &mut outs)?),
+        ("nps_responses", nps(&id, &mut outs)?),
+        ("communications", communications(&id, &mut outs)?),
+        ("escalations", escalations(&id, &mut outs)?),
+        ("feedback", feedback(ctx, &id, &mut outs)?),
+    ])
 }
 
 fn accounts(ctx: &Ctx, ids: &[String], outs: &mut [Out]) -> PolarsResult<DataFrame> {
@@ -161,7 +161,7 @@ fn contacts<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<
 fn tickets<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<DataFrame> {
     let mut rows = take(outs, |o| &mut o.tickets);
     rows.sort_by_key(|r| r.created_at);
-    let ticket_ids: Vec<String> = (1..=rows.len()).map(|k| format!("TKT-{k:07}")).collect();
+    let ticket_ids: Vec<String> = (1..=rows.len()).map(|k| format!("tkt-{k:07}")).collect();
     let contact_ids: Vec<Option<String>> = rows
         .iter()
         .map(|r| r.contact.map(|c| contact_id(r.acct, c)))
@@ -224,7 +224,7 @@ fn nps<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<DataF
 fn communications<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<DataFrame> {
     let mut rows = take(outs, |o| &mut o.comms);
     rows.sort_by_key(|r| r.sent_at);
-    let message_ids: Vec<String> = (1..=rows.len()).map(|k| format!("MSG-{k:08}")).collect();
+    let message_ids: Vec<String> = (1..=rows.len()).map(|k| format!("msg-{k:08}")).collect();
     let contact_ids: Vec<Option<String>> = rows
         .iter()
         .map(|r| r.contact.map(|c| contact_id(r.acct, c)))
@@ -248,7 +248,7 @@ fn communications<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsR
 fn escalations<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsResult<DataFrame> {
     let mut rows = take(outs, |o| &mut o.escalations);
     rows.sort_by_key(|r| r.opened_at);
-    let escalation_ids: Vec<String> = (1..=rows.len()).map(|k| format!("ESC-{k:06}")).collect();
+    let escalation_ids: Vec<String> = (1..=rows.len()).map(|k| format!("esc-{k:06}")).collect();
     frame(vec![
         string("escalation_id", escalation_ids.iter().map(String::as_str)),
         string("account_id", rows.iter().map(|r| id(r.acct))),

@@ -10,7 +10,7 @@
 //! Accounts are simulated independently, each with its own RNG seeded from
 //! `(seed, account index)`, in parallel chunks; the output is identical whatever the
 //! number of threads. Rows are collected in plain vectors and turned into polars columns
-//! once at the end ([`frames`]).
+//! once at the end (`frames`).
 
 mod accounts;
 mod activity;
@@ -32,6 +32,8 @@ mod text;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_report;
 
 use calendar::Window;
 use polars::prelude::{DataFrame, PolarsError};
@@ -106,7 +108,7 @@ pub(crate) struct Ctx {
 pub fn generate(params: &SynthParams) -> Result<SynthHistory, SynthError> {
     validate(params)?;
     let ctx = catalog::context(params)?;
-    let outs = run_parallel(&ctx)?;
+    let outs = run_parallel(&ctx, default_threads(ctx.accounts))?;
     let tables = frames::build(&ctx, outs)?;
     Ok(SynthHistory { tables })
 }
@@ -128,15 +130,20 @@ fn validate(params: &SynthParams) -> Result<(), SynthError> {
     Ok(())
 }
 
-/// Simulates all accounts in contiguous chunks, one thread per chunk, and returns the
-/// per-chunk outputs in account order.
-fn run_parallel(ctx: &Ctx) -> Result<Vec<Out>, SynthError> {
-    let n = ctx.accounts;
-    let threads = std::thread::available_parallelism()
+/// Worker threads for `accounts` accounts: the available cores, at most one per 64 accounts.
+fn default_threads(accounts: usize) -> usize {
+    std::thread::available_parallelism()
         .map(|t| t.get())
         .unwrap_or(1)
         .clamp(1, 16)
-        .min(n.div_ceil(64).max(1));
+        .min(accounts.div_ceil(64).max(1))
+}
+
+/// Simulates all accounts in `threads` contiguous chunks, one thread per chunk, and returns
+/// the per-chunk outputs in account order (the result does not depend on `threads`).
+fn run_parallel(ctx: &Ctx, threads: usize) -> Result<Vec<Out>, SynthError> {
+    let n = ctx.accounts;
+    let threads = threads.clamp(1, n.max(1));
     let chunk = n.div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)

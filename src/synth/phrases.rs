@@ -244,3 +244,23 @@ pub(crate) const PRAISE: [&str; 8] = [
     "Since we started using the {area} our reporting takes half the time.",
     "Thanks for the webinar on the {area}, very helpful.",
 ];
+
+/// Asks of how-to questions and requests (calm tones).
+pub(crate) const QUESTION_ASKS: [&str; 6] = [
+    "Could you point us to the right documentation?",
+    "Any guidance is appreciated.",
+    "Happy to jump on a call if that is easier.",
+    "Is this possible today, or is it on the roadmap?",
+    "What would you recommend for a team of our size?",
+    "Could you share an example?",
+];
+
+/// Closing lines of how-to questions and requests (calm tones).
+pub(crate) const QUESTION_CLOSERS: [&str; 6] = [
+    "Thanks for your help.",
+    "Let me know if you need more context.",
+    "Thanks in advance.",
+    "Much appreciated.",
+    "No rush on this one.",
+    "Thank you!",
+];

@@ -266,23 +266,23 @@ impl Sim<'_> {
             tickets: super::escalations::TICKET_BURST[cat] * intensity * k,
             negativity: intensity * k,
             silence: intensity * k * super::escalations::SILENCE[cat],
-            chase: 1.5 * intensity * r,
+            chase: 0.6 * intensity * r,
             focus: Some(cat),
             escalated: false,
         };
         if let Some(ep) = &self.episode {
             let r = (f64::from(day - ep.start + 1) / f64::from(ep.lead.max(1))).min(1.0);
-            return build(ep.category, ep.intensity, ep.drop, 0.35 + 0.65 * r, r);
+            return build(ep.category, ep.intensity, ep.drop, 0.55 + 0.45 * r, r);
         }
         if let Some(f) = &self.fade {
             let k = (1.0 - f64::from(day - f.start) / f64::from(f.len.max(1))).clamp(0.0, 1.0);
             return build(f.category, f.intensity, f.drop, 0.7 * k, 0.5 * k);
         }
         let mut pr = Pressure::calm();
-        if let Some((until, drop)) = self.recovery {
-            if day < until {
-                pr.usage = 1.0 - drop * f64::from(until - day) / 14.0;
-            }
+        if let Some((until, drop)) = self.recovery
+            && day < until
+        {
+            pr.usage = 1.0 - drop * f64::from(until - day) / 14.0;
         }
         pr
     }
@@ -313,14 +313,12 @@ impl Sim<'_> {
     fn finish(mut self) {
         let ctx = self.ctx;
         let w = &ctx.window;
-        if self.churned {
-            if let Some(a) = self.escalation.take() {
-                let end_of_last = w.ts(self.last_day, DAY_SECS - 400);
-                if let Some(row) = self.out.escalations.get_mut(a.row) {
-                    row.outcome = "churned";
-                    row.resolved_at = Some(end_of_last.max(row.opened_at));
-                }
-            }
+        if self.churned
+            && let Some(a) = self.escalation.take()
+            && let Some(row) = self.out.escalations.get_mut(a.row)
+        {
+            row.outcome = "churned";
+            row.resolved_at = Some(w.ts(self.last_day, DAY_SECS - 400).max(row.opened_at));
         }
         self.emit_feedback();
         let p = &self.p;

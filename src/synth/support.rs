@@ -5,6 +5,7 @@
 //! delighted) is drawn from health and the episode's negativity, and drives its wording,
 //! priority and CSAT. NPS surveys go out quarterly to some contacts; scores follow health.
 
+use super::calendar::{DAY_SECS, US};
 use super::catalog::{self, FEATURES};
 use super::contacts::Who;
 use super::phrases_areas::{
@@ -97,37 +98,14 @@ impl Sim<'_> {
             + 0.25 * self.p.segment as f64
             + if self.escalation.is_some() { 0.8 } else { 0.0 }
             + 0.5 * normal(&mut self.rng);
-        let priority = [0.3, 1.2, 1.9].iter().filter(|t| urgency >= **t).count();
+        let priority = [0.5, 1.5, 2.3].iter().filter(|t| urgency >= **t).count();
         let phone = if tone == 0 { 0.25 } else { 0.08 };
         let channel = CHANNELS[rng::weighted(&mut self.rng, &[0.45, 0.25, 0.2, phone])];
-        let w = &self.ctx.window;
-        let created_at = w.ts(day, catalog::business_second(&mut self.rng, self.p.region));
-        let slow = if tone <= 1 { 1.4 } else { 1.0 };
-        let hours = lognormal(&mut self.rng, CLOSE_HOURS[priority] * slow, 0.8);
-        let closed = created_at + (hours * 3.6e9) as i64;
-        let (closed_at, status) = if closed > w.end_us() {
-            (
-                None,
-                if chance(&mut self.rng, 0.5) {
-                    "open"
-                } else {
-                    "pending"
-                },
-            )
-        } else if closed > w.end_us() - 3 * 86_400 * 1_000_000 {
-            (Some(closed), "solved")
-        } else {
-            (Some(closed), "closed")
-        };
-        let csat = match closed_at {
-            Some(_) if chance(&mut self.rng, 0.45) => {
-                let x = 3.7 + 0.55 * (tone as f64 - 2.0) + 0.3 * (self.h - 0.3)
-                    - 0.25 * (1.0 + hours / 24.0).ln()
-                    + 0.7 * normal(&mut self.rng);
-                Some(x.round().clamp(1.0, 5.0) as i64)
-            }
-            _ => None,
-        };
+        let created_at = self
+            .ctx
+            .window
+            .ts(day, catalog::business_second(&mut self.rng, self.p.region));
+        let (closed_at, status, csat) = self.closing(created_at, tone, priority);
         self.out.tickets.push(TicketRow {
             acct: self.acct,
             created_at,
@@ -141,6 +119,40 @@ impl Sim<'_> {
             csat,
             status,
         });
+    }
+
+    /// When a ticket created at `created_at` closes (`None` while still open), its status
+    /// and the CSAT rating left after closing, if any.
+    fn closing(
+        &mut self,
+        created_at: i64,
+        tone: usize,
+        priority: usize,
+    ) -> (Option<i64>, &'static str, Option<i64>) {
+        let end = self.ctx.window.end_us();
+        let slow = if tone <= 1 { 1.4 } else { 1.0 };
+        let hours = lognormal(&mut self.rng, CLOSE_HOURS[priority] * slow, 0.8);
+        let closed = created_at + (hours * 3.6e9) as i64;
+        if closed > end {
+            let status = if chance(&mut self.rng, 0.5) {
+                "open"
+            } else {
+                "pending"
+            };
+            return (None, status, None);
+        }
+        let status = if closed > end - 3 * DAY_SECS * US {
+            "solved"
+        } else {
+            "closed"
+        };
+        let csat = chance(&mut self.rng, 0.45).then(|| {
+            let x = 3.7 + 0.55 * (tone as f64 - 2.0) + 0.3 * (self.h - 0.3)
+                - 0.25 * (1.0 + hours / 24.0).ln()
+                + 0.7 * normal(&mut self.rng);
+            x.round().clamp(1.0, 5.0) as i64
+        });
+        (Some(closed), status, csat)
     }
 
     /// Sends the quarterly NPS survey; answers arrive over the next two weeks.

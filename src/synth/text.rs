@@ -3,7 +3,8 @@
 //! notes and feedback notes, with occasional typos and shouting.
 
 use super::phrases::{
-    ASKS, CLOSERS, GREETINGS, IMPACTS, OPENERS, PRAISE, SIGNOFFS, SUBJECT_PREFIX, SUBJECT_SUFFIX, TONES,
+    ASKS, CLOSERS, GREETINGS, IMPACTS, OPENERS, PRAISE, QUESTION_ASKS, QUESTION_CLOSERS, SIGNOFFS,
+    SUBJECT_PREFIX, SUBJECT_SUFFIX, TONES,
 };
 use super::phrases_areas::{AREAS, Area};
 use super::phrases_misc::{
@@ -12,6 +13,8 @@ use super::phrases_misc::{
 };
 use super::rng::{self, Rng, chance, pick};
 
+/// Areas `0..FEATURE_AREAS` are product features.
+const FEATURE_AREAS: usize = 10;
 /// Chance of a typo in a ticket body, per tone.
 const TYPO_RATE: [f64; TONES] = [0.3, 0.18, 0.07, 0.06, 0.08];
 /// Distribution of the number of sentences in a ticket body (1–8).
@@ -131,6 +134,12 @@ fn ticket_sentences(rng: &mut Rng, tone: usize, a: &Area, problem: bool, name: &
         pick(rng, a.questions)
     };
     let negative = tone <= 1 || (tone == 2 && problem);
+    // Questions from calm customers get question-style asks and closing lines.
+    let (asks, closers) = if !problem && tone >= 2 {
+        (&QUESTION_ASKS[..], &QUESTION_CLOSERS[..])
+    } else {
+        (ASKS[tone], CLOSERS[tone])
+    };
     // Slots in reading order, with the rank at which each is included.
     let mut slots: Vec<(usize, String)> = vec![
         (2, fill(pick(rng, OPENERS[tone]), a, name, rng)),
@@ -140,9 +149,9 @@ fn ticket_sentences(rng: &mut Rng, tone: usize, a: &Area, problem: bool, name: &
             if negative { 4 } else { 9 },
             fill(pick(rng, &IMPACTS), a, name, rng),
         ),
-        (1, fill(pick(rng, ASKS[tone]), a, name, rng)),
-        (3, fill(pick(rng, CLOSERS[tone]), a, name, rng)),
-        (6, fill(pick(rng, CLOSERS[tone]), a, name, rng)),
+        (1, fill(pick(rng, asks), a, name, rng)),
+        (3, fill(pick(rng, closers), a, name, rng)),
+        (6, fill(pick(rng, closers), a, name, rng)),
         (7, fill(pick(rng, OPENERS[tone]), a, name, rng)),
     ];
     slots.retain(|(rank, _)| *rank < n);
@@ -152,10 +161,12 @@ fn ticket_sentences(rng: &mut Rng, tone: usize, a: &Area, problem: bool, name: &
             out.push(s);
         }
     }
-    if tone == 0 && out.len() > 1 && chance(rng, 0.25) {
-        if let Some(last) = out.last_mut() {
-            *last = last.to_uppercase();
-        }
+    if tone == 0
+        && out.len() > 1
+        && chance(rng, 0.25)
+        && let Some(last) = out.last_mut()
+    {
+        *last = last.to_uppercase();
     }
     out
 }
@@ -204,9 +215,15 @@ pub(crate) fn nps_comment(rng: &mut Rng, score: i64, area_ix: usize) -> String {
         7 | 8 => &NPS_PASSIVE,
         _ => &NPS_PROMOTER,
     };
-    let mut s = fill(pick(rng, bank), a, "", rng);
+    // Only product features read well in "{area}" comments; other areas use generic ones.
+    let bank: Vec<&str> = bank
+        .iter()
+        .copied()
+        .filter(|t| area_ix < FEATURE_AREAS || !t.contains("{area}"))
+        .collect();
+    let mut s = fill(pick(rng, &bank), a, "", rng);
     if chance(rng, 0.3) {
-        let more = fill(pick(rng, bank), a, "", rng);
+        let more = fill(pick(rng, &bank), a, "", rng);
         if more != s {
             s.push(' ');
             s.push_str(&more);
