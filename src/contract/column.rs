@@ -87,7 +87,7 @@ pub fn dtype(ty: ColumnType) -> DataType {
     }
 }
 
-fn set_bad(
+pub(super) fn set_bad(
     bad: &mut [Option<BadCell>],
     row: usize,
     spec: &ColumnSpec,
@@ -112,6 +112,9 @@ fn set_bad(
 
 /// Types one column: returns the typed series (null where bad) and marks bad rows.
 pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> PolarsResult<Series> {
+    if let Some(series) = super::native::convert(spec, col, bad)? {
+        return Ok(series);
+    }
     let text = col.cast(&DataType::String)?;
     let text = text.str()?;
     let name: PlSmallStr = spec.name.into();

@@ -6,6 +6,7 @@
 
 mod column;
 mod load;
+mod native;
 mod parse;
 mod report;
 pub mod schema;

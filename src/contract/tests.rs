@@ -157,3 +157,47 @@ fn contract_doc_matches_schema() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
+    // Typed Parquet skips the text path; the same rules must still hold.
+    let spec = schema::table("nps_responses").ok_or("spec")?;
+    let at = Series::new("responded_at".into(), [1_780_000_000_000_000i64; 4])
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
+    let df = DataFrame::new(
+        4,
+        vec![
+            Series::new("account_id".into(), [Some("a1"), None, Some("a1"), Some("")]).into_column(),
+            at.into_column(),
+            Series::new("score".into(), [9i32, 3, 11, 5]).into_column(),
+        ],
+    )?;
+    let known: HashSet<String> = ["a1".to_string()].into();
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known))?;
+    let got: Vec<(usize, &str, &str)> = t
+        .bad
+        .iter()
+        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, "account_id", "null_value"),
+            (3, "score", "out_of_range"),
+            (4, "account_id", "null_value")
+        ]
+    );
+    assert_eq!(t.frame.column("score")?.dtype(), &DataType::Int64);
+    let floats = schema::table("accounts").ok_or("spec")?;
+    let df = df!(
+        "account_id" => ["a", "b"], "name" => ["A", "B"], "segment" => ["smb", "smb"],
+        "arr" => [f64::NAN, 1.0], "renewal_date" => ["2026-12-01", "2026-12-01"],
+    )?;
+    let t = validate(floats, vec![frame(df)?], &window()?, None)?;
+    assert_eq!(t.bad.len(), 1);
+    assert_eq!(
+        (t.bad[0].cell.column, t.bad[0].cell.kind.code()),
+        ("arr", "bad_type")
+    );
+    Ok(())
+}
