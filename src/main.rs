@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 use vigil::cli::{Cli, LogFormat, run};
@@ -58,6 +58,7 @@ fn init_tracing(format: LogFormat, verbose: u8, quiet: u8) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("warn,vigil={level}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),

@@ -17,6 +17,10 @@ if ! command -v moto_server >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
   hash -r
 fi
+if ! python3 -c 'import pyarrow' 2>/dev/null; then
+  log "installing pyarrow from PyPI (the independent reader of vigil's outputs)"
+  python3 -m pip install --quiet --disable-pip-version-check 'pyarrow>=15'
+fi
 MOTO_BIN=$(command -v moto_server || echo "$(python3 -m site --user-base)/bin/moto_server")
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -58,6 +62,8 @@ log "cargo test"
 set +e
 cargo test --locked --no-fail-fast
 status=$?
+log "independent reader (pyarrow) of vigil's output files"
+python3 tests/independent_reader.py target/debug/vigil || status=1
 set -e
 log "tests finished in $(( $(date +%s) - start )) s"
 exit "$status"

@@ -146,8 +146,9 @@ impl fmt::Display for ValidationReport {
     }
 }
 
-/// The quarantine rows of a history as a frame: run_date, table, file, row, column, value,
-/// reason_code, reason.
+/// The quarantine rows of a history as a frame: table, file, row, column, value,
+/// reason_code, reason. The run date is the Hive partition (`run_date=D/`) of the path the
+/// frame is written to, not a column, so Hive-partitioned readers see it once.
 pub fn quarantine_frame(history: &History) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = history
         .tables
@@ -155,9 +156,7 @@ pub fn quarantine_frame(history: &History) -> PolarsResult<DataFrame> {
         .flat_map(|t| t.bad.iter().map(move |q| (t.spec.name, q)))
         .collect();
     let n = rows.len();
-    let run_date = crate::contract::parse::date_to_days(history.window.run_date());
     let cols = vec![
-        Column::new("run_date".into(), vec![run_date; n]).cast(&DataType::Date)?,
         Column::new("table".into(), rows.iter().map(|(t, _)| *t).collect::<Vec<_>>()),
         Column::new(
             "file".into(),
