@@ -61,6 +61,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
             Error::Storage(StorageError::InvalidUrl { .. }) => ExitCode::Usage,
+            Error::Synth(SynthError::InvalidParams(_)) => ExitCode::Usage,
             Error::Contract(_) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::Storage(_) | Error::Synth(_) | Error::Polars(_) | Error::Internal(_) => ExitCode::Internal,

@@ -364,3 +364,14 @@ fn missing_config_file() {
     );
     run.expect_code(USAGE).expect_stderr(&["pipelines/nope.toml"]);
 }
+
+#[test]
+fn generator_rejects_impossible_parameters() {
+    let p = Project::new("");
+    let run = vigil(p.path(), &["generate", "--accounts", "0", "--out", "gen"]);
+    run.expect_code(USAGE)
+        .expect_stderr(&["accounts and months must be at least 1"]);
+    let run = vigil(p.path(), &["generate", "--end", "2026-02-30", "--out", "gen"]);
+    run.expect_code(USAGE).expect_stderr(&["--end", "2026-02-30"]);
+    assert!(!p.file("gen").exists(), "nothing written");
+}

@@ -88,9 +88,6 @@ pub(super) fn generate(args: &GenerateArgs, config: Option<&Path>, summary: &mut
     let config = config.map(crate::config::PipelineConfig::load).transpose()?;
     let storage = pipeline::open_storage(config.as_ref())?;
     let end = parse_date(&args.end, "--end").map_err(Error::Usage)?;
-    if args.accounts == 0 || args.months == 0 {
-        return Err(Error::Usage("--accounts and --months must be at least 1".into()));
-    }
     let params = SynthParams {
         accounts: args.accounts,
         months: args.months,
