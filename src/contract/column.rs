@@ -206,6 +206,15 @@ fn check_str(spec: &ColumnSpec, row: usize, v: Option<&str>, bad: &mut [Option<B
     Some(v.to_string())
 }
 
+/// Why `x` breaks a numeric rule (`Range`, `AtLeast`), or `None` when it does not.
+pub(super) fn out_of_range(rule: Rule, x: f64) -> Option<String> {
+    match rule {
+        Rule::Range(lo, hi) if x < lo || x > hi => Some(format!("allowed range: {lo} to {hi}")),
+        Rule::AtLeast(lo) if x < lo => Some(format!("allowed range: >= {lo}")),
+        _ => None,
+    }
+}
+
 /// Parses every value with `parse`, checks nullability and the numeric rule.
 fn typed<T: Copy, P, N, B>(
     spec: &ColumnSpec,
@@ -220,11 +229,6 @@ where
     N: Fn(&T) -> f64,
     B: Fn(PlSmallStr, Vec<Option<T>>) -> Series,
 {
-    let (lo, hi) = match spec.rule {
-        Rule::Range(lo, hi) => (lo, hi),
-        Rule::AtLeast(lo) => (lo, f64::INFINITY),
-        _ => (f64::NEG_INFINITY, f64::INFINITY),
-    };
     let vals = text
         .iter()
         .enumerate()
@@ -255,21 +259,8 @@ where
                     None
                 }
                 Ok(t) => {
-                    let x = numeric(&t);
-                    if x < lo || x > hi {
-                        let range = if hi.is_finite() {
-                            format!("{lo} to {hi}")
-                        } else {
-                            format!(">= {lo}")
-                        };
-                        set_bad(
-                            bad,
-                            row,
-                            spec,
-                            s,
-                            BadKind::Range,
-                            format!("allowed range: {range}"),
-                        );
+                    if let Some(reason) = out_of_range(spec.rule, numeric(&t)) {
+                        set_bad(bad, row, spec, s, BadKind::Range, reason);
                         None
                     } else {
                         Some(t)

@@ -3,7 +3,7 @@
 //! strings, non-finite floats and the numeric rule are checked. Anything else, and any
 //! column where a value needs rewriting (empty strings, enums), takes the text path.
 
-use super::column::{BadCell, BadKind, dtype, set_bad};
+use super::column::{BadCell, BadKind, dtype, out_of_range, set_bad};
 use super::schema::{ColumnSpec, ColumnType, Rule};
 use polars::prelude::*;
 
@@ -51,38 +51,17 @@ pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> 
 
 /// Non-finite floats are type errors; values outside the rule's range are range errors.
 fn check_numbers(spec: &ColumnSpec, series: &Series, bad: &mut [Option<BadCell>]) -> PolarsResult<()> {
-    let (lo, hi) = match spec.rule {
-        Rule::Range(lo, hi) => (lo, hi),
-        Rule::AtLeast(lo) => (lo, f64::INFINITY),
-        _ => (f64::NEG_INFINITY, f64::INFINITY),
-    };
     let values = series.cast(&DataType::Float64)?;
     for (row, v) in values.f64()?.iter().enumerate() {
         let Some(x) = v else { continue };
-        if !x.is_finite() {
-            set_bad(
-                bad,
-                row,
-                spec,
-                &x.to_string(),
-                BadKind::Type,
-                "expected a finite number".into(),
-            );
-        } else if x < lo || x > hi {
-            let range = if hi.is_finite() {
-                format!("{lo} to {hi}")
-            } else {
-                format!(">= {lo}")
-            };
-            set_bad(
-                bad,
-                row,
-                spec,
-                &x.to_string(),
-                BadKind::Range,
-                format!("allowed range: {range}"),
-            );
-        }
+        let (kind, reason) = if !x.is_finite() {
+            (BadKind::Type, "expected a finite number".to_string())
+        } else if let Some(reason) = out_of_range(spec.rule, x) {
+            (BadKind::Range, reason)
+        } else {
+            continue;
+        };
+        set_bad(bad, row, spec, &x.to_string(), kind, reason);
     }
     Ok(())
 }
