@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod features;
 pub mod pipeline;
 pub mod storage;
 pub mod synth;

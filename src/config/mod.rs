@@ -4,8 +4,10 @@
 //! and the resolved values a command runs with are built from both in `pipeline`.
 //! Unknown keys are errors that name the key, the file and the allowed keys.
 
+mod features;
 mod secret;
 
+pub use features::FeatureOptions;
 pub use secret::{Secret, interpolate};
 
 use serde::Deserialize;
@@ -220,9 +222,9 @@ pub struct PipelineOptions {
     /// Demo data generation.
     #[serde(default)]
     pub demo: DemoOptions,
-    /// Feature stage settings (owned by the features stage).
+    /// Snapshot grid and label settings.
     #[serde(default)]
-    pub features: StageSection,
+    pub features: FeatureOptions,
     /// Sentiment model settings (owned by the sentiment stage).
     #[serde(default)]
     pub sentiment: StageSection,
@@ -324,6 +326,9 @@ impl PipelineConfig {
                 "allowed: 0.0 to 1.0",
             ));
         }
+        o.features
+            .check()
+            .map_err(|(key, value, allowed)| bad(key, value.to_string(), &allowed))?;
         if o.storage.timeout_secs == 0 {
             return Err(bad(
                 "storage.timeout_secs",

@@ -88,3 +88,22 @@ fn shipped_pipeline_configs_parse() -> Result<(), ConfigError> {
     assert!(prod.options.warehouse.url.starts_with("s3://"));
     Ok(())
 }
+
+#[test]
+fn features_section_is_typed_and_checked() -> Result<(), ConfigError> {
+    let c = parse("[features]\ncadence_hours = 12\n[warehouse]\nurl = \"x\"\n")?;
+    assert_eq!(c.options.features.cadence_hours, 12);
+    assert_eq!(c.options.features.horizon_hours, 72);
+    let err = parse("[features]\ncadence = 12\n[warehouse]\nurl = \"x\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cadence") && err.contains("cadence_hours"), "{err}");
+    let err = parse("[features]\nhorizon_hours = 0\n[warehouse]\nurl = \"x\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("features.horizon_hours") && err.contains("1 to 720"),
+        "{err}"
+    );
+    Ok(())
+}

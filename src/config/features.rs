@@ -1,0 +1,53 @@
+//! `[features]`: the snapshot grid and the labels.
+
+use serde::Deserialize;
+
+/// Settings of the snapshot grid and the labels.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeatureOptions {
+    /// Hours between two training snapshots of one account (1–168).
+    pub cadence_hours: u32,
+    /// Label horizon: a snapshot at t is positive when an escalation opens in (t, t + h].
+    pub horizon_hours: u32,
+    /// `hours_to_next_escalation` is null beyond this many hours.
+    pub max_lead_hours: u32,
+    /// Leave snapshots taken while an escalation is open out of training.
+    pub exclude_open_escalations: bool,
+}
+
+impl Default for FeatureOptions {
+    fn default() -> Self {
+        Self {
+            cadence_hours: 24,
+            horizon_hours: 72,
+            max_lead_hours: 720,
+            exclude_open_escalations: true,
+        }
+    }
+}
+
+impl FeatureOptions {
+    /// Checks value ranges: `Err((key, value, allowed))` for the first value out of range.
+    pub fn check(&self) -> Result<(), (&'static str, u32, String)> {
+        if !(1..=168).contains(&self.cadence_hours) {
+            return Err((
+                "features.cadence_hours",
+                self.cadence_hours,
+                "allowed: 1 to 168".into(),
+            ));
+        }
+        if !(1..=720).contains(&self.horizon_hours) {
+            return Err((
+                "features.horizon_hours",
+                self.horizon_hours,
+                "allowed: 1 to 720".into(),
+            ));
+        }
+        if self.max_lead_hours < self.horizon_hours {
+            let allowed = format!("allowed: at least horizon_hours ({})", self.horizon_hours);
+            return Err(("features.max_lead_hours", self.max_lead_hours, allowed));
+        }
+        Ok(())
+    }
+}
