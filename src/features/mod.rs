@@ -9,19 +9,33 @@
 //! and unit-tested, and the cost is O(rows · log rows) without polars' `asof_join` and
 //! `dynamic_group_by` features, which would add minutes to every cold build.
 //!
-//! Status: the snapshot grid and the labels exist; the feature catalogue is being built
-//! on top of them (issue #3).
+//! Status (issue #3): the snapshot grid, the labels and the ticket, usage, contract and
+//! escalation-history families exist; stakeholder, NPS, feature-adoption and freshness
+//! families, narrative facts and the `vigil features` command are still to come.
 
+mod build;
+mod catalogue;
+mod contract;
 mod frame;
 mod grid;
+mod history;
 mod labels;
+mod lexicon;
+mod tickets;
+mod timeline;
+mod usage;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_families;
 
 pub use crate::config::FeatureOptions;
+pub use build::{Features, Inputs, build_features};
+pub use catalogue::{FeatureSpec, catalogue, spec};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
+pub use lexicon::is_negative;
 
 /// Errors of the feature stage.
 #[derive(Debug, thiserror::Error)]

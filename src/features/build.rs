@@ -1,0 +1,116 @@
+//! Assembling the feature table: the grid plus every family's columns, in catalogue order.
+
+use super::catalogue::FeatureSpec;
+use super::grid::Lifetime;
+use super::timeline::Snapshots;
+use super::{FeatureError, contract, history, tickets, usage};
+use crate::contract::History;
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// The validated input frames a feature build reads, by table name.
+#[derive(Debug, Default)]
+pub struct Inputs<'a> {
+    tables: HashMap<&'a str, &'a DataFrame>,
+}
+
+impl<'a> Inputs<'a> {
+    /// The good rows of every table of a loaded history.
+    pub fn from_history(history: &'a History) -> Self {
+        Self {
+            tables: history.tables.iter().map(|(k, v)| (*k, &v.frame)).collect(),
+        }
+    }
+
+    /// Frames by table name (tests, and callers with their own frames).
+    pub fn from_frames(frames: impl IntoIterator<Item = (&'a str, &'a DataFrame)>) -> Self {
+        Self {
+            tables: frames.into_iter().collect(),
+        }
+    }
+
+    /// A table's frame, if present.
+    pub fn get(&self, name: &str) -> Option<&'a DataFrame> {
+        self.tables.get(name).copied()
+    }
+}
+
+/// Feature columns under construction, one per catalogue entry.
+#[derive(Debug, Default)]
+pub struct Features {
+    columns: Vec<Column>,
+}
+
+impl Features {
+    /// Adds numeric columns, one per spec.
+    pub fn add_family(
+        &mut self,
+        specs: &[FeatureSpec],
+        values: Vec<Vec<Option<f64>>>,
+    ) -> Result<(), FeatureError> {
+        for (spec, v) in specs.iter().zip(values) {
+            self.columns.push(Column::new(spec.name.into(), v));
+        }
+        Ok(())
+    }
+
+    /// Adds a categorical (text) column.
+    pub fn add_text(&mut self, spec: &FeatureSpec, values: Vec<Option<String>>) -> Result<(), FeatureError> {
+        self.columns.push(Column::new(spec.name.into(), values));
+        Ok(())
+    }
+
+    /// Adds an all-null numeric family: its source table is absent.
+    fn add_missing(&mut self, specs: &[FeatureSpec], n: usize) {
+        for spec in specs {
+            let dtype = if spec.unit == "category" {
+                DataType::String
+            } else {
+                DataType::Float64
+            };
+            self.columns.push(Column::full_null(spec.name.into(), n, &dtype));
+        }
+    }
+}
+
+/// Computes every feature for the snapshots of `grid` from a validated history. Families
+/// whose table is absent are all null, with `has_<table>` = false telling the model so.
+pub fn build_features(
+    grid: &DataFrame,
+    inputs: &Inputs,
+    lifetimes: &[Lifetime],
+) -> Result<DataFrame, FeatureError> {
+    let snaps = Snapshots::from_grid(grid)?;
+    let n = snaps.len();
+    let table = |name: &str| inputs.get(name);
+    let mut out = Features::default();
+    match table("tickets") {
+        Some(t) => tickets::compute(&snaps, t, &mut out)?,
+        None => out.add_missing(tickets::SPECS, n),
+    }
+    match table("usage_daily") {
+        Some(u) => usage::compute(&snaps, u, &mut out)?,
+        None => out.add_missing(usage::SPECS, n),
+    }
+    let accounts = table("accounts").ok_or(FeatureError::Column {
+        table: "accounts",
+        column: "account_id",
+        reason: "the accounts table is missing".into(),
+    })?;
+    contract::compute(&snaps, accounts, table("subscriptions"), lifetimes, &mut out)?;
+    match table("escalations") {
+        Some(e) => history::compute(&snaps, e, &mut out)?,
+        None => out.add_missing(history::SPECS, n),
+    }
+    let mut df = grid.clone();
+    for c in out.columns {
+        df.with_column(c)?;
+    }
+    for name in ["tickets", "usage_daily", "subscriptions", "escalations"] {
+        df.with_column(Column::new(
+            format!("has_{name}").into(),
+            vec![table(name).is_some(); n],
+        ))?;
+    }
+    Ok(df)
+}

@@ -1,0 +1,131 @@
+//! Per-account event timelines: row indices sorted by time, for windowed lookups.
+//!
+//! Every window is half-open, `[lo, hi)`: a feature at snapshot t uses `hi = t`, so an
+//! event stamped exactly at t is never seen (it is not strictly before t).
+
+use super::FeatureError;
+use super::frame::{micros, strings};
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// The snapshots being featurised: account index and instant per row, in grid order.
+#[derive(Debug)]
+pub struct Snapshots {
+    /// Account index of each snapshot.
+    pub account: Vec<usize>,
+    /// Instant of each snapshot (µs since the epoch).
+    pub at: Vec<i64>,
+    /// Account id → index.
+    pub index: HashMap<String, usize>,
+    /// Index → account id.
+    pub ids: Vec<String>,
+}
+
+impl Snapshots {
+    /// Reads `(account_id, snapshot_at)` from a grid.
+    pub fn from_grid(grid: &DataFrame) -> Result<Self, FeatureError> {
+        let ids = strings(grid, "snapshots", "account_id")?;
+        let at = micros(grid, "snapshots", "snapshot_at")?;
+        let mut index = HashMap::new();
+        let mut names = Vec::new();
+        let mut account = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id = id.unwrap_or_default();
+            let next = index.len();
+            let i = *index.entry(id.clone()).or_insert_with(|| {
+                names.push(id);
+                next
+            });
+            account.push(i);
+        }
+        Ok(Self {
+            account,
+            at: at.into_iter().map(Option::unwrap_or_default).collect(),
+            index,
+            ids: names,
+        })
+    }
+
+    /// Number of snapshots.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+}
+
+/// Rows of one table grouped by account and sorted by a time column.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    times: Vec<Vec<i64>>,
+    rows: Vec<Vec<usize>>,
+}
+
+impl Timeline {
+    /// Groups `df`'s rows by `account_id` and sorts them by `time_column` shifted by
+    /// `visible_after` µs (the delay after which a row is known: a daily total for day D
+    /// is known at the end of D). Rows of accounts outside the snapshots, or with a null
+    /// time, are left out.
+    pub fn build(
+        snaps: &Snapshots,
+        df: &DataFrame,
+        table: &'static str,
+        time_column: &'static str,
+        visible_after: i64,
+    ) -> Result<Self, FeatureError> {
+        let ids = strings(df, table, "account_id")?;
+        let times = micros(df, table, time_column)?;
+        let mut pairs: Vec<Vec<(i64, usize)>> = vec![Vec::new(); snaps.ids.len()];
+        for (row, (id, t)) in ids.iter().zip(times).enumerate() {
+            if let (Some(a), Some(t)) = (id.as_ref().and_then(|id| snaps.index.get(id)), t) {
+                pairs[*a].push((t + visible_after, row));
+            }
+        }
+        let mut tl = Self::default();
+        for mut p in pairs {
+            p.sort_unstable();
+            tl.times.push(p.iter().map(|x| x.0).collect());
+            tl.rows.push(p.into_iter().map(|x| x.1).collect());
+        }
+        Ok(tl)
+    }
+
+    fn bounds(&self, account: usize, lo: i64, hi: i64) -> (usize, usize) {
+        let Some(ts) = self.times.get(account) else {
+            return (0, 0);
+        };
+        (ts.partition_point(|x| *x < lo), ts.partition_point(|x| *x < hi))
+    }
+
+    /// Row indices of the account's events in `[lo, hi)`, in time order.
+    pub fn rows(&self, account: usize, lo: i64, hi: i64) -> &[usize] {
+        let (a, b) = self.bounds(account, lo, hi);
+        self.rows.get(account).map_or(&[], |r| &r[a..b])
+    }
+
+    /// Number of the account's events in `[lo, hi)`.
+    pub fn count(&self, account: usize, lo: i64, hi: i64) -> usize {
+        let (a, b) = self.bounds(account, lo, hi);
+        b - a
+    }
+
+    /// The account's latest event before `t`: `(time, row)`.
+    pub fn last_before(&self, account: usize, t: i64) -> Option<(i64, usize)> {
+        let (_, b) = self.bounds(account, i64::MIN, t);
+        let i = b.checked_sub(1)?;
+        Some((self.times[account][i], self.rows[account][i]))
+    }
+
+    /// The account's latest event before `t` for which `keep(row)` holds.
+    pub fn last_before_where(
+        &self,
+        account: usize,
+        t: i64,
+        keep: impl Fn(usize) -> bool,
+    ) -> Option<(i64, usize)> {
+        let (_, b) = self.bounds(account, i64::MIN, t);
+        (0..b)
+            .rev()
+            .map(|i| (self.times[account][i], self.rows[account][i]))
+            .find(|(_, r)| keep(*r))
+    }
+}
