@@ -3,7 +3,10 @@
 //! Each module has its own thiserror enum carrying context (table, file, column, row,
 //! value, URL); this type gathers them and decides which exit code Airflow sees.
 
-use crate::{config::ConfigError, contract::ContractError, storage::StorageError, synth::SynthError};
+use crate::{
+    config::ConfigError, contract::ContractError, features::FeatureError, storage::StorageError,
+    synth::SynthError,
+};
 
 /// Exit codes of the `vigil` binary (DESIGN.md, CLI contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +47,9 @@ pub enum Error {
     /// Input data broke the contract.
     #[error(transparent)]
     Contract(#[from] ContractError),
+    /// The feature stage failed.
+    #[error(transparent)]
+    Features(#[from] FeatureError),
     /// The synthetic generator failed.
     #[error(transparent)]
     Synth(#[from] SynthError),
@@ -62,9 +68,14 @@ impl Error {
             Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
             Error::Storage(StorageError::InvalidUrl { .. }) => ExitCode::Usage,
             Error::Synth(SynthError::InvalidParams(_)) => ExitCode::Usage,
+            Error::Features(FeatureError::NoLabels) => ExitCode::InvalidInput,
             Error::Contract(_) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
-            Error::Storage(_) | Error::Synth(_) | Error::Polars(_) | Error::Internal(_) => ExitCode::Internal,
+            Error::Storage(_)
+            | Error::Synth(_)
+            | Error::Features(_)
+            | Error::Polars(_)
+            | Error::Internal(_) => ExitCode::Internal,
         }
     }
 }

@@ -123,7 +123,7 @@ fn demo_runs_end_to_end_in_memory() {
         .iter()
         .filter_map(|st| st["stage"].as_str())
         .collect();
-    assert_eq!(stages, ["generate", "validate"]);
+    assert_eq!(stages, ["generate", "validate", "features"]);
     assert!(run.stdout.contains("escalations"), "{}", run.stdout);
     assert!(
         !p.file("history").read_dir().expect("dir").any(|_| true),
@@ -141,7 +141,10 @@ fn demo_reuses_an_existing_history() {
     let second = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
     second.expect_code(0);
     let stages = second.summary()["stages"].as_array().expect("stages").len();
-    assert_eq!(stages, 1, "second demo only validates");
+    assert_eq!(
+        stages, 2,
+        "second demo validates and builds features, no generation"
+    );
     assert_eq!(before, snapshot(&p.file("history")));
 }
 

@@ -6,6 +6,7 @@
 mod common;
 
 mod bad_input;
+mod features;
 mod generate;
 mod object_store_s3;
 mod secrets;

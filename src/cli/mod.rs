@@ -2,8 +2,10 @@
 //! a parsed command to the pipeline.
 
 mod data;
+mod features;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
+pub use features::{FeaturesArgs, ModeArg};
 
 use crate::Result;
 use crate::pipeline::RunSummary;
@@ -65,6 +67,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Check every input table against the data contract; quarantine bad rows.
     Validate(ValidateArgs),
+    /// Build the point-in-time feature table (with early-detection labels for training).
+    Features(FeaturesArgs),
 }
 
 impl Command {
@@ -74,6 +78,7 @@ impl Command {
             Command::Demo(_) => "demo",
             Command::Generate(_) => "generate",
             Command::Validate(_) => "validate",
+            Command::Features(_) => "features",
         }
     }
 }
@@ -87,6 +92,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Demo(args) => data::demo(args, config, &mut summary),
         Command::Generate(args) => data::generate(args, config, &mut summary),
         Command::Validate(args) => data::validate(args, config, &mut summary),
+        Command::Features(args) => features::features(args, config, &mut summary),
     };
     summary.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = &result {

@@ -3,7 +3,7 @@
 use super::catalogue::FeatureSpec;
 use super::grid::Lifetime;
 use super::timeline::Snapshots;
-use super::{FeatureError, contract, history, tickets, usage};
+use super::{FeatureError, adoption, contract, freshness, history, nps, stakeholders, tickets, usage};
 use crate::contract::History;
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -34,6 +34,18 @@ impl<'a> Inputs<'a> {
         self.tables.get(name).copied()
     }
 }
+
+/// Tables whose presence is a feature (`has_<table>`).
+const HAS_TABLES: [&str; 8] = [
+    "tickets",
+    "usage_daily",
+    "feature_usage",
+    "contacts",
+    "communications",
+    "nps_responses",
+    "subscriptions",
+    "escalations",
+];
 
 /// Feature columns under construction, one per catalogue entry.
 #[derive(Debug, Default)]
@@ -92,6 +104,15 @@ pub fn build_features(
         Some(u) => usage::compute(&snaps, u, &mut out)?,
         None => out.add_missing(usage::SPECS, n),
     }
+    match table("feature_usage") {
+        Some(u) => adoption::compute(&snaps, u, &mut out)?,
+        None => out.add_missing(adoption::SPECS, n),
+    }
+    stakeholders::compute(&snaps, table("contacts"), table("communications"), &mut out)?;
+    match table("nps_responses") {
+        Some(t) => nps::compute(&snaps, t, &mut out)?,
+        None => out.add_missing(nps::SPECS, n),
+    }
     let accounts = table("accounts").ok_or(FeatureError::Column {
         table: "accounts",
         column: "account_id",
@@ -102,11 +123,12 @@ pub fn build_features(
         Some(e) => history::compute(&snaps, e, &mut out)?,
         None => out.add_missing(history::SPECS, n),
     }
+    freshness::compute(&snaps.at, inputs, &mut out)?;
     let mut df = grid.clone();
     for c in out.columns {
         df.with_column(c)?;
     }
-    for name in ["tickets", "usage_daily", "subscriptions", "escalations"] {
+    for name in HAS_TABLES {
         df.with_column(Column::new(
             format!("has_{name}").into(),
             vec![table(name).is_some(); n],

@@ -21,8 +21,12 @@ pub fn catalogue() -> Vec<&'static FeatureSpec> {
     [
         super::tickets::SPECS,
         super::usage::SPECS,
+        super::adoption::SPECS,
+        super::stakeholders::SPECS,
+        super::nps::SPECS,
         super::contract::SPECS,
         super::history::SPECS,
+        super::freshness::SPECS,
     ]
     .into_iter()
     .flatten()

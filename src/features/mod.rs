@@ -9,18 +9,21 @@
 //! and unit-tested, and the cost is O(rows · log rows) without polars' `asof_join` and
 //! `dynamic_group_by` features, which would add minutes to every cold build.
 //!
-//! Status (issue #3): the snapshot grid, the labels and the ticket, usage, contract and
-//! escalation-history families exist; stakeholder, NPS, feature-adoption and freshness
-//! families, narrative facts and the `vigil features` command are still to come.
+//! Families: tickets, usage, adoption, stakeholders, NPS, contract, escalation history and
+//! data freshness; [`catalogue`] lists every feature with its definition.
 
+mod adoption;
 mod build;
 mod catalogue;
 mod contract;
 mod frame;
+mod freshness;
 mod grid;
 mod history;
 mod labels;
 mod lexicon;
+mod nps;
+mod stakeholders;
 mod tickets;
 mod timeline;
 mod usage;

@@ -221,3 +221,57 @@ fn generated_history_has_learnable_labels() -> TestResult {
 fn hour_constant_is_right() {
     assert_eq!(HOUR_US * 24, DAY_US);
 }
+
+/// Renders data/FEATURES.md from the catalogue.
+fn render_features_doc() -> String {
+    let mut md = String::from(
+        "# vigil feature catalogue\n\n\
+         Generated from `src/features/` (`VIGIL_UPDATE_DOCS=1 cargo test features_doc` rewrites it).\n\n\
+         A snapshot is an (account, instant t) pair. Every feature uses only data strictly before t:\n\
+         windows are half-open `[t − w, t)`, so an event stamped exactly at t is not seen and one at\n\
+         exactly t − w is. Daily tables (`usage_daily`, `feature_usage`) count a day once it has ended,\n\
+         so at a midnight snapshot the last 7 days are the 7 calendar days before it. A ticket's close\n\
+         and CSAT are known from `closed_at` on. Contract values come from the `subscriptions` period\n\
+         active at t, never from the accounts table's current values. A feature whose table is absent\n\
+         is null, and `has_<table>` is false.\n\n\
+         Training snapshots are taken every `[features] cadence_hours` from the window start (exclusive)\n\
+         to `--as-of`, inside each account's lifetime (created → day after its last contract ends).\n\n\
+         Labels (training only): `escalates_within_h` is true when an escalation opens in\n\
+         `(t, t + horizon_hours]`; `hours_to_next_escalation` is null beyond `max_lead_hours`;\n\
+         `next_escalation_category` is that escalation's category; `in_open_escalation` marks snapshots\n\
+         taken while an escalation is unresolved; `label_complete` is `t + horizon_hours <= --as-of`.\n\n\
+         | feature | unit | source | window | description |\n|---|---|---|---|---|\n",
+    );
+    for s in catalogue() {
+        md += &format!(
+            "| {} | {} | {} | {} | {} |\n",
+            s.name, s.unit, s.source, s.window, s.description
+        );
+    }
+    md
+}
+
+#[test]
+fn features_doc_matches_catalogue() -> TestResult {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/FEATURES.md");
+    let want = render_features_doc();
+    if std::env::var("VIGIL_UPDATE_DOCS").is_ok() {
+        std::fs::write(path, &want)?;
+    }
+    let have = std::fs::read_to_string(path)?;
+    assert!(
+        have == want,
+        "data/FEATURES.md is stale: run VIGIL_UPDATE_DOCS=1 cargo test features_doc"
+    );
+    Ok(())
+}
+
+#[test]
+fn catalogue_names_are_unique() {
+    let mut names: Vec<&str> = catalogue().iter().map(|s| s.name).collect();
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), n);
+    assert!(n >= 45, "{n} features");
+}

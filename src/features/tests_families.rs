@@ -212,6 +212,13 @@ fn absent_tables_give_nulls_and_flags() -> TestResult {
     for spec in catalogue() {
         assert!(names.iter().any(|n| n == spec.name), "{} missing", spec.name);
     }
+    // And the other way round: every feature column is documented in the catalogue.
+    for n in names
+        .iter()
+        .filter(|n| !n.starts_with("has_") && *n != "account_id" && *n != "snapshot_at")
+    {
+        assert!(spec(n).is_some(), "feature column {n} is not in the catalogue");
+    }
     Ok(())
 }
 
@@ -223,6 +230,10 @@ fn known_before(name: &str, df: &DataFrame, t: i64) -> Result<DataFrame, Box<dyn
         "usage_daily" => ("date", DAY_US - 1),
         "escalations" => ("opened_at", 0),
         "subscriptions" => ("start_date", -1),
+        "communications" => ("sent_at", 0),
+        "nps_responses" => ("responded_at", 0),
+        "feature_usage" => ("date", DAY_US - 1),
+        "contacts" => ("first_seen_at", 0),
         _ => return Ok(df.clone()),
     };
     let times = frame::micros(df, "test", col)?;
@@ -301,5 +312,107 @@ fn features_at_t_ignore_everything_at_or_after_t() -> TestResult {
             "the fixture has tickets"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn stakeholder_features_by_hand() -> TestResult {
+    let contacts = DataFrame::new(
+        3,
+        vec![
+            Column::new("contact_id".into(), ["champ", "exec", "user"]),
+            Column::new("account_id".into(), ["a"; 3]),
+            Column::new("is_champion".into(), [true, false, false]),
+            Column::new("is_executive".into(), [false, true, false]),
+            ts_col("first_seen_at", &[Some(-5000), Some(-24 * 10), Some(-24 * 20)])?,
+        ],
+    )?;
+    let h = 24;
+    let comms = DataFrame::new(
+        6,
+        vec![
+            Column::new("account_id".into(), ["a"; 6]),
+            ts_col(
+                "sent_at",
+                &[
+                    Some(-60 * h),
+                    Some(-10 * h),
+                    Some(-5 * h),
+                    Some(-3 * h),
+                    Some(-1),
+                    Some(0),
+                ],
+            )?,
+            Column::new(
+                "direction".into(),
+                [
+                    "inbound", "inbound", "outbound", "outbound", "outbound", "inbound",
+                ],
+            ),
+            Column::new(
+                "contact_id".into(),
+                ["champ", "user", "exec", "user", "champ", "champ"],
+            ),
+        ],
+    )?;
+    let acc = accounts(1.0)?;
+    let f = build(&[
+        ("contacts", &contacts),
+        ("communications", &comms),
+        ("accounts", &acc),
+    ])?;
+    // The champion's inbound at exactly t is not seen; the one 60 days ago is.
+    assert_eq!(value(&f, "days_since_champion_inbound")?, Some(60.0));
+    // Three outbound messages after the last inbound (10 days ago).
+    assert_eq!(value(&f, "unanswered_outbound_14d")?, Some(3.0));
+    assert_eq!(value(&f, "inbound_messages_14d")?, Some(1.0));
+    assert_eq!(value(&f, "executive_messages_14d")?, Some(1.0));
+    assert_eq!(value(&f, "new_contacts_14d")?, Some(1.0));
+    // No champion message in 45 days while another contact wrote: departed.
+    assert_eq!(value(&f, "champion_departed")?, Some(1.0));
+    Ok(())
+}
+
+#[test]
+fn nps_adoption_and_freshness_by_hand() -> TestResult {
+    let h = 24;
+    let nps = DataFrame::new(
+        3,
+        vec![
+            Column::new("account_id".into(), ["a"; 3]),
+            ts_col("responded_at", &[Some(-100 * h), Some(-10 * h), Some(0)])?,
+            Column::new("score".into(), [9i64, 4, 0]),
+            Column::new(
+                "comment".into(),
+                [Some("love it"), Some("support is terrible and slow"), Some("x")],
+            ),
+        ],
+    )?;
+    let fu = DataFrame::new(
+        4,
+        vec![
+            Column::new("account_id".into(), ["a"; 4]),
+            day_col("date", &[-40, -20, -1, 0])?,
+            Column::new("feature".into(), ["api", "reports", "dashboards", "exports"]),
+            Column::new("events".into(), [5i64, 5, 5, 5]),
+        ],
+    )?;
+    let acc = accounts(1.0)?;
+    let f = build(&[
+        ("nps_responses", &nps),
+        ("feature_usage", &fu),
+        ("accounts", &acc),
+    ])?;
+    assert_eq!(value(&f, "nps_latest")?, Some(4.0));
+    assert_eq!(value(&f, "nps_change")?, Some(-5.0));
+    assert_eq!(value(&f, "nps_detractor")?, Some(1.0));
+    assert_eq!(value(&f, "days_since_nps")?, Some(10.0));
+    assert_eq!(value(&f, "nps_comment_negative")?, Some(1.0));
+    // Used in 90 d: api (−40), reports (−20), dashboards (−1); exports on day t is not over.
+    assert_eq!(value(&f, "feature_breadth_30d")?, Some(2.0));
+    assert_eq!(value(&f, "key_features_unused_14d")?, Some(2.0));
+    assert_eq!(value(&f, "days_since_stalest_feature")?, Some(39.0));
+    assert_eq!(value(&f, "nps_staleness_hours")?, Some(240.0));
+    assert_eq!(value(&f, "tickets_staleness_hours")?, None);
     Ok(())
 }

@@ -1,9 +1,13 @@
 //! `vigil demo`: run the demo pipeline config end to end on an embedded synthetic history.
 //!
-//! Today that is generate (when the history is absent) → validate; later stages append
-//! themselves here so the demo always shows the whole pipeline.
+//! Today that is generate (when the history is absent) → validate → features (training
+//! table with labels); later stages append themselves here so the demo always shows the
+//! whole pipeline.
 
-use super::{GenerateSettings, RunSummary, ValidateSettings, generate, validate};
+use super::{
+    FeatureMode, FeaturesSettings, GenerateSettings, RunSummary, ValidateSettings, generate, validate,
+    write_features,
+};
 use crate::config::PipelineConfig;
 use crate::contract::ValidationReport;
 use crate::storage::{Location, Storage};
@@ -53,8 +57,19 @@ pub fn demo(
     } else {
         tracing::info!(history = %out, "demo history exists; reusing it (pass --regenerate to rebuild)");
     }
-    let (_history, report, stage) =
-        validate(storage, config, &ValidateSettings::from_config(config, as_of)?)?;
+    let settings = ValidateSettings::from_config(config, as_of)?;
+    let (history, report, stage) = validate(storage, config, &settings)?;
+    summary.stages.push(stage);
+    let out = settings.warehouse.join(&format!(
+        "features/mode=train/run_date={}",
+        settings.window.run_date()
+    ));
+    let features = FeaturesSettings {
+        window: settings.window,
+        mode: FeatureMode::Train,
+        out,
+    };
+    let (stage, _) = write_features(storage, config, &history, &features)?;
     summary.stages.push(stage);
     Ok(report)
 }

@@ -5,11 +5,13 @@
 //! for data (only a monotonic timer for durations).
 
 mod demo;
+mod features;
 mod generate;
 mod summary;
 mod validate;
 
 pub use demo::{DemoSettings, demo};
+pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use generate::{GenerateSettings, generate, write_history};
 pub use summary::{RunSummary, StageReport};
 pub use validate::{ValidateSettings, validate};

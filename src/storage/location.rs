@@ -94,6 +94,12 @@ impl Location {
         self.with_path(path)
     }
 
+    /// The folder this location is in.
+    pub fn parent(&self) -> Self {
+        let n = self.path.parts_count();
+        self.with_path(self.path.parts().take(n.saturating_sub(1)).collect())
+    }
+
     /// Last path segment.
     pub fn file_name(&self) -> Option<&str> {
         self.path.filename()

@@ -1,0 +1,52 @@
+//! Feature commands: `features`.
+
+use super::data::WindowArgs;
+use crate::pipeline::{self, FeatureMode, FeaturesSettings, RunSummary};
+use crate::storage::Location;
+use crate::time::RunWindow;
+use crate::{Error, Result};
+use clap::{Args, ValueEnum};
+use std::path::Path;
+
+/// Which snapshots to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Every account every `[features] cadence_hours` over the window, with labels.
+    Train,
+    /// Every active account at --as-of, without labels.
+    Score,
+}
+
+/// `vigil features`.
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// Point in time.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Training grid with labels, or one row per active account for scoring.
+    #[arg(long, value_enum, default_value = "train")]
+    pub mode: ModeArg,
+    /// Output: a .parquet file or a folder [default: <warehouse>/features/mode=<mode>/run_date=<D>/].
+    #[arg(long, value_name = "URL")]
+    pub out: Option<String>,
+}
+
+pub(super) fn features(args: &FeaturesArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
+    let as_of = args.window.as_of()?;
+    let config = pipeline::require_config(config, "features")?;
+    let window = RunWindow::new(as_of, config.options.window.lookback_months).map_err(Error::Usage)?;
+    summary.set_window(&window);
+    let (mode, name) = match args.mode {
+        ModeArg::Train => (FeatureMode::Train, "train"),
+        ModeArg::Score => (FeatureMode::Score, "score"),
+    };
+    let out = match &args.out {
+        Some(url) => Location::parse(url)?,
+        None => Location::parse(&config.resolve(&config.options.warehouse.url))?
+            .join(&format!("features/mode={name}/run_date={}", window.run_date())),
+    };
+    let storage = pipeline::open_storage(Some(&config))?;
+    let (stage, _) = pipeline::features(&storage, &config, &FeaturesSettings { window, mode, out })?;
+    summary.stages.push(stage);
+    Ok(())
+}
