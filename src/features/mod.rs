@@ -22,6 +22,7 @@ mod grid;
 mod history;
 mod labels;
 mod lexicon;
+mod narrative;
 mod nps;
 mod stakeholders;
 mod tickets;
@@ -39,6 +40,7 @@ pub use catalogue::{FeatureSpec, catalogue, spec};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
 pub use lexicon::is_negative;
+pub use narrative::{Fact, facts, sentence};
 
 /// Errors of the feature stage.
 #[derive(Debug, thiserror::Error)]
