@@ -2,7 +2,7 @@
 //! stale the most neglected of the account's recently used features is.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, strings};
+use super::frame::{DAY_US, micros};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use polars::prelude::*;
@@ -33,50 +33,50 @@ pub const SPECS: &[FeatureSpec] = &[
     ),
 ];
 
-/// Computes the adoption features for every snapshot.
+/// Computes the adoption features for every snapshot: one sweep per account over its
+/// snapshots in time order, keeping the last day each feature was used.
 pub fn compute(snaps: &Snapshots, usage: &DataFrame, out: &mut Features) -> Result<(), FeatureError> {
     // A day's events are known at the end of the day (see `usage`).
     let tl = Timeline::build(snaps, usage, "feature_usage", "date", DAY_US - 1)?;
-    let dates = super::frame::micros(usage, "feature_usage", "date")?;
-    let names = strings(usage, "feature_usage", "feature")?;
+    let dates = micros(usage, "feature_usage", "date")?;
+    let names = usage.column("feature")?.str()?.clone();
     let mut ids: HashMap<&str, usize> = HashMap::new();
     let feature: Vec<usize> = names
         .iter()
         .map(|n| {
             let next = ids.len();
-            *ids.entry(n.as_deref().unwrap_or("")).or_insert(next)
+            *ids.entry(n.unwrap_or("")).or_insert(next)
         })
         .collect();
     let n = snaps.len();
-    let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); SPECS.len()];
-    let mut last_used: HashMap<usize, i64> = HashMap::new();
-    for (&a, &t) in snaps.account.iter().zip(&snaps.at) {
-        last_used.clear();
-        for &r in tl.rows(a, t - 90 * DAY_US, t) {
-            if let Some(d) = dates[r] {
-                let e = last_used.entry(feature[r]).or_insert(d);
-                *e = (*e).max(d);
+    let mut cols: Vec<Vec<Option<f64>>> = vec![vec![None; n]; SPECS.len()];
+    for (a, group) in snaps.by_account().into_iter().enumerate() {
+        let rows = tl.rows(a, i64::MIN, i64::MAX);
+        let mut next = 0;
+        let mut last_used: Vec<Option<i64>> = vec![None; ids.len()];
+        for i in group {
+            let t = snaps.at[i];
+            // Rows are in time order of the day's end; take every day that ended by t.
+            while next < rows.len() && dates[rows[next]].is_some_and(|d| d + DAY_US <= t) {
+                if let Some(d) = dates[rows[next]] {
+                    let e = &mut last_used[feature[rows[next]]];
+                    *e = Some(e.map_or(d, |x| x.max(d)));
+                }
+                next += 1;
             }
-        }
-        // The day a feature was last used ends at d + 1 day.
-        let ago = |d: i64| (t - (d + DAY_US)) as f64 / DAY_US as f64;
-        let values = [
-            Some(
-                last_used
-                    .values()
-                    .filter(|d| **d + DAY_US > t - 30 * DAY_US)
-                    .count() as f64,
-            ),
-            Some(
-                last_used
-                    .values()
-                    .filter(|d| **d + DAY_US <= t - 14 * DAY_US)
-                    .count() as f64,
-            ),
-            last_used.values().min().map(|d| ago(*d)),
-        ];
-        for (col, v) in cols.iter_mut().zip(values) {
-            col.push(v);
+            let recent: Vec<i64> = last_used
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|d| *d + DAY_US > t - 90 * DAY_US)
+                .collect();
+            cols[0][i] = Some(recent.iter().filter(|d| **d + DAY_US > t - 30 * DAY_US).count() as f64);
+            cols[1][i] = Some(recent.iter().filter(|d| **d + DAY_US <= t - 14 * DAY_US).count() as f64);
+            // The day a feature was last used ends at d + 1 day.
+            cols[2][i] = recent
+                .iter()
+                .min()
+                .map(|d| (t - (d + DAY_US)) as f64 / DAY_US as f64);
         }
     }
     out.add_family(SPECS, cols)

@@ -7,6 +7,7 @@ use super::{FeatureError, adoption, contract, freshness, history, nps, stakehold
 use crate::contract::History;
 use polars::prelude::*;
 use std::collections::HashMap;
+use std::time::Instant;
 
 /// The validated input frames a feature build reads, by table name.
 #[derive(Debug, Default)]
@@ -96,23 +97,26 @@ pub fn build_features(
     let n = snaps.len();
     let table = |name: &str| inputs.get(name);
     let mut out = Features::default();
-    match table("tickets") {
-        Some(t) => tickets::compute(&snaps, t, &mut out)?,
-        None => out.add_missing(tickets::SPECS, n),
-    }
-    match table("usage_daily") {
-        Some(u) => usage::compute(&snaps, u, &mut out)?,
-        None => out.add_missing(usage::SPECS, n),
-    }
-    match table("feature_usage") {
-        Some(u) => adoption::compute(&snaps, u, &mut out)?,
-        None => out.add_missing(adoption::SPECS, n),
+    type Family = fn(&Snapshots, &DataFrame, &mut Features) -> Result<(), FeatureError>;
+    let families: [(&str, &[FeatureSpec], Family); 4] = [
+        ("tickets", tickets::SPECS, tickets::compute),
+        ("usage_daily", usage::SPECS, usage::compute),
+        ("feature_usage", adoption::SPECS, adoption::compute),
+        ("nps_responses", nps::SPECS, nps::compute),
+    ];
+    for (name, specs, compute) in families {
+        let started = Instant::now();
+        match table(name) {
+            Some(t) => compute(&snaps, t, &mut out)?,
+            None => out.add_missing(specs, n),
+        }
+        tracing::debug!(
+            table = name,
+            ms = started.elapsed().as_millis() as u64,
+            "feature family built"
+        );
     }
     stakeholders::compute(&snaps, table("contacts"), table("communications"), &mut out)?;
-    match table("nps_responses") {
-        Some(t) => nps::compute(&snaps, t, &mut out)?,
-        None => out.add_missing(nps::SPECS, n),
-    }
     let accounts = table("accounts").ok_or(FeatureError::Column {
         table: "accounts",
         column: "account_id",

@@ -46,6 +46,18 @@ impl Snapshots {
         })
     }
 
+    /// Snapshot indices grouped by account, each group in time order.
+    pub fn by_account(&self) -> Vec<Vec<usize>> {
+        let mut groups = vec![Vec::new(); self.ids.len()];
+        for (i, &a) in self.account.iter().enumerate() {
+            groups[a].push(i);
+        }
+        for g in &mut groups {
+            g.sort_by_key(|&i| self.at[i]);
+        }
+        groups
+    }
+
     /// Number of snapshots.
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
@@ -72,11 +84,18 @@ impl Timeline {
         time_column: &'static str,
         visible_after: i64,
     ) -> Result<Self, FeatureError> {
-        let ids = strings(df, table, "account_id")?;
+        let ids = df
+            .column("account_id")
+            .and_then(|c| c.str().cloned())
+            .map_err(|e| FeatureError::Column {
+                table,
+                column: "account_id",
+                reason: e.to_string(),
+            })?;
         let times = micros(df, table, time_column)?;
         let mut pairs: Vec<Vec<(i64, usize)>> = vec![Vec::new(); snaps.ids.len()];
         for (row, (id, t)) in ids.iter().zip(times).enumerate() {
-            if let (Some(a), Some(t)) = (id.as_ref().and_then(|id| snaps.index.get(id)), t) {
+            if let (Some(a), Some(t)) = (id.and_then(|id| snaps.index.get(id)), t) {
                 pairs[*a].push((t + visible_after, row));
             }
         }
