@@ -86,6 +86,26 @@ impl Features {
     }
 }
 
+/// One family's computation into its own columns.
+type Job<'a> = Box<dyn FnOnce(&mut Features) -> Result<(), FeatureError> + Send + 'a>;
+
+/// A family that reads one table, or is all null when the table is absent.
+fn family(
+    snaps: &Snapshots,
+    table: Option<&DataFrame>,
+    specs: &[FeatureSpec],
+    compute: fn(&Snapshots, &DataFrame, &mut Features) -> Result<(), FeatureError>,
+    out: &mut Features,
+) -> Result<(), FeatureError> {
+    match table {
+        Some(t) => compute(snaps, t, out),
+        None => {
+            out.add_missing(specs, snaps.len());
+            Ok(())
+        }
+    }
+}
+
 /// Computes every feature for the snapshots of `grid` from a validated history. Families
 /// whose table is absent are all null, with `has_<table>` = false telling the model so.
 pub fn build_features(
@@ -96,38 +116,78 @@ pub fn build_features(
     let snaps = Snapshots::from_grid(grid)?;
     let n = snaps.len();
     let table = |name: &str| inputs.get(name);
-    let mut out = Features::default();
-    type Family = fn(&Snapshots, &DataFrame, &mut Features) -> Result<(), FeatureError>;
-    let families: [(&str, &[FeatureSpec], Family); 4] = [
-        ("tickets", tickets::SPECS, tickets::compute),
-        ("usage_daily", usage::SPECS, usage::compute),
-        ("feature_usage", adoption::SPECS, adoption::compute),
-        ("nps_responses", nps::SPECS, nps::compute),
-    ];
-    for (name, specs, compute) in families {
-        let started = Instant::now();
-        match table(name) {
-            Some(t) => compute(&snaps, t, &mut out)?,
-            None => out.add_missing(specs, n),
-        }
-        tracing::debug!(
-            table = name,
-            ms = started.elapsed().as_millis() as u64,
-            "feature family built"
-        );
-    }
-    stakeholders::compute(&snaps, table("contacts"), table("communications"), &mut out)?;
     let accounts = table("accounts").ok_or(FeatureError::Column {
         table: "accounts",
         column: "account_id",
         reason: "the accounts table is missing".into(),
     })?;
-    contract::compute(&snaps, accounts, table("subscriptions"), lifetimes, &mut out)?;
-    match table("escalations") {
-        Some(e) => history::compute(&snaps, e, &mut out)?,
-        None => out.add_missing(history::SPECS, n),
-    }
-    freshness::compute(&snaps.at, inputs, &mut out)?;
+    let snaps = &snaps;
+    // Families are independent: each runs on its own thread into its own columns, and the
+    // columns are joined in catalogue order.
+    let jobs: Vec<(&str, Job)> = vec![
+        (
+            "tickets",
+            Box::new(move |o| family(snaps, table("tickets"), tickets::SPECS, tickets::compute, o)),
+        ),
+        (
+            "usage",
+            Box::new(move |o| family(snaps, table("usage_daily"), usage::SPECS, usage::compute, o)),
+        ),
+        (
+            "adoption",
+            Box::new(move |o| {
+                family(
+                    snaps,
+                    table("feature_usage"),
+                    adoption::SPECS,
+                    adoption::compute,
+                    o,
+                )
+            }),
+        ),
+        (
+            "stakeholders",
+            Box::new(move |o| stakeholders::compute(snaps, table("contacts"), table("communications"), o)),
+        ),
+        (
+            "nps",
+            Box::new(move |o| family(snaps, table("nps_responses"), nps::SPECS, nps::compute, o)),
+        ),
+        (
+            "contract",
+            Box::new(move |o| contract::compute(snaps, accounts, table("subscriptions"), lifetimes, o)),
+        ),
+        (
+            "history",
+            Box::new(move |o| family(snaps, table("escalations"), history::SPECS, history::compute, o)),
+        ),
+        (
+            "freshness",
+            Box::new(move |o| freshness::compute(&snaps.at, inputs, o)),
+        ),
+    ];
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|(name, job)| {
+                scope.spawn(move || {
+                    let started = Instant::now();
+                    let mut part = Features::default();
+                    let result = job(&mut part).map(|()| part);
+                    let ms = started.elapsed().as_millis() as u64;
+                    tracing::debug!(family = name, ms, "feature family built");
+                    result
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(FeatureError::Worker)))
+            .collect::<Result<Vec<Features>, FeatureError>>()
+    })?;
+    let out = Features {
+        columns: parts.into_iter().flat_map(|p| p.columns).collect(),
+    };
     let mut df = grid.clone();
     for c in out.columns {
         df.with_column(c)?;

@@ -59,6 +59,9 @@ pub enum FeatureError {
     /// Training needs labels and there is no `escalations` table.
     #[error("no escalations table: labels (and so training and backtests) need past escalations")]
     NoLabels,
+    /// A feature thread panicked (a bug).
+    #[error("a feature worker thread panicked")]
+    Worker,
     /// A polars operation failed.
     #[error("building snapshots failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
