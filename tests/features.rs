@@ -87,6 +87,46 @@ fn training_and_scoring_tables() {
 }
 
 #[test]
+fn open_escalation_snapshots_can_be_kept() {
+    let p = Project::new("[features]\nexclude_open_escalations = false\n");
+    vigil(
+        p.path(),
+        &[
+            "generate",
+            "--accounts",
+            "120",
+            "--months",
+            "6",
+            "--out",
+            "history",
+        ],
+    )
+    .expect_code(0);
+    vigil(
+        p.path(),
+        &[
+            "features",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+            "--out",
+            "all.parquet",
+        ],
+    )
+    .expect_code(0);
+    let all = read(&p.file("all.parquet"));
+    let open = all
+        .column("in_open_escalation")
+        .expect("col")
+        .bool()
+        .expect("bool")
+        .sum()
+        .unwrap_or(0);
+    assert!(open > 0, "kept when configured");
+}
+
+#[test]
 fn training_without_escalations_is_an_input_error() {
     let p = Project::new("");
     p.small_history();

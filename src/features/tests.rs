@@ -239,7 +239,8 @@ fn render_features_doc() -> String {
          Labels (training only): `escalates_within_h` is true when an escalation opens in\n\
          `(t, t + horizon_hours]`; `hours_to_next_escalation` is null beyond `max_lead_hours`;\n\
          `next_escalation_category` is that escalation's category; `in_open_escalation` marks snapshots\n\
-         taken while an escalation is unresolved; `label_complete` is `t + horizon_hours <= --as-of`.\n\n\
+         taken while an escalation is unresolved (left out of the training table unless\n\
+         `exclude_open_escalations = false`); `label_complete` is `t + horizon_hours <= --as-of`.\n\n\
          | feature | unit | source | window | description |\n|---|---|---|---|---|\n",
     );
     for s in catalogue() {

@@ -63,7 +63,17 @@ pub fn feature_table(config: &PipelineConfig, history: &History, mode: FeatureMo
     };
     let features = build_features(&grid, &Inputs::from_history(history), &lives)?;
     Ok(match mode {
-        FeatureMode::Train => label(&features, table("escalations"), opts, w.as_of.timestamp_micros())?,
+        FeatureMode::Train => {
+            let labelled = label(&features, table("escalations"), opts, w.as_of.timestamp_micros())?;
+            if opts.exclude_open_escalations {
+                // A snapshot taken while an escalation is already open teaches nothing about
+                // predicting one: leave it out of training (`[features] exclude_open_escalations`).
+                let open = labelled.column("in_open_escalation")?.bool()?.clone();
+                labelled.filter(&!&open.fill_null_with_values(false)?)?
+            } else {
+                labelled
+            }
+        }
         FeatureMode::Score => features,
     })
 }
