@@ -110,10 +110,9 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         Some(b) => storage.list(b)?,
         None => Vec::new(),
     };
-    let mut tables = BTreeMap::new();
     let mut absent = Vec::new();
-    let mut account_ids: Option<HashSet<String>> = None;
     let mut used: HashSet<String> = HashSet::new();
+    let mut present: Vec<(&'static TableSpec, Vec<(Location, FileFormat)>)> = Vec::new();
     for spec in TABLES {
         let files = match locate(config, spec, &base_files, base.as_ref())? {
             Source::Explicit(loc) => storage
@@ -140,31 +139,45 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
                 continue;
             }
         };
-        let mut frames = Vec::with_capacity(files.len());
-        for (loc, format) in &files {
-            frames.push(storage.read_file(spec.name, loc, *format)?);
+        present.push((spec, files));
+    }
+    // `accounts` first: its ids are what every other table's account_id must refer to.
+    let mut present = present.into_iter();
+    let Some((accounts_spec, accounts_files)) = present.next() else {
+        return Err(Error::Internal(
+            "accounts missing from the contract table list".into(),
+        ));
+    };
+    let accounts = load_one(storage, accounts_spec, &accounts_files, &window, None)?;
+    if accounts.frame.height() == 0 {
+        return Err(ContractError::MandatoryTable {
+            table: "accounts".into(),
+            url: accounts.files.first().map(|f| f.url.clone()).unwrap_or_default(),
+            reason: "has no valid rows".into(),
         }
-        let valid = table::validate(spec, frames, &window, account_ids.as_ref())?;
-        tracing::info!(
-            table = spec.name,
-            files = valid.files.len(),
-            rows = valid.rows_read,
-            valid = valid.frame.height(),
-            bad = valid.bad_rows(),
-            "table loaded"
-        );
-        if spec.name == "accounts" {
-            if valid.frame.height() == 0 {
-                return Err(ContractError::MandatoryTable {
-                    table: "accounts".into(),
-                    url: valid.files.first().map(|f| f.url.clone()).unwrap_or_default(),
-                    reason: "has no valid rows".into(),
-                }
-                .into());
-            }
-            account_ids = Some(ids(&valid)?);
-        }
-        tables.insert(spec.name, valid);
+        .into());
+    }
+    let account_ids = ids(&accounts)?;
+    // The other tables are independent of each other: read and validate them in parallel;
+    // results (and the first error) come back in contract order.
+    let rest: Vec<_> = present.collect();
+    let loaded = std::thread::scope(|scope| {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|(spec, files)| scope.spawn(|| load_one(storage, spec, files, &window, Some(&account_ids))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("a table loader thread panicked".into())))
+            })
+            .collect::<Result<Vec<_>, Error>>()
+    })?;
+    let mut tables = BTreeMap::new();
+    tables.insert(accounts_spec.name, accounts);
+    for t in loaded {
+        tables.insert(t.spec.name, t);
     }
     let ignored_files: Vec<String> = base_files
         .iter()
@@ -180,6 +193,30 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         absent,
         ignored_files,
     })
+}
+
+/// Reads every file of one table and validates it.
+fn load_one(
+    storage: &Storage,
+    spec: &'static TableSpec,
+    files: &[(Location, FileFormat)],
+    window: &RunWindow,
+    accounts: Option<&HashSet<String>>,
+) -> Result<ValidTable, Error> {
+    let mut frames = Vec::with_capacity(files.len());
+    for (loc, format) in files {
+        frames.push(storage.read_file(spec.name, loc, *format)?);
+    }
+    let valid = table::validate(spec, frames, window, accounts)?;
+    tracing::info!(
+        table = spec.name,
+        files = valid.files.len(),
+        rows = valid.rows_read,
+        valid = valid.frame.height(),
+        bad = valid.bad_rows(),
+        "table loaded"
+    );
+    Ok(valid)
 }
 
 fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
