@@ -15,4 +15,7 @@ pub mod storage;
 pub mod synth;
 pub mod time;
 
+#[cfg(test)]
+mod testutil;
+
 pub use error::{Error, ExitCode, Result};

@@ -236,11 +236,7 @@ fn non_utf8_csv() {
 fn truncated_parquet() {
     let p = Project::new("");
     p.small_history();
-    let run = vigil(
-        p.path(),
-        &["generate", "--accounts", "20", "--months", "6", "--out", "gen"],
-    );
-    run.expect_code(0);
+    p.generate("20", "gen");
     let bytes = std::fs::read(p.file("gen/contacts.parquet")).expect("contacts");
     p.write("history/contacts.parquet", &bytes[..bytes.len() / 3]);
     expect_bad(&p, &["table contacts", "contacts.parquet", "Parquet"]);

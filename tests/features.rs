@@ -1,8 +1,21 @@
 //! `vigil features` on generated data: the training table with labels, the scoring table,
 //! and the errors a scheduler sees.
 
-use crate::common::{Project, vigil};
+use crate::common::{Project, Run, vigil};
 use polars::prelude::{ParquetReader, SerReader};
+
+/// `vigil features` on the project as of the end of 2026-06-30, with extra flags.
+fn features(p: &Project, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "features",
+        "--config",
+        "pipelines/test.toml",
+        "--run-date",
+        "2026-06-30",
+    ];
+    args.extend_from_slice(extra);
+    vigil(p.path(), &args)
+}
 
 fn read(path: &std::path::Path) -> polars::prelude::DataFrame {
     ParquetReader::new(std::fs::File::open(path).expect("features file"))
@@ -13,29 +26,8 @@ fn read(path: &std::path::Path) -> polars::prelude::DataFrame {
 #[test]
 fn training_and_scoring_tables() {
     let p = Project::new("");
-    vigil(
-        p.path(),
-        &[
-            "generate",
-            "--accounts",
-            "120",
-            "--months",
-            "6",
-            "--out",
-            "history",
-        ],
-    )
-    .expect_code(0);
-    let run = vigil(
-        p.path(),
-        &[
-            "features",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    p.generate("120", "history");
+    let run = features(&p, &[]);
     run.expect_code(0);
     let s = run.summary();
     assert_eq!(s["stages"][0]["stage"], "features");
@@ -57,20 +49,7 @@ fn training_and_scoring_tables() {
         assert!(train.column(col).is_ok(), "{col} missing");
     }
     // Scoring: one row per active account at --as-of, no labels, written where asked.
-    let run = vigil(
-        p.path(),
-        &[
-            "features",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-            "--mode",
-            "score",
-            "--out",
-            "score.parquet",
-        ],
-    );
+    let run = features(&p, &["--mode", "score", "--out", "score.parquet"]);
     run.expect_code(0);
     let score = read(&p.file("score.parquet"));
     assert!(score.height() <= 120 && score.height() > 90, "{}", score.height());
@@ -89,32 +68,8 @@ fn training_and_scoring_tables() {
 #[test]
 fn open_escalation_snapshots_can_be_kept() {
     let p = Project::new("[features]\nexclude_open_escalations = false\n");
-    vigil(
-        p.path(),
-        &[
-            "generate",
-            "--accounts",
-            "120",
-            "--months",
-            "6",
-            "--out",
-            "history",
-        ],
-    )
-    .expect_code(0);
-    vigil(
-        p.path(),
-        &[
-            "features",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-            "--out",
-            "all.parquet",
-        ],
-    )
-    .expect_code(0);
+    p.generate("120", "history");
+    features(&p, &["--out", "all.parquet"]).expect_code(0);
     let all = read(&p.file("all.parquet"));
     let open = all
         .column("in_open_escalation")
@@ -130,30 +85,10 @@ fn open_escalation_snapshots_can_be_kept() {
 fn training_without_escalations_is_an_input_error() {
     let p = Project::new("");
     p.small_history();
-    let run = vigil(
-        p.path(),
-        &[
-            "features",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    let run = features(&p, &[]);
     run.expect_code(3).expect_stderr(&["no escalations table"]);
     // Scoring needs no labels.
-    let run = vigil(
-        p.path(),
-        &[
-            "features",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-            "--mode",
-            "score",
-        ],
-    );
+    let run = features(&p, &["--mode", "score"]);
     run.expect_code(0);
     let score = read(&p.file("wh/features/mode=score/run_date=2026-06-30/part-0.parquet"));
     assert_eq!(score.height(), 100);

@@ -145,16 +145,7 @@ fn render_contract() -> String {
 
 #[test]
 fn contract_doc_matches_schema() -> TestResult {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/CONTRACT.md");
-    let want = render_contract();
-    if std::env::var("VIGIL_UPDATE_DOCS").is_ok() {
-        std::fs::write(path, &want)?;
-    }
-    let have = std::fs::read_to_string(path)?;
-    assert!(
-        have == want,
-        "data/CONTRACT.md is stale: run VIGIL_UPDATE_DOCS=1 cargo test contract_doc"
-    );
+    crate::testutil::assert_doc_current("data/CONTRACT.md", &render_contract(), "contract_doc")?;
     Ok(())
 }
 

@@ -254,16 +254,7 @@ fn render_features_doc() -> String {
 
 #[test]
 fn features_doc_matches_catalogue() -> TestResult {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/FEATURES.md");
-    let want = render_features_doc();
-    if std::env::var("VIGIL_UPDATE_DOCS").is_ok() {
-        std::fs::write(path, &want)?;
-    }
-    let have = std::fs::read_to_string(path)?;
-    assert!(
-        have == want,
-        "data/FEATURES.md is stale: run VIGIL_UPDATE_DOCS=1 cargo test features_doc"
-    );
+    crate::testutil::assert_doc_current("data/FEATURES.md", &render_features_doc(), "features_doc")?;
     Ok(())
 }
 

@@ -149,6 +149,15 @@ impl Project {
         self.write("history/nps_responses.csv", nps.as_bytes());
     }
 
+    /// `vigil generate` of `accounts` accounts × 6 months under `out`.
+    pub fn generate(&self, accounts: &str, out: &str) {
+        vigil(
+            self.path(),
+            &["generate", "--accounts", accounts, "--months", "6", "--out", out],
+        )
+        .expect_code(0);
+    }
+
     /// Replaces `from` with `to` once in a history file.
     pub fn edit(&self, rel: &str, from: &str, to: &str) {
         let p = self.file(rel);
