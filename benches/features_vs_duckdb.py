@@ -13,6 +13,7 @@ It also checks that both agree on those four features, snapshot by snapshot.
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -113,7 +114,7 @@ def main():
         return
     root = Path(__file__).resolve().parent.parent
     subprocess.run(["cargo", "build", "--quiet"], cwd=root, check=True)
-    vigil = str(root / "target/debug/vigil")
+    vigil = str(Path(os.environ.get("CARGO_TARGET_DIR", root / "target")) / "debug/vigil")
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         (d / "bench.toml").write_text(f'[sources]\nbase = "{d}/history"\n[warehouse]\nurl = "{d}/wh"\n')

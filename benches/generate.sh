@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 cargo build --quiet
-bin=target/debug/vigil
+bin="${CARGO_TARGET_DIR:-target}/debug/vigil"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cat >"$out/bench.toml" <<TOML

@@ -63,7 +63,7 @@ set +e
 cargo test --locked --no-fail-fast
 status=$?
 log "independent reader (pyarrow) of vigil's output files"
-python3 tests/independent_reader.py target/debug/vigil || status=1
+python3 tests/independent_reader.py "${CARGO_TARGET_DIR:-target}/debug/vigil" || status=1
 set -e
 log "tests finished in $(( $(date +%s) - start )) s"
 exit "$status"
