@@ -5,7 +5,7 @@
 
 use crate::{
     config::ConfigError, contract::ContractError, features::FeatureError, storage::StorageError,
-    synth::SynthError,
+    synth::SynthError, text::TextError,
 };
 
 /// Exit codes of the `vigil` binary (DESIGN.md, CLI contract).
@@ -53,6 +53,9 @@ pub enum Error {
     /// The synthetic generator failed.
     #[error(transparent)]
     Synth(#[from] SynthError),
+    /// The text model failed, or its input or options were invalid.
+    #[error(transparent)]
+    Text(#[from] TextError),
     /// A polars operation failed unexpectedly.
     #[error("data processing failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
@@ -70,10 +73,13 @@ impl Error {
             Error::Synth(SynthError::InvalidParams(_)) => ExitCode::Usage,
             Error::Features(FeatureError::NoLabels) => ExitCode::InvalidInput,
             Error::Contract(_) => ExitCode::InvalidInput,
+            Error::Text(TextError::InvalidOption(_)) => ExitCode::Usage,
+            Error::Text(TextError::InvalidInput(_)) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::Storage(_)
             | Error::Synth(_)
             | Error::Features(_)
+            | Error::Text(_)
             | Error::Polars(_)
             | Error::Internal(_) => ExitCode::Internal,
         }

@@ -13,6 +13,7 @@ pub mod features;
 pub mod pipeline;
 pub mod storage;
 pub mod synth;
+pub mod text;
 pub mod time;
 
 #[cfg(test)]

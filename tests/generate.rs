@@ -1,7 +1,7 @@
 //! The generator: valid under the contract by construction, deterministic by seed, and the
 //! demo pipeline end to end on local folders and `memory://`.
 
-use crate::common::{Project, vigil};
+use crate::common::{Project, shipped_model, vigil};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -110,7 +110,10 @@ fn demo_runs_end_to_end_in_memory() {
     // The whole demo in one process on memory://: the same code path as any object store.
     let p = Project::new("");
     p.config(
-        "[sources]\nbase = \"memory://demo/history\"\n[warehouse]\nurl = \"memory://demo/wh\"\n[demo]\naccounts = 120\nmonths = 6\nend = \"2026-03-31\"\n",
+        &format!(
+            "[sources]\nbase = \"memory://demo/history\"\n[warehouse]\nurl = \"memory://demo/wh\"\n[demo]\naccounts = 120\nmonths = 6\nend = \"2026-03-31\"\n[sentiment]\nmodel = \"{}\"\n",
+            shipped_model()
+        ),
     );
     let run = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
     run.expect_code(0);
@@ -123,7 +126,7 @@ fn demo_runs_end_to_end_in_memory() {
         .iter()
         .filter_map(|st| st["stage"].as_str())
         .collect();
-    assert_eq!(stages, ["generate", "validate", "features"]);
+    assert_eq!(stages, ["generate", "validate", "sentiment", "features"]);
     assert!(run.stdout.contains("escalations"), "{}", run.stdout);
     assert!(
         !p.file("history").read_dir().expect("dir").any(|_| true),
@@ -134,7 +137,10 @@ fn demo_runs_end_to_end_in_memory() {
 #[test]
 fn demo_reuses_an_existing_history() {
     let p = Project::new("");
-    p.config("[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[demo]\naccounts = 60\nmonths = 6\n");
+    p.config(&format!(
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[demo]\naccounts = 60\nmonths = 6\n[sentiment]\nmodel = \"{}\"\n",
+        shipped_model()
+    ));
     let first = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
     first.expect_code(0);
     let before = snapshot(&p.file("history"));
@@ -142,8 +148,8 @@ fn demo_reuses_an_existing_history() {
     second.expect_code(0);
     let stages = second.summary()["stages"].as_array().expect("stages").len();
     assert_eq!(
-        stages, 2,
-        "second demo validates and builds features, no generation"
+        stages, 3,
+        "second demo validates, scores texts and builds features, no generation"
     );
     assert_eq!(before, snapshot(&p.file("history")));
 }

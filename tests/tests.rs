@@ -10,3 +10,4 @@ mod features;
 mod generate;
 mod object_store_s3;
 mod secrets;
+mod sentiment;

@@ -3,9 +3,11 @@
 
 mod data;
 mod features;
+mod sentiment;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
 pub use features::{FeaturesArgs, ModeArg};
+pub use sentiment::{DeviceArg, EvalArgs, LabelArgs, ScoreArgs, SentimentArgs, SentimentCommand, TrainArgs};
 
 use crate::Result;
 use crate::pipeline::RunSummary;
@@ -69,6 +71,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Build the point-in-time feature table (with early-detection labels for training).
     Features(FeaturesArgs),
+    /// The sentiment model: train, evaluate against baselines, score texts, run the stage.
+    Sentiment(Box<SentimentArgs>),
 }
 
 impl Command {
@@ -79,6 +83,12 @@ impl Command {
             Command::Generate(_) => "generate",
             Command::Validate(_) => "validate",
             Command::Features(_) => "features",
+            Command::Sentiment(a) => match a.command {
+                SentimentCommand::Train(_) => "sentiment train",
+                SentimentCommand::Eval(_) => "sentiment eval",
+                SentimentCommand::Score(_) => "sentiment score",
+                SentimentCommand::Run(_) => "sentiment run",
+            },
         }
     }
 }
@@ -93,6 +103,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Generate(args) => data::generate(args, config, &mut summary),
         Command::Validate(args) => data::validate(args, config, &mut summary),
         Command::Features(args) => features::features(args, config, &mut summary),
+        Command::Sentiment(args) => sentiment::sentiment(args, config, &mut summary),
     };
     summary.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = &result {

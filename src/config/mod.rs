@@ -6,9 +6,11 @@
 
 mod features;
 mod secret;
+mod sentiment;
 
 pub use features::FeatureOptions;
 pub use secret::{Secret, interpolate};
+pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -225,9 +227,9 @@ pub struct PipelineOptions {
     /// Snapshot grid and label settings.
     #[serde(default)]
     pub features: FeatureOptions,
-    /// Sentiment model settings (owned by the sentiment stage).
+    /// Sentiment model: which model scores the history's texts, and retraining.
     #[serde(default)]
-    pub sentiment: StageSection,
+    pub sentiment: SentimentOptions,
     /// Risk model settings (owned by the risk stage).
     #[serde(default)]
     pub risk: StageSection,
@@ -329,6 +331,9 @@ impl PipelineConfig {
         o.features
             .check()
             .map_err(|(key, value, allowed)| bad(key, value.to_string(), &allowed))?;
+        o.sentiment
+            .check()
+            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
         if o.storage.timeout_secs == 0 {
             return Err(bad(
                 "storage.timeout_secs",

@@ -107,3 +107,37 @@ fn features_section_is_typed_and_checked() -> Result<(), ConfigError> {
     );
     Ok(())
 }
+
+#[test]
+fn sentiment_section_is_typed_and_checked() -> Result<(), ConfigError> {
+    let c = parse(
+        "[warehouse]\nurl = \"x\"\n[sentiment]\ntrain = true\nsources = [\"weak\"]\ndevice = \"flex\"\n[sentiment.training]\nepochs = 3\n",
+    )?;
+    assert!(c.options.sentiment.train);
+    assert_eq!(c.options.sentiment.sources, [super::SentimentSource::Weak]);
+    assert_eq!(c.options.sentiment.training.epochs, 3);
+    assert_eq!(
+        c.options.sentiment.training.max_len, 128,
+        "unset keys keep their defaults"
+    );
+    let err = parse("[warehouse]\nurl = \"x\"\n[sentiment]\nmodle = \"m\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("modle") && err.contains("model"), "{err}");
+    let err = parse("[warehouse]\nurl = \"x\"\n[sentiment]\nsources = [\"tweets\"]\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("tweets") && err.contains("vader"), "{err}");
+    let err = parse("[warehouse]\nurl = \"x\"\n[sentiment]\nvalid_share = 0.6\ntest_share = 0.5\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sentiment.valid_share"), "{err}");
+    let err = parse("[warehouse]\nurl = \"x\"\n[sentiment.training]\nepochs = 0\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sentiment.training") && err.contains("epochs"),
+        "{err}"
+    );
+    Ok(())
+}

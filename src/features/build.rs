@@ -3,6 +3,7 @@
 use super::catalogue::FeatureSpec;
 use super::grid::Lifetime;
 use super::timeline::Snapshots;
+use super::tone::Tone;
 use super::{FeatureError, adoption, contract, freshness, history, nps, stakeholders, tickets, usage};
 use crate::contract::History;
 use polars::prelude::*;
@@ -28,6 +29,12 @@ impl<'a> Inputs<'a> {
         Self {
             tables: frames.into_iter().collect(),
         }
+    }
+
+    /// Adds (or replaces) a frame, e.g. the sentiment stage's `text_sentiment`.
+    pub fn with(mut self, name: &'a str, frame: &'a DataFrame) -> Self {
+        self.tables.insert(name, frame);
+        self
     }
 
     /// A table's frame, if present.
@@ -122,12 +129,19 @@ pub fn build_features(
         reason: "the accounts table is missing".into(),
     })?;
     let snaps = &snaps;
+    let tone = &Tone::new(table("text_sentiment"))?;
     // Families are independent: each runs on its own thread into its own columns, and the
     // columns are joined in catalogue order.
     let jobs: Vec<(&str, Job)> = vec![
         (
             "tickets",
-            Box::new(move |o| family(snaps, table("tickets"), tickets::SPECS, tickets::compute, o)),
+            Box::new(move |o| match table("tickets") {
+                Some(t) => tickets::compute(snaps, t, tone, o),
+                None => {
+                    o.add_missing(tickets::SPECS, snaps.len());
+                    Ok(())
+                }
+            }),
         ),
         (
             "usage",
@@ -151,7 +165,13 @@ pub fn build_features(
         ),
         (
             "nps",
-            Box::new(move |o| family(snaps, table("nps_responses"), nps::SPECS, nps::compute, o)),
+            Box::new(move |o| match table("nps_responses") {
+                Some(t) => nps::compute(snaps, t, tone, o),
+                None => {
+                    o.add_missing(nps::SPECS, snaps.len());
+                    Ok(())
+                }
+            }),
         ),
         (
             "contract",

@@ -27,6 +27,7 @@ mod nps;
 mod stakeholders;
 mod tickets;
 mod timeline;
+mod tone;
 mod usage;
 
 #[cfg(test)]
@@ -37,10 +38,12 @@ mod tests_families;
 pub use crate::config::FeatureOptions;
 pub use build::{Features, Inputs, build_features};
 pub use catalogue::{FeatureSpec, catalogue, spec};
+pub use frame::{micros as frame_micros, strings as frame_strings};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
 pub use lexicon::is_negative;
 pub use narrative::{Fact, facts, sentence};
+pub use tone::{Tone, nps_text_id};
 
 /// Errors of the feature stage.
 #[derive(Debug, thiserror::Error)]

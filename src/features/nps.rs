@@ -1,9 +1,9 @@
 //! NPS features: the latest answer, its change, detractors, recency and comment tone.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, strings};
-use super::lexicon::is_negative;
+use super::frame::{DAY_US, micros, strings};
 use super::timeline::{Snapshots, Timeline};
+use super::tone::{Tone, nps_text_id};
 use super::{FeatureError, Features};
 use polars::prelude::*;
 
@@ -39,7 +39,7 @@ pub const SPECS: &[FeatureSpec] = &[
     ),
     f(
         "nps_comment_negative",
-        "1 when the latest NPS comment reads negative (lexicon fallback)",
+        "1 when the sentiment model labels the latest NPS comment negative (lexicon when it did not score it)",
         "flag",
         "nps_responses",
         "all history",
@@ -47,7 +47,12 @@ pub const SPECS: &[FeatureSpec] = &[
 ];
 
 /// Computes the NPS features for every snapshot.
-pub fn compute(snaps: &Snapshots, nps: &DataFrame, out: &mut Features) -> Result<(), FeatureError> {
+pub fn compute(
+    snaps: &Snapshots,
+    nps: &DataFrame,
+    tone: &Tone,
+    out: &mut Features,
+) -> Result<(), FeatureError> {
     let tl = Timeline::build(snaps, nps, "nps_responses", "responded_at", 0)?;
     let score: Vec<Option<f64>> = nps
         .column("score")?
@@ -56,6 +61,8 @@ pub fn compute(snaps: &Snapshots, nps: &DataFrame, out: &mut Features) -> Result
         .iter()
         .collect();
     let comment = strings(nps, "nps_responses", "comment")?;
+    let account = strings(nps, "nps_responses", "account_id")?;
+    let responded = micros(nps, "nps_responses", "responded_at")?;
     let n = snaps.len();
     let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); SPECS.len()];
     for (&a, &t) in snaps.account.iter().zip(&snaps.at) {
@@ -68,9 +75,18 @@ pub fn compute(snaps: &Snapshots, nps: &DataFrame, out: &mut Features) -> Result
             s0.zip(s1).map(|(a, b)| a - b),
             s0.map(|s| f64::from(u8::from(s <= 6.0))),
             latest.map(|(at, _)| (t - at) as f64 / DAY_US as f64),
-            latest
-                .and_then(|(_, r)| comment[r].as_deref())
-                .map(|c| f64::from(u8::from(is_negative(c)))),
+            latest.and_then(|(_, r)| {
+                let c = comment[r].as_deref()?;
+                let id = account[r]
+                    .as_deref()
+                    .zip(responded[r])
+                    .map(|(a, at)| nps_text_id(a, at));
+                Some(f64::from(u8::from(tone.negative(
+                    "nps_responses",
+                    id.as_deref(),
+                    || c.to_string(),
+                ))))
+            }),
         ];
         for (col, v) in cols.iter_mut().zip(values) {
             col.push(v);

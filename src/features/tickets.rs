@@ -2,8 +2,8 @@
 
 use super::catalogue::{FeatureSpec, f};
 use super::frame::{DAY_US, HOUR_US, micros, strings};
-use super::lexicon::is_negative;
 use super::timeline::{Snapshots, Timeline};
+use super::tone::Tone;
 use super::{FeatureError, Features};
 use polars::prelude::*;
 
@@ -60,7 +60,7 @@ pub const SPECS: &[FeatureSpec] = &[
     ),
     f(
         "negative_tickets_7d",
-        "Tickets of the last 7 days whose text reads negative (lexicon fallback until the sentiment model)",
+        "Tickets of the last 7 days whose text the sentiment model labels negative (lexicon for texts it did not score)",
         "count",
         "tickets",
         "7 d",
@@ -82,7 +82,12 @@ pub const SPECS: &[FeatureSpec] = &[
 ];
 
 /// Computes the ticket features for every snapshot.
-pub fn compute(snaps: &Snapshots, tickets: &DataFrame, out: &mut Features) -> Result<(), FeatureError> {
+pub fn compute(
+    snaps: &Snapshots,
+    tickets: &DataFrame,
+    tone: &Tone,
+    out: &mut Features,
+) -> Result<(), FeatureError> {
     let opened = Timeline::build(snaps, tickets, "tickets", "created_at", 0)?;
     let closed = Timeline::build(snaps, tickets, "tickets", "closed_at", 0)?;
     let created = micros(tickets, "tickets", "created_at")?;
@@ -93,15 +98,15 @@ pub fn compute(snaps: &Snapshots, tickets: &DataFrame, out: &mut Features) -> Re
         .collect();
     let subject = strings(tickets, "tickets", "subject")?;
     let body = strings(tickets, "tickets", "body")?;
+    let ids = strings(tickets, "tickets", "ticket_id")?;
     let negative: Vec<bool> = subject
         .iter()
         .zip(&body)
-        .map(|(s, b)| {
-            is_negative(&format!(
-                "{} {}",
-                s.as_deref().unwrap_or(""),
-                b.as_deref().unwrap_or("")
-            ))
+        .zip(&ids)
+        .map(|((s, b), id)| {
+            tone.negative("tickets", id.as_deref(), || {
+                format!("{} {}", s.as_deref().unwrap_or(""), b.as_deref().unwrap_or(""))
+            })
         })
         .collect();
     let csat = tickets.column("csat")?.cast(&DataType::Int64)?;

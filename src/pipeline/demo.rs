@@ -1,8 +1,9 @@
 //! `vigil demo`: run the demo pipeline config end to end on an embedded synthetic history.
 //!
-//! Today that is generate (when the history is absent) → validate → features (training
-//! table with labels); later stages append themselves here so the demo always shows the
-//! whole pipeline.
+//! Today that is generate (when the history is absent) → validate → sentiment (every
+//! ticket, inbound email and NPS comment labelled by the shipped model) → features
+//! (training table with labels); later stages append themselves here so the demo always
+//! shows the whole pipeline.
 
 use super::{
     FeatureMode, FeaturesSettings, GenerateSettings, RunSummary, ValidateSettings, generate, validate,
@@ -60,6 +61,9 @@ pub fn demo(
     let settings = ValidateSettings::from_config(config, as_of)?;
     let (history, report, stage) = validate(storage, config, &settings)?;
     summary.stages.push(stage);
+    summary
+        .stages
+        .extend(super::text_sentiment::score_history(storage, config, &history)?);
     let out = settings.warehouse.join(&format!(
         "features/mode=train/run_date={}",
         settings.window.run_date()

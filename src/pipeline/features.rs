@@ -51,7 +51,14 @@ pub struct FeatureSummary {
 }
 
 /// Builds the feature table from an already loaded history.
-pub fn feature_table(config: &PipelineConfig, history: &History, mode: FeatureMode) -> Result<DataFrame> {
+/// `text_sentiment` is the sentiment stage's output for the run, when it ran; texts it did
+/// not score are judged by the lexicon fallback.
+pub fn feature_table(
+    config: &PipelineConfig,
+    history: &History,
+    mode: FeatureMode,
+    text_sentiment: Option<&DataFrame>,
+) -> Result<DataFrame> {
     let w = &history.window;
     let table = |n: &str| history.tables.get(n).map(|t| &t.frame);
     let accounts = table("accounts").ok_or_else(|| Error::Internal("accounts not loaded".into()))?;
@@ -61,7 +68,11 @@ pub fn feature_table(config: &PipelineConfig, history: &History, mode: FeatureMo
         FeatureMode::Train => training_grid(&lives, w, opts.cadence_hours)?,
         FeatureMode::Score => scoring_grid(&lives, w)?,
     };
-    let features = build_features(&grid, &Inputs::from_history(history), &lives)?;
+    let mut inputs = Inputs::from_history(history);
+    if let Some(ts) = text_sentiment {
+        inputs = inputs.with("text_sentiment", ts);
+    }
+    let features = build_features(&grid, &inputs, &lives)?;
     Ok(match mode {
         FeatureMode::Train => {
             let labelled = label(&features, table("escalations"), opts, w.as_of.timestamp_micros())?;
@@ -97,7 +108,11 @@ pub fn write_features(
     settings: &FeaturesSettings,
 ) -> Result<(StageReport, FeatureSummary)> {
     let started = Instant::now();
-    let mut table = feature_table(config, history, settings.mode)?;
+    let text_sentiment = super::text_sentiment::read_output(storage, config, &history.window)?;
+    if text_sentiment.is_none() {
+        tracing::info!("no text_sentiment for this run date: tone features use the lexicon fallback");
+    }
+    let mut table = feature_table(config, history, settings.mode, text_sentiment.as_ref())?;
     let summary = summarise(&table, settings.mode)?;
     let (file, summary_loc) = if settings.out.file_name().is_some_and(|n| n.ends_with(".parquet")) {
         let name = settings

@@ -7,7 +7,11 @@
 mod demo;
 mod features;
 mod generate;
+pub mod sentiment;
+mod sentiment_card;
+pub mod sentiment_model;
 mod summary;
+pub mod text_sentiment;
 mod validate;
 
 pub use demo::{DemoSettings, demo};

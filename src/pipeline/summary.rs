@@ -18,6 +18,9 @@ pub struct StageReport {
     pub warnings: Vec<String>,
     /// Where outputs went.
     pub outputs: Vec<String>,
+    /// Stage-specific figures (model version, metrics, throughput).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub metrics: serde_json::Map<String, serde_json::Value>,
 }
 
 impl StageReport {
@@ -30,6 +33,7 @@ impl StageReport {
             duration_ms: started.elapsed().as_millis() as u64,
             warnings: Vec::new(),
             outputs: Vec::new(),
+            metrics: serde_json::Map::new(),
         }
     }
 }

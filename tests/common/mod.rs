@@ -65,6 +65,11 @@ pub fn vigil_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// The shipped default sentiment model (absolute path, for configs in scratch projects).
+pub fn shipped_model() -> String {
+    format!("{}/models/sentiment/default", env!("CARGO_MANIFEST_DIR"))
+}
+
 /// Runs `vigil` with `args` in `cwd`.
 pub fn vigil(cwd: &Path, args: &[&str]) -> Run {
     vigil_env(cwd, args, &[])
