@@ -349,3 +349,69 @@ fn pipeline_stage_scores_tickets_inbound_mail_and_nps_comments() {
         run.stderr
     );
 }
+
+#[test]
+fn pipeline_retrains_on_the_historys_weak_labels_when_asked() {
+    let p = Project::new(
+        "[window]\nlookback_months = 6\n[sentiment]\ntrain = true\nsources = [\"weak\"]\n\
+         [sentiment.training]\nepochs = 2\nd_model = 16\nn_heads = 2\nn_layers = 1\nd_ff = 32\nvocab_size = 300\n\
+         max_len = 32\nbatch_size = 16\n",
+    );
+    p.generate("30", "history");
+    let run = vigil(
+        p.path(),
+        &[
+            "sentiment",
+            "run",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+    );
+    run.expect_code(0);
+    let summary = run.summary();
+    let stages = summary["stages"].as_array().unwrap();
+    assert_eq!(stages[0]["stage"], "sentiment_train");
+    let version = stages[0]["metrics"]["model_version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = p.file("wh/models/sentiment/run_date=2026-06-30");
+    for f in [
+        "model.bpk",
+        "tokenizer.json",
+        "config.json",
+        "metrics.json",
+        "README.md",
+    ] {
+        assert!(dir.join(f).exists(), "{f} missing from the run's model folder");
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
+    let sources: Vec<&str> = metrics["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources.contains(&"tickets.csat"),
+        "weak labels from ticket CSAT: {sources:?}"
+    );
+    assert!(
+        metrics["unlabelled_texts"].as_u64().unwrap() > 0,
+        "the history's texts feed the tokenizer"
+    );
+    // The texts were scored with the model trained in this run.
+    let frame = read_parquet(&p.file("wh/text_sentiment/run_date=2026-06-30/part-0.parquet"));
+    let versions: std::collections::BTreeSet<&str> = frame
+        .column("model_version")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(versions.into_iter().collect::<Vec<_>>(), [version.as_str()]);
+}

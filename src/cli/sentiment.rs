@@ -95,6 +95,12 @@ pub struct LabelArgs {
     /// Folder of the VADER ground-truth corpus (e.g. data/sentiment/vader); mixed with --data.
     #[arg(long, value_name = "URL")]
     pub vader: Option<String>,
+    /// VADER mean ratings (−4..+4) at or below this are negative.
+    #[arg(long, default_value_t = -0.5, allow_negative_numbers = true, value_name = "X")]
+    pub vader_neg_below: f64,
+    /// VADER mean ratings at or above this are positive.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_name = "Y")]
+    pub vader_pos_above: f64,
     /// Leave out rows whose label or rating is null (weak labels such as CSAT) instead of failing.
     #[arg(long)]
     pub skip_missing_labels: bool,
@@ -161,7 +167,10 @@ impl LabelArgs {
             text_col: self.text_col.clone(),
             spec,
             vader,
-            vader_thresholds: None,
+            vader_thresholds: Some(
+                RatingThresholds::new(self.vader_neg_below, self.vader_pos_above)
+                    .map_err(|e| Error::Usage(format!("--vader-neg-below/--vader-pos-above: {e}")))?,
+            ),
             skip_missing_labels: self.skip_missing_labels,
             labelled,
             labelled_repeat: self.labelled_repeat,
