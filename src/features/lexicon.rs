@@ -1,5 +1,6 @@
-//! A small sentiment lexicon: the documented fallback that marks a text negative until the
-//! transformer sentiment stage (issue #4) supplies per-text scores.
+//! A small sentiment lexicon: the documented fallback that marks a text negative when the
+//! sentiment stage did not score it (the stage did not run, or the text is newer than its
+//! output); see `tone.rs`.
 //!
 //! A text is negative when it holds more negative than positive cues. Cues are lower-case
 //! word stems matched as substrings, so "frustrat" matches "frustrated" and "frustrating".
