@@ -62,6 +62,21 @@ fn labelled_csv(p: &Project, rel: &str) {
     p.write(rel, csv.as_bytes());
 }
 
+/// `vigil sentiment run` on the project's config for 2026-06-30.
+fn sentiment_run(p: &Project) -> crate::common::Run {
+    vigil(
+        p.path(),
+        &[
+            "sentiment",
+            "run",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
+    )
+}
+
 fn train(p: &Project, extra: &[&str]) -> crate::common::Run {
     let mut args = vec![
         "sentiment",
@@ -300,17 +315,7 @@ fn pipeline_stage_scores_tickets_inbound_mail_and_nps_comments() {
         shipped_model()
     ));
     p.generate("30", "history");
-    let run = vigil(
-        p.path(),
-        &[
-            "sentiment",
-            "run",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    let run = sentiment_run(&p);
     run.expect_code(0);
     let out = p.file("wh/text_sentiment/run_date=2026-06-30/part-0.parquet");
     let frame = read_parquet(&out);
@@ -358,17 +363,7 @@ fn pipeline_retrains_on_the_historys_weak_labels_when_asked() {
          max_len = 32\nbatch_size = 16\n",
     );
     p.generate("30", "history");
-    let run = vigil(
-        p.path(),
-        &[
-            "sentiment",
-            "run",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    let run = sentiment_run(&p);
     run.expect_code(0);
     let summary = run.summary();
     let stages = summary["stages"].as_array().unwrap();
