@@ -259,8 +259,9 @@ pub fn history_texts(history: &History) -> Result<DataFrame> {
         all.2.extend(ts);
         all.3.extend(text);
     }
-    let timestamp = Column::new("timestamp".into(), all.2)
-        .cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)))?;
+    // Naive microsecond timestamps that mean UTC, like every vigil output table.
+    let timestamp =
+        Column::new("timestamp".into(), all.2).cast(&DataType::Datetime(TimeUnit::Microseconds, None))?;
     Ok(DataFrame::new_infer_height(vec![
         Column::new("text_id".into(), all.0),
         Column::new("source_table".into(), tables),
