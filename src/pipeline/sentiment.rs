@@ -76,6 +76,19 @@ pub fn load_unlabelled(storage: &Storage, inputs: &UnlabelledInputs) -> Result<V
     Ok(texts)
 }
 
+/// How a file is named as a training source (model card, metrics.json): relative to the
+/// working directory when it lies under it, so cards do not record a machine's absolute paths.
+fn source_name(file: &Location) -> String {
+    let full = file.to_string();
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            full.strip_prefix(&format!("{}/", cwd.display()))
+                .map(str::to_string)
+        })
+        .unwrap_or(full)
+}
+
 /// Reads every labelled text the inputs name. Fails when there are none.
 pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<LabelledText>> {
     let mut items = Vec::new();
@@ -91,7 +104,7 @@ pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<L
                 let rows = frame.frame.height();
                 items.extend(data::from_frame(
                     &frame.frame,
-                    &file.to_string(),
+                    &source_name(&file),
                     &inputs.text_col,
                     spec,
                     inputs.skip_missing_labels,
@@ -112,7 +125,7 @@ pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<L
             let frame = storage.read_file("sentiment_labels", &file, format)?;
             items.extend(data::from_frame(
                 &frame.frame,
-                &file.to_string(),
+                &source_name(&file),
                 "text",
                 &named,
                 false,
@@ -240,7 +253,7 @@ pub fn train_model(storage: &Storage, settings: &TrainSettings) -> Result<(Stage
     if settings.inputs.labelled_repeat > 1 {
         for loc in &settings.inputs.labelled {
             for (file, _) in storage.table_files("sentiment_labels", loc)? {
-                repeat.insert(file.to_string(), settings.inputs.labelled_repeat);
+                repeat.insert(source_name(&file), settings.inputs.labelled_repeat);
             }
         }
     }
