@@ -197,31 +197,18 @@ fn train_eval_and_score_a_users_labelled_csv() {
             "model_version"
         ]
     );
-    let sum = frame
-        .column("p_negative")
-        .unwrap()
-        .as_materialized_series()
-        .f32()
-        .unwrap()
-        .get(0)
-        .unwrap()
-        + frame
-            .column("p_neutral")
-            .unwrap()
-            .as_materialized_series()
-            .f32()
-            .unwrap()
-            .get(0)
-            .unwrap()
-        + frame
-            .column("p_positive")
-            .unwrap()
-            .as_materialized_series()
-            .f32()
-            .unwrap()
-            .get(0)
-            .unwrap();
-    assert!((sum - 1.0).abs() < 1e-4, "probabilities sum to 1, got {sum}");
+    let probs = |name: &str| -> Vec<f32> {
+        let series = frame.column(name).unwrap().as_materialized_series().clone();
+        series.f32().unwrap().into_no_null_iter().collect()
+    };
+    let (neg, neu, pos) = (probs("p_negative"), probs("p_neutral"), probs("p_positive"));
+    for i in 0..frame.height() {
+        let sum = neg[i] + neu[i] + pos[i];
+        assert!(
+            (sum - 1.0).abs() < 1e-4,
+            "row {i}: probabilities sum to {sum}, not 1"
+        );
+    }
 }
 
 #[test]
