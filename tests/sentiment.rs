@@ -62,6 +62,19 @@ fn labelled_csv(p: &Project, rel: &str) {
     p.write(rel, csv.as_bytes());
 }
 
+/// Every artefact a model folder must hold.
+fn assert_model_folder(dir: &std::path::Path) {
+    for f in [
+        "model.bpk",
+        "tokenizer.json",
+        "config.json",
+        "metrics.json",
+        "README.md",
+    ] {
+        assert!(dir.join(f).exists(), "{f} missing from {}", dir.display());
+    }
+}
+
 /// `vigil sentiment run` on the project's config for 2026-06-30.
 fn sentiment_run(p: &Project) -> crate::common::Run {
     vigil(
@@ -106,15 +119,7 @@ fn train_eval_and_score_a_users_labelled_csv() {
             .unwrap()
             .starts_with("sentiment-")
     );
-    for f in [
-        "model.bpk",
-        "tokenizer.json",
-        "config.json",
-        "metrics.json",
-        "README.md",
-    ] {
-        assert!(p.file(&format!("model/{f}")).exists(), "model/{f} missing");
-    }
+    assert_model_folder(&p.file("model"));
     let card = std::fs::read_to_string(p.file("model/README.md")).unwrap();
     assert!(
         card.contains("vigil sentiment train --data labels.csv"),
@@ -360,15 +365,7 @@ fn pipeline_retrains_on_the_historys_weak_labels_when_asked() {
         .unwrap()
         .to_string();
     let dir = p.file("wh/models/sentiment/run_date=2026-06-30");
-    for f in [
-        "model.bpk",
-        "tokenizer.json",
-        "config.json",
-        "metrics.json",
-        "README.md",
-    ] {
-        assert!(dir.join(f).exists(), "{f} missing from the run's model folder");
-    }
+    assert_model_folder(&dir);
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
     let sources: Vec<&str> = metrics["sources"]

@@ -9,6 +9,7 @@ mod features;
 mod generate;
 pub mod sentiment;
 mod sentiment_card;
+mod sentiment_data;
 pub mod sentiment_model;
 mod summary;
 pub mod text_sentiment;
