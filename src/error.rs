@@ -4,8 +4,8 @@
 //! value, URL); this type gathers them and decides which exit code Airflow sees.
 
 use crate::{
-    config::ConfigError, contract::ContractError, features::FeatureError, storage::StorageError,
-    synth::SynthError, text::TextError,
+    config::ConfigError, contract::ContractError, features::FeatureError, registry::RegistryError,
+    risk::RiskError, storage::StorageError, synth::SynthError, text::TextError,
 };
 
 /// Exit codes of the `vigil` binary (DESIGN.md, CLI contract).
@@ -56,6 +56,20 @@ pub enum Error {
     /// The text model failed, or its input or options were invalid.
     #[error(transparent)]
     Text(#[from] TextError),
+    /// The risk model failed, or its input or options were invalid.
+    #[error(transparent)]
+    Risk(#[from] RiskError),
+    /// The model registry failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The backtest's quality gate failed: the model was not promoted.
+    #[error("quality gate failed, model {version} not promoted: {reason}")]
+    GateFailed {
+        /// The model version (registered, but not champion).
+        version: String,
+        /// Which criterion failed.
+        reason: String,
+    },
     /// A polars operation failed unexpectedly.
     #[error("data processing failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
@@ -76,10 +90,25 @@ impl Error {
             Error::Text(TextError::InvalidOption(_)) => ExitCode::Usage,
             Error::Text(TextError::InvalidInput(_)) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
+            Error::GateFailed { .. } => ExitCode::GateFailed,
+            Error::Risk(RiskError::InvalidOption(_)) => ExitCode::Usage,
+            Error::Risk(
+                RiskError::MissingColumn { .. }
+                | RiskError::SchemaMismatch { .. }
+                | RiskError::UnsupportedType { .. }
+                | RiskError::TooManyLevels { .. }
+                | RiskError::Data(_),
+            ) => ExitCode::InvalidInput,
+            Error::Registry(RegistryError::UnknownVersion { .. } | RegistryError::Alias(_)) => {
+                ExitCode::Usage
+            }
+            Error::Registry(RegistryError::Storage(e)) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::Storage(_)
             | Error::Synth(_)
             | Error::Features(_)
             | Error::Text(_)
+            | Error::Risk(_)
+            | Error::Registry(_)
             | Error::Polars(_)
             | Error::Internal(_) => ExitCode::Internal,
         }

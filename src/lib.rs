@@ -11,6 +11,8 @@ pub mod contract;
 pub mod error;
 pub mod features;
 pub mod pipeline;
+pub mod registry;
+pub mod risk;
 pub mod storage;
 pub mod synth;
 pub mod text;

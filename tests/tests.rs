@@ -9,5 +9,6 @@ mod bad_input;
 mod features;
 mod generate;
 mod object_store_s3;
+mod risk;
 mod secrets;
 mod sentiment;

@@ -3,10 +3,12 @@
 
 mod data;
 mod features;
+mod risk;
 mod sentiment;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
 pub use features::{FeaturesArgs, ModeArg};
+pub use risk::{BacktestArgs, EngineArg, ModelsArgs, ModelsCommand, TrainArgs as RiskTrainArgs};
 pub use sentiment::{DeviceArg, EvalArgs, LabelArgs, ScoreArgs, SentimentArgs, SentimentCommand, TrainArgs};
 
 use crate::Result;
@@ -73,6 +75,12 @@ pub enum Command {
     Features(FeaturesArgs),
     /// The sentiment model: train, evaluate against baselines, score texts, run the stage.
     Sentiment(Box<SentimentArgs>),
+    /// Train the risk model, prove it on held-out weeks (gate), register and promote it.
+    Train(risk::TrainArgs),
+    /// Re-run the 24–72 h lead-time backtest of a registered model on the current window.
+    Backtest(BacktestArgs),
+    /// The model registry: list, show, promote, roll back.
+    Models(ModelsArgs),
 }
 
 impl Command {
@@ -89,6 +97,14 @@ impl Command {
                 SentimentCommand::Score(_) => "sentiment score",
                 SentimentCommand::Run(_) => "sentiment run",
             },
+            Command::Train(_) => "train",
+            Command::Backtest(_) => "backtest",
+            Command::Models(a) => match a.command {
+                ModelsCommand::List => "models list",
+                ModelsCommand::Show { .. } => "models show",
+                ModelsCommand::Promote { .. } => "models promote",
+                ModelsCommand::Rollback { .. } => "models rollback",
+            },
         }
     }
 }
@@ -104,6 +120,9 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Validate(args) => data::validate(args, config, &mut summary),
         Command::Features(args) => features::features(args, config, &mut summary),
         Command::Sentiment(args) => sentiment::sentiment(args, config, &mut summary),
+        Command::Train(args) => risk::train(args, config, &mut summary),
+        Command::Backtest(args) => risk::backtest(args, config, &mut summary),
+        Command::Models(args) => risk::models(args, config, &mut summary),
     };
     summary.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = &result {

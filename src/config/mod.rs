@@ -5,10 +5,12 @@
 //! Unknown keys are errors that name the key, the file and the allowed keys.
 
 mod features;
+mod risk;
 mod secret;
 mod sentiment;
 
 pub use features::FeatureOptions;
+pub use risk::{CalibrationMethod, EngineChoice, GbdtParams, MlpParams, RiskOptions};
 pub use secret::{Secret, interpolate};
 pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
 
@@ -230,9 +232,9 @@ pub struct PipelineOptions {
     /// Sentiment model: which model scores the history's texts, and retraining.
     #[serde(default)]
     pub sentiment: SentimentOptions,
-    /// Risk model settings (owned by the risk stage).
+    /// Risk model: engine, split, calibration, backtest gate and registry.
     #[serde(default)]
-    pub risk: StageSection,
+    pub risk: RiskOptions,
     /// Tier thresholds and routing (owned by the scoring stage).
     #[serde(default)]
     pub tiers: StageSection,
@@ -332,6 +334,9 @@ impl PipelineConfig {
             .check()
             .map_err(|(key, value, allowed)| bad(key, value.to_string(), &allowed))?;
         o.sentiment
+            .check()
+            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
+        o.risk
             .check()
             .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
         if o.storage.timeout_secs == 0 {

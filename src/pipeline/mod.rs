@@ -4,21 +4,29 @@
 //! Stages take the run window from the command line; nothing here reads the wall clock
 //! for data (only a monotonic timer for durations).
 
+mod backtest;
 mod demo;
 mod features;
 mod generate;
+mod risk_data;
+pub mod risk_model;
+mod risk_report;
 pub mod sentiment;
 mod sentiment_card;
 mod sentiment_data;
 pub mod sentiment_model;
 mod summary;
 pub mod text_sentiment;
+mod train;
 mod validate;
 
+pub use backtest::{BacktestSettings, run_backtest};
 pub use demo::{DemoSettings, demo};
 pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use generate::{GenerateSettings, generate, write_history};
+pub use risk_data::ExternalFeatures;
 pub use summary::{RunSummary, StageReport};
+pub use train::{TrainOutcome, TrainSettings, train};
 pub use validate::{ValidateSettings, validate};
 
 use crate::config::PipelineConfig;

@@ -20,7 +20,7 @@ pub use table::{FileFormat, FileFrame};
 use crate::config::Secret;
 use bytes::Bytes;
 use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -174,6 +174,34 @@ impl Storage {
                 let path = path.clone();
                 let payload = PutPayload::from_bytes(bytes.clone());
                 async move { store.put(&path, payload).await.map(|_| ()) }
+            }))
+    }
+
+    /// Writes an object only if nothing exists at the location (a conditional put): `true`
+    /// when written, `false` when another writer got there first. This is how registry
+    /// aliases move atomically; on S3 it needs the store option `aws_conditional_put`
+    /// (`etag`) where the server supports it.
+    pub fn create(&self, loc: &Location, bytes: Bytes) -> Result<bool, StorageError> {
+        let store = self.store(loc)?;
+        let path = loc.path().clone();
+        self.runtime
+            .block_on(retry::with_retry(&self.policy, "create", loc, || {
+                let store = Arc::clone(&store);
+                let path = path.clone();
+                let payload = PutPayload::from_bytes(bytes.clone());
+                async move {
+                    match store
+                        .put_opts(&path, payload, PutOptions::from(PutMode::Create))
+                        .await
+                    {
+                        Ok(_) => Ok(true),
+                        Err(
+                            object_store::Error::AlreadyExists { .. }
+                            | object_store::Error::Precondition { .. },
+                        ) => Ok(false),
+                        Err(e) => Err(e),
+                    }
+                }
             }))
     }
 

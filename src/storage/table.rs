@@ -117,6 +117,31 @@ impl Storage {
         })
     }
 
+    /// Reads every file of a table (one file, or a folder of files) into one frame; `what`
+    /// names it in errors. Files must share their columns.
+    pub fn read_table(&self, what: &str, loc: &Location) -> Result<DataFrame, StorageError> {
+        let mut out: Option<DataFrame> = None;
+        for (file, format) in self.table_files(what, loc)? {
+            let part = self.read_file(what, &file, format)?.frame;
+            out = Some(match out {
+                None => part,
+                Some(mut acc) => {
+                    acc.vstack_mut(&part).map_err(|e| StorageError::Unreadable {
+                        table: what.to_string(),
+                        url: file.to_string(),
+                        format: format.name(),
+                        reason: format!("its columns differ from the table's first file: {e}"),
+                    })?;
+                    acc
+                }
+            });
+        }
+        out.ok_or_else(|| StorageError::NotFound {
+            what: what.to_string(),
+            url: loc.to_string(),
+        })
+    }
+
     /// Writes a frame as one Parquet file (zstd), replacing any object at `loc`.
     pub fn write_parquet(&self, loc: &Location, frame: &mut DataFrame) -> Result<(), StorageError> {
         let bytes = encode_parquet(frame).map_err(|e| StorageError::Encode {

@@ -1,0 +1,331 @@
+//! `[risk]`: the escalation-risk model — engine, split, calibration, backtest gate, registry.
+//!
+//! The engines' hyper-parameters live here (not in `risk`) so that the config module
+//! depends on nothing above it; `risk` re-exports them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use super::sentiment::DeviceName;
+
+/// Which learner `vigil train` fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineChoice {
+    /// Histogram gradient-boosted trees.
+    #[default]
+    Gbdt,
+    /// The burn MLP.
+    Mlp,
+    /// Train both; keep the better validation PR-AUC.
+    Auto,
+}
+
+/// How raw margins become probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CalibrationMethod {
+    /// Isotonic regression (pool-adjacent-violators).
+    #[default]
+    Isotonic,
+    /// Platt scaling (logistic regression of the margin).
+    Platt,
+}
+
+/// The `[risk]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RiskOptions {
+    /// Learner.
+    pub engine: EngineChoice,
+    /// Model registry root (a folder or object-store URL; relative to the project root).
+    pub registry: String,
+    /// Weeks at the end of the window held out for validation and the backtest.
+    pub validation_weeks: u32,
+    /// Share of training negatives kept (kept ones are weighted 1/rate).
+    pub negative_sample_rate: f64,
+    /// Weight of positive training rows (class weighting; 1 = none).
+    pub positive_weight: f64,
+    /// Calibrator.
+    pub calibration: CalibrationMethod,
+    /// Alert when the risk score (0–100) is at or above this.
+    pub alert_threshold: u32,
+    /// Lead window of the backtest: an escalation counts as detected when flagged between
+    /// `lead_max_hours` and `lead_min_hours` before it opened.
+    pub lead_min_hours: u32,
+    /// See `lead_min_hours`.
+    pub lead_max_hours: u32,
+    /// Gate: early-detection recall at the alert threshold.
+    pub min_recall: f64,
+    /// Gate: alert precision at the alert threshold.
+    pub min_precision: f64,
+    /// A challenger is promoted only if its validation PR-AUC is at least the champion's
+    /// minus this (both scored on the challenger's validation window).
+    pub promote_tolerance: f64,
+    /// Thresholds the backtest reports recall and precision at (the tier boundaries).
+    pub tier_thresholds: Vec<u32>,
+    /// Features the model uses (empty: every catalogue feature).
+    pub features: Vec<String>,
+    /// Features left out.
+    pub exclude_features: Vec<String>,
+    /// Factors kept per scored row.
+    pub top_factors: usize,
+    /// Device of the MLP.
+    pub device: DeviceName,
+    /// Seed of down-sampling and the calibration folds.
+    pub seed: u64,
+    /// Gradient-boosting hyper-parameters.
+    pub gbdt: GbdtParams,
+    /// MLP hyper-parameters.
+    pub mlp: MlpParams,
+}
+
+impl Default for RiskOptions {
+    fn default() -> Self {
+        Self {
+            engine: EngineChoice::Gbdt,
+            registry: "out/registry".into(),
+            validation_weeks: 8,
+            negative_sample_rate: 0.3,
+            positive_weight: 1.0,
+            calibration: CalibrationMethod::Isotonic,
+            alert_threshold: 20,
+            lead_min_hours: 24,
+            lead_max_hours: 72,
+            min_recall: 0.8,
+            min_precision: 0.3,
+            promote_tolerance: 0.01,
+            tier_thresholds: vec![60, 70, 80, 85, 90, 95],
+            features: Vec::new(),
+            exclude_features: Vec::new(),
+            top_factors: 5,
+            device: DeviceName::Flex,
+            seed: 42,
+            gbdt: GbdtParams::default(),
+            mlp: MlpParams::default(),
+        }
+    }
+}
+
+impl RiskOptions {
+    /// Checks value ranges: `Err((key, value, allowed))` for the first value out of range.
+    pub fn check(&self) -> Result<(), (String, String, String)> {
+        let bad = |k: &str, v: String, a: &str| Err((format!("risk.{k}"), v, a.to_string()));
+        if !(1..=26).contains(&self.validation_weeks) {
+            return bad(
+                "validation_weeks",
+                self.validation_weeks.to_string(),
+                "allowed: 1 to 26",
+            );
+        }
+        if !(self.negative_sample_rate > 0.0 && self.negative_sample_rate <= 1.0) {
+            return bad(
+                "negative_sample_rate",
+                self.negative_sample_rate.to_string(),
+                "allowed: (0, 1]",
+            );
+        }
+        if !(self.positive_weight > 0.0 && self.positive_weight.is_finite()) {
+            return bad(
+                "positive_weight",
+                self.positive_weight.to_string(),
+                "allowed: > 0",
+            );
+        }
+        if !(1..=100).contains(&self.alert_threshold) {
+            return bad(
+                "alert_threshold",
+                self.alert_threshold.to_string(),
+                "allowed: 1 to 100",
+            );
+        }
+        if self.lead_min_hours >= self.lead_max_hours {
+            let v = format!("{} / {}", self.lead_min_hours, self.lead_max_hours);
+            return bad(
+                "lead_min_hours / lead_max_hours",
+                v,
+                "allowed: lead_min_hours < lead_max_hours",
+            );
+        }
+        for (k, v) in [
+            ("min_recall", self.min_recall),
+            ("min_precision", self.min_precision),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(k, v.to_string(), "allowed: 0.0 to 1.0");
+            }
+        }
+        if !(0.0..=1.0).contains(&self.promote_tolerance) {
+            return bad(
+                "promote_tolerance",
+                self.promote_tolerance.to_string(),
+                "allowed: 0.0 to 1.0",
+            );
+        }
+        if let Some(t) = self.tier_thresholds.iter().find(|t| !(1..=100).contains(*t)) {
+            return bad("tier_thresholds", t.to_string(), "allowed: thresholds 1 to 100");
+        }
+        if self.registry.trim().is_empty() {
+            return bad("registry", "\"\"".into(), "a folder path or URL");
+        }
+        self.gbdt
+            .check()
+            .map_err(|m| ("risk.gbdt".into(), m, "see README".into()))?;
+        self.mlp
+            .check_values()
+            .map_err(|m| ("risk.mlp".into(), m, "see README".into()))
+    }
+}
+
+/// Hyper-parameters (`[risk.gbdt]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GbdtParams {
+    /// Shrinkage of every tree.
+    pub learning_rate: f64,
+    /// Most boosting rounds.
+    pub max_rounds: usize,
+    /// Stop when the validation loss has not improved for this many rounds.
+    pub early_stopping_rounds: usize,
+    /// Most leaves per tree.
+    pub num_leaves: usize,
+    /// Deepest split level (0: unlimited).
+    pub max_depth: usize,
+    /// Fewest training rows in a leaf.
+    pub min_data_in_leaf: u32,
+    /// Smallest hessian sum in a leaf.
+    pub min_sum_hessian: f64,
+    /// L2 regularisation of leaf values.
+    pub lambda_l2: f64,
+    /// Smallest loss reduction worth a split.
+    pub min_gain_to_split: f64,
+    /// Histogram bins per feature, including the missing bin (2–255).
+    pub max_bins: usize,
+    /// Feature → +1 (risk never falls as it grows) or −1 (never rises).
+    pub monotone: BTreeMap<String, i8>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+impl Default for GbdtParams {
+    fn default() -> Self {
+        Self {
+            learning_rate: 0.05,
+            max_rounds: 400,
+            early_stopping_rounds: 40,
+            num_leaves: 31,
+            max_depth: 0,
+            min_data_in_leaf: 20,
+            min_sum_hessian: 1e-3,
+            lambda_l2: 1.0,
+            min_gain_to_split: 0.0,
+            max_bins: 255,
+            monotone: BTreeMap::new(),
+            threads: 0,
+        }
+    }
+}
+
+impl GbdtParams {
+    /// Checks value ranges.
+    pub fn check(&self) -> Result<(), String> {
+        let bad = |m: String| Err(m);
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return bad(format!(
+                "gbdt.learning_rate {} (allowed: (0, 1])",
+                self.learning_rate
+            ));
+        }
+        if self.max_rounds == 0 {
+            return bad("gbdt.max_rounds 0 (allowed: at least 1)".into());
+        }
+        if self.num_leaves < 2 {
+            return bad(format!(
+                "gbdt.num_leaves {} (allowed: at least 2)",
+                self.num_leaves
+            ));
+        }
+        if !(2..=255).contains(&self.max_bins) {
+            return bad(format!("gbdt.max_bins {} (allowed: 2 to 255)", self.max_bins));
+        }
+        if self.lambda_l2 < 0.0 || self.min_sum_hessian < 0.0 || self.min_gain_to_split < 0.0 {
+            return bad("gbdt.lambda_l2, min_sum_hessian and min_gain_to_split must be ≥ 0".into());
+        }
+        if let Some((name, c)) = self.monotone.iter().find(|(_, c)| !matches!(c, -1..=1)) {
+            return bad(format!("gbdt.monotone.{name} = {c} (allowed: -1, 0, 1)"));
+        }
+        Ok(())
+    }
+}
+
+/// Hyper-parameters of the MLP (`[risk.mlp]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MlpParams {
+    /// Widths of the hidden layers (may be empty: a linear model over the inputs).
+    pub hidden: Vec<usize>,
+    /// Width of each categorical feature's embedding.
+    pub embedding_dim: usize,
+    /// Dropout rate after each hidden layer while training, in `[0, 1)`.
+    pub dropout: f64,
+    /// Most passes over the training rows.
+    pub epochs: usize,
+    /// Rows per mini-batch.
+    pub batch_size: usize,
+    /// AdamW learning rate.
+    pub learning_rate: f64,
+    /// AdamW (decoupled) weight decay.
+    pub weight_decay: f64,
+    /// Epochs without a better validation loss before stopping (0: run every epoch; the best
+    /// epoch is kept either way).
+    pub patience: usize,
+    /// Seed of initialisation, dropout and batch order.
+    pub seed: u64,
+    /// `None`: sample weights as given; `Some(k)`: positives' weights are multiplied by `k`
+    /// (class weighting), in training and in the validation loss used for early stopping.
+    pub positive_weight: Option<f64>,
+}
+
+impl Default for MlpParams {
+    fn default() -> Self {
+        Self {
+            hidden: vec![64, 32],
+            embedding_dim: 4,
+            dropout: 0.1,
+            epochs: 40,
+            batch_size: 512,
+            learning_rate: 1e-3,
+            weight_decay: 1e-4,
+            patience: 5,
+            seed: 42,
+            positive_weight: None,
+        }
+    }
+}
+
+impl MlpParams {
+    /// Checks that every option is in range; the message names the first one that is not.
+    pub fn check_values(&self) -> Result<(), String> {
+        if self.hidden.contains(&0) {
+            return Err(format!("hidden widths {:?} must be positive", self.hidden));
+        }
+        if self.embedding_dim == 0 || self.epochs == 0 || self.batch_size == 0 {
+            return Err("embedding_dim, epochs and batch_size must be positive".into());
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!("dropout {} must be in [0, 1)", self.dropout));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(format!("learning_rate {} must be positive", self.learning_rate));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(format!("weight_decay {} must be ≥ 0", self.weight_decay));
+        }
+        if let Some(k) = self.positive_weight
+            && !(k.is_finite() && k > 0.0)
+        {
+            return Err(format!("positive_weight {k} must be positive"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! The backtest report: Markdown and HTML with three SVG charts (precision–recall curve,
+//! calibration before/after, lead-time histogram).
+//!
+//! The SVG is written by hand: three simple line/bar charts do not justify plotters' build
+//! cost on 2 cores, and hand-written SVG is plain text that diffs and renders everywhere.
+
+use crate::risk::backtest::{BacktestOptions, BacktestReport};
+use std::fmt::Write;
+
+const W: f64 = 420.0;
+const H: f64 = 300.0;
+const PAD: f64 = 40.0;
+
+/// Renders `report.md`, `report.html` and the charts.
+pub fn render(version: &str, r: &BacktestReport, o: &BacktestOptions) -> Vec<(&'static str, String)> {
+    let pr = pr_svg(r);
+    let cal = calibration_svg(r);
+    let lead = lead_svg(r, o);
+    let md = markdown(version, r, o);
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil backtest {version}</title>\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head><body>\
+         <pre style=\"white-space:pre-wrap\">{}</pre>{pr}{cal}{lead}</body></html>",
+        escape(&md)
+    );
+    vec![
+        ("report.md", md),
+        ("report.html", html),
+        ("pr_curve.svg", pr),
+        ("calibration.svg", cal),
+        ("lead_time.svg", lead),
+    ]
+}
+
+fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions) -> String {
+    let a = &r.at_alert_threshold;
+    let mut s = String::new();
+    let _ = writeln!(s, "# Backtest of {version}\n");
+    let _ = writeln!(
+        s,
+        "Gate: **{}** — {}\n",
+        if r.gate_passed { "passed" } else { "failed" },
+        r.gate_reason
+    );
+    let _ = writeln!(
+        s,
+        "{} snapshots of {} accounts over {:.1} weeks; {} escalations opened, {} eligible (lead window {}–{} h covered and scorable).\n",
+        r.snapshots, r.accounts, r.weeks, r.escalations, r.eligible, o.lead_min_hours, o.lead_max_hours
+    );
+    let _ = writeln!(s, "| metric | value |\n|---|---|");
+    let _ = writeln!(s, "| alert threshold (risk score) | {} |", a.threshold);
+    let _ = writeln!(
+        s,
+        "| early-detection recall ({}–{} h) | {:.3} ({} of {}) |",
+        o.lead_min_hours, o.lead_max_hours, a.recall, a.detected, r.eligible
+    );
+    let _ = writeln!(
+        s,
+        "| alert precision (episodes) | {:.3} ({} alerts) |",
+        a.precision, a.alerts
+    );
+    let _ = writeln!(s, "| snapshot precision | {:.3} |", a.snapshot_precision);
+    let _ = writeln!(
+        s,
+        "| alerts per 100 accounts per week | {:.2} |",
+        a.alerts_per_100_accounts_per_week
+    );
+    let lead = r.median_lead_hours.map_or("–".into(), |h| format!("{h:.0} h"));
+    let _ = writeln!(s, "| median lead time | {lead} |");
+    let _ = writeln!(s, "| ROC-AUC / PR-AUC | {:.3} / {:.3} |", r.roc_auc, r.pr_auc);
+    let _ = writeln!(
+        s,
+        "| Brier before → after calibration | {:.5} → {:.5} |",
+        r.brier_uncalibrated, r.brier
+    );
+    let target = r
+        .threshold_for_target_recall
+        .map_or("none reaches it".into(), |t| {
+            format!(
+                "{t} (precision {:.3})",
+                r.precision_at_target_recall.unwrap_or(0.0)
+            )
+        });
+    let _ = writeln!(s, "| threshold for recall ≥ {:.2} | {target} |\n", o.min_recall);
+    let _ = writeln!(
+        s,
+        "## At each tier threshold\n\n| threshold | recall | precision | alerts / 100 accounts / week |\n|---|---|---|---|"
+    );
+    for t in &r.at_tiers {
+        let _ = writeln!(
+            s,
+            "| {} | {:.3} | {:.3} | {:.2} |",
+            t.threshold, t.recall, t.precision, t.alerts_per_100_accounts_per_week
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## Reliability (predicted vs observed, validation snapshots)\n\n| bin | rows | before: predicted / observed | after: predicted / observed |\n|---|---|---|---|"
+    );
+    for after in &r.reliability_after {
+        let before = r
+            .reliability_before
+            .iter()
+            .find(|b| b.lower == after.lower)
+            .map_or("–".into(), |b| {
+                format!("{:.4} / {:.4}", b.predicted, b.observed)
+            });
+        let _ = writeln!(
+            s,
+            "| {:.3}–{:.3} | {} | {before} | {:.4} / {:.4} |",
+            after.lower, after.upper, after.rows, after.predicted, after.observed
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n![precision-recall](pr_curve.svg) ![calibration](calibration.svg) ![lead time](lead_time.svg)"
+    );
+    s
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn frame(title: &str, x_label: &str, y_label: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"11\">\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\
+         <text x=\"{}\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">{title}</text>\
+         <line x1=\"{PAD}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>\
+         <line x1=\"{PAD}\" y1=\"{PAD}\" x2=\"{PAD}\" y2=\"{}\" stroke=\"black\"/>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{x_label}</text>\
+         <text x=\"12\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\">{y_label}</text>",
+        W / 2.0,
+        H - PAD,
+        W - PAD / 2.0,
+        H - PAD,
+        H - PAD,
+        W / 2.0,
+        H - 8.0,
+        H / 2.0,
+        H / 2.0
+    )
+}
+
+/// Maps (x, y) in [0, 1]² to the plot area.
+fn at(x: f64, y: f64) -> (f64, f64) {
+    (
+        PAD + x.clamp(0.0, 1.0) * (W - 1.5 * PAD),
+        H - PAD - y.clamp(0.0, 1.0) * (H - 2.0 * PAD),
+    )
+}
+
+fn polyline(points: &[(f64, f64)], colour: &str) -> String {
+    let pts: Vec<String> = points
+        .iter()
+        .map(|&(x, y)| {
+            let (px, py) = at(x, y);
+            format!("{px:.1},{py:.1}")
+        })
+        .collect();
+    format!(
+        "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
+        pts.join(" ")
+    )
+}
+
+fn pr_svg(r: &BacktestReport) -> String {
+    let mut s = frame("Precision–recall (validation snapshots)", "recall", "precision");
+    let pts: Vec<(f64, f64)> = r.pr_curve.iter().map(|p| (p.recall, p.precision)).collect();
+    s.push_str(&polyline(&pts, "#1f77b4"));
+    s.push_str("</svg>");
+    s
+}
+
+fn calibration_svg(r: &BacktestReport) -> String {
+    // Axes up to the largest predicted or observed value, so low-probability bins are visible.
+    let top = r
+        .reliability_before
+        .iter()
+        .chain(&r.reliability_after)
+        .flat_map(|b| [b.predicted, b.observed])
+        .fold(0.01f64, f64::max)
+        .min(1.0);
+    let mut s = frame(
+        &format!("Calibration (axes 0–{top:.2})"),
+        "predicted probability",
+        "observed rate",
+    );
+    s.push_str(&polyline(&[(0.0, 0.0), (1.0, 1.0)], "#999"));
+    let scale = |b: &crate::risk::metrics::ReliabilityBin| (b.predicted / top, b.observed / top);
+    s.push_str(&polyline(
+        &r.reliability_before.iter().map(scale).collect::<Vec<_>>(),
+        "#d62728",
+    ));
+    s.push_str(&polyline(
+        &r.reliability_after.iter().map(scale).collect::<Vec<_>>(),
+        "#2ca02c",
+    ));
+    let _ = write!(
+        s,
+        "<text x=\"{}\" y=\"{}\" fill=\"#d62728\">before</text><text x=\"{}\" y=\"{}\" fill=\"#2ca02c\">after</text></svg>",
+        PAD + 10.0,
+        PAD + 10.0,
+        PAD + 10.0,
+        PAD + 24.0
+    );
+    s
+}
+
+fn lead_svg(r: &BacktestReport, o: &BacktestOptions) -> String {
+    // 12-hour bins up to lead_max_hours and beyond (a run can start long before).
+    let max = r
+        .lead_hours
+        .iter()
+        .copied()
+        .fold(f64::from(o.lead_max_hours), f64::max);
+    let bins = ((max / 12.0).ceil() as usize).max(1);
+    let mut counts = vec![0usize; bins];
+    for &h in &r.lead_hours {
+        counts[((h / 12.0) as usize).min(bins - 1)] += 1;
+    }
+    let peak = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let mut s = frame(
+        &format!("Lead time of detected escalations (n = {})", r.lead_hours.len()),
+        "hours before the escalation (12 h bins)",
+        "escalations",
+    );
+    let width = (W - 1.5 * PAD) / bins as f64;
+    for (i, &c) in counts.iter().enumerate() {
+        let (x, y) = at(i as f64 / bins as f64, c as f64 / peak);
+        let _ = write!(
+            s,
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1f77b4\"/>",
+            (width - 1.0).max(1.0),
+            H - PAD - y
+        );
+    }
+    s.push_str("</svg>");
+    s
+}

@@ -1,0 +1,426 @@
+//! `vigil train`: fits the risk model on the labelled snapshots, calibrates it, proves it on
+//! the held-out validation weeks (the lead-time backtest and its gate), registers it, and
+//! promotes it to champion when the gate passes and it is not worse than the champion.
+
+use super::risk_data::{ExternalFeatures, Labelled, from_external, from_history};
+use super::risk_model::{self, Manifest, TrainingWindow};
+use super::{StageReport, risk_report};
+use crate::config::{EngineChoice, PipelineConfig};
+use crate::registry::Registry;
+use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored};
+use crate::risk::calibrate::{Calibrator, cross_fit};
+use crate::risk::{
+    Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskModel, gbdt, metrics, mlp, sigmoid, split,
+};
+use crate::storage::{Location, Storage};
+use crate::time::RunWindow;
+use crate::{Error, Result};
+use bytes::Bytes;
+use polars::prelude::*;
+use serde_json::json;
+use std::time::Instant;
+
+/// Resolved settings of `vigil train`.
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    /// The run window.
+    pub window: RunWindow,
+    /// Run id for the manifest.
+    pub run_id: Option<String>,
+    /// Learner (overrides `[risk] engine`).
+    pub engine: Option<EngineChoice>,
+    /// Train on this table instead of vigil's own features.
+    pub external: Option<ExternalFeatures>,
+    /// Whether a passing model may become champion.
+    pub promote: bool,
+}
+
+/// What `vigil train` did.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// Registered version.
+    pub version: String,
+    /// Whether the gate passed.
+    pub gate_passed: bool,
+    /// Whether it became champion.
+    pub promoted: bool,
+    /// Why (gate and champion comparison).
+    pub reason: String,
+    /// The backtest.
+    pub backtest: BacktestReport,
+}
+
+/// Trains, validates, registers and (maybe) promotes.
+pub fn train(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &TrainSettings,
+) -> Result<(StageReport, TrainOutcome)> {
+    let started = Instant::now();
+    let opts = &config.options.risk;
+    let data = match &settings.external {
+        Some(ext) => from_external(storage, config, ext)?,
+        None => from_history(storage, config, settings.window)?.0,
+    };
+    let mut parts = match &data.times {
+        Some(t) => split::by_time(t, opts.validation_weeks, data.horizon_hours)?,
+        None => split::random(data.labels.len(), Some(&data.ids), 0.2, opts.seed),
+    };
+    let keys: Vec<String> = (0..data.labels.len())
+        .map(|i| format!("{}#{i}", data.ids[i]))
+        .collect();
+    parts.downsample(
+        &data.labels,
+        &keys,
+        opts.negative_sample_rate,
+        opts.positive_weight,
+        opts.seed,
+    );
+    let schema = FeatureSchema::learn(&data.frame, &data.features)?;
+    let x = Matrix::from_frame(&data.frame, &schema, "the training feature table")?;
+    let y: Vec<f32> = data.labels.iter().map(|&l| f32::from(u8::from(l))).collect();
+    let all = Dataset {
+        x,
+        y,
+        w: vec![1.0; data.labels.len()],
+    };
+    let mut train = all.take(&parts.train);
+    train.w = parts.train_weight.clone();
+    let valid = all.take(&parts.valid);
+    tracing::info!(
+        train_rows = train.len(),
+        valid_rows = valid.len(),
+        sampled_out = parts.sampled_out,
+        features = schema.columns.len(),
+        "training the risk model"
+    );
+    let (model, fit, candidates) = fit_engines(config, settings, &train, &valid)?;
+    let margin = model.predict_margin(&valid.x)?;
+    let valid_labels: Vec<bool> = parts.valid.iter().map(|&i| data.labels[i]).collect();
+    let ones = vec![1.0; valid_labels.len()];
+    let valid_ids: Vec<String> = parts.valid.iter().map(|&i| data.ids[i].clone()).collect();
+    let folds: Vec<u8> = valid_ids
+        .iter()
+        .map(|id| u8::from(split::unit_hash(id.as_bytes(), opts.seed) < 0.5))
+        .collect();
+    let prob = cross_fit(opts.calibration, &margin, &valid_labels, &ones, &folds)?;
+    let calibrator = Calibrator::fit(opts.calibration, &margin, &valid_labels, &ones)?;
+    let raw: Vec<f64> = margin.iter().map(|&m| sigmoid(m)).collect();
+    let times: Vec<i64> = match &data.times {
+        Some(t) => parts.valid.iter().map(|&i| t[i]).collect(),
+        None => vec![0; parts.valid.len()],
+    };
+    let bt_opts = backtest_options(config, &data);
+    let mut report = backtest::run(
+        &Scored {
+            account: &valid_ids,
+            time_us: &times,
+            probability: &prob,
+            raw_probability: &raw,
+            label: &valid_labels,
+        },
+        &data.escalations,
+        &bt_opts,
+    );
+    if !data.has_escalations {
+        report.gate_passed = false;
+        report.gate_reason = "no escalations table: the 24–72 h lead-time gate cannot be proven (pass --escalations with an external feature table)".into();
+    }
+    let model_bytes = model.to_bytes()?;
+    let cal_json = serde_json::to_vec(&calibrator).map_err(|e| Error::Internal(e.to_string()))?;
+    let input_fingerprint = fingerprint(&all);
+    let hash = crate::text::fnv1a(&[&model_bytes, &cal_json, input_fingerprint.as_bytes()]);
+    let run_date = settings.window.run_date().to_string();
+    let version = format!("risk-{}-{:08x}", run_date.replace('-', ""), hash >> 32);
+    let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
+    let (promote_ok, compare_reason) = if report.gate_passed {
+        compare_with_champion(&registry, config, &valid, &valid_labels, &report)?
+    } else {
+        (false, String::new())
+    };
+    let headline = headline(&report, &fit, &candidates, model.engine());
+    let manifest = Manifest {
+        version: version.clone(),
+        engine: model.engine(),
+        run_id: settings.run_id.clone(),
+        run_date: run_date.clone(),
+        window: window(&data, &parts),
+        schema_fingerprint: schema.fingerprint(),
+        feature_schema: schema,
+        input_fingerprint,
+        calibrator,
+        horizon_hours: data.horizon_hours,
+        config: opts.clone(),
+        metrics: headline.clone(),
+        gate_passed: report.gate_passed,
+        gate_reason: report.gate_reason.clone(),
+        git_commit: risk_model::git_commit().into(),
+        vigil_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let mut files = vec![("model.bin", Bytes::from(model_bytes))];
+    let backtest_json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    files.push(("backtest.json", Bytes::from(backtest_json)));
+    for (name, body) in risk_report::render(&version, &report, &bt_opts) {
+        files.push((name, Bytes::from(body)));
+    }
+    let manifest_json = serde_json::to_value(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    let written = registry.write_version(&version, &files, &manifest_json)?;
+    if !written {
+        tracing::info!(%version, "identical model already registered; reusing it");
+    }
+    let promoted = report.gate_passed && promote_ok && settings.promote;
+    let reason = match (report.gate_passed, promote_ok, settings.promote) {
+        (false, _, _) => format!("gate failed: {}", report.gate_reason),
+        (true, false, _) => format!("gate passed, not promoted: {compare_reason}"),
+        (true, true, false) => format!("gate passed ({compare_reason}); promotion skipped (--no-promote)"),
+        (true, true, true) => format!("gate passed: {}; {compare_reason}", report.gate_reason),
+    };
+    if promoted {
+        if registry.champion()?.as_deref() == Some(version.as_str()) {
+            tracing::info!(%version, "already champion");
+        } else {
+            registry.promote(&version, &run_date, &reason)?;
+        }
+    }
+    let runs_loc = write_model_run(
+        storage,
+        config,
+        &settings.window,
+        &manifest,
+        &headline,
+        promoted,
+        &reason,
+    )?;
+    let mut stage = StageReport::new("train", started);
+    stage.rows_in = data.labels.len() as u64;
+    stage.rows_out = train.len() as u64;
+    stage.outputs = vec![
+        registry.version_location(&version).to_string(),
+        runs_loc.to_string(),
+    ];
+    if let serde_json::Value::Object(m) = headline {
+        stage.metrics = m;
+    }
+    stage.metrics.insert("model_version".into(), json!(version));
+    stage.metrics.insert("promoted".into(), json!(promoted));
+    stage.metrics.insert("reason".into(), json!(reason));
+    tracing::info!(%version, promoted, recall = report.at_alert_threshold.recall, precision = report.at_alert_threshold.precision, "risk model trained");
+    Ok((
+        stage,
+        TrainOutcome {
+            version,
+            gate_passed: report.gate_passed,
+            promoted,
+            reason,
+            backtest: report,
+        },
+    ))
+}
+
+/// Per fitted engine: learner, raw validation PR-AUC and ROC-AUC, fit seconds, fit report.
+type Candidates = Vec<(EngineKind, f64, f64, f64, FitReport)>;
+
+fn fit_engines(
+    config: &PipelineConfig,
+    settings: &TrainSettings,
+    train: &Dataset,
+    valid: &Dataset,
+) -> Result<(Box<dyn RiskModel>, FitReport, Candidates)> {
+    let opts = &config.options.risk;
+    let choice = settings.engine.unwrap_or(opts.engine);
+    let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
+    let ones = vec![1.0; valid.len()];
+    let mut fitted: Vec<(Box<dyn RiskModel>, FitReport, f64, f64, f64)> = Vec::new();
+    let mut measure = |m: Box<dyn RiskModel>, r: FitReport, secs: f64| -> Result<()> {
+        let margin = m.predict_margin(&valid.x)?;
+        let ap = metrics::pr_auc(&margin, &valid_labels, &ones);
+        let auc = metrics::roc_auc(&margin, &valid_labels, &ones);
+        tracing::info!(
+            engine = m.engine().name(),
+            iterations = r.iterations,
+            pr_auc = ap,
+            roc_auc = auc,
+            secs,
+            "fitted"
+        );
+        fitted.push((m, r, ap, auc, secs));
+        Ok(())
+    };
+    if matches!(choice, EngineChoice::Gbdt | EngineChoice::Auto) {
+        let t0 = Instant::now();
+        let (m, r) = gbdt::fit(&opts.gbdt, train, Some(valid))?;
+        measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
+    }
+    if matches!(choice, EngineChoice::Mlp | EngineChoice::Auto) {
+        let device = super::sentiment_model::device(opts.device)?;
+        let t0 = Instant::now();
+        let (m, r) = mlp::fit(&opts.mlp, train, valid, &device)?;
+        measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
+    }
+    let candidates: Candidates = fitted
+        .iter()
+        .map(|(m, r, ap, auc, secs)| (m.engine(), *ap, *auc, *secs, r.clone()))
+        .collect();
+    let best = fitted
+        .into_iter()
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .ok_or_else(|| Error::Internal("no engine fitted".into()))?;
+    Ok((best.0, best.1, candidates))
+}
+
+fn backtest_options(config: &PipelineConfig, data: &Labelled) -> BacktestOptions {
+    let o = &config.options.risk;
+    BacktestOptions {
+        alert_threshold: o.alert_threshold,
+        lead_max_hours: o.lead_max_hours,
+        lead_min_hours: o.lead_min_hours,
+        horizon_hours: data.horizon_hours,
+        cadence_hours: data.cadence_hours,
+        tier_thresholds: o.tier_thresholds.clone(),
+        min_recall: o.min_recall,
+        min_precision: o.min_precision,
+    }
+}
+
+/// The champion rule: promote when there is no champion, when the champion cannot read these
+/// features, or when the challenger's PR-AUC is at least the champion's minus the tolerance,
+/// both measured on this run's validation rows.
+fn compare_with_champion(
+    registry: &Registry<'_>,
+    config: &PipelineConfig,
+    valid: &Dataset,
+    labels: &[bool],
+    challenger: &BacktestReport,
+) -> Result<(bool, String)> {
+    let Some(champion) = registry.champion()? else {
+        return Ok((true, "no champion yet".into()));
+    };
+    let loaded = risk_model::load(registry, &champion, config.options.risk.device)?;
+    if loaded.manifest.feature_schema != valid.x.schema {
+        return Ok((
+            true,
+            format!("champion {champion} uses other features and cannot be compared"),
+        ));
+    }
+    let margin = loaded.model.predict_margin(&valid.x)?;
+    let prob = loaded.manifest.calibrator.apply_all(&margin);
+    let champ_ap = metrics::pr_auc(&prob, labels, &vec![1.0; labels.len()]);
+    let tol = config.options.risk.promote_tolerance;
+    let ok = challenger.pr_auc >= champ_ap - tol;
+    Ok((
+        ok,
+        format!(
+            "PR-AUC {:.4} vs champion {champion} {:.4} on the same validation rows (tolerance {tol})",
+            challenger.pr_auc, champ_ap
+        ),
+    ))
+}
+
+fn headline(
+    r: &BacktestReport,
+    fit: &FitReport,
+    candidates: &Candidates,
+    engine: EngineKind,
+) -> serde_json::Value {
+    let a = &r.at_alert_threshold;
+    json!({
+        "engine": engine.name(),
+        "iterations": fit.iterations,
+        "alert_threshold": a.threshold,
+        "recall_24_72h": a.recall,
+        "precision": a.precision,
+        "snapshot_precision": a.snapshot_precision,
+        "alerts_per_100_accounts_per_week": a.alerts_per_100_accounts_per_week,
+        "eligible_escalations": r.eligible,
+        "median_lead_hours": r.median_lead_hours,
+        "roc_auc": r.roc_auc,
+        "pr_auc": r.pr_auc,
+        "brier": r.brier,
+        "brier_uncalibrated": r.brier_uncalibrated,
+        "threshold_for_target_recall": r.threshold_for_target_recall,
+        "candidates": candidates
+            .iter()
+            .map(|(e, ap, auc, secs, f)| {
+                json!({"engine": e.name(), "valid_pr_auc_raw": ap, "valid_roc_auc_raw": auc, "fit_seconds": secs,
+                       "iterations": f.iterations, "valid_loss": f.valid_loss})
+            })
+            .collect::<Vec<_>>(),
+    })
+}
+
+fn window(data: &Labelled, parts: &split::Split) -> TrainingWindow {
+    let fmt = |us: i64| chrono::DateTime::from_timestamp_micros(us).map(|t| t.to_rfc3339());
+    let (first, last) = match &data.times {
+        Some(t) => (t.iter().min().copied(), t.iter().max().copied()),
+        None => (None, None),
+    };
+    TrainingWindow {
+        first_snapshot: first.and_then(fmt),
+        last_snapshot: last.and_then(fmt),
+        train_end: parts.train_end_us.and_then(fmt),
+        valid_start: parts.valid_start_us.and_then(fmt),
+    }
+}
+
+fn fingerprint(d: &Dataset) -> String {
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(d.x.columns.len() + 1);
+    let bytes: Vec<Vec<u8>> =
+        d.x.columns
+            .iter()
+            .map(|c| c.iter().flat_map(|v| v.to_le_bytes()).collect())
+            .collect();
+    for b in &bytes {
+        parts.push(b);
+    }
+    let labels: Vec<u8> = d.y.iter().map(|&y| y as u8).collect();
+    parts.push(&labels);
+    format!("{:016x}", crate::text::fnv1a(&parts))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_model_run(
+    storage: &Storage,
+    config: &PipelineConfig,
+    window: &RunWindow,
+    manifest: &Manifest,
+    headline: &serde_json::Value,
+    promoted: bool,
+    reason: &str,
+) -> Result<Location> {
+    let f = |k: &str| headline.get(k).and_then(serde_json::Value::as_f64);
+    let params = match manifest.engine {
+        EngineKind::Gbdt => serde_json::to_string(&manifest.config.gbdt),
+        EngineKind::Mlp => serde_json::to_string(&manifest.config.mlp),
+    }
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut frame = df!(
+        "run_date" => [window.run_date().to_string()],
+        "model_version" => [manifest.version.clone()],
+        "engine" => [manifest.engine.name()],
+        "window_start" => [manifest.window.first_snapshot.clone()],
+        "window_end" => [manifest.window.last_snapshot.clone()],
+        "train_end" => [manifest.window.train_end.clone()],
+        "valid_start" => [manifest.window.valid_start.clone()],
+        "params" => [params],
+        "metrics" => [headline.to_string()],
+        "alert_threshold" => [manifest.config.alert_threshold],
+        "recall_24_72h" => [f("recall_24_72h")],
+        "precision" => [f("precision")],
+        "alerts_per_100_accounts_per_week" => [f("alerts_per_100_accounts_per_week")],
+        "pr_auc" => [f("pr_auc")],
+        "roc_auc" => [f("roc_auc")],
+        "brier" => [f("brier")],
+        "gate_passed" => [manifest.gate_passed],
+        "promoted" => [promoted],
+        "reason" => [reason.to_string()],
+        "input_fingerprint" => [manifest.input_fingerprint.clone()],
+        "git_commit" => [manifest.git_commit.clone()],
+    )?;
+    let loc = Location::parse(&config.resolve(&config.options.warehouse.url))?.join(&format!(
+        "model_runs/run_date={}/part-{}.parquet",
+        window.run_date(),
+        manifest.version
+    ));
+    storage.write_parquet(&loc, &mut frame)?;
+    Ok(loc)
+}

@@ -1,0 +1,250 @@
+//! Histogram gradient-boosted trees for the binary escalation label.
+//!
+//! Written for vigil rather than taken from a crate (the decision and its benchmark against
+//! LightGBM are in benches/README.md): leaf-wise trees on 255-bin histograms with the
+//! sibling-subtraction trick, missing values routed to the better side, categorical splits
+//! on categories ordered by gradient ratio, sample weights, per-feature monotone constraints,
+//! early stopping on a validation set, and exact TreeSHAP. Threads come from a rayon pool
+//! of `threads` workers.
+
+mod bins;
+mod grow;
+mod shap;
+pub mod tree;
+
+use super::{Contributions, Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskError, RiskModel};
+use bins::Binner;
+use grow::{GrowParams, Grower};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tree::Tree;
+
+pub use crate::config::GbdtParams;
+
+/// A trained ensemble.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gbdt {
+    /// Input schema.
+    pub schema: FeatureSchema,
+    /// Hyper-parameters it was trained with.
+    pub params: GbdtParams,
+    /// Initial margin (log-odds of the weighted positive rate).
+    pub base_score: f64,
+    /// Trees kept after early stopping.
+    pub trees: Vec<Tree>,
+    /// Total split gain per feature, schema order.
+    pub importance: Vec<f64>,
+}
+
+/// Trains on `train`, stopping early on `valid` when given.
+pub fn fit(
+    params: &GbdtParams,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+) -> Result<(Gbdt, FitReport), RiskError> {
+    params.check().map_err(RiskError::InvalidOption)?;
+    check_labels(train)?;
+    let schema = &train.x.schema;
+    let mut monotone = vec![0i8; schema.columns.len()];
+    for (name, &c) in &params.monotone {
+        let i = schema
+            .columns
+            .iter()
+            .position(|sc| &sc.name == name)
+            .ok_or_else(|| {
+                RiskError::InvalidOption(format!(
+                    "gbdt.monotone names {name:?}, which is not a model feature"
+                ))
+            })?;
+        if c != 0 && !matches!(schema.columns[i].kind, super::ColumnKind::Numeric) {
+            return Err(RiskError::InvalidOption(format!(
+                "gbdt.monotone.{name}: a categorical feature cannot be monotone"
+            )));
+        }
+        monotone[i] = c;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(params.threads)
+        .build()
+        .map_err(|e| RiskError::InvalidOption(format!("gbdt.threads: {e}")))?;
+    pool.install(|| train_rounds(params, train, valid, &monotone))
+}
+
+fn check_labels(d: &Dataset) -> Result<(), RiskError> {
+    if d.is_empty() {
+        return Err(RiskError::Data("the training set is empty".into()));
+    }
+    if let Some(i) = d.y.iter().position(|&y| y != 0.0 && y != 1.0) {
+        return Err(RiskError::Data(format!(
+            "label of training row {i} is {} (must be 0 or 1)",
+            d.y[i]
+        )));
+    }
+    if let Some(i) = d.w.iter().position(|&w| !(w > 0.0 && w.is_finite())) {
+        return Err(RiskError::Data(format!(
+            "sample weight of training row {i} is {} (must be > 0)",
+            d.w[i]
+        )));
+    }
+    let rate = d.positive_rate();
+    if rate <= 0.0 || rate >= 1.0 {
+        return Err(RiskError::Data(format!(
+            "the training set needs both classes; its positive share is {rate}"
+        )));
+    }
+    Ok(())
+}
+
+fn train_rounds(
+    params: &GbdtParams,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    monotone: &[i8],
+) -> Result<(Gbdt, FitReport), RiskError> {
+    let binner = Binner::fit(&train.x, params.max_bins);
+    let bins = binner.bin(&train.x);
+    let rate = train.positive_rate();
+    let base_score = (rate / (1.0 - rate)).ln();
+    let grow = GrowParams {
+        num_leaves: params.num_leaves,
+        max_depth: params.max_depth,
+        min_data_in_leaf: params.min_data_in_leaf,
+        min_sum_hessian: params.min_sum_hessian,
+        lambda_l2: params.lambda_l2,
+        min_gain_to_split: params.min_gain_to_split,
+        learning_rate: params.learning_rate,
+        cat_smooth: 10.0,
+    };
+    let grower = Grower {
+        bins: &bins,
+        binner: &binner,
+        monotone,
+        params: &grow,
+    };
+    let n = train.len();
+    let mut margin = vec![base_score; n];
+    let mut valid_margin = valid.map(|v| vec![base_score; v.len()]);
+    let (mut grad, mut hess) = (vec![0f32; n], vec![0f32; n]);
+    let mut indices: Vec<u32> = (0..n as u32).collect();
+    let mut trees = Vec::new();
+    let mut curve = Vec::new();
+    let (mut best_loss, mut best_rounds) = (f64::INFINITY, 0);
+    for round in 0..params.max_rounds {
+        grad.par_iter_mut()
+            .zip(hess.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (g, h))| {
+                let p = super::sigmoid(margin[i]);
+                let w = f64::from(train.w[i]);
+                *g = (w * (p - f64::from(train.y[i]))) as f32;
+                *h = (w * p * (1.0 - p)).max(1e-16) as f32;
+            });
+        let (tree, leaves) = grower.grow(&grad, &hess, &train.w, &mut indices);
+        if tree.nodes.len() == 1 {
+            tracing::debug!(round, "no split improves the loss; boosting stops");
+            break;
+        }
+        for &(start, end, value) in &leaves {
+            for &r in &indices[start..end] {
+                margin[r as usize] += value;
+            }
+        }
+        if let (Some(v), Some(vm)) = (valid, valid_margin.as_mut()) {
+            vm.par_iter_mut()
+                .enumerate()
+                .for_each(|(r, m)| *m += tree.predict(&v.x.columns, r));
+            let loss = super::log_loss(vm, &v.y, &v.w);
+            curve.push(loss);
+            if loss < best_loss - 1e-12 {
+                best_loss = loss;
+                best_rounds = round + 1;
+            }
+            trees.push(tree);
+            if round + 1 - best_rounds >= params.early_stopping_rounds.max(1) {
+                break;
+            }
+        } else {
+            curve.push(super::log_loss(&margin, &train.y, &train.w));
+            trees.push(tree);
+            best_rounds = trees.len();
+            best_loss = curve.last().copied().unwrap_or(f64::NAN);
+        }
+    }
+    trees.truncate(best_rounds);
+    let mut importance = vec![0.0; train.x.width()];
+    for t in &trees {
+        for node in t.nodes.iter().filter(|n| !n.is_leaf()) {
+            importance[node.feature as usize] += node.gain;
+        }
+    }
+    let model = Gbdt {
+        schema: train.x.schema.clone(),
+        params: params.clone(),
+        base_score,
+        trees,
+        importance,
+    };
+    let report = FitReport {
+        iterations: best_rounds,
+        valid_loss: best_loss,
+        curve,
+    };
+    Ok((model, report))
+}
+
+impl Gbdt {
+    /// Reads a model saved by [`RiskModel::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RiskError> {
+        serde_json::from_slice(bytes).map_err(|e| RiskError::Corrupt(format!("gbdt model: {e}")))
+    }
+
+    fn check_width(&self, x: &Matrix) -> Result<(), RiskError> {
+        if x.schema != self.schema {
+            return Err(RiskError::SchemaMismatch {
+                column: "(all)".into(),
+                expected: format!("schema {}", self.schema.fingerprint()),
+                found: format!("schema {}", x.schema.fingerprint()),
+                context: "the matrix given to the GBDT".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl RiskModel for Gbdt {
+    fn engine(&self) -> EngineKind {
+        EngineKind::Gbdt
+    }
+
+    fn schema(&self) -> &FeatureSchema {
+        &self.schema
+    }
+
+    fn predict_margin(&self, x: &Matrix) -> Result<Vec<f64>, RiskError> {
+        self.check_width(x)?;
+        Ok((0..x.rows)
+            .into_par_iter()
+            .map(|r| self.base_score + self.trees.iter().map(|t| t.predict(&x.columns, r)).sum::<f64>())
+            .collect())
+    }
+
+    fn contributions(&self, x: &Matrix) -> Result<Contributions, RiskError> {
+        self.check_width(x)?;
+        let bias = self.base_score + self.trees.iter().map(Tree::expected_value).sum::<f64>();
+        let values = (0..x.rows)
+            .into_par_iter()
+            .map(|r| {
+                let mut phi = vec![0.0; x.width()];
+                for t in &self.trees {
+                    shap::tree_shap(t, &x.columns, r, &mut phi);
+                }
+                phi
+            })
+            .collect();
+        Ok(Contributions { bias, values })
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>, RiskError> {
+        serde_json::to_vec(self).map_err(|e| RiskError::Corrupt(format!("cannot encode gbdt model: {e}")))
+    }
+}
