@@ -217,6 +217,9 @@ pub fn train(
     ))
 }
 
+/// A fitted engine: model, fit report, raw validation PR-AUC and ROC-AUC, fit seconds.
+type Fitted = (Box<dyn RiskModel>, FitReport, f64, f64, f64);
+
 /// Per fitted engine: learner, raw validation PR-AUC and ROC-AUC, fit seconds, fit report.
 type Candidates = Vec<(EngineKind, f64, f64, f64, FitReport)>;
 
@@ -230,7 +233,7 @@ fn fit_engines(
     let choice = settings.engine.unwrap_or(opts.engine);
     let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
     let ones = vec![1.0; valid.len()];
-    let mut fitted: Vec<(Box<dyn RiskModel>, FitReport, f64, f64, f64)> = Vec::new();
+    let mut fitted: Vec<Fitted> = Vec::new();
     let mut measure = |m: Box<dyn RiskModel>, r: FitReport, secs: f64| -> Result<()> {
         let margin = m.predict_margin(&valid.x)?;
         let ap = metrics::pr_auc(&margin, &valid_labels, &ones);

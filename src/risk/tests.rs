@@ -337,7 +337,10 @@ fn backtest_counts_lead_time_recall_and_alert_precision() {
     // B's lead-window snapshots score 1: only flagging everything reaches the target recall.
     assert_eq!(r.threshold_for_target_recall, Some(1));
     // Every account is then one alert run: A and B correct, C and D not.
-    assert!(r.precision_at_target_recall.is_some_and(|p| (p - 0.5).abs() < 1e-12));
+    assert!(
+        r.precision_at_target_recall
+            .is_some_and(|p| (p - 0.5).abs() < 1e-12)
+    );
     // 4 alerts over 4 accounts and two weeks.
     assert!((r.at_alert_threshold.alerts_per_100_accounts_per_week - 50.0).abs() < 1e-9);
 }
