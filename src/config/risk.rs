@@ -89,7 +89,7 @@ impl Default for RiskOptions {
             negative_sample_rate: 0.3,
             positive_weight: 1.0,
             calibration: CalibrationMethod::Isotonic,
-            alert_threshold: 20,
+            alert_threshold: 7,
             lead_min_hours: 24,
             lead_max_hours: 72,
             min_recall: 0.8,

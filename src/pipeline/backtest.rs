@@ -75,7 +75,7 @@ pub fn run_backtest(
     ));
     let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
     storage.write(&out.join("backtest.json"), Bytes::from(json))?;
-    for (name, body) in risk_report::render(&version, &report, &bt) {
+    for (name, body) in risk_report::render(&version, &report, &bt, &[]) {
         storage.write(&out.join(name), Bytes::from(body))?;
     }
     let mut stage = StageReport::new("backtest", started);

@@ -2,12 +2,12 @@
 //!
 //! Today that is generate (when the history is absent) → validate → sentiment (every
 //! ticket, inbound email and NPS comment labelled by the shipped model) → features
-//! (training table with labels); later stages append themselves here so the demo always
-//! shows the whole pipeline.
+//! (training table with labels) → train (risk model, backtest gate, registry, champion);
+//! later stages append themselves here so the demo always shows the whole pipeline.
 
 use super::{
-    FeatureMode, FeaturesSettings, GenerateSettings, RunSummary, ValidateSettings, generate, validate,
-    write_features,
+    FeatureMode, FeaturesSettings, GenerateSettings, RunSummary, TrainSettings, ValidateSettings, generate,
+    train_on, validate, write_features,
 };
 use crate::config::PipelineConfig;
 use crate::contract::ValidationReport;
@@ -73,7 +73,24 @@ pub fn demo(
         mode: FeatureMode::Train,
         out,
     };
-    let (stage, _) = write_features(storage, config, &history, &features)?;
+    let (stage, _, table) = write_features(storage, config, &history, &features)?;
     summary.stages.push(stage);
+    let started = std::time::Instant::now();
+    let labelled = super::risk_data::from_table(config, &history, table)?;
+    let train = TrainSettings {
+        window: settings.window,
+        run_id: summary.run_id.clone(),
+        engine: None,
+        external: None,
+        promote: true,
+    };
+    let (stage, outcome) = train_on(storage, config, &train, labelled, started)?;
+    summary.stages.push(stage);
+    if !outcome.gate_passed {
+        return Err(Error::GateFailed {
+            version: outcome.version,
+            reason: outcome.backtest.gate_reason,
+        });
+    }
     Ok(report)
 }

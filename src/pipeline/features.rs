@@ -97,16 +97,18 @@ pub fn features(
 ) -> Result<(StageReport, FeatureSummary)> {
     let history = load_history(storage, config, settings.window)?;
     history.check_bad_share(config.options.validation.max_bad_row_share)?;
-    write_features(storage, config, &history, settings)
+    let (stage, summary, _) = write_features(storage, config, &history, settings)?;
+    Ok((stage, summary))
 }
 
-/// Builds the feature table from a loaded history and writes it with its summary.
+/// Builds the feature table from a loaded history and writes it with its summary; returns
+/// the table too, so a following stage need not build it again.
 pub fn write_features(
     storage: &Storage,
     config: &PipelineConfig,
     history: &History,
     settings: &FeaturesSettings,
-) -> Result<(StageReport, FeatureSummary)> {
+) -> Result<(StageReport, FeatureSummary, DataFrame)> {
     let started = Instant::now();
     let text_sentiment = super::text_sentiment::read_output(storage, config, &history.window)?;
     if text_sentiment.is_none() {
@@ -140,7 +142,7 @@ pub fn write_features(
         .map(|t| format!("absent table {t}: its features are null"))
         .collect();
     tracing::info!(rows = summary.rows, accounts = summary.accounts, positives = ?summary.positives, "feature table written");
-    Ok((stage, summary))
+    Ok((stage, summary, table))
 }
 
 fn summarise(table: &DataFrame, mode: FeatureMode) -> Result<FeatureSummary> {

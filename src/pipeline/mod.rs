@@ -26,7 +26,7 @@ pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table,
 pub use generate::{GenerateSettings, generate, write_history};
 pub use risk_data::ExternalFeatures;
 pub use summary::{RunSummary, StageReport};
-pub use train::{TrainOutcome, TrainSettings, train};
+pub use train::{TrainOutcome, TrainSettings, train, train_on};
 pub use validate::{ValidateSettings, validate};
 
 use crate::config::PipelineConfig;

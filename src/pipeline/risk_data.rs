@@ -72,6 +72,12 @@ pub fn from_history(
         super::FeatureMode::Train,
         text_sentiment.as_ref(),
     )?;
+    Ok((from_table(config, &history, table)?, history))
+}
+
+/// Labelled snapshots from vigil's training feature table (rows whose label window is not
+/// complete yet are left out) and the history's escalations.
+pub fn from_table(config: &PipelineConfig, history: &History, table: DataFrame) -> Result<Labelled> {
     let complete = table
         .column("label_complete")?
         .bool()?
@@ -104,20 +110,17 @@ pub fn from_history(
         escalations = a.into_iter().zip(t).filter_map(|(a, t)| Some((a?, t?))).collect();
     }
     let o = &config.options.features;
-    Ok((
-        Labelled {
-            frame,
-            features,
-            ids,
-            times: Some(times),
-            labels,
-            has_escalations: history.tables.contains_key("escalations"),
-            escalations,
-            horizon_hours: o.horizon_hours,
-            cadence_hours: o.cadence_hours,
-        },
-        history,
-    ))
+    Ok(Labelled {
+        frame,
+        features,
+        ids,
+        times: Some(times),
+        labels,
+        has_escalations: history.tables.contains_key("escalations"),
+        escalations,
+        horizon_hours: o.horizon_hours,
+        cadence_hours: o.cadence_hours,
+    })
 }
 
 /// Reads an external feature table.

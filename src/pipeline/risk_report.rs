@@ -12,11 +12,17 @@ const H: f64 = 300.0;
 const PAD: f64 = 40.0;
 
 /// Renders `report.md`, `report.html` and the charts.
-pub fn render(version: &str, r: &BacktestReport, o: &BacktestOptions) -> Vec<(&'static str, String)> {
+/// `drivers`: features by mean |contribution| (log-odds) on validation rows (may be empty).
+pub fn render(
+    version: &str,
+    r: &BacktestReport,
+    o: &BacktestOptions,
+    drivers: &[(String, f64)],
+) -> Vec<(&'static str, String)> {
     let pr = pr_svg(r);
     let cal = calibration_svg(r);
     let lead = lead_svg(r, o);
-    let md = markdown(version, r, o);
+    let md = markdown(version, r, o, drivers);
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil backtest {version}</title>\
          <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}\
@@ -33,7 +39,7 @@ pub fn render(version: &str, r: &BacktestReport, o: &BacktestOptions) -> Vec<(&'
     ]
 }
 
-fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions) -> String {
+fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(String, f64)]) -> String {
     let a = &r.at_alert_threshold;
     let mut s = String::new();
     let _ = writeln!(s, "# Backtest of {version}\n");
@@ -111,6 +117,15 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions) -> String {
             "| {:.3}–{:.3} | {} | {before} | {:.4} / {:.4} |",
             after.lower, after.upper, after.rows, after.predicted, after.observed
         );
+    }
+    if !drivers.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## What drives the model\n\nMean absolute contribution to the log-odds (SHAP) on validation snapshots.\n\n| feature | mean abs contribution |\n|---|---|"
+        );
+        for (f, v) in drivers {
+            let _ = writeln!(s, "| {f} | {v:.4} |");
+        }
     }
     let _ = writeln!(
         s,

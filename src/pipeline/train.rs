@@ -57,11 +57,22 @@ pub fn train(
     settings: &TrainSettings,
 ) -> Result<(StageReport, TrainOutcome)> {
     let started = Instant::now();
-    let opts = &config.options.risk;
     let data = match &settings.external {
         Some(ext) => from_external(storage, config, ext)?,
         None => from_history(storage, config, settings.window)?.0,
     };
+    train_on(storage, config, settings, data, started)
+}
+
+/// [`train`] on labelled snapshots already built (e.g. by the demo's feature stage).
+pub fn train_on(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &TrainSettings,
+    data: Labelled,
+    started: Instant,
+) -> Result<(StageReport, TrainOutcome)> {
+    let opts = &config.options.risk;
     let mut parts = match &data.times {
         Some(t) => split::by_time(t, opts.validation_weeks, data.horizon_hours)?,
         None => split::random(data.labels.len(), Some(&data.ids), 0.2, opts.seed),
@@ -126,6 +137,7 @@ pub fn train(
         report.gate_passed = false;
         report.gate_reason = "no escalations table: the 24–72 h lead-time gate cannot be proven (pass --escalations with an external feature table)".into();
     }
+    let drivers = explain_sample(model.as_ref(), &valid.x)?;
     let model_bytes = model.to_bytes()?;
     let cal_json = serde_json::to_vec(&calibrator).map_err(|e| Error::Internal(e.to_string()))?;
     let input_fingerprint = fingerprint(&all);
@@ -138,7 +150,10 @@ pub fn train(
     } else {
         (false, String::new())
     };
-    let headline = headline(&report, &fit, &candidates, model.engine());
+    let mut headline = headline(&report, &fit, &candidates, model.engine());
+    headline["predict_rows_per_second"] = json!(drivers.predict_rows_per_second);
+    headline["explain_rows_per_second"] = json!(drivers.explain_rows_per_second);
+    headline["drivers"] = json!(drivers.top);
     let manifest = Manifest {
         version: version.clone(),
         engine: model.engine(),
@@ -160,7 +175,7 @@ pub fn train(
     let mut files = vec![("model.bin", Bytes::from(model_bytes))];
     let backtest_json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
     files.push(("backtest.json", Bytes::from(backtest_json)));
-    for (name, body) in risk_report::render(&version, &report, &bt_opts) {
+    for (name, body) in risk_report::render(&version, &report, &bt_opts, &drivers.top) {
         files.push((name, Bytes::from(body)));
     }
     let manifest_json = serde_json::to_value(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
@@ -269,6 +284,51 @@ fn fit_engines(
         .max_by(|a, b| a.2.total_cmp(&b.2))
         .ok_or_else(|| Error::Internal("no engine fitted".into()))?;
     Ok((best.0, best.1, candidates))
+}
+
+/// What drives the model on validation rows, and how fast it predicts and explains.
+struct Drivers {
+    /// Features by mean |contribution| on a sample of validation rows, largest first (15).
+    top: Vec<(String, f64)>,
+    /// Validation rows scored per second (all rows).
+    predict_rows_per_second: f64,
+    /// Rows explained per second (TreeSHAP or sampling Shapley) on the sample.
+    explain_rows_per_second: f64,
+}
+
+/// Rows explained for the report's drivers (every k-th validation row).
+const EXPLAIN_SAMPLE: usize = 5_000;
+
+fn explain_sample(model: &dyn RiskModel, x: &Matrix) -> Result<Drivers> {
+    let t0 = Instant::now();
+    model.predict_margin(x)?;
+    let predict_rows_per_second = x.rows as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+    let step = x.rows.div_ceil(EXPLAIN_SAMPLE).max(1);
+    let idx: Vec<usize> = (0..x.rows).step_by(step).collect();
+    let sample = x.take(&idx);
+    let t0 = Instant::now();
+    let c = model.contributions(&sample)?;
+    let explain_rows_per_second = sample.rows as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+    let mut mean = vec![0.0; x.width()];
+    for row in &c.values {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v.abs() / c.values.len().max(1) as f64;
+        }
+    }
+    let mut top: Vec<(String, f64)> = x
+        .schema
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .zip(mean)
+        .collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    top.truncate(15);
+    Ok(Drivers {
+        top,
+        predict_rows_per_second,
+        explain_rows_per_second,
+    })
 }
 
 fn backtest_options(config: &PipelineConfig, data: &Labelled) -> BacktestOptions {

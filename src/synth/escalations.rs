@@ -2,8 +2,12 @@
 //! is about, the decision on its last day whether it escalates, and an escalation's
 //! severity, interventions, resolution time and outcome.
 //!
-//! Episodes produce the precursors (see `Sim::pressure`); about 2–3 episodes occur per
-//! escalation, and a small "surprise" hazard opens escalations with no precursors at all.
+//! Episodes produce the precursors (see `Sim::pressure`); about 1.9 episodes occur per
+//! escalation. Whether an episode escalates depends steeply on its intensity, which shows
+//! in its ticket burst and usage drop: trouble that visibly builds up usually escalates,
+//! mild trouble usually fades. A small "surprise" hazard opens escalations with no
+//! precursors at all; with escalated weak episodes and 1–2-day leads they keep about 10 %
+//! of escalations hard to see coming.
 
 use super::accounts::Renewal;
 use super::calendar::{DAY_SECS, US};
@@ -18,15 +22,15 @@ use super::sim::{Active, Episode, Fade, Sim};
 /// Daily probability of an episode at health 0 (before segment and context factors).
 const EPISODE_BASE: f64 = 0.0031;
 /// Daily probability of an escalation without precursors at health 0.
-const SURPRISE_BASE: f64 = 0.00022;
+const SURPRISE_BASE: f64 = 0.00013;
 /// Log-odds offset of an episode escalating.
-const ESCALATE_BIAS: f64 = -1.35;
+const ESCALATE_BIAS: f64 = -0.2;
 /// Relative episode risk per segment.
 const SEGMENT_RISK: [f64; 3] = [0.9, 1.1, 1.3];
 /// Usage drop at full build-up per category (before intensity scaling).
 const USAGE_DROP: [f64; 6] = [0.38, 0.36, 0.2, 0.4, 0.34, 0.4];
 /// Extra trouble tickets per weekday at full build-up per category.
-pub(crate) const TICKET_BURST: [f64; 6] = [0.45, 0.7, 0.35, 0.35, 0.6, 0.6];
+pub(crate) const TICKET_BURST: [f64; 6] = [2.0, 2.8, 1.7, 1.7, 2.5, 2.5];
 /// How strongly the champion goes silent per category.
 pub(crate) const SILENCE: [f64; 6] = [0.75, 0.65, 0.9, 1.0, 0.7, 0.65];
 /// Median days to resolve per category.
@@ -57,7 +61,7 @@ const IMPLEMENTATION_DELAY: usize = 0;
 const PRICING_DISPUTE: usize = 2;
 const TEAM_TRANSITION: usize = 3;
 /// Episodes below this intensity count as weak precursors.
-pub(crate) const WEAK_INTENSITY: f64 = 0.25;
+pub(crate) const WEAK_INTENSITY: f64 = 0.3;
 
 impl Sim<'_> {
     /// Starts an episode or a surprise escalation with the day's hazard.
@@ -96,12 +100,16 @@ impl Sim<'_> {
 
     fn start_episode(&mut self, day: i32) {
         let category = self.choose_category(day);
-        let intensity = if chance(&mut self.rng, 0.15) {
-            uniform(&mut self.rng, 0.03, 0.2)
+        let intensity = if chance(&mut self.rng, 0.25) {
+            uniform(&mut self.rng, 0.05, 0.3)
         } else {
-            uniform(&mut self.rng, 0.55, 1.0)
+            uniform(&mut self.rng, 0.4, 1.0)
         };
-        let lead = rng::int(&mut self.rng, 1, 14) as i32;
+        let lead = match rng::unit(&mut self.rng) {
+            x if x < 0.05 => rng::int(&mut self.rng, 1, 2),
+            x if x < 0.85 => rng::int(&mut self.rng, 3, 7),
+            _ => rng::int(&mut self.rng, 8, 14),
+        } as i32;
         let drop = USAGE_DROP[category] * uniform(&mut self.rng, 0.9, 1.1) * (0.4 + 0.6 * intensity);
         let champion_here = self.roster.champion.is_some();
         if category == TEAM_TRANSITION && champion_here && chance(&mut self.rng, 0.75) {
@@ -128,7 +136,7 @@ impl Sim<'_> {
             return;
         };
         let onboarding = self.young(day) && ep.category == IMPLEMENTATION_DELAY;
-        let logit = ESCALATE_BIAS + 2.2 * (ep.intensity - 0.6) - 0.9 * self.h
+        let logit = ESCALATE_BIAS + 10.0 * (ep.intensity - 0.6) - 0.6 * self.h
             + 0.7 * f64::from(u8::from(self.renewal_near(day)))
             + 0.5 * f64::from(u8::from(onboarding));
         let escalated = chance(&mut self.rng, sigmoid(logit));
@@ -142,7 +150,7 @@ impl Sim<'_> {
         if escalated {
             self.open_escalation(day, ep.category, ep.intensity, Some(ep.drop));
         } else {
-            let len = rng::int(&mut self.rng, 3, 7) as i32;
+            let len = rng::int(&mut self.rng, 2, 5) as i32;
             self.fade = Some(Fade {
                 start: day,
                 len,

@@ -4,7 +4,8 @@
 //! backtest) is developed and demonstrated on data from this generator, so it simulates a
 //! plausible generative story instead of uniform noise: each account carries a latent
 //! daily health that drives a hazard of "trouble episodes"; episodes leave precursors in
-//! tickets, usage, communications and NPS for 1–14 days and then either escalate or fade.
+//! tickets, usage, communications and NPS (mostly 3–7 days, coming to a head over the
+//! last three) and then either escalate or fade.
 //! The model is documented in `data/SYNTHETIC.md`.
 //!
 //! Accounts are simulated independently, each with its own RNG seeded from

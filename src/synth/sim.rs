@@ -271,12 +271,14 @@ impl Sim<'_> {
             escalated: false,
         };
         if let Some(ep) = &self.episode {
-            let r = (f64::from(day - ep.start + 1) / f64::from(ep.lead.max(1))).min(1.0);
-            return build(ep.category, ep.intensity, ep.drop, 0.55 + 0.45 * r, r);
+            // Trouble simmers, then comes to a head over the last days before the decision.
+            let remaining = f64::from((ep.start + ep.lead - day).max(1));
+            let k = (1.0 - 0.16 * (remaining - 3.0)).clamp(0.35, 1.0);
+            return build(ep.category, ep.intensity, ep.drop, k, k);
         }
         if let Some(f) = &self.fade {
             let k = (1.0 - f64::from(day - f.start) / f64::from(f.len.max(1))).clamp(0.0, 1.0);
-            return build(f.category, f.intensity, f.drop, 0.7 * k, 0.5 * k);
+            return build(f.category, f.intensity, f.drop, 0.35 * k, 0.35 * k);
         }
         let mut pr = Pressure::calm();
         if let Some((until, drop)) = self.recovery
