@@ -82,3 +82,69 @@ fn s3_round_trip_generate_validate() {
         .expect_code(3)
         .expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);
 }
+
+/// The model registry on S3: versions written there, and the champion alias moved with
+/// conditional creates (`aws_conditional_put = "etag"`), then rolled back.
+#[test]
+fn s3_registry_promotes_and_rolls_back_with_conditional_writes() {
+    let Some(ep) = endpoint() else { return };
+    let bucket = std::env::var("VIGIL_TEST_S3_BUCKET").unwrap_or_else(|_| "vigil-test".into());
+    let env = s3_env(&ep);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = Project::new("");
+    let registry = format!("s3://{bucket}/registry-{}", std::process::id());
+    let config = |rounds: u32| {
+        format!(
+            "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[storage]\nmax_retries = 2\ntimeout_secs = 20\n\
+             [storage.options]\naws_conditional_put = \"etag\"\n\
+             [risk]\nregistry = \"{registry}\"\nvalidation_weeks = 6\nmin_recall = 0.0\nmin_precision = 0.0\npromote_tolerance = 1.0\n\
+             [risk.gbdt]\nmax_rounds = {rounds}\n"
+        )
+    };
+    p.generate("200", "history");
+    let mut versions = Vec::new();
+    for rounds in [40, 20] {
+        p.config(&config(rounds));
+        let run = vigil_env(
+            p.path(),
+            &[
+                "train",
+                "--config",
+                "pipelines/test.toml",
+                "--run-date",
+                "2026-06-30",
+            ],
+            &env,
+        );
+        run.expect_code(0);
+        let m = &run.summary()["stages"][0]["metrics"];
+        assert_eq!(m["promoted"], true, "{m}");
+        versions.push(m["model_version"].as_str().expect("version").to_string());
+    }
+    let champion = |env: &[(&str, &str)]| {
+        let run = vigil_env(
+            p.path(),
+            &["models", "list", "--config", "pipelines/test.toml"],
+            env,
+        );
+        run.expect_code(0);
+        run.summary()["stages"][0]["metrics"]["champion"]
+            .as_str()
+            .map(str::to_string)
+    };
+    assert_eq!(champion(&env).as_deref(), Some(versions[1].as_str()));
+    vigil_env(
+        p.path(),
+        &[
+            "models",
+            "rollback",
+            "--run-date",
+            "2026-07-01",
+            "--config",
+            "pipelines/test.toml",
+        ],
+        &env,
+    )
+    .expect_code(0);
+    assert_eq!(champion(&env).as_deref(), Some(versions[0].as_str()));
+}
