@@ -44,8 +44,12 @@ def main():
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reuse", type=Path, help="folder of an earlier run: skip generating and building features")
     a = ap.parse_args()
+    if a.reuse:
+        return compare(a, a.reuse)
     tmp = Path(tempfile.mkdtemp(prefix="vigil-gbdt-bench-"))
+    print(f"working folder {tmp} (reuse it with --reuse)", file=sys.stderr)
     (tmp / "pipelines").mkdir()
     sh([VIGIL, "generate", "--accounts", a.accounts, "--months", a.months, "--end", "2026-06-30", "--seed", 7, "--out", tmp / "history"])
     cfg = tmp / "pipelines" / "bench.toml"
@@ -58,6 +62,13 @@ def main():
     t["escalates_within_h"] = t["escalates_within_h"].astype(int)
     ext = tmp / "matrix.parquet"
     t.to_parquet(ext, index=False)
+    compare(a, tmp)
+
+
+def compare(a, tmp):
+    cfg = tmp / "pipelines" / "bench.toml"
+    ext = tmp / "matrix.parquet"
+    t = pq.read_table(ext).to_pandas()
     print(f"matrix: {len(t)} snapshots x {t.shape[1] - 3} features, positives {t.escalates_within_h.sum()}", file=sys.stderr)
 
     # --- vigil -----------------------------------------------------------------------------

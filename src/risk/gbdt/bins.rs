@@ -78,6 +78,18 @@ impl Binner {
             .map(|(fb, values)| values.iter().map(|&v| fb.bin(v)).collect())
             .collect()
     }
+
+    /// Row-major copy of column-major bins (`rows × features` bytes).
+    pub fn to_rows(columns: &[Vec<u8>], rows: usize) -> Vec<u8> {
+        let width = columns.len();
+        let mut out = vec![0u8; rows * width];
+        for (f, col) in columns.iter().enumerate() {
+            for (r, &b) in col.iter().enumerate() {
+                out[r * width + f] = b;
+            }
+        }
+        out
+    }
 }
 
 fn numeric_bounds(values: &[f32], max_value_bins: usize) -> Vec<f32> {

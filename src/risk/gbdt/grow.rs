@@ -87,7 +87,7 @@ struct Leaf {
     sums: Stat,
     lo: f64,
     hi: f64,
-    hist: Vec<Stat>,
+    hist: Vec<[Stat; STRIDE]>,
     best: Option<Split>,
 }
 
@@ -96,8 +96,12 @@ pub type LeafRows = Vec<(usize, usize, f64)>;
 
 /// Grows trees over one binned training matrix.
 pub struct Grower<'a> {
-    /// Binned training matrix, column-major.
-    pub bins: &'a [Vec<u8>],
+    /// Binned training matrix, row-major: row r's bins are `bins[r * width..(r + 1) * width]`.
+    pub bins: &'a [u8],
+    /// Features per row.
+    pub width: usize,
+    /// The same bins column-major (`columns[f][r]`), for partitioning a leaf on one feature.
+    pub columns: &'a [Vec<u8>],
     /// The bins' definitions (for thresholds).
     pub binner: &'a Binner,
     /// Per feature: +1 non-decreasing, −1 non-increasing, 0 free.
@@ -180,16 +184,21 @@ impl Grower<'_> {
             hist,
             ..
         } = leaf;
-        let col = &self.bins[s.feature];
-        // Partition the leaf's rows: left rows first.
+        // Partition the leaf's rows, left rows first, each side keeping its order (ascending
+        // row numbers keep the histogram's reads of the bin matrix and gradients sequential).
         let rows = &mut indices[start..end];
-        let mut mid = 0;
-        for k in 0..rows.len() {
-            if goes_left(&s.rule, s.default_left, col[rows[k] as usize]) {
-                rows.swap(mid, k);
-                mid += 1;
+        let col = &self.columns[s.feature];
+        let (mut left_rows, mut right_rows) = (Vec::with_capacity(rows.len()), Vec::new());
+        for &r in rows.iter() {
+            if goes_left(&s.rule, s.default_left, col[r as usize]) {
+                left_rows.push(r);
+            } else {
+                right_rows.push(r);
             }
         }
+        let mid = left_rows.len();
+        rows[..mid].copy_from_slice(&left_rows);
+        rows[mid..].copy_from_slice(&right_rows);
         let (lo_l, hi_l, lo_r, hi_r) = match self.monotone[s.feature] {
             0 => (lo, hi, lo, hi),
             c => {
@@ -273,23 +282,39 @@ impl Grower<'_> {
         (left, right)
     }
 
-    fn histogram(&self, rows: &[u32], grad: &[f32], hess: &[f32]) -> Vec<Stat> {
-        let ordered: Vec<(f32, f32)> = rows
-            .iter()
-            .map(|&r| (grad[r as usize], hess[r as usize]))
-            .collect();
-        let mut hist = vec![Stat::default(); STRIDE * self.bins.len()];
-        hist.par_chunks_mut(STRIDE)
-            .zip(self.bins.par_iter())
-            .for_each(|(h, col)| {
-                for (&r, &(g, hs)) in rows.iter().zip(&ordered) {
-                    let e = &mut h[col[r as usize] as usize];
-                    e.g += f64::from(g);
-                    e.h += f64::from(hs);
+    /// Row-wise histogram construction (LightGBM's `force_row_wise`): each row's bins are
+    /// contiguous, so one pass over the rows fills every feature's histogram, and successive
+    /// updates hit different features rather than queueing on one bin. Chunks of rows are
+    /// summed in parallel into per-task histograms, then added up.
+    fn histogram(&self, rows: &[u32], grad: &[f32], hess: &[f32]) -> Vec<[Stat; STRIDE]> {
+        let size = self.width;
+        let fill = |mut hist: Vec<[Stat; STRIDE]>, chunk: &[u32]| {
+            for &r in chunk {
+                let r = r as usize;
+                let (g, h) = (f64::from(grad[r]), f64::from(hess[r]));
+                let row = &self.bins[r * self.width..(r + 1) * self.width];
+                // A u8 indexes a 256-slot array: no bounds checks in the hot loop.
+                for (hf, &b) in hist.iter_mut().zip(row) {
+                    let e = &mut hf[b as usize];
+                    e.g += g;
+                    e.h += h;
                     e.n += 1;
                 }
-            });
-        hist
+            }
+            hist
+        };
+        if rows.len() < 20_000 {
+            return fill(vec![[Stat::default(); STRIDE]; size], rows);
+        }
+        rows.par_chunks(16_384)
+            .fold(|| vec![[Stat::default(); STRIDE]; size], fill)
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.iter_mut().zip(y).for_each(|(x, y)| x.add(y));
+                }
+                a
+            })
+            .unwrap_or_else(|| vec![[Stat::default(); STRIDE]; size])
     }
 
     fn best_split(&self, leaf: &Leaf) -> Option<Split> {
@@ -302,10 +327,10 @@ impl Grower<'_> {
         }
         let parent_w = leaf_value(&leaf.sums, p.lambda_l2, leaf.lo, leaf.hi);
         let parent_gain = leaf_gain(&leaf.sums, p.lambda_l2, parent_w);
-        (0..self.bins.len())
+        (0..self.width)
             .into_par_iter()
             .filter_map(|f| {
-                let h = &leaf.hist[f * STRIDE..(f + 1) * STRIDE];
+                let h = &leaf.hist[f][..];
                 match &self.binner.features[f] {
                     FeatureBins::Numeric(upper) => self.numeric(f, h, upper.len() + 1, leaf, parent_gain),
                     FeatureBins::Categorical(levels) => self.categorical(f, h, levels + 1, leaf, parent_gain),
@@ -424,8 +449,12 @@ fn goes_left(rule: &Rule, default_left: bool, bin: u8) -> bool {
     }
 }
 
-fn subtract(parent: &[Stat], child: &[Stat]) -> Vec<Stat> {
-    parent.iter().zip(child).map(|(p, c)| p.minus(c)).collect()
+fn subtract(parent: &[[Stat; STRIDE]], child: &[[Stat; STRIDE]]) -> Vec<[Stat; STRIDE]> {
+    parent
+        .iter()
+        .zip(child)
+        .map(|(p, c)| std::array::from_fn(|b| p[b].minus(&c[b])))
+        .collect()
 }
 
 /// The regularised optimal leaf value, clamped to the monotone bounds.

@@ -102,7 +102,8 @@ fn train_rounds(
     monotone: &[i8],
 ) -> Result<(Gbdt, FitReport), RiskError> {
     let binner = Binner::fit(&train.x, params.max_bins);
-    let bins = binner.bin(&train.x);
+    let columns = binner.bin(&train.x);
+    let bins = Binner::to_rows(&columns, train.len());
     let rate = train.positive_rate();
     let base_score = (rate / (1.0 - rate)).ln();
     let grow = GrowParams {
@@ -117,6 +118,8 @@ fn train_rounds(
     };
     let grower = Grower {
         bins: &bins,
+        width: train.x.width(),
+        columns: &columns,
         binner: &binner,
         monotone,
         params: &grow,
