@@ -31,6 +31,18 @@ fn train(p: &Project, extra: &[&str]) -> crate::common::Run {
     vigil(p.path(), &args)
 }
 
+fn backtest(p: &Project, extra: &[&str]) -> crate::common::Run {
+    let mut args = vec![
+        "backtest",
+        "--config",
+        "pipelines/test.toml",
+        "--run-date",
+        "2026-06-30",
+    ];
+    args.extend_from_slice(extra);
+    vigil(p.path(), &args)
+}
+
 fn models(p: &Project, extra: &[&str]) -> crate::common::Run {
     let mut args = vec!["models"];
     args.extend_from_slice(extra);
@@ -40,6 +52,13 @@ fn models(p: &Project, extra: &[&str]) -> crate::common::Run {
 
 fn stage_metric(run: &crate::common::Run, key: &str) -> serde_json::Value {
     run.summary()["stages"][0]["metrics"][key].clone()
+}
+
+fn version(run: &crate::common::Run) -> String {
+    stage_metric(run, "model_version")
+        .as_str()
+        .expect("model_version")
+        .to_string()
 }
 
 fn champion(p: &Project) -> Option<String> {
@@ -53,10 +72,7 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
     let p = project(GATE_OPEN);
     let first = train(&p, &[]);
     first.expect_code(0);
-    let v1 = stage_metric(&first, "model_version")
-        .as_str()
-        .expect("version")
-        .to_string();
+    let v1 = version(&first);
     assert_eq!(stage_metric(&first, "promoted"), true);
     let auc = stage_metric(&first, "roc_auc").as_f64().expect("roc_auc");
     assert!(auc > 0.6, "validation ROC-AUC {auc}");
@@ -120,10 +136,7 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
     failed
         .expect_code(4)
         .expect_stderr(&["quality gate failed", "not promoted"]);
-    let v2 = stage_metric(&failed, "model_version")
-        .as_str()
-        .expect("version")
-        .to_string();
+    let v2 = version(&failed);
     assert_ne!(v1, v2);
     assert_eq!(stage_metric(&failed, "promoted"), false);
     assert!(
@@ -141,16 +154,7 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
         .expect_stderr(&["failed its quality gate"]);
 
     // `vigil backtest` re-proves the champion on the window; the strict gate fails with 4.
-    let bt = vigil(
-        p.path(),
-        &[
-            "backtest",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    let bt = backtest(&p, &[]);
     bt.expect_code(4);
     assert_eq!(stage_metric(&bt, "model_version"), v1.as_str());
     assert!(
@@ -164,17 +168,11 @@ fn models_promote_and_rollback_move_the_champion() {
     let p = project(GATE_OPEN);
     let a = train(&p, &[]);
     a.expect_code(0);
-    let v1 = stage_metric(&a, "model_version")
-        .as_str()
-        .expect("v1")
-        .to_string();
+    let v1 = version(&a);
     p.edit("pipelines/test.toml", "max_rounds = 60", "max_rounds = 30");
     let b = train(&p, &[]);
     b.expect_code(0);
-    let v2 = stage_metric(&b, "model_version")
-        .as_str()
-        .expect("v2")
-        .to_string();
+    let v2 = version(&b);
     assert_ne!(v1, v2);
     assert_eq!(champion(&p).as_deref(), Some(v2.as_str()));
     models(&p, &["rollback", "--run-date", "2026-07-01"]).expect_code(0);
@@ -225,10 +223,7 @@ fn external_features_train_and_a_schema_mismatch_is_refused() {
         ],
     );
     run.expect_code(4).expect_stderr(&["no escalations table"]);
-    let v = stage_metric(&run, "model_version")
-        .as_str()
-        .expect("version")
-        .to_string();
+    let v = version(&run);
     let auc = stage_metric(&run, "roc_auc").as_f64().expect("auc");
     assert!(auc > 0.9, "external-table AUC {auc}");
     let bad_label = train(
@@ -238,18 +233,7 @@ fn external_features_train_and_a_schema_mismatch_is_refused() {
     bad_label
         .expect_code(3)
         .expect_stderr(&["column \"x2\"", "row 1 has label 4"]);
-    let bt = vigil(
-        p.path(),
-        &[
-            "backtest",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-            "--model",
-            &v,
-        ],
-    );
+    let bt = backtest(&p, &["--model", &v]);
     bt.expect_code(3)
         .expect_stderr(&["no column \"x1\"", "the model needs"]);
 }

@@ -168,6 +168,16 @@ pub(super) fn backtest(args: &BacktestArgs, config: Option<&Path>, summary: &mut
     }
 }
 
+/// Puts an alias change into the stage's metrics.
+fn record_alias(stage: &mut pipeline::StageReport, e: &crate::registry::AliasEvent) {
+    stage
+        .metrics
+        .insert("champion".into(), serde_json::json!(e.version));
+    stage
+        .metrics
+        .insert("previous".into(), serde_json::json!(e.previous));
+}
+
 pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
     let config = pipeline::require_config(config, "models")?;
     let storage = pipeline::open_storage(Some(&config))?;
@@ -224,22 +234,12 @@ pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut Run
                 )));
             }
             let e = registry.promote(version, run_date, "promoted by hand (vigil models promote)")?;
-            stage
-                .metrics
-                .insert("champion".into(), serde_json::json!(e.version));
-            stage
-                .metrics
-                .insert("previous".into(), serde_json::json!(e.previous));
+            record_alias(&mut stage, &e);
         }
         ModelsCommand::Rollback { run_date } => {
             crate::time::parse_date(run_date, "--run-date").map_err(Error::Usage)?;
             let e = registry.rollback(run_date, "rolled back by hand (vigil models rollback)")?;
-            stage
-                .metrics
-                .insert("champion".into(), serde_json::json!(e.version));
-            stage
-                .metrics
-                .insert("previous".into(), serde_json::json!(e.previous));
+            record_alias(&mut stage, &e);
         }
     }
     summary.stages.push(stage);

@@ -36,12 +36,7 @@ pub enum Calibrator {
 impl Calibrator {
     /// Fits a calibrator to margins and outcomes (weighted).
     pub fn fit(method: Method, margin: &[f64], label: &[bool], weight: &[f64]) -> Result<Self, RiskError> {
-        let pos: f64 = label
-            .iter()
-            .zip(weight)
-            .filter(|(y, _)| **y)
-            .map(|(_, w)| w)
-            .sum();
+        let pos = positive_weight(label, weight);
         let all: f64 = weight.iter().sum();
         if margin.is_empty() || pos <= 0.0 || pos >= all {
             return Err(RiskError::Data(format!(
@@ -79,6 +74,16 @@ impl Calibrator {
     }
 }
 
+/// Total weight of the positive rows.
+fn positive_weight(label: &[bool], weight: &[f64]) -> f64 {
+    label
+        .iter()
+        .zip(weight)
+        .filter(|(y, _)| **y)
+        .map(|(_, w)| w)
+        .sum()
+}
+
 fn isotonic(margin: &[f64], label: &[bool], weight: &[f64]) -> Calibrator {
     let mut order: Vec<usize> = (0..margin.len()).collect();
     order.sort_by(|&a, &b| margin[a].total_cmp(&margin[b]));
@@ -106,12 +111,7 @@ fn isotonic(margin: &[f64], label: &[bool], weight: &[f64]) -> Calibrator {
 fn platt(margin: &[f64], label: &[bool], weight: &[f64]) -> Calibrator {
     // Newton's method on the weighted log loss of sigmoid(a·m + b), with Platt's smoothed
     // targets so separable data still converge.
-    let pos: f64 = label
-        .iter()
-        .zip(weight)
-        .filter(|(y, _)| **y)
-        .map(|(_, w)| w)
-        .sum();
+    let pos = positive_weight(label, weight);
     let neg: f64 = weight.iter().sum::<f64>() - pos;
     let (t_pos, t_neg) = ((pos + 1.0) / (pos + 2.0), 1.0 / (neg + 2.0));
     let (mut a, mut b) = (1.0, 0.0);

@@ -7,6 +7,7 @@
 //! and each child's later outputs are bounded by the midpoint of the two, so no deeper split
 //! can undo the order.
 
+use super::GbdtParams;
 use super::bins::{Binner, FeatureBins};
 use super::tree::{Node, Tree};
 use rayon::prelude::*;
@@ -14,26 +15,8 @@ use rayon::prelude::*;
 /// Histogram slots per feature (255 bins at most, plus one spare for alignment).
 pub const STRIDE: usize = 256;
 
-/// Settings of one tree.
-#[derive(Debug, Clone)]
-pub struct GrowParams {
-    /// Most leaves.
-    pub num_leaves: usize,
-    /// Deepest split level (0: unlimited).
-    pub max_depth: usize,
-    /// Fewest rows in a leaf.
-    pub min_data_in_leaf: u32,
-    /// Smallest hessian sum in a leaf.
-    pub min_sum_hessian: f64,
-    /// L2 regularisation of leaf values.
-    pub lambda_l2: f64,
-    /// Smallest loss reduction worth a split.
-    pub min_gain_to_split: f64,
-    /// Shrinkage applied to leaf values.
-    pub learning_rate: f64,
-    /// Smoothing of the gradient ratio that orders categories.
-    pub cat_smooth: f64,
-}
+/// Smoothing of the gradient ratio that orders categories (LightGBM's `cat_smooth`).
+const CAT_SMOOTH: f64 = 10.0;
 
 /// Gradient statistics of a histogram bin or a node.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -107,7 +90,7 @@ pub struct Grower<'a> {
     /// Per feature: +1 non-decreasing, −1 non-increasing, 0 free.
     pub monotone: &'a [i8],
     /// Settings.
-    pub params: &'a GrowParams,
+    pub params: &'a GbdtParams,
 }
 
 impl Grower<'_> {
@@ -374,7 +357,7 @@ impl Grower<'_> {
     }
 
     fn categorical(&self, f: usize, h: &[Stat], nb: usize, leaf: &Leaf, parent_gain: f64) -> Option<Split> {
-        let smooth = self.params.cat_smooth;
+        let smooth = CAT_SMOOTH;
         let mut cats: Vec<usize> = (1..nb).filter(|&b| h[b].n > 0).collect();
         if cats.len() < 2 {
             return None;

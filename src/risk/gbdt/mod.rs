@@ -14,7 +14,7 @@ pub mod tree;
 
 use super::{Contributions, Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskError, RiskModel};
 use bins::Binner;
-use grow::{GrowParams, Grower};
+use grow::Grower;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tree::Tree;
@@ -106,23 +106,13 @@ fn train_rounds(
     let bins = Binner::to_rows(&columns, train.len());
     let rate = train.positive_rate();
     let base_score = (rate / (1.0 - rate)).ln();
-    let grow = GrowParams {
-        num_leaves: params.num_leaves,
-        max_depth: params.max_depth,
-        min_data_in_leaf: params.min_data_in_leaf,
-        min_sum_hessian: params.min_sum_hessian,
-        lambda_l2: params.lambda_l2,
-        min_gain_to_split: params.min_gain_to_split,
-        learning_rate: params.learning_rate,
-        cat_smooth: 10.0,
-    };
     let grower = Grower {
         bins: &bins,
         width: train.x.width(),
         columns: &columns,
         binner: &binner,
         monotone,
-        params: &grow,
+        params,
     };
     let n = train.len();
     let mut margin = vec![base_score; n];
