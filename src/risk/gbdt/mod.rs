@@ -224,15 +224,19 @@ impl RiskModel for Gbdt {
     fn contributions(&self, x: &Matrix) -> Result<Contributions, RiskError> {
         self.check_width(x)?;
         let bias = self.base_score + self.trees.iter().map(Tree::expected_value).sum::<f64>();
+        let depth = self.trees.iter().map(Tree::depth).max().unwrap_or(0);
         let values = (0..x.rows)
             .into_par_iter()
-            .map(|r| {
-                let mut phi = vec![0.0; x.width()];
-                for t in &self.trees {
-                    shap::tree_shap(t, &x.columns, r, &mut phi);
-                }
-                phi
-            })
+            .map_init(
+                || shap::PathBuffer::for_depth(depth),
+                |buf, r| {
+                    let mut phi = vec![0.0; x.width()];
+                    for t in &self.trees {
+                        shap::tree_shap(t, &x.columns, r, &mut phi, buf);
+                    }
+                    phi
+                },
+            )
             .collect();
         Ok(Contributions { bias, values })
     }

@@ -17,89 +17,120 @@ struct PathElement {
     pweight: f64,
 }
 
+/// Scratch space of TreeSHAP's paths: one segment per recursion level, reused for every
+/// tree and row (the recursion allocates nothing).
+pub struct PathBuffer(Vec<PathElement>);
+
+impl PathBuffer {
+    /// Room for trees up to `depth` levels deep.
+    pub fn for_depth(depth: usize) -> Self {
+        let empty = PathElement {
+            feature: -1,
+            zero_fraction: 0.0,
+            one_fraction: 0.0,
+            pweight: 0.0,
+        };
+        Self(vec![empty; (depth + 2) * (depth + 3) / 2 + 1])
+    }
+}
+
 /// Adds the SHAP values of `tree` for row `r` of the column-major `columns` to `phi`
 /// (one value per feature). Their sum is `tree.predict(r) − tree.expected_value()`.
-pub fn tree_shap(tree: &Tree, columns: &[Vec<f32>], r: usize, phi: &mut [f64]) {
+/// `buf` must be sized for the tree's depth ([`PathBuffer::for_depth`]).
+pub fn tree_shap(tree: &Tree, columns: &[Vec<f32>], r: usize, phi: &mut [f64], buf: &mut PathBuffer) {
     if tree.nodes.is_empty() || tree.nodes[0].is_leaf() {
         return;
     }
-    let path = Vec::with_capacity(tree.depth() + 2);
-    recurse(tree, columns, r, phi, 0, path, 1.0, 1.0, -1);
+    let walk = Walk { tree, columns, r };
+    walk.recurse(phi, 0, &mut buf.0, 0, 0, 1.0, 1.0, -1);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn recurse(
-    tree: &Tree,
-    columns: &[Vec<f32>],
+/// What stays fixed during one tree's recursion.
+struct Walk<'a> {
+    tree: &'a Tree,
+    columns: &'a [Vec<f32>],
     r: usize,
-    phi: &mut [f64],
-    node: usize,
-    mut path: Vec<PathElement>,
-    zero_fraction: f64,
-    one_fraction: f64,
-    feature: isize,
-) {
-    let mut depth = path.len();
-    extend(&mut path, zero_fraction, one_fraction, feature);
-    let n = &tree.nodes[node];
-    if n.is_leaf() {
-        for i in 1..=depth {
-            let w = unwound_sum(&path, depth, i);
-            let el = path[i];
-            phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * n.value;
-        }
-        return;
-    }
-    let split = n.feature as isize;
-    let hot = n.child(columns[n.feature as usize][r]);
-    let cold = if hot == n.left as usize {
-        n.right as usize
-    } else {
-        n.left as usize
-    };
-    let cover = n.cover.max(f64::MIN_POSITIVE);
-    let (hot_zero, cold_zero) = (tree.nodes[hot].cover / cover, tree.nodes[cold].cover / cover);
-    let (mut incoming_zero, mut incoming_one) = (1.0, 1.0);
-    if let Some(k) = (1..=depth).find(|&k| path[k].feature == split) {
-        incoming_zero = path[k].zero_fraction;
-        incoming_one = path[k].one_fraction;
-        unwind(&mut path, depth, k);
-        depth -= 1;
-        path.truncate(depth + 1);
-    }
-    recurse(
-        tree,
-        columns,
-        r,
-        phi,
-        hot,
-        path.clone(),
-        hot_zero * incoming_zero,
-        incoming_one,
-        split,
-    );
-    recurse(
-        tree,
-        columns,
-        r,
-        phi,
-        cold,
-        path,
-        cold_zero * incoming_zero,
-        0.0,
-        split,
-    );
 }
 
-/// Appends an element to the path and updates the permutation weights.
-fn extend(path: &mut Vec<PathElement>, zero_fraction: f64, one_fraction: f64, feature: isize) {
-    let d = path.len();
-    path.push(PathElement {
+impl Walk<'_> {
+    /// Visits `node`; this level's path is `buf[off..=off + depth]`, its first `depth`
+    /// elements copied from the parent's, and children use the space after it.
+    #[allow(clippy::too_many_arguments)]
+    fn recurse(
+        &self,
+        phi: &mut [f64],
+        node: usize,
+        buf: &mut [PathElement],
+        off: usize,
+        depth: usize,
+        zero_fraction: f64,
+        one_fraction: f64,
+        feature: isize,
+    ) {
+        let entry_depth = depth;
+        let mut depth = depth;
+        extend(&mut buf[off..], depth, zero_fraction, one_fraction, feature);
+        let n = &self.tree.nodes[node];
+        if n.is_leaf() {
+            let path = &buf[off..=off + depth];
+            for i in 1..=depth {
+                let w = unwound_sum(path, depth, i);
+                let el = path[i];
+                phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * n.value;
+            }
+            return;
+        }
+        let split = n.feature as isize;
+        let hot = n.child(self.columns[n.feature as usize][self.r]);
+        let cold = if hot == n.left as usize {
+            n.right as usize
+        } else {
+            n.left as usize
+        };
+        let cover = n.cover.max(f64::MIN_POSITIVE);
+        let nodes = &self.tree.nodes;
+        let (hot_zero, cold_zero) = (nodes[hot].cover / cover, nodes[cold].cover / cover);
+        let (mut incoming_zero, mut incoming_one) = (1.0, 1.0);
+        if let Some(k) = (1..=depth).find(|&k| buf[off + k].feature == split) {
+            incoming_zero = buf[off + k].zero_fraction;
+            incoming_one = buf[off + k].one_fraction;
+            unwind(&mut buf[off..], depth, k);
+            depth -= 1;
+        }
+        let child = off + entry_depth + 1;
+        buf.copy_within(off..=off + depth, child);
+        self.recurse(
+            phi,
+            hot,
+            buf,
+            child,
+            depth + 1,
+            hot_zero * incoming_zero,
+            incoming_one,
+            split,
+        );
+        buf.copy_within(off..=off + depth, child);
+        self.recurse(
+            phi,
+            cold,
+            buf,
+            child,
+            depth + 1,
+            cold_zero * incoming_zero,
+            0.0,
+            split,
+        );
+    }
+}
+
+/// Writes element `d` of the path and updates the permutation weights.
+fn extend(path: &mut [PathElement], d: usize, zero_fraction: f64, one_fraction: f64, feature: isize) {
+    path[d] = PathElement {
         feature,
         zero_fraction,
         one_fraction,
         pweight: if d == 0 { 1.0 } else { 0.0 },
-    });
+    };
     let df = d as f64;
     for i in (0..d).rev() {
         path[i + 1].pweight += one_fraction * path[i].pweight * (i as f64 + 1.0) / (df + 1.0);
@@ -241,7 +272,13 @@ mod tests {
             for x in &rows {
                 let columns: Vec<Vec<f32>> = x.iter().map(|&v| vec![v]).collect();
                 let mut phi = vec![0.0; 3];
-                tree_shap(&tree, &columns, 0, &mut phi);
+                tree_shap(
+                    &tree,
+                    &columns,
+                    0,
+                    &mut phi,
+                    &mut PathBuffer::for_depth(tree.depth()),
+                );
                 let exact = brute_force(&tree, x);
                 for (a, b) in phi.iter().zip(&exact) {
                     assert!((a - b).abs() < 1e-9, "{phi:?} vs {exact:?} for {x:?}");
