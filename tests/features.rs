@@ -6,15 +6,7 @@ use polars::prelude::{ParquetReader, SerReader};
 
 /// `vigil features` on the project as of the end of 2026-06-30, with extra flags.
 fn features(p: &Project, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "features",
-        "--config",
-        "pipelines/test.toml",
-        "--run-date",
-        "2026-06-30",
-    ];
-    args.extend_from_slice(extra);
-    vigil(p.path(), &args)
+    p.dated(&["features"], extra, &[])
 }
 
 fn read(path: &std::path::Path) -> polars::prelude::DataFrame {

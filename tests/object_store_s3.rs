@@ -105,17 +105,7 @@ fn s3_registry_promotes_and_rolls_back_with_conditional_writes() {
     let mut versions = Vec::new();
     for rounds in [40, 20] {
         p.config(&config(rounds));
-        let run = vigil_env(
-            p.path(),
-            &[
-                "train",
-                "--config",
-                "pipelines/test.toml",
-                "--run-date",
-                "2026-06-30",
-            ],
-            &env,
-        );
+        let run = p.dated(&["train"], &[], &env);
         run.expect_code(0);
         let m = &run.summary()["stages"][0]["metrics"];
         assert_eq!(m["promoted"], true, "{m}");

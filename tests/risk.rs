@@ -20,27 +20,11 @@ fn project(risk: &str) -> Project {
 }
 
 fn train(p: &Project, extra: &[&str]) -> crate::common::Run {
-    let mut args = vec![
-        "train",
-        "--config",
-        "pipelines/test.toml",
-        "--run-date",
-        "2026-06-30",
-    ];
-    args.extend_from_slice(extra);
-    vigil(p.path(), &args)
+    p.dated(&["train"], extra, &[])
 }
 
 fn backtest(p: &Project, extra: &[&str]) -> crate::common::Run {
-    let mut args = vec![
-        "backtest",
-        "--config",
-        "pipelines/test.toml",
-        "--run-date",
-        "2026-06-30",
-    ];
-    args.extend_from_slice(extra);
-    vigil(p.path(), &args)
+    p.dated(&["backtest"], extra, &[])
 }
 
 fn models(p: &Project, extra: &[&str]) -> crate::common::Run {
@@ -187,6 +171,15 @@ fn models_promote_and_rollback_move_the_champion() {
         .expect_stderr(&["no model version \"risk-nope\""]);
     let show = models(&p, &["show", "champion"]);
     show.expect_code(0);
+    // The manifest printed is the champion's, with the schema scoring will check.
+    let printed: serde_json::Value = serde_json::from_str(
+        show.stdout
+            .rsplit_once("\n{\"command\"")
+            .map_or(show.stdout.as_str(), |(m, _)| m),
+    )
+    .expect("manifest JSON before the summary line");
+    assert_eq!(printed["version"], v2.as_str());
+    assert!(printed["schema_fingerprint"].is_string());
     // A version trained with --no-promote stays out of the alias.
     p.edit("pipelines/test.toml", "max_rounds = 30", "max_rounds = 20");
     let c = train(&p, &["--no-promote"]);

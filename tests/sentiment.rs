@@ -77,17 +77,7 @@ fn assert_model_folder(dir: &std::path::Path) {
 
 /// `vigil sentiment run` on the project's config for 2026-06-30.
 fn sentiment_run(p: &Project) -> crate::common::Run {
-    vigil(
-        p.path(),
-        &[
-            "sentiment",
-            "run",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    )
+    p.dated(&["sentiment", "run"], &[], &[])
 }
 
 fn train(p: &Project, extra: &[&str]) -> crate::common::Run {
@@ -329,16 +319,7 @@ fn pipeline_stage_scores_tickets_inbound_mail_and_nps_comments() {
     );
     assert!(!run.stderr.contains("Body"), "no customer text in logs");
     // The feature stage picks the scores up.
-    let run = vigil(
-        p.path(),
-        &[
-            "features",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ],
-    );
+    let run = p.dated(&["features"], &[], &[]);
     run.expect_code(0);
     assert!(
         !run.stderr.contains("lexicon fallback"),

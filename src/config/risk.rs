@@ -68,8 +68,6 @@ pub struct RiskOptions {
     pub features: Vec<String>,
     /// Features left out.
     pub exclude_features: Vec<String>,
-    /// Factors kept per scored row.
-    pub top_factors: usize,
     /// Device of the MLP.
     pub device: DeviceName,
     /// Seed of down-sampling and the calibration folds.
@@ -98,7 +96,6 @@ impl Default for RiskOptions {
             tier_thresholds: vec![60, 70, 80, 85, 90, 95],
             features: Vec::new(),
             exclude_features: Vec::new(),
-            top_factors: 5,
             device: DeviceName::Flex,
             seed: 42,
             gbdt: GbdtParams::default(),

@@ -105,8 +105,14 @@ pub fn train_on(
         features = schema.columns.len(),
         "training the risk model"
     );
-    let (model, fit, candidates) = fit_engines(config, settings, &train, &valid)?;
-    let margin = model.predict_margin(&valid.x)?;
+    let (best, candidates) = fit_engines(config, settings, &train, &valid)?;
+    let Fitted {
+        model,
+        fit,
+        margin,
+        predict_rows_per_second,
+        ..
+    } = best;
     let valid_labels: Vec<bool> = parts.valid.iter().map(|&i| data.labels[i]).collect();
     let ones = vec![1.0; valid_labels.len()];
     let valid_ids: Vec<String> = parts.valid.iter().map(|&i| data.ids[i].clone()).collect();
@@ -137,7 +143,7 @@ pub fn train_on(
         report.gate_passed = false;
         report.gate_reason = "no escalations table: the 24–72 h lead-time gate cannot be proven (pass --escalations with an external feature table)".into();
     }
-    let drivers = explain_sample(model.as_ref(), &valid.x)?;
+    let drivers = explain_sample(model.as_ref(), &valid.x, predict_rows_per_second)?;
     let model_bytes = model.to_bytes()?;
     let cal_json = serde_json::to_vec(&calibrator).map_err(|e| Error::Internal(e.to_string()))?;
     let input_fingerprint = fingerprint(&all);
@@ -232,36 +238,58 @@ pub fn train_on(
     ))
 }
 
-/// A fitted engine: model, fit report, raw validation PR-AUC and ROC-AUC, fit seconds.
-type Fitted = (Box<dyn RiskModel>, FitReport, f64, f64, f64);
+/// A fitted engine and how it did on the validation rows.
+struct Fitted {
+    model: Box<dyn RiskModel>,
+    fit: FitReport,
+    /// Raw validation margins.
+    margin: Vec<f64>,
+    /// Raw-margin validation PR-AUC and ROC-AUC.
+    pr_auc: f64,
+    roc_auc: f64,
+    fit_seconds: f64,
+    /// Validation rows scored per second.
+    predict_rows_per_second: f64,
+}
 
 /// Per fitted engine: learner, raw validation PR-AUC and ROC-AUC, fit seconds, fit report.
 type Candidates = Vec<(EngineKind, f64, f64, f64, FitReport)>;
 
+/// Fits the chosen engine(s); the one with the better raw validation PR-AUC wins.
 fn fit_engines(
     config: &PipelineConfig,
     settings: &TrainSettings,
     train: &Dataset,
     valid: &Dataset,
-) -> Result<(Box<dyn RiskModel>, FitReport, Candidates)> {
+) -> Result<(Fitted, Candidates)> {
     let opts = &config.options.risk;
     let choice = settings.engine.unwrap_or(opts.engine);
     let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
     let ones = vec![1.0; valid.len()];
     let mut fitted: Vec<Fitted> = Vec::new();
-    let mut measure = |m: Box<dyn RiskModel>, r: FitReport, secs: f64| -> Result<()> {
-        let margin = m.predict_margin(&valid.x)?;
-        let ap = metrics::pr_auc(&margin, &valid_labels, &ones);
-        let auc = metrics::roc_auc(&margin, &valid_labels, &ones);
+    let mut measure = |model: Box<dyn RiskModel>, fit: FitReport, fit_seconds: f64| -> Result<()> {
+        let t0 = Instant::now();
+        let margin = model.predict_margin(&valid.x)?;
+        let predict_rows_per_second = valid.len() as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+        let pr_auc = metrics::pr_auc(&margin, &valid_labels, &ones);
+        let roc_auc = metrics::roc_auc(&margin, &valid_labels, &ones);
         tracing::info!(
-            engine = m.engine().name(),
-            iterations = r.iterations,
-            pr_auc = ap,
-            roc_auc = auc,
-            secs,
+            engine = model.engine().name(),
+            iterations = fit.iterations,
+            pr_auc,
+            roc_auc,
+            fit_seconds,
             "fitted"
         );
-        fitted.push((m, r, ap, auc, secs));
+        fitted.push(Fitted {
+            model,
+            fit,
+            margin,
+            pr_auc,
+            roc_auc,
+            fit_seconds,
+            predict_rows_per_second,
+        });
         Ok(())
     };
     if matches!(choice, EngineChoice::Gbdt | EngineChoice::Auto) {
@@ -277,20 +305,28 @@ fn fit_engines(
     }
     let candidates: Candidates = fitted
         .iter()
-        .map(|(m, r, ap, auc, secs)| (m.engine(), *ap, *auc, *secs, r.clone()))
+        .map(|f| {
+            (
+                f.model.engine(),
+                f.pr_auc,
+                f.roc_auc,
+                f.fit_seconds,
+                f.fit.clone(),
+            )
+        })
         .collect();
     let best = fitted
         .into_iter()
-        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .max_by(|a, b| a.pr_auc.total_cmp(&b.pr_auc))
         .ok_or_else(|| Error::Internal("no engine fitted".into()))?;
-    Ok((best.0, best.1, candidates))
+    Ok((best, candidates))
 }
 
 /// What drives the model on validation rows, and how fast it predicts and explains.
 struct Drivers {
     /// Features by mean |contribution| on a sample of validation rows, largest first (15).
     top: Vec<(String, f64)>,
-    /// Validation rows scored per second (all rows).
+    /// Validation rows scored per second (all rows, measured when the engine was fitted).
     predict_rows_per_second: f64,
     /// Rows explained per second (TreeSHAP or sampling Shapley) on the sample.
     explain_rows_per_second: f64,
@@ -299,10 +335,7 @@ struct Drivers {
 /// Rows explained for the report's drivers (every k-th validation row).
 const EXPLAIN_SAMPLE: usize = 5_000;
 
-fn explain_sample(model: &dyn RiskModel, x: &Matrix) -> Result<Drivers> {
-    let t0 = Instant::now();
-    model.predict_margin(x)?;
-    let predict_rows_per_second = x.rows as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+fn explain_sample(model: &dyn RiskModel, x: &Matrix, predict_rows_per_second: f64) -> Result<Drivers> {
     let step = x.rows.div_ceil(EXPLAIN_SAMPLE).max(1);
     let idx: Vec<usize> = (0..x.rows).step_by(step).collect();
     let sample = x.take(&idx);
@@ -425,22 +458,20 @@ fn window(data: &Labelled, parts: &split::Split) -> TrainingWindow {
     }
 }
 
+/// FNV-1a of the training input (every feature value, then the labels), streamed.
 fn fingerprint(d: &Dataset) -> String {
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(d.x.columns.len() + 1);
-    let bytes: Vec<Vec<u8>> =
-        d.x.columns
-            .iter()
-            .map(|c| c.iter().flat_map(|v| v.to_le_bytes()).collect())
-            .collect();
-    for b in &bytes {
-        parts.push(b);
+    let mut hash = crate::text::Fnv1a::default();
+    for column in &d.x.columns {
+        for v in column {
+            hash.update(&v.to_le_bytes());
+        }
     }
-    let labels: Vec<u8> = d.y.iter().map(|&y| y as u8).collect();
-    parts.push(&labels);
-    format!("{:016x}", crate::text::fnv1a(&parts))
+    for &y in &d.y {
+        hash.update(&[y as u8]);
+    }
+    format!("{:016x}", hash.finish())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn write_model_run(
     storage: &Storage,
     config: &PipelineConfig,

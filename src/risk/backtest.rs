@@ -190,10 +190,21 @@ pub fn run(s: &Scored<'_>, escalations: &[(String, i64)], opts: &BacktestOptions
     };
     let at_alert = ctx.at(opts.alert_threshold);
     let at_tiers = opts.tier_thresholds.iter().map(|&t| ctx.at(t)).collect();
-    let target = (1..=100u32)
-        .rev()
-        .map(|t| ctx.at(t))
-        .find(|r| r.recall >= opts.min_recall);
+    // An escalation is detected at threshold t exactly when the best score in its lead
+    // window is at least t, so the highest threshold reaching the target recall is read off
+    // those maxima without re-running the backtest per threshold.
+    let mut window_max: Vec<u32> = eligible
+        .iter()
+        .map(|(_, snaps, _)| snaps.iter().map(|&i| score[i]).max().unwrap_or(0))
+        .collect();
+    window_max.sort_unstable_by(|a, b| b.cmp(a));
+    // (The epsilon keeps e.g. 0.8 × 160 = 128.000…03 from asking for 129 detections.)
+    let needed = (opts.min_recall * eligible.len() as f64 - 1e-9).ceil().max(0.0) as usize;
+    let target = match needed {
+        0 => Some(100),
+        n => window_max.get(n - 1).copied().filter(|&t| t >= 1),
+    }
+    .map(|t| ctx.at(t));
     let lead_hours = ctx.lead_times(opts.alert_threshold);
     let median_lead_hours = (!lead_hours.is_empty()).then(|| lead_hours[lead_hours.len() / 2]);
     let ones = vec![1.0; n];

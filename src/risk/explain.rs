@@ -1,5 +1,4 @@
-//! Explanations: model-agnostic sampling Shapley values (for the MLP), and the top-k
-//! factors of a row in words the feature catalogue gives (for both engines).
+//! Explanations: model-agnostic sampling Shapley values (for the MLP).
 //!
 //! Trees use exact TreeSHAP ([`super::gbdt`]); a neural network has no exact polynomial
 //! algorithm, so the MLP uses permutation sampling against one background row (the
@@ -12,7 +11,6 @@
 use super::{Contributions, Matrix, RiskError};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use serde::{Deserialize, Serialize};
 
 /// Sampling Shapley values of `predict` (margins) for every row of `x` against
 /// `background` (one value per feature). `permutations` ≥ 1 per row; seeded.
@@ -87,66 +85,4 @@ where
         start = end;
     }
     Ok(Contributions { bias, values })
-}
-
-/// One reason behind a score, as `risk_scores.top_factors` stores it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Factor {
-    /// Feature name (see data/FEATURES.md).
-    pub feature: String,
-    /// The feature's value at the snapshot (null when missing).
-    pub value: Option<f64>,
-    /// For a categorical feature, its level.
-    pub level: Option<String>,
-    /// Contribution to the margin (log-odds); positive raises the risk.
-    pub contribution: f64,
-    /// `raises` or `lowers`.
-    pub direction: String,
-    /// The catalogue's description of the feature.
-    pub description: String,
-}
-
-/// The `k` features with the largest positive contributions of row `r` (what raises the
-/// risk), with their values and descriptions (`describe` looks a feature up, e.g. in the
-/// feature catalogue); fewer when fewer raise it.
-pub fn top_factors(
-    x: &Matrix,
-    contributions: &[f64],
-    r: usize,
-    k: usize,
-    describe: &dyn Fn(&str) -> Option<String>,
-) -> Vec<Factor> {
-    let mut order: Vec<usize> = (0..contributions.len()).collect();
-    order.sort_by(|&a, &b| contributions[b].total_cmp(&contributions[a]));
-    order
-        .into_iter()
-        .filter(|&f| contributions[f] > 0.0)
-        .take(k)
-        .map(|f| {
-            let col = &x.schema.columns[f];
-            let raw = x.columns[f][r];
-            let (value, level) = match &col.kind {
-                super::ColumnKind::Numeric => ((!raw.is_nan()).then_some(f64::from(raw)), None),
-                super::ColumnKind::Categorical { levels } => (
-                    None,
-                    (!raw.is_nan())
-                        .then(|| levels.get(raw as usize).cloned())
-                        .flatten(),
-                ),
-            };
-            Factor {
-                feature: col.name.clone(),
-                value,
-                level,
-                contribution: contributions[f],
-                direction: if contributions[f] >= 0.0 {
-                    "raises"
-                } else {
-                    "lowers"
-                }
-                .into(),
-                description: describe(&col.name).unwrap_or_else(|| col.name.replace('_', " ")),
-            }
-        })
-        .collect()
 }

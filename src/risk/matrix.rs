@@ -177,11 +177,6 @@ impl Matrix {
         }
     }
 
-    /// One row as a vector in schema order.
-    pub fn row(&self, i: usize) -> Vec<f32> {
-        self.columns.iter().map(|c| c[i]).collect()
-    }
-
     /// Number of features.
     pub fn width(&self) -> usize {
         self.columns.len()

@@ -52,12 +52,35 @@ pub enum TextError {
 /// 64-bit FNV-1a over byte slices: a stable content hash (model versions, split points).
 /// Hand-written because it is a few lines and std's hasher is not stable across releases.
 pub fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = Fnv1a::default();
     for part in parts {
-        for byte in *part {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        hash.update(part);
+    }
+    hash.finish()
+}
+
+/// Streaming FNV-1a: the same hash as [`fnv1a`] over everything passed to `update`, without
+/// gathering the bytes first.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    /// Hashes more bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    hash
+
+    /// The hash so far.
+    pub fn finish(self) -> u64 {
+        self.0
+    }
 }

@@ -178,13 +178,13 @@ impl Project {
 
     /// `vigil validate` as of the end of 2026-06-30 with extra flags and environment.
     pub fn validate_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut args = vec![
-            "validate",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-06-30",
-        ];
+        self.dated(&["validate"], extra, env)
+    }
+
+    /// `vigil <command…> --config pipelines/test.toml --run-date 2026-06-30 <extra…>`.
+    pub fn dated(&self, command: &[&str], extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = command.to_vec();
+        args.extend_from_slice(&["--config", "pipelines/test.toml", "--run-date", "2026-06-30"]);
         args.extend_from_slice(extra);
         vigil_env(self.path(), &args, env)
     }
