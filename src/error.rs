@@ -5,7 +5,8 @@
 
 use crate::{
     config::ConfigError, contract::ContractError, features::FeatureError, registry::RegistryError,
-    risk::RiskError, storage::StorageError, synth::SynthError, text::TextError,
+    risk::RiskError, score::ScoreError, score::resolution::ResolutionError, storage::StorageError,
+    synth::SynthError, text::TextError, warehouse::WarehouseError,
 };
 
 /// Exit codes of the `vigil` binary (DESIGN.md, CLI contract).
@@ -62,6 +63,15 @@ pub enum Error {
     /// The model registry failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// Scoring failed, or a draft template is invalid.
+    #[error(transparent)]
+    Score(#[from] ScoreError),
+    /// Publishing to the warehouse (Delta Lake, PostgreSQL) failed.
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+    /// There was nothing to do (e.g. nothing staged to publish for the run date).
+    #[error("nothing to do: {0}")]
+    NothingToDo(String),
     /// The backtest's quality gate failed: the model was not promoted.
     #[error("quality gate failed, model {version} not promoted: {reason}")]
     GateFailed {
@@ -91,6 +101,17 @@ impl Error {
             Error::Text(TextError::InvalidInput(_)) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::GateFailed { .. } => ExitCode::GateFailed,
+            Error::NothingToDo(_) => ExitCode::NothingToDo,
+            // A template that fails validation is the user's to fix, like a bad config.
+            Error::Score(ScoreError::Draft(_)) => ExitCode::Usage,
+            Error::Score(ScoreError::Features(_)) => ExitCode::InvalidInput,
+            Error::Score(ScoreError::Resolution(
+                ResolutionError::Column { .. }
+                | ResolutionError::Value { .. }
+                | ResolutionError::ResolvedBeforeOpened { .. }
+                | ResolutionError::Risk(_),
+            )) => ExitCode::InvalidInput,
+            Error::Warehouse(e) if e.is_usage() => ExitCode::Usage,
             Error::Risk(RiskError::InvalidOption(_)) => ExitCode::Usage,
             Error::Risk(
                 RiskError::MissingColumn { .. }
@@ -109,6 +130,8 @@ impl Error {
             | Error::Text(_)
             | Error::Risk(_)
             | Error::Registry(_)
+            | Error::Warehouse(_)
+            | Error::Score(_)
             | Error::Polars(_)
             | Error::Internal(_) => ExitCode::Internal,
         }
@@ -117,3 +140,9 @@ impl Error {
 
 /// Result with the crate's error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::score::drafts::DraftError> for Error {
+    fn from(e: crate::score::drafts::DraftError) -> Self {
+        Error::Score(ScoreError::Draft(e))
+    }
+}

@@ -13,10 +13,12 @@ pub mod features;
 pub mod pipeline;
 pub mod registry;
 pub mod risk;
+pub mod score;
 pub mod storage;
 pub mod synth;
 pub mod text;
 pub mod time;
+pub mod warehouse;
 
 #[cfg(test)]
 mod testutil;

@@ -108,14 +108,23 @@ fn generated_history_validates_cleanly_and_is_deterministic() {
 /// The demo histories of these tests are too small for the real gate: open it.
 const OPEN_GATE: &str = "[risk]\nmin_recall = 0.0\nmin_precision = 0.0\nvalidation_weeks = 10\n";
 
+/// `[tiers]` with the shipped templates (scratch projects have no `pipelines/templates/`).
+fn tiers() -> String {
+    format!(
+        "[tiers]\ntemplates = \"{}/pipelines/templates\"\n",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
 #[test]
 fn demo_runs_end_to_end_in_memory() {
     // The whole demo in one process on memory://: the same code path as any object store.
     let p = Project::new("");
     p.config(
         &format!(
-            "[sources]\nbase = \"memory://demo/history\"\n[warehouse]\nurl = \"memory://demo/wh\"\n[demo]\naccounts = 120\nmonths = 6\nend = \"2026-03-31\"\n[sentiment]\nmodel = \"{}\"\n{OPEN_GATE}registry = \"memory://demo/registry\"\n",
-            shipped_model()
+            "[sources]\nbase = \"memory://demo/history\"\n[warehouse]\nurl = \"memory://demo/wh\"\n[demo]\naccounts = 120\nmonths = 6\nend = \"2026-03-31\"\n[sentiment]\nmodel = \"{}\"\n{}{OPEN_GATE}registry = \"memory://demo/registry\"\n",
+            shipped_model(),
+            tiers()
         ),
     );
     let run = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
@@ -129,9 +138,22 @@ fn demo_runs_end_to_end_in_memory() {
         .iter()
         .filter_map(|st| st["stage"].as_str())
         .collect();
-    assert_eq!(stages, ["generate", "validate", "sentiment", "features", "train"]);
+    assert_eq!(
+        stages,
+        [
+            "generate",
+            "validate",
+            "sentiment",
+            "features",
+            "train",
+            "score",
+            "publish"
+        ]
+    );
     assert_eq!(s["stages"][4]["metrics"]["promoted"], true, "{s}");
-    assert!(run.stdout.contains("escalations"), "{}", run.stdout);
+    // The closing report: the riskiest accounts with tier, score and narrative.
+    assert!(run.stdout.contains("The ten riskiest accounts"), "{}", run.stdout);
+    assert!(run.stdout.contains("% escalation risk"), "{}", run.stdout);
     assert!(
         !p.file("history").read_dir().expect("dir").any(|_| true),
         "nothing written locally"
@@ -142,8 +164,9 @@ fn demo_runs_end_to_end_in_memory() {
 fn demo_reuses_an_existing_history() {
     let p = Project::new("");
     p.config(&format!(
-        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[demo]\naccounts = 60\nmonths = 6\n[sentiment]\nmodel = \"{}\"\n{OPEN_GATE}registry = \"registry\"\n",
-        shipped_model()
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[demo]\naccounts = 60\nmonths = 6\n[sentiment]\nmodel = \"{}\"\n{}{OPEN_GATE}registry = \"registry\"\n",
+        shipped_model(),
+        tiers()
     ));
     let first = vigil(p.path(), &["demo", "--config", "pipelines/test.toml"]);
     first.expect_code(0);
@@ -152,8 +175,8 @@ fn demo_reuses_an_existing_history() {
     second.expect_code(0);
     let stages = second.summary()["stages"].as_array().expect("stages").len();
     assert_eq!(
-        stages, 4,
-        "second demo validates, scores texts, builds features and trains, no generation"
+        stages, 6,
+        "second demo validates, scores texts, builds features, trains, scores and publishes; no generation"
     );
     assert_eq!(before, snapshot(&p.file("history")));
 }

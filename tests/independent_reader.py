@@ -1,10 +1,16 @@
-"""Independent reader: Apache Arrow (pyarrow, C++ Parquet reader) reads what vigil wrote.
+"""Independent readers: Apache Arrow (pyarrow, C++ Parquet reader) and Python `deltalake`
+(delta-rs through its own Python build) read what vigil wrote.
 
 Run by tests/run.sh after the Rust tests:  python3 tests/independent_reader.py target/debug/vigil
 Generates a small history, breaks one row, validates, and checks the generated tables and the
-quarantine with a reader that shares no code with vigil.
+quarantine; then runs sentiment, train, score and publish and checks every Delta table vigil
+wrote (row counts, schema, partition column, protocol, commit metadata) on a local folder and,
+when tests/run.sh started moto (VIGIL_TEST_S3_ENDPOINT), on S3 — with readers that share no
+code with vigil.
 """
+import datetime
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -13,6 +19,10 @@ import tempfile
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from deltalake import DeltaTable
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+RUN_DATE = "2026-06-30"
 
 
 def run(vigil, cwd, *args, expect=0):
@@ -54,7 +64,110 @@ def main(vigil):
         assert bad and bad[0]["reason_code"] == "out_of_range" and bad[0]["row"] == 1, q
         report = json.loads((root / "wh/validation/run_date=2026-06-30/report.json").read_text())
         assert {t["table"] for t in report["tables"]} >= {"accounts", "tickets", "nps_responses"}
-    print("independent reader: 1 passed, 0 failed")
+    with tempfile.TemporaryDirectory() as d:
+        check_delta(vigil, pathlib.Path(d))
+    print("independent reader: 2 passed, 0 failed")
+
+
+def check_table(dt, name, rows, run_id=None):
+    """One Delta table as any reader sees it: protocol 1/2, partitioned by run_date (date),
+    UTC timestamps, `rows` rows in the run date's partition, commit metadata naming the run."""
+    assert dt.metadata().partition_columns == ["run_date"], (name, dt.metadata().partition_columns)
+    protocol = dt.protocol()
+    assert (protocol.min_reader_version, protocol.min_writer_version) == (1, 2), (name, protocol)
+    table = dt.to_pyarrow_table(filters=[("run_date", "=", datetime.date.fromisoformat(RUN_DATE))])
+    assert table.num_rows == rows, (name, table.num_rows, rows)
+    schema = table.schema
+    assert schema.field("run_date").type == pa.date32(), (name, schema)
+    for field in schema:
+        if pa.types.is_timestamp(field.type):
+            assert field.type.unit == "us" and field.type.tz in ("UTC", "+00:00"), (name, field)
+    # The Delta schema and the Parquet files agree: every column is readable, nulls included.
+    delta_fields = {f.name for f in dt.schema().fields}
+    assert delta_fields == set(schema.names), (name, delta_fields, schema.names)
+    last = dt.history(1)[0]
+    assert last.get("vigil_version"), (name, last)
+    if run_id is not None:
+        assert last.get("run_id") == run_id, (name, last)
+    return table
+
+
+def check_delta(vigil, root):
+    """sentiment → train → score → publish (twice) on a generated history; every Delta table
+    read back with Python deltalake, locally and on S3 when a server is available."""
+    (root / "pipelines").mkdir()
+    config = (
+        '[sources]\nbase = "history"\n[window]\nlookback_months = 6\n[warehouse]\nurl = "wh"\n'
+        f'[sentiment]\nmodel = "{REPO / "models/sentiment/default"}"\n'
+        f'[tiers]\ntemplates = "{REPO / "pipelines/templates"}"\n'
+        '[risk]\nregistry = "registry"\nvalidation_weeks = 6\nmin_recall = 0.0\nmin_precision = 0.0\n'
+        "[risk.gbdt]\nmax_rounds = 60\n"
+    )
+    (root / "pipelines/t.toml").write_text(config)
+    run(vigil, root, "generate", "--accounts", "300", "--months", "6", "--out", "history")
+    dated = ("--config", "pipelines/t.toml", "--run-date", RUN_DATE)
+    sentiment = run(vigil, root, "sentiment", "run", *dated)
+    train = run(vigil, root, "train", *dated)
+    score = run(vigil, root, "score", *dated)
+    first = run(vigil, root, "publish", *dated)
+    second = run(vigil, root, "publish", *dated)
+    wh = root / "wh"
+
+    ts_rows = sentiment["stages"][-1]["rows_out"]
+    ts = check_table(DeltaTable(str(wh / "text_sentiment")), "text_sentiment", ts_rows, sentiment["run_id"])
+    assert {"text_id", "source_table", "p_negative", "label"} <= set(ts.schema.names)
+    assert ts.schema.field("timestamp").type.tz is not None
+    check_table(DeltaTable(str(wh / "model_runs")), "model_runs", 1, train["run_id"])
+
+    stage = lambda summary: next(s for s in summary["stages"] if s["stage"] == "publish")
+    published = stage(first)["metrics"]
+    assert {"risk_scores", "actions"} <= set(published), published
+    for name, info in published.items():
+        if not isinstance(info, dict):
+            continue
+        dt = DeltaTable(str(wh / name))
+        # Re-publishing added a version and replaced, never duplicated, the partition.
+        assert dt.version() == info["version"] + 1, (name, dt.version(), info)
+        assert stage(second)["metrics"][name]["rows"] == info["rows"]
+        check_table(dt, name, info["rows"], score["run_id"])
+    scores = DeltaTable(str(wh / "risk_scores")).to_pyarrow_table()
+    assert scores.num_rows == published["risk_scores"]["rows"]
+    factors = scores.schema.field("top_factors").type
+    assert pa.types.is_list(factors) or pa.types.is_large_list(factors), factors
+    assert pa.types.is_struct(factors.value_type), factors
+
+    endpoint = os.environ.get("VIGIL_TEST_S3_ENDPOINT")
+    if endpoint:
+        check_delta_s3(vigil, root, endpoint, published)
+    elif os.environ.get("VIGIL_REQUIRE_SERVERS"):
+        raise AssertionError("VIGIL_TEST_S3_ENDPOINT must be set by tests/run.sh")
+
+
+def check_delta_s3(vigil, root, endpoint, published):
+    """The staged tables published to S3 (moto) and read back with deltalake's own S3 client."""
+    import boto3  # installed with moto[server]
+
+    bucket = os.environ.get("VIGIL_TEST_S3_BUCKET", "vigil-test")
+    prefix = f"reader-{os.getpid()}/wh"
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing",
+                      aws_secret_access_key="testing", region_name="us-east-1")
+    staged = root / "wh" / "_staged" / f"run_date={RUN_DATE}"
+    for f in staged.iterdir():
+        s3.upload_file(str(f), bucket, f"{prefix}/_staged/run_date={RUN_DATE}/{f.name}")
+    text = (root / "pipelines/t.toml").read_text().replace('url = "wh"', f'url = "s3://{bucket}/{prefix}"')
+    (root / "pipelines/s3.toml").write_text(text)
+    env = dict(os.environ, AWS_ENDPOINT=endpoint, AWS_ALLOW_HTTP="true", AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1")
+    p = subprocess.run([vigil, "-q", "publish", "--config", "pipelines/s3.toml", "--run-date", RUN_DATE],
+                       cwd=root, capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    options = {"AWS_ENDPOINT_URL": endpoint, "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
+    for name, info in published.items():
+        if isinstance(info, dict):
+            dt = DeltaTable(f"s3://{bucket}/{prefix}/{name}", storage_options=options)
+            assert dt.version() == 0, (name, dt.version())
+            check_table(dt, name, info["rows"])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ use crate::common::{Project, vigil_env};
 
 /// Endpoint of the S3 server, or `None` when run outside tests/run.sh. Under
 /// `VIGIL_REQUIRE_SERVERS=1` (set by tests/run.sh and CI) a missing server fails the test.
-fn endpoint() -> Option<String> {
+pub(crate) fn endpoint() -> Option<String> {
     match std::env::var("VIGIL_TEST_S3_ENDPOINT") {
         Ok(e) if !e.is_empty() => Some(e),
         _ => {
@@ -19,7 +19,7 @@ fn endpoint() -> Option<String> {
     }
 }
 
-fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ENDPOINT", endpoint.to_string()),
         ("AWS_ALLOW_HTTP", "true".into()),

@@ -1,14 +1,9 @@
 //! `vigil train`, `backtest` and `models`: the risk model through the real binary.
 
-use crate::common::{Project, vigil};
-use polars::prelude::{DataFrame, ParquetReader, ParquetWriter, SerReader, df};
+use crate::common::{Project, delta_partition, vigil};
+use polars::prelude::{ParquetWriter, df};
 
 const GATE_OPEN: &str = "min_recall = 0.0\nmin_precision = 0.0\npromote_tolerance = 1.0\n";
-
-fn read_parquet(path: &std::path::Path) -> DataFrame {
-    let file = std::fs::File::open(path).expect("open parquet output");
-    ParquetReader::new(file).finish().expect("read parquet output")
-}
 
 /// A project with 300 generated accounts × 6 months and `[risk]` settings `risk`.
 fn project(risk: &str) -> Project {
@@ -99,8 +94,16 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
             .starts_with("<svg")
     );
     assert_eq!(champion(&p).as_deref(), Some(v1.as_str()));
-    let runs = read_parquet(&p.file(&format!("wh/model_runs/run_date=2026-06-30/part-{v1}.parquet")));
+    let runs = delta_partition(&p.file("wh/model_runs").to_string_lossy(), "2026-06-30").expect("model_runs");
     assert_eq!(runs.height(), 1);
+    assert_eq!(
+        runs.column("model_version")
+            .expect("version")
+            .str()
+            .expect("str")
+            .get(0),
+        Some(v1.as_str())
+    );
     assert_eq!(
         runs.column("promoted")
             .expect("promoted")

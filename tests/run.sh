@@ -21,6 +21,10 @@ if ! python3 -c 'import pyarrow' 2>/dev/null; then
   log "installing pyarrow from PyPI (the independent reader of vigil's outputs)"
   python3 -m pip install --quiet --disable-pip-version-check 'pyarrow>=15'
 fi
+if ! python3 -c 'import deltalake' 2>/dev/null; then
+  log "installing deltalake from PyPI (the independent reader of vigil's Delta tables)"
+  python3 -m pip install --quiet --disable-pip-version-check 'deltalake>=1,<2'
+fi
 MOTO_BIN=$(command -v moto_server || echo "$(python3 -m site --user-base)/bin/moto_server")
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -28,6 +32,10 @@ workdir=$(mktemp -d)
 cleanup() {
   [[ -n "${moto_pid:-}" ]] && kill "$moto_pid" 2>/dev/null || true
   rm -rf "$workdir"
+  if [[ -n "${pg_dir:-}" ]]; then
+    "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
 }
 trap cleanup EXIT
 log "starting moto S3 server on 127.0.0.1:$port"
@@ -44,6 +52,33 @@ urllib.request.urlopen(req).read()
 PY
 export VIGIL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
 export VIGIL_TEST_S3_BUCKET=vigil-test
+
+# PostgreSQL from Debian packages for the warehouse sink: a throwaway cluster on 127.0.0.1
+# (trust auth, fsync off), its socket and data in a temp dir, stopped by `cleanup`.
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [[ ! -x "$(pg_bindir)/initdb" || ! -x "$(pg_bindir)/pg_ctl" ]]; then
+  log "installing PostgreSQL from Debian packages"
+  as_root=()
+  [[ $(id -u) -ne 0 ]] && as_root=(sudo)
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+PG_BIN=$(pg_bindir)
+as_pg=()
+pg_dir=$(mktemp -d /tmp/vigil-pg.XXXXXX)
+if [[ $(id -u) -eq 0 ]]; then # initdb refuses to run as root
+  as_pg=(runuser -u postgres --)
+  chown postgres: "$pg_dir"
+fi
+pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+log "starting PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$pg_port"
+"${as_pg[@]}" "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --no-locale --no-sync \
+  >"$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log" >&2; exit 1; }
+"${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c full_page_writes=off" \
+  start >/dev/null || { cat "$pg_dir/postgres.log" >&2; exit 1; }
+"${as_pg[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres vigil_test
+export VIGIL_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/vigil_test"
 export VIGIL_REQUIRE_SERVERS=1
 
 # --- build once, in the one profile tests and the end-to-end run share -----------------
@@ -62,7 +97,7 @@ log "cargo test"
 set +e
 cargo test --locked --no-fail-fast
 status=$?
-log "independent reader (pyarrow) of vigil's output files"
+log "independent readers (pyarrow, deltalake) of vigil's output files and tables"
 python3 tests/independent_reader.py "${CARGO_TARGET_DIR:-target}/debug/vigil" || status=1
 set -e
 log "tests finished in $(( $(date +%s) - start )) s"

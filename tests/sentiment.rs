@@ -1,6 +1,6 @@
 //! `vigil sentiment`: train, eval, score and the pipeline stage, through the real binary.
 
-use crate::common::{Project, shipped_model, vigil};
+use crate::common::{Project, delta_partition, shipped_model, vigil};
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 
 fn read_parquet(path: &std::path::Path) -> DataFrame {
@@ -299,8 +299,8 @@ fn pipeline_stage_scores_tickets_inbound_mail_and_nps_comments() {
     p.generate("30", "history");
     let run = sentiment_run(&p);
     run.expect_code(0);
-    let out = p.file("wh/text_sentiment/run_date=2026-06-30/part-0.parquet");
-    let frame = read_parquet(&out);
+    let frame = delta_partition(&p.file("wh/text_sentiment").to_string_lossy(), "2026-06-30")
+        .expect("text_sentiment");
     let tables: std::collections::BTreeSet<String> = frame
         .column("source_table")
         .unwrap()
@@ -364,7 +364,8 @@ fn pipeline_retrains_on_the_historys_weak_labels_when_asked() {
         "the history's texts feed the tokenizer"
     );
     // The texts were scored with the model trained in this run.
-    let frame = read_parquet(&p.file("wh/text_sentiment/run_date=2026-06-30/part-0.parquet"));
+    let frame = delta_partition(&p.file("wh/text_sentiment").to_string_lossy(), "2026-06-30")
+        .expect("text_sentiment");
     let versions: std::collections::BTreeSet<&str> = frame
         .column("model_version")
         .unwrap()

@@ -1,7 +1,7 @@
 //! vigil's integration tests, one binary (each extra binary relinks polars).
 //!
 //! They run the real `vigil` binary on generated data through local folders, `memory://`
-//! and a real S3-compatible server that `tests/run.sh` starts on 127.0.0.1.
+//! and real servers that `tests/run.sh` starts on 127.0.0.1 (S3-compatible, PostgreSQL).
 
 mod common;
 
@@ -9,6 +9,9 @@ mod bad_input;
 mod features;
 mod generate;
 mod object_store_s3;
+mod postgres;
+mod publish;
 mod risk;
+mod score;
 mod secrets;
 mod sentiment;

@@ -72,7 +72,7 @@ pub(super) fn demo(args: &DemoArgs, config: Option<&Path>, summary: &mut RunSumm
     let default = Path::new("pipelines/demo.toml");
     let config = crate::config::PipelineConfig::load(config.unwrap_or(default))?;
     let storage = pipeline::open_storage(Some(&config))?;
-    let report = pipeline::demo(
+    let outcome = pipeline::demo(
         &storage,
         &config,
         &DemoSettings {
@@ -80,7 +80,7 @@ pub(super) fn demo(args: &DemoArgs, config: Option<&Path>, summary: &mut RunSumm
         },
         summary,
     )?;
-    print_stdout(&report.to_string());
+    print_stdout(&pipeline::demo_report(&config, &outcome));
     Ok(())
 }
 

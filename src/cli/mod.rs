@@ -3,12 +3,16 @@
 
 mod data;
 mod features;
+mod publish;
 mod risk;
+mod score;
 mod sentiment;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
 pub use features::{FeaturesArgs, ModeArg};
+pub use publish::PublishArgs;
 pub use risk::{BacktestArgs, EngineArg, ModelsArgs, ModelsCommand, TrainArgs as RiskTrainArgs};
+pub use score::{RunArgs, ScoreArgs as RiskScoreArgs};
 pub use sentiment::{DeviceArg, EvalArgs, LabelArgs, ScoreArgs, SentimentArgs, SentimentCommand, TrainArgs};
 
 use crate::Result;
@@ -81,6 +85,12 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// The model registry: list, show, promote, roll back.
     Models(ModelsArgs),
+    /// Score every active account with the champion: tiers, reasons, actions, drafts.
+    Score(score::ScoreArgs),
+    /// The daily pipeline: validate, sentiment, features, train if needed, gate, score, publish.
+    Run(RunArgs),
+    /// Commit a run date's staged tables to the warehouse (Delta Lake, optionally PostgreSQL).
+    Publish(PublishArgs),
 }
 
 impl Command {
@@ -105,6 +115,9 @@ impl Command {
                 ModelsCommand::Promote { .. } => "models promote",
                 ModelsCommand::Rollback { .. } => "models rollback",
             },
+            Command::Score(_) => "score",
+            Command::Run(_) => "run",
+            Command::Publish(_) => "publish",
         }
     }
 }
@@ -123,6 +136,9 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Train(args) => risk::train(args, config, &mut summary),
         Command::Backtest(args) => risk::backtest(args, config, &mut summary),
         Command::Models(args) => risk::models(args, config, &mut summary),
+        Command::Score(args) => score::score(args, config, &mut summary),
+        Command::Run(args) => score::run(args, config, &mut summary),
+        Command::Publish(args) => publish::publish(args, config, &mut summary),
     };
     summary.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = &result {

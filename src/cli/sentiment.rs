@@ -410,7 +410,12 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
                 crate::time::RunWindow::new(a.window.as_of()?, config.options.window.lookback_months)
                     .map_err(Error::Usage)?;
             summary.set_window(&window);
-            let stages = pipeline::text_sentiment::run(&storage, &config, window)?;
+            let stages = pipeline::text_sentiment::run(
+                &storage,
+                &config,
+                window,
+                summary.run_id.as_deref().unwrap_or_default(),
+            )?;
             summary.stages.extend(stages);
         }
     }

@@ -8,11 +8,13 @@ mod features;
 mod risk;
 mod secret;
 mod sentiment;
+mod tiers;
 
 pub use features::FeatureOptions;
 pub use risk::{CalibrationMethod, EngineChoice, GbdtParams, MlpParams, RiskOptions};
 pub use secret::{Secret, interpolate};
 pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
+pub use tiers::{TierLevel, TiersOptions, valid_name};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -137,8 +139,32 @@ impl Default for StorageOptions {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseOptions {
-    /// Root URL of the output tables (quarantine, validation reports, later the Delta tables).
+    /// Root URL of the output tables: the Delta Lake tables (`risk_scores`, `actions`,
+    /// `model_runs`, `text_sentiment`, …), quarantine and validation reports.
     pub url: String,
+    /// Optional PostgreSQL sink: every published table is also replaced, per run date, in
+    /// this database.
+    pub postgres: Option<PostgresOptions>,
+}
+
+/// `[warehouse.postgres]`: the optional PostgreSQL sink.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresOptions {
+    /// Name of the environment variable holding the connection URL
+    /// (`postgres://user:password@host:port/db`); the URL is a secret and never logged.
+    #[serde(default = "default_pg_url_env")]
+    pub url_env: String,
+    /// Database schema of vigil's tables (created if missing).
+    #[serde(default = "default_pg_schema")]
+    pub schema: String,
+}
+
+fn default_pg_url_env() -> String {
+    "VIGIL_POSTGRES_URL".into()
+}
+fn default_pg_schema() -> String {
+    "vigil".into()
 }
 
 /// Input validation thresholds.
@@ -235,9 +261,9 @@ pub struct PipelineOptions {
     /// Risk model: engine, split, calibration, backtest gate and registry.
     #[serde(default)]
     pub risk: RiskOptions,
-    /// Tier thresholds and routing (owned by the scoring stage).
+    /// Tier thresholds, routing and draft templates.
     #[serde(default)]
-    pub tiers: StageSection,
+    pub tiers: TiersOptions,
     /// Quarterly report settings (owned by the report stage).
     #[serde(default)]
     pub report: StageSection,
@@ -339,6 +365,32 @@ impl PipelineConfig {
         o.risk
             .check()
             .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
+        o.tiers
+            .check_values()
+            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
+        if let Some(pg) = &o.warehouse.postgres {
+            let ident = |s: &str| {
+                s.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            };
+            if !ident(&pg.schema) {
+                return Err(bad(
+                    "warehouse.postgres.schema",
+                    format!("{:?}", pg.schema),
+                    "allowed: a lower-case SQL identifier ([a-z_][a-z0-9_]*)",
+                ));
+            }
+            if pg.url_env.trim().is_empty() {
+                return Err(bad(
+                    "warehouse.postgres.url_env",
+                    "\"\"".into(),
+                    "the name of an environment variable",
+                ));
+            }
+        }
         if o.storage.timeout_secs == 0 {
             return Err(bad(
                 "storage.timeout_secs",

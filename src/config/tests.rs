@@ -86,7 +86,49 @@ fn shipped_pipeline_configs_parse() -> Result<(), ConfigError> {
         include_str!("../../pipelines/example-production.toml"),
     )?;
     assert!(prod.options.warehouse.url.starts_with("s3://"));
+    // The production example spells out the default tiers.
+    assert_eq!(prod.options.tiers, super::TiersOptions::default());
+    assert_eq!(
+        prod.options
+            .warehouse
+            .postgres
+            .as_ref()
+            .map(|p| p.url_env.as_str()),
+        Some("VIGIL_POSTGRES_URL")
+    );
     Ok(())
+}
+
+#[test]
+fn tiers_are_checked() {
+    let level = |name: &str, min: u32| {
+        format!(
+            "[[tiers.levels]]\nname = \"{name}\"\nmin_score = {min}\nactions = [\"checkin_draft\"]\nowner = \"csm\"\nsla_hours = 24\n"
+        )
+    };
+    let ok = parse(&format!(
+        "[warehouse]\nurl = \"x\"\n{}{}",
+        level("a", 10),
+        level("b", 20)
+    ));
+    assert_eq!(ok.map(|c| c.options.tiers.levels.len()).ok(), Some(2));
+    let err = parse(&format!(
+        "[warehouse]\nurl = \"x\"\n{}{}",
+        level("a", 20),
+        level("b", 20)
+    ))
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("tiers.levels[1].min_score") && err.contains("ascending"),
+        "{err}"
+    );
+    let err = parse("[warehouse]\nurl = \"x\"\n[warehouse.postgres]\nschema = \"Bad-Name\"\n")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("warehouse.postgres.schema"), "{err}");
 }
 
 #[test]

@@ -38,11 +38,11 @@ mod tests_families;
 pub use crate::config::FeatureOptions;
 pub use build::{Features, Inputs, build_features};
 pub use catalogue::{FeatureSpec, catalogue, spec};
-pub use frame::{micros as frame_micros, strings as frame_strings};
+pub use frame::{micros as frame_micros, strings as frame_strings, timestamp_column};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
 pub use lexicon::is_negative;
-pub use narrative::{Fact, facts, sentence};
+pub use narrative::{Fact, facts, facts_all, sentence};
 pub use tone::{Tone, nps_text_id};
 
 /// Errors of the feature stage.

@@ -122,23 +122,39 @@ const RULES: &[Rule] = &[
 /// Facts of one feature row, in order of importance. Columns absent from the table and
 /// null values produce no fact.
 pub fn facts(table: &DataFrame, row: usize) -> Result<Vec<Fact>, FeatureError> {
-    let mut out = Vec::new();
-    for (feature, applies, phrase) in RULES {
-        let Ok(col) = table.column(feature) else { continue };
-        let Some(value) = col.cast(&DataType::Float64)?.f64()?.get(row) else {
-            continue;
-        };
-        if applies(value) {
-            out.push(Fact {
-                feature,
-                value,
-                text: phrase(value),
-            });
-        }
+    let one = table.slice(row as i64, 1);
+    Ok(facts_all(&one)?.pop().unwrap_or_default())
+}
+
+/// Facts of every row of a feature table (each column read once).
+pub fn facts_all(table: &DataFrame) -> Result<Vec<Vec<Fact>>, FeatureError> {
+    let mut columns: Vec<Option<Float64Chunked>> = Vec::with_capacity(RULES.len());
+    for (feature, _, _) in RULES {
+        columns.push(match table.column(feature) {
+            Ok(col) => Some(col.cast(&DataType::Float64)?.f64()?.clone()),
+            Err(_) => None,
+        });
     }
-    // "N support tickets this week" adds nothing next to the negative-sentiment count.
-    if out.iter().any(|f| f.feature == "negative_tickets_7d") {
-        out.retain(|f| f.feature != "tickets_7d");
+    let mut out = Vec::with_capacity(table.height());
+    for row in 0..table.height() {
+        let mut facts = Vec::new();
+        for ((feature, applies, phrase), col) in RULES.iter().zip(&columns) {
+            let Some(value) = col.as_ref().and_then(|c| c.get(row)) else {
+                continue;
+            };
+            if applies(value) {
+                facts.push(Fact {
+                    feature,
+                    value,
+                    text: phrase(value),
+                });
+            }
+        }
+        // "N support tickets this week" adds nothing next to the negative-sentiment count.
+        if facts.iter().any(|f| f.feature == "negative_tickets_7d") {
+            facts.retain(|f| f.feature != "tickets_7d");
+        }
+        out.push(facts);
     }
     Ok(out)
 }

@@ -2,7 +2,7 @@
 //! validation weeks of the current window — the same lead-time backtest and gate as
 //! training, with the model's own calibrator — without changing the registry.
 
-use super::risk_data::from_history;
+use super::risk_data::{Labelled, from_history};
 use super::{StageReport, risk_model, risk_report};
 use crate::config::PipelineConfig;
 use crate::registry::Registry;
@@ -31,11 +31,22 @@ pub fn run_backtest(
     settings: &BacktestSettings,
 ) -> Result<(StageReport, String, BacktestReport)> {
     let started = Instant::now();
+    let (data, _) = from_history(storage, config, settings.window)?;
+    run_backtest_on(storage, config, settings, &data, started)
+}
+
+/// The backtest on an already built training table (`vigil run` builds it once).
+pub fn run_backtest_on(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &BacktestSettings,
+    data: &Labelled,
+    started: Instant,
+) -> Result<(StageReport, String, BacktestReport)> {
     let opts = &config.options.risk;
     let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
     let loaded = risk_model::load(&registry, &settings.model, opts.device)?;
     let version = loaded.manifest.version.clone();
-    let (data, _) = from_history(storage, config, settings.window)?;
     let times = data
         .times
         .as_ref()

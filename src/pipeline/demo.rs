@@ -1,16 +1,14 @@
 //! `vigil demo`: run the demo pipeline config end to end on an embedded synthetic history.
 //!
-//! Today that is generate (when the history is absent) → validate → sentiment (every
-//! ticket, inbound email and NPS comment labelled by the shipped model) → features
-//! (training table with labels) → train (risk model, backtest gate, registry, champion);
-//! later stages append themselves here so the demo always shows the whole pipeline.
+//! generate (when the history is absent), then `vigil run` with a retrain: validate →
+//! sentiment (every ticket, inbound email and NPS comment labelled by the shipped model) →
+//! features → train (risk model, backtest gate, registry, champion) → score → publish; it
+//! ends by printing the ten riskiest accounts.
 
-use super::{
-    FeatureMode, FeaturesSettings, GenerateSettings, RunSummary, TrainSettings, ValidateSettings, generate,
-    train_on, validate, write_features,
-};
+use super::run::{RunSettings, run_pipeline};
+use super::score::ScoreOutcome;
+use super::{GenerateSettings, RunSummary, generate};
 use crate::config::PipelineConfig;
-use crate::contract::ValidationReport;
 use crate::storage::{Location, Storage};
 use crate::synth::SynthParams;
 use crate::time::{RunWindow, parse_run_date};
@@ -29,7 +27,7 @@ pub fn demo(
     config: &PipelineConfig,
     settings: &DemoSettings,
     summary: &mut RunSummary,
-) -> Result<ValidationReport> {
+) -> Result<ScoreOutcome> {
     let d = &config.options.demo;
     let base = config.options.sources.base.as_deref().ok_or_else(|| {
         Error::Usage(format!(
@@ -58,39 +56,55 @@ pub fn demo(
     } else {
         tracing::info!(history = %out, "demo history exists; reusing it (pass --regenerate to rebuild)");
     }
-    let settings = ValidateSettings::from_config(config, as_of)?;
-    let (history, report, stage) = validate(storage, config, &settings)?;
-    summary.stages.push(stage);
-    summary
-        .stages
-        .extend(super::text_sentiment::score_history(storage, config, &history)?);
-    let out = settings.warehouse.join(&format!(
-        "features/mode=train/run_date={}",
-        settings.window.run_date()
-    ));
-    let features = FeaturesSettings {
-        window: settings.window,
-        mode: FeatureMode::Train,
+    let window = RunWindow::new(as_of, config.options.window.lookback_months).map_err(Error::Usage)?;
+    run_pipeline(
+        storage,
+        config,
+        &RunSettings {
+            window,
+            retrain: true,
+            top_k: DEMO_FACTORS,
+            publish: true,
+        },
+        summary,
+    )
+}
+
+/// Factors per account in the demo.
+const DEMO_FACTORS: usize = 5;
+
+/// The demo's closing text: the ten riskiest accounts, and where the outputs are.
+pub fn demo_report(config: &PipelineConfig, outcome: &ScoreOutcome) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
         out,
-    };
-    let (stage, _, table) = write_features(storage, config, &history, &features)?;
-    summary.stages.push(stage);
-    let started = std::time::Instant::now();
-    let labelled = super::risk_data::from_table(config, &history, table)?;
-    let train = TrainSettings {
-        window: settings.window,
-        run_id: summary.run_id.clone(),
-        engine: None,
-        external: None,
-        promote: true,
-    };
-    let (stage, outcome) = train_on(storage, config, &train, labelled, started)?;
-    summary.stages.push(stage);
-    if !outcome.gate_passed {
-        return Err(Error::GateFailed {
-            version: outcome.version,
-            reason: outcome.backtest.gate_reason,
-        });
+        "\nThe ten riskiest accounts ({} alerted, model {}):\n",
+        outcome.briefs.len(),
+        outcome.version
+    );
+    let _ = writeln!(
+        out,
+        "{:>5}  {:<10}  {:<28}  narrative",
+        "score", "tier", "account"
+    );
+    for b in outcome.briefs.iter().take(10) {
+        let name: String = b.name.chars().take(28).collect();
+        let _ = writeln!(
+            out,
+            "{:>5}  {:<10}  {:<28}  {}",
+            b.risk_score, b.tier, name, b.narrative
+        );
     }
-    Ok(report)
+    let wh = config.resolve(&config.options.warehouse.url);
+    let _ = writeln!(
+        out,
+        "\nTables (Delta Lake): {wh}/risk_scores, {wh}/actions, {wh}/model_runs, {wh}/text_sentiment"
+    );
+    let _ = writeln!(
+        out,
+        "Model reports: {}/risk/versions/<version>/report.html",
+        config.resolve(&config.options.risk.registry)
+    );
+    out
 }

@@ -38,6 +38,9 @@ pub struct Labelled {
     pub labels: Vec<bool>,
     /// Escalations `(id, opened_at µs)` for the lead-time backtest.
     pub escalations: Vec<(String, i64)>,
+    /// The history's `escalations` table (categories, resolutions, interventions), for the
+    /// category model and the resolution estimate; `None` with an external feature table.
+    pub escalation_table: Option<DataFrame>,
     /// Whether the escalations are known (else the lead-time gate cannot be proven).
     pub has_escalations: bool,
     /// Label horizon in hours.
@@ -117,6 +120,7 @@ pub fn from_table(config: &PipelineConfig, history: &History, table: DataFrame) 
         times: Some(times),
         labels,
         has_escalations: history.tables.contains_key("escalations"),
+        escalation_table: history.tables.get("escalations").map(|t| t.frame.clone()),
         escalations,
         horizon_hours: o.horizon_hours,
         cadence_hours: o.cadence_hours,
@@ -169,6 +173,7 @@ pub fn from_external(storage: &Storage, config: &PipelineConfig, ext: &ExternalF
         times,
         labels,
         escalations,
+        escalation_table: None,
         has_escalations,
         horizon_hours: o.horizon_hours,
         cadence_hours: o.cadence_hours,

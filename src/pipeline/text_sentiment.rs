@@ -15,11 +15,12 @@ use crate::storage::{Location, Storage};
 use crate::text::data::{self, LabelSpec, LabelledText};
 use crate::text::{LabelMap, RatingThresholds};
 use crate::time::RunWindow;
+use crate::warehouse::{WarehouseError, delta};
 use crate::{Error, Result};
 use polars::prelude::*;
 use std::time::Instant;
 
-/// Columns of `text_sentiment`.
+/// Columns of the `text_sentiment` Delta table (`run_date` is its partition column).
 pub const TEXT_SENTIMENT_COLUMNS: [&str; 10] = [
     "text_id",
     "source_table",
@@ -33,45 +34,41 @@ pub const TEXT_SENTIMENT_COLUMNS: [&str; 10] = [
     "run_date",
 ];
 
-/// Loads the history for the window and runs the stage.
-pub fn run(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<Vec<StageReport>> {
+/// Loads the history for the window and runs the stage; `run_id` goes into the Delta commit.
+pub fn run(
+    storage: &Storage,
+    config: &PipelineConfig,
+    window: RunWindow,
+    run_id: &str,
+) -> Result<Vec<StageReport>> {
     let history = load_history(storage, config, window)?;
     history.check_bad_share(config.options.validation.max_bad_row_share)?;
-    score_history(storage, config, &history)
+    score_history(storage, config, &history, run_id)
 }
 
-/// Where the stage writes `text_sentiment` for a run date.
-pub fn output_location(config: &PipelineConfig, window: &RunWindow) -> Result<Location> {
-    Ok(
-        Location::parse(&config.resolve(&config.options.warehouse.url))?.join(&format!(
-            "text_sentiment/run_date={}/part-0.parquet",
-            window.run_date()
-        )),
-    )
+/// The `text_sentiment` Delta table (partitioned by `run_date`; each run replaces its date).
+pub fn output_location(config: &PipelineConfig) -> Result<Location> {
+    Ok(Location::parse(&config.resolve(&config.options.warehouse.url))?.join("text_sentiment"))
 }
 
-/// Reads the stage's output for the run date, if the stage ran.
+/// Reads the stage's output for the run date through the Delta log, if the stage ran
+/// (without the `run_date` partition column).
 pub fn read_output(
     storage: &Storage,
     config: &PipelineConfig,
     window: &RunWindow,
 ) -> Result<Option<DataFrame>> {
-    let loc = output_location(config, window)?;
-    if !storage.exists(&loc)? {
-        return Ok(None);
-    }
-    Ok(Some(
-        storage
-            .read_file("text_sentiment", &loc, crate::storage::FileFormat::Parquet)?
-            .frame,
-    ))
+    let table = output_location(config)?;
+    Ok(delta::read_partition(storage, &table, window.run_date()).map_err(WarehouseError::from)?)
 }
 
-/// Scores the texts of a loaded history (training a model first when `[sentiment] train`).
+/// Scores the texts of a loaded history (training a model first when `[sentiment] train`)
+/// and replaces the run date's `text_sentiment` partition; `run_id` goes into the commit.
 pub fn score_history(
     storage: &Storage,
     config: &PipelineConfig,
     history: &History,
+    run_id: &str,
 ) -> Result<Vec<StageReport>> {
     let opts = &config.options.sentiment;
     let started = Instant::now();
@@ -142,14 +139,17 @@ pub fn score_history(
     let seconds = scoring.elapsed().as_secs_f64();
     texts = texts.drop("text")?;
     sentiment_columns(&mut texts, &probs, &loaded.version)?;
-    let run_date = history.window.run_date().to_string();
-    texts.with_column(Column::new("run_date".into(), vec![run_date.as_str(); n]))?;
-    let out = output_location(config, &history.window)?;
-    storage.write_parquet(&out, &mut texts)?;
+    let out = output_location(config)?;
+    let ctx = delta::CommitContext::new(run_id);
+    let commit = delta::replace_partition(storage, &out, history.window.run_date(), &texts, &ctx)
+        .map_err(WarehouseError::from)?;
     let mut stage = StageReport::new("sentiment", started);
     stage.rows_in = n as u64;
     stage.rows_out = n as u64;
     stage.outputs.push(out.to_string());
+    stage
+        .metrics
+        .insert("delta_version".into(), commit.version.into());
     stage
         .metrics
         .insert("model_version".into(), loaded.version.clone().into());

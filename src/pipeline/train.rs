@@ -144,6 +144,10 @@ pub fn train_on(
         report.gate_reason = "no escalations table: the 24–72 h lead-time gate cannot be proven (pass --escalations with an external feature table)".into();
     }
     let drivers = explain_sample(model.as_ref(), &valid.x, predict_rows_per_second)?;
+    let side = match &data.times {
+        Some(_) => super::train_side::fit(&data, times.iter().copied().min().unwrap_or(i64::MAX))?,
+        None => None,
+    };
     let model_bytes = model.to_bytes()?;
     let cal_json = serde_json::to_vec(&calibrator).map_err(|e| Error::Internal(e.to_string()))?;
     let input_fingerprint = fingerprint(&all);
@@ -160,6 +164,9 @@ pub fn train_on(
     headline["predict_rows_per_second"] = json!(drivers.predict_rows_per_second);
     headline["explain_rows_per_second"] = json!(drivers.explain_rows_per_second);
     headline["drivers"] = json!(drivers.top);
+    if let Some(side) = &side {
+        headline["escalation_category_and_resolution"] = side.metrics.clone();
+    }
     let manifest = Manifest {
         version: version.clone(),
         engine: model.engine(),
@@ -179,6 +186,9 @@ pub fn train_on(
         vigil_version: env!("CARGO_PKG_VERSION").into(),
     };
     let mut files = vec![("model.bin", Bytes::from(model_bytes))];
+    if let Some(side) = side {
+        files.extend(side.files);
+    }
     let backtest_json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
     files.push(("backtest.json", Bytes::from(backtest_json)));
     for (name, body) in risk_report::render(&version, &report, &bt_opts, &drivers.top) {
@@ -487,8 +497,7 @@ fn write_model_run(
         EngineKind::Mlp => serde_json::to_string(&manifest.config.mlp),
     }
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut frame = df!(
-        "run_date" => [window.run_date().to_string()],
+    let frame = df!(
         "model_version" => [manifest.version.clone()],
         "engine" => [manifest.engine.name()],
         "window_start" => [manifest.window.first_snapshot.clone()],
@@ -510,11 +519,10 @@ fn write_model_run(
         "input_fingerprint" => [manifest.input_fingerprint.clone()],
         "git_commit" => [manifest.git_commit.clone()],
     )?;
-    let loc = Location::parse(&config.resolve(&config.options.warehouse.url))?.join(&format!(
-        "model_runs/run_date={}/part-{}.parquet",
-        window.run_date(),
-        manifest.version
-    ));
-    storage.write_parquet(&loc, &mut frame)?;
-    Ok(loc)
+    // One row per training, appended to the run date's partition of the Delta table.
+    let table = Location::parse(&config.resolve(&config.options.warehouse.url))?.join("model_runs");
+    let ctx = crate::warehouse::delta::CommitContext::new(manifest.run_id.clone().unwrap_or_default());
+    crate::warehouse::delta::append(storage, &table, window.run_date(), &frame, &ctx)
+        .map_err(crate::warehouse::WarehouseError::from)?;
+    Ok(table)
 }

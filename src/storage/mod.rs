@@ -15,7 +15,7 @@ mod tests;
 
 pub use location::Location;
 pub use retry::RetryPolicy;
-pub use table::{FileFormat, FileFrame};
+pub use table::{FileFormat, FileFrame, encode_parquet};
 
 use crate::config::Secret;
 use bytes::Bytes;
@@ -137,6 +137,19 @@ impl Storage {
         if let Ok(mut stores) = self.stores.lock() {
             stores.insert(key.to_string(), store);
         }
+    }
+
+    /// The object store `loc` lives in, rooted at its bucket, account or file-system root
+    /// (not at `loc`), for libraries that do their own I/O through `object_store` (the Delta
+    /// Lake log). Calls through it bypass vigil's retries.
+    pub fn object_store(&self, loc: &Location) -> Result<Arc<dyn ObjectStore>, StorageError> {
+        self.store(loc)
+    }
+
+    /// Runs a future to completion on the storage layer's I/O runtime (the one every store
+    /// of this `Storage` was built on). Must not be called from inside that runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
     }
 
     fn store(&self, loc: &Location) -> Result<Arc<dyn ObjectStore>, StorageError> {

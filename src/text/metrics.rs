@@ -115,7 +115,7 @@ fn class_metrics(confusion: &[[u64; NUM_CLASSES]; NUM_CLASSES], class: Sentiment
 }
 
 /// `numerator / denominator`, or 0.0 when the denominator is zero.
-fn ratio(numerator: u64, denominator: u64) -> f64 {
+pub fn ratio(numerator: u64, denominator: u64) -> f64 {
     if denominator == 0 {
         0.0
     } else {

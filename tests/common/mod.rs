@@ -70,6 +70,16 @@ pub fn shipped_model() -> String {
     format!("{}/models/sentiment/default", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The rows of one `run_date` partition of a Delta table vigil wrote (a folder or URL),
+/// read through the Delta log; `None` when the table or the partition does not exist.
+pub fn delta_partition(table: &str, run_date: &str) -> Option<polars::prelude::DataFrame> {
+    let storage =
+        vigil::storage::Storage::new(vigil::storage::RetryPolicy::default(), Vec::new()).expect("storage");
+    let loc = vigil::storage::Location::parse(table).expect("table location");
+    let date = chrono::NaiveDate::parse_from_str(run_date, "%Y-%m-%d").expect("run date");
+    vigil::warehouse::delta::read_partition(&storage, &loc, date).expect("read the Delta table")
+}
+
 /// Runs `vigil` with `args` in `cwd`.
 pub fn vigil(cwd: &Path, args: &[&str]) -> Run {
     vigil_env(cwd, args, &[])

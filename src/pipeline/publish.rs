@@ -1,0 +1,273 @@
+//! `vigil publish`: commits a run date's staged tables to the warehouse — one Delta commit per
+//! table that replaces its `run_date` partition — and, when `[warehouse.postgres]` is set,
+//! replaces the same run date in PostgreSQL.
+//!
+//! The scoring stage stages each output table as `<warehouse>/_staged/run_date=D/<table>.parquet`
+//! with `_run.json` (`{"run_id": …}`) beside them. Publishing reads them and leaves them in
+//! place: re-running `vigil publish` for the same date publishes the same rows again (a new
+//! Delta version with the same partition content), which is how a failed or interrupted
+//! publish is finished. A crash mid-publish leaves each table at its old or its new version.
+
+use super::StageReport;
+use super::score::staged_location;
+use crate::config::{PipelineConfig, Secret};
+use crate::storage::{FileFormat, Location, Storage};
+use crate::warehouse::WarehouseError;
+use crate::warehouse::delta::{self, CommitContext, PARTITION_COLUMN};
+use crate::{Error, Result};
+use chrono::NaiveDate;
+use polars::prelude::*;
+use std::time::Instant;
+
+fn warehouse(config: &PipelineConfig) -> Result<Location> {
+    Ok(Location::parse(&config.resolve(&config.options.warehouse.url))?)
+}
+
+/// One staged table, read.
+struct Staged {
+    name: String,
+    frame: DataFrame,
+}
+
+/// Publishes every table staged for `run_date`. `run_id` is recorded in the commits when
+/// the staged `_run.json` does not name the run that produced the data. Exit 99 when
+/// nothing is staged for the date.
+pub fn publish(
+    storage: &Storage,
+    config: &PipelineConfig,
+    run_date: NaiveDate,
+    run_id: Option<&str>,
+) -> Result<Vec<StageReport>> {
+    let started = Instant::now();
+    // A configured PostgreSQL sink without its URL fails before anything is committed.
+    let postgres = match &config.options.warehouse.postgres {
+        Some(pg) => {
+            let url = std::env::var(&pg.url_env).map_err(|_| {
+                Error::Usage(format!(
+                    "[warehouse.postgres] is configured but the environment variable {} (the connection \
+                     URL) is not set",
+                    pg.url_env
+                ))
+            })?;
+            Some((pg.schema.clone(), Secret::new(url)))
+        }
+        None => None,
+    };
+    let staged_dir = staged_location(config, run_date)?;
+    let (staged_run_id, tables) = read_staged(storage, &staged_dir, run_date)?;
+    let ctx = CommitContext::new(
+        staged_run_id
+            .or_else(|| run_id.map(str::to_string))
+            .unwrap_or_default(),
+    );
+    let root = warehouse(config)?;
+    let mut stage = StageReport::new("publish", started);
+    for t in &tables {
+        let table = root.join(&t.name);
+        let commit = delta::replace_partition(storage, &table, run_date, &t.frame, &ctx)
+            .map_err(WarehouseError::from)?;
+        stage.rows_in += t.frame.height() as u64;
+        stage.rows_out += commit.rows as u64;
+        stage.outputs.push(table.to_string());
+        stage.metrics.insert(
+            t.name.clone(),
+            serde_json::json!({"version": commit.version, "rows": commit.rows,
+                               "files_added": commit.files_added, "files_removed": commit.files_removed}),
+        );
+    }
+    stage
+        .metrics
+        .insert("run_id".into(), serde_json::json!(ctx.run_id));
+    stage.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to Delta Lake");
+    let mut stages = vec![stage];
+    if let Some((schema, url)) = postgres {
+        stages.push(publish_postgres(&url, &schema, run_date, &tables, &ctx.run_id)?);
+    }
+    Ok(stages)
+}
+
+fn publish_postgres(
+    url: &Secret,
+    schema: &str,
+    run_date: NaiveDate,
+    tables: &[Staged],
+    run_id: &str,
+) -> Result<StageReport> {
+    let started = Instant::now();
+    let mut sink = crate::warehouse::postgres::connect(url).map_err(WarehouseError::from)?;
+    let mut stage = StageReport::new("publish_postgres", started);
+    for t in tables {
+        // The sink adds `run_id` itself (the same run's id).
+        let frame = match t.frame.column("run_id") {
+            Ok(_) => t.frame.drop("run_id")?,
+            Err(_) => t.frame.clone(),
+        };
+        let rows = sink
+            .replace_partition(schema, &t.name, run_date, &frame, run_id)
+            .map_err(WarehouseError::from)?;
+        stage.rows_in += t.frame.height() as u64;
+        stage.rows_out += rows;
+        stage.outputs.push(format!("postgres:{schema}.{}", t.name));
+    }
+    stage.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to PostgreSQL");
+    Ok(stage)
+}
+
+/// Reads the staged run id and tables (sorted by name). A `run_date` column in a staged
+/// frame must hold the run date; it is dropped (the partition carries it).
+fn read_staged(
+    storage: &Storage,
+    dir: &Location,
+    run_date: NaiveDate,
+) -> Result<(Option<String>, Vec<Staged>)> {
+    let files = storage.list(dir)?;
+    let mut run_id = None;
+    let mut tables = Vec::new();
+    for file in &files {
+        let Some(name) = file.file_name() else { continue };
+        if name == "_run.json" {
+            let bytes = storage.read(file)?;
+            let json: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| Error::Internal(format!("staged {file} is not valid JSON: {e}")))?;
+            run_id = json.get("run_id").and_then(|v| v.as_str()).map(str::to_string);
+            continue;
+        }
+        let Some(table) = name.strip_suffix(".parquet") else {
+            continue;
+        };
+        if table.starts_with(['_', '.']) || file.parent() != *dir {
+            continue;
+        }
+        if !table
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(Error::Internal(format!(
+                "staged file {file}: table names are lower-case identifiers ([a-z0-9_])"
+            )));
+        }
+        let mut frame = storage.read_file(table, file, FileFormat::Parquet)?.frame;
+        if let Ok(col) = frame.column(PARTITION_COLUMN) {
+            check_run_date(col, run_date).map_err(|e| Error::Internal(format!("staged {file}: {e}")))?;
+            frame = frame.drop(PARTITION_COLUMN)?;
+        }
+        tables.push(Staged {
+            name: table.to_string(),
+            frame,
+        });
+    }
+    if tables.is_empty() {
+        return Err(Error::NothingToDo(format!(
+            "no tables staged for run date {run_date} under {dir} (run `vigil score` for that date first)"
+        )));
+    }
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((run_id, tables))
+}
+
+/// Every value of a staged `run_date` column (date or `YYYY-MM-DD` text) is the run date.
+fn check_run_date(col: &Column, run_date: NaiveDate) -> std::result::Result<(), String> {
+    let text = col.cast(&DataType::String).map_err(|e| e.to_string())?;
+    let expected = run_date.to_string();
+    match text
+        .str()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .find(|v| *v != Some(expected.as_str()))
+    {
+        None => Ok(()),
+        Some(other) => Err(format!(
+            "its run_date column holds {other:?}, but it is staged for {run_date}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::RetryPolicy;
+
+    fn config(dir: &std::path::Path) -> PipelineConfig {
+        std::fs::create_dir_all(dir.join("pipelines")).expect("mkdir");
+        let path = dir.join("pipelines/t.toml");
+        std::fs::write(
+            &path,
+            "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n",
+        )
+        .expect("write");
+        PipelineConfig::load(&path).expect("config")
+    }
+
+    #[test]
+    fn publishes_staged_tables_idempotently_and_exits_99_when_nothing_is_staged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = config(dir.path());
+        let storage = Storage::new(RetryPolicy::default(), Vec::new()).expect("storage");
+        let d = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        let err = publish(&storage, &config, d, None).expect_err("nothing staged");
+        assert_eq!(err.exit_code(), crate::error::ExitCode::NothingToDo, "{err}");
+
+        let staged = staged_location(&config, d).expect("staged");
+        let mut scores = df!(
+            "run_date" => ["2026-06-30", "2026-06-30"],
+            "account_id" => ["a", "b"],
+            "risk_score" => [10.0, 80.0],
+        )
+        .expect("frame");
+        storage
+            .write_parquet(&staged.join("risk_scores.parquet"), &mut scores)
+            .expect("stage");
+        let mut actions = df!("account_id" => ["b"], "action" => ["war_room"]).expect("frame");
+        storage
+            .write_parquet(&staged.join("actions.parquet"), &mut actions)
+            .expect("stage");
+        storage
+            .write(
+                &staged.join("_run.json"),
+                bytes::Bytes::from_static(b"{\"run_id\":\"2026-06-30-abc\"}"),
+            )
+            .expect("run json");
+
+        for expected_version in [0, 1] {
+            let stages = publish(&storage, &config, d, Some("ignored")).expect("publish");
+            let m = &stages[0].metrics;
+            assert_eq!(m["risk_scores"]["version"], expected_version, "{m:?}");
+            assert_eq!(m["run_id"], "2026-06-30-abc");
+            assert_eq!(stages[0].rows_out, 3);
+        }
+        let wh = Location::parse(&config.resolve("wh")).expect("wh");
+        let back = delta::read_partition(&storage, &wh.join("risk_scores"), d)
+            .expect("read")
+            .expect("rows");
+        assert_eq!(back.height(), 2, "re-publishing replaced the partition");
+        assert_eq!(
+            back.get_column_names()
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            ["account_id", "risk_score"]
+        );
+        assert!(
+            storage
+                .exists(&staged.join("risk_scores.parquet"))
+                .expect("exists"),
+            "staged files stay"
+        );
+
+        // A staged frame for another date is refused before it is committed.
+        let other = NaiveDate::from_ymd_opt(2026, 7, 7).expect("date");
+        let mut wrong = df!("run_date" => ["2026-06-30"], "x" => [1i64]).expect("frame");
+        storage
+            .write_parquet(
+                &staged_location(&config, other).expect("loc").join("t.parquet"),
+                &mut wrong,
+            )
+            .expect("stage");
+        let err = publish(&storage, &config, other, None)
+            .expect_err("wrong date")
+            .to_string();
+        assert!(err.contains("2026-06-30") && err.contains("2026-07-07"), "{err}");
+    }
+}

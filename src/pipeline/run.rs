@@ -1,0 +1,145 @@
+//! `vigil run`: the whole daily pipeline for one `--as-of` —
+//! validate → sentiment → features → train (when there is no champion, or `--retrain`) →
+//! backtest gate → score → publish — each stage timed in the run summary.
+//!
+//! The gate decides whether anything is scored: a model that cannot prove 24–72 h early
+//! detection on the latest held-out weeks (the freshly trained one, or the champion
+//! re-proven when no training ran) stops the run with exit 4 before scoring, so no
+//! unproven score reaches a CSM. The previous partitions stay as they were.
+
+use super::features::{FeatureMode, FeaturesSettings, write_features};
+use super::score::{ScoreOutcome, ScoreSettings, load_drafts, score_on};
+use super::{
+    BacktestSettings, RunSummary, TrainSettings, ValidateSettings, run_backtest_on, train_on, validate,
+};
+use crate::config::PipelineConfig;
+use crate::registry::Registry;
+use crate::storage::{Location, Storage};
+use crate::time::RunWindow;
+use crate::{Error, Result};
+use std::time::Instant;
+
+/// Resolved settings of `vigil run`.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// The run window.
+    pub window: RunWindow,
+    /// Train a challenger even when a champion exists.
+    pub retrain: bool,
+    /// Factors per account.
+    pub top_k: usize,
+    /// Publish the scored tables (else they stay staged).
+    pub publish: bool,
+}
+
+/// Runs the pipeline, filling `summary` with every stage.
+pub fn run_pipeline(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &RunSettings,
+    summary: &mut RunSummary,
+) -> Result<ScoreOutcome> {
+    let run_id = summary
+        .run_id
+        .clone()
+        .ok_or_else(|| Error::Internal("run summary without a run id".into()))?;
+    // Templates first: a broken template fails the run before an hour of work.
+    let drafts = load_drafts(config)?;
+    let validate_settings = ValidateSettings::from_config(config, settings.window.as_of)?;
+    let window = validate_settings.window;
+    let (history, _, stage) = validate(storage, config, &validate_settings)?;
+    summary.stages.push(stage);
+    summary.stages.extend(super::text_sentiment::score_history(
+        storage, config, &history, &run_id,
+    )?);
+
+    let started = Instant::now();
+    let features_out = validate_settings
+        .warehouse
+        .join(&format!("features/mode=train/run_date={}", window.run_date()));
+    let (stage, _, table) = write_features(
+        storage,
+        config,
+        &history,
+        &FeaturesSettings {
+            window,
+            mode: FeatureMode::Train,
+            out: features_out,
+        },
+    )?;
+    summary.stages.push(stage);
+    let labelled = super::risk_data::from_table(config, &history, table)?;
+
+    let registry = Registry::new(
+        storage,
+        Location::parse(&config.resolve(&config.options.risk.registry))?,
+    );
+    let champion = registry.champion()?;
+    let model = if settings.retrain || champion.is_none() {
+        let started = Instant::now();
+        let train = TrainSettings {
+            window,
+            run_id: Some(run_id.clone()),
+            engine: None,
+            external: None,
+            promote: true,
+        };
+        let (stage, outcome) = train_on(storage, config, &train, labelled, started)?;
+        summary.stages.push(stage);
+        if !outcome.gate_passed {
+            return Err(Error::GateFailed {
+                version: outcome.version,
+                reason: outcome.backtest.gate_reason,
+            });
+        }
+        if !outcome.promoted {
+            tracing::warn!(version = %outcome.version, reason = %outcome.reason, "challenger not promoted; scoring with the champion");
+        }
+        "champion".to_string()
+    } else {
+        let (stage, version, report) = run_backtest_on(
+            storage,
+            config,
+            &BacktestSettings {
+                window,
+                model: "champion".into(),
+            },
+            &labelled,
+            started,
+        )?;
+        summary.stages.push(stage);
+        if !report.gate_passed {
+            return Err(Error::GateFailed {
+                version,
+                reason: format!(
+                    "the champion no longer passes on the latest weeks: {}",
+                    report.gate_reason
+                ),
+            });
+        }
+        version
+    };
+
+    let (stage, outcome) = score_on(
+        storage,
+        config,
+        &ScoreSettings {
+            window,
+            run_id: run_id.clone(),
+            model,
+            top_k: settings.top_k,
+        },
+        &history,
+        &drafts,
+    )?;
+    summary.stages.push(stage);
+    if settings.publish {
+        summary.stages.extend(super::publish::publish(
+            storage,
+            config,
+            window.run_date(),
+            Some(&run_id),
+        )?);
+    }
+    Ok(outcome)
+}

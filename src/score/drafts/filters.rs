@@ -1,0 +1,148 @@
+//! Template filters that make numbers and names read well in plain-text drafts: money with
+//! thousands separators, percentages, days with one decimal, role names, dates and lists.
+//!
+//! Each filter is documented in `pipelines/templates/README.md`.
+
+use chrono::NaiveDate;
+use minijinja::Environment;
+
+/// Registers vigil's filters on a template environment.
+pub(super) fn register(env: &mut Environment<'_>) {
+    env.add_filter("money", money);
+    env.add_filter("pct", pct);
+    env.add_filter("days", days);
+    env.add_filter("signed", signed);
+    env.add_filter("span", span);
+    env.add_filter("role", role);
+    env.add_filter("date", date);
+    env.add_filter("and_list", and_list);
+}
+
+/// `120000.4` → `$120,000`; `none` → `unknown`.
+pub(super) fn money(value: Option<f64>) -> String {
+    let Some(v) = value.filter(|v| v.is_finite()) else {
+        return "unknown".into();
+    };
+    let whole = v.abs().round() as u64;
+    let sign = if v < 0.0 && whole > 0 { "-" } else { "" };
+    format!("{sign}${}", thousands(whole))
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A share as a percentage: `0.853` → `85%`, `pct(1)` → `85.3%`.
+pub(super) fn pct(value: f64, decimals: Option<usize>) -> String {
+    format!("{:.*}%", decimals.unwrap_or(0), value * 100.0)
+}
+
+/// Days with one decimal: `4.25` → `4.2 days`.
+pub(super) fn days(value: f64) -> String {
+    format!("{value:.1} days")
+}
+
+/// A change with its sign: `7` → `+7`, `-3` → `-3`, `0` → `0`.
+pub(super) fn signed(value: i64) -> String {
+    if value > 0 {
+        format!("+{value}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// A whole number of days as a duration a person reads: `20` → `20 days`, `200` →
+/// `6 months`, `800` → `2.2 years`.
+pub(super) fn span(days: i64) -> String {
+    let unit = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match days {
+        ..60 => unit(days, "day"),
+        60..730 => unit((days as f64 / 30.44).round() as i64, "month"),
+        _ => format!("{:.1} years", days as f64 / 365.25),
+    }
+}
+
+/// A role name as a title: `vp_customer_success` → `VP Customer Success`, `csm` → `CSM`.
+pub(super) fn role(value: &str) -> String {
+    const UPPER: [&str; 9] = ["csm", "cs", "vp", "cro", "ceo", "cfo", "coo", "cto", "svp"];
+    value
+        .split(['_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if UPPER.contains(&w) {
+                w.to_ascii_uppercase()
+            } else {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
+}
+
+/// A `YYYY-MM-DD` date in another chrono format (default `%-d %B %Y`: `7 May 2024`);
+/// anything that is not such a date is returned unchanged.
+pub(super) fn date(value: &str, format: Option<&str>) -> String {
+    match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        Ok(d) => d.format(format.unwrap_or("%-d %B %Y")).to_string(),
+        Err(_) => value.to_string(),
+    }
+}
+
+/// A list as a phrase: `["a", "b", "c"]` → `a, b and c`.
+pub(super) fn and_list(items: Vec<String>) -> String {
+    match items.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [head @ .., last] => format!("{} and {last}", head.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(money(Some(120_000.4)), "$120,000");
+        assert_eq!(money(Some(1_234_567.5)), "$1,234,568");
+        assert_eq!(money(Some(999.0)), "$999");
+        assert_eq!(money(Some(-2500.0)), "-$2,500");
+        assert_eq!(money(None), "unknown");
+        assert_eq!(pct(0.853, None), "85%");
+        assert_eq!(pct(0.853, Some(1)), "85.3%");
+        assert_eq!(days(4.25), "4.2 days");
+        assert_eq!(days(12.0), "12.0 days");
+        assert_eq!(signed(7), "+7");
+        assert_eq!(signed(-3), "-3");
+        assert_eq!(signed(0), "0");
+        assert_eq!(span(1), "1 day");
+        assert_eq!(span(20), "20 days");
+        assert_eq!(span(200), "7 months");
+        assert_eq!(span(800), "2.2 years");
+    }
+
+    #[test]
+    fn names_dates_and_lists_read_well() {
+        assert_eq!(role("vp_customer_success"), "VP Customer Success");
+        assert_eq!(role("cs_manager"), "CS Manager");
+        assert_eq!(role("csm"), "CSM");
+        assert_eq!(date("2024-05-07", None), "7 May 2024");
+        assert_eq!(date("2024-05-07", Some("%-d %b")), "7 May");
+        assert_eq!(date("soon", None), "soon");
+        assert_eq!(and_list(vec![]), "");
+        assert_eq!(and_list(vec!["a".into()]), "a");
+        assert_eq!(and_list(vec!["a".into(), "b".into()]), "a and b");
+        assert_eq!(and_list(vec!["a".into(), "b".into(), "c".into()]), "a, b and c");
+    }
+}

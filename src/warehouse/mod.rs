@@ -1,0 +1,33 @@
+//! Output tables: their schemas, and the sinks that publish them — Delta Lake on any
+//! object-store URL, and optionally PostgreSQL.
+//!
+//! Every sink replaces one `run_date` partition per table in one atomic step, so a re-run
+//! of the same date replaces, never duplicates, and a crash leaves the previous version.
+
+pub mod delta;
+pub mod postgres;
+
+/// An error of one of the warehouse sinks.
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    /// The Delta Lake sink failed.
+    #[error(transparent)]
+    Delta(#[from] delta::DeltaError),
+    /// The PostgreSQL sink failed.
+    #[error(transparent)]
+    Postgres(#[from] postgres::PostgresError),
+}
+
+impl WarehouseError {
+    /// Whether the caller can fix it (a bad URL or name, an incompatible existing table):
+    /// exit 2 rather than 1.
+    pub fn is_usage(&self) -> bool {
+        match self {
+            WarehouseError::Delta(e) => e.is_usage(),
+            WarehouseError::Postgres(e) => matches!(
+                e,
+                postgres::PostgresError::InvalidName { .. } | postgres::PostgresError::ColumnType { .. }
+            ),
+        }
+    }
+}
