@@ -126,6 +126,29 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
     let v2 = version(&failed);
     assert_ne!(v1, v2);
     assert_eq!(stage_metric(&failed, "promoted"), false);
+    // model_runs holds one row per version of the date; re-running the same training (same
+    // data, same seed: same version) replaces its row.
+    let again = train(&p, &[]);
+    again.expect_code(4);
+    assert_eq!(
+        version(&again),
+        v2,
+        "a deterministic re-run gives the same version"
+    );
+    let runs = delta_partition(&p.file("wh/model_runs").to_string_lossy(), "2026-06-30").expect("model_runs");
+    let mut versions: Vec<String> = runs
+        .column("model_version")
+        .expect("version")
+        .str()
+        .expect("str")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    versions.sort();
+    let mut want = vec![v1.clone(), v2.clone()];
+    want.sort();
+    assert_eq!(versions, want);
     assert!(
         p.file(&format!("registry/risk/versions/{v2}/manifest.json"))
             .is_file()

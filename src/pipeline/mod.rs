@@ -8,6 +8,7 @@ mod backtest;
 mod demo;
 mod features;
 mod generate;
+mod model_runs;
 pub mod publish;
 mod risk_data;
 pub mod risk_model;

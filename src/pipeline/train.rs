@@ -16,7 +16,6 @@ use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
-use polars::prelude::*;
 use serde_json::json;
 use std::time::Instant;
 
@@ -213,7 +212,7 @@ pub fn train_on(
             registry.promote(&version, &run_date, &reason)?;
         }
     }
-    let runs_loc = write_model_run(
+    let runs_loc = super::model_runs::write_model_run(
         storage,
         config,
         &settings.window,
@@ -480,49 +479,4 @@ fn fingerprint(d: &Dataset) -> String {
         hash.update(&[y as u8]);
     }
     format!("{:016x}", hash.finish())
-}
-
-fn write_model_run(
-    storage: &Storage,
-    config: &PipelineConfig,
-    window: &RunWindow,
-    manifest: &Manifest,
-    headline: &serde_json::Value,
-    promoted: bool,
-    reason: &str,
-) -> Result<Location> {
-    let f = |k: &str| headline.get(k).and_then(serde_json::Value::as_f64);
-    let params = match manifest.engine {
-        EngineKind::Gbdt => serde_json::to_string(&manifest.config.gbdt),
-        EngineKind::Mlp => serde_json::to_string(&manifest.config.mlp),
-    }
-    .map_err(|e| Error::Internal(e.to_string()))?;
-    let frame = df!(
-        "model_version" => [manifest.version.clone()],
-        "engine" => [manifest.engine.name()],
-        "window_start" => [manifest.window.first_snapshot.clone()],
-        "window_end" => [manifest.window.last_snapshot.clone()],
-        "train_end" => [manifest.window.train_end.clone()],
-        "valid_start" => [manifest.window.valid_start.clone()],
-        "params" => [params],
-        "metrics" => [headline.to_string()],
-        "alert_threshold" => [manifest.config.alert_threshold],
-        "recall_24_72h" => [f("recall_24_72h")],
-        "precision" => [f("precision")],
-        "alerts_per_100_accounts_per_week" => [f("alerts_per_100_accounts_per_week")],
-        "pr_auc" => [f("pr_auc")],
-        "roc_auc" => [f("roc_auc")],
-        "brier" => [f("brier")],
-        "gate_passed" => [manifest.gate_passed],
-        "promoted" => [promoted],
-        "reason" => [reason.to_string()],
-        "input_fingerprint" => [manifest.input_fingerprint.clone()],
-        "git_commit" => [manifest.git_commit.clone()],
-    )?;
-    // One row per training, appended to the run date's partition of the Delta table.
-    let table = Location::parse(&config.resolve(&config.options.warehouse.url))?.join("model_runs");
-    let ctx = crate::warehouse::delta::CommitContext::new(manifest.run_id.clone().unwrap_or_default());
-    crate::warehouse::delta::append(storage, &table, window.run_date(), &frame, &ctx)
-        .map_err(crate::warehouse::WarehouseError::from)?;
-    Ok(table)
 }

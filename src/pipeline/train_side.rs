@@ -5,7 +5,7 @@
 use super::risk_data::Labelled;
 use crate::score::ScoreError;
 use crate::score::category::fit_best;
-use crate::score::resolution::{DEFAULT_K, ResolutionIndex, backtest, cases, default_features};
+use crate::score::resolution::{DEFAULT_K, Estimator, ResolutionIndex, backtest, cases, default_features};
 use crate::{Error, Result};
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ pub fn fit(data: &Labelled, split_us: i64) -> Result<Option<SideModels>> {
         return Ok(None);
     }
     let (category, candidates) = fit_best(&table.schema, &table.cases, split_us).map_err(ScoreError::from)?;
-    let index = ResolutionIndex::fit(&table.schema, &table.cases).map_err(ScoreError::from)?;
+    let mut index = ResolutionIndex::fit(&table.schema, &table.cases).map_err(ScoreError::from)?;
     let bt = match backtest(&table, split_us, DEFAULT_K, category.learner()) {
         Ok(b) => Some(b),
         Err(e) => {
@@ -53,6 +53,11 @@ pub fn fit(data: &Labelled, split_us: i64) -> Result<Option<SideModels>> {
             None
         }
     };
+    // The point estimate an alert carries is whichever was the more accurate on the held-out
+    // weeks; the similar cases, their spread and success factors are reported either way.
+    if bt.as_ref().is_some_and(|b| b.baseline_mae < b.knn_mae) {
+        index.estimator = Estimator::CategoryMedian;
+    }
     let chosen = candidates.iter().find(|m| m.learner == category.learner());
     let metrics = json!({
         "category_learner": category.learner().name(),
@@ -64,6 +69,7 @@ pub fn fit(data: &Labelled, split_us: i64) -> Result<Option<SideModels>> {
             .map(|m| m.accuracy),
         "escalation_cases": table.cases.len(),
         "resolution_k": DEFAULT_K,
+        "resolution_estimator": index.estimator.name(),
         "resolution_mae_days": bt.as_ref().map(|b| b.knn_mae),
         "resolution_baseline_mae_days": bt.as_ref().map(|b| b.baseline_mae),
         "resolution_mae_days_predicted_category": bt.as_ref().map(|b| b.knn_mae_predicted),

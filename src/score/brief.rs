@@ -91,6 +91,11 @@ pub struct ResolutionEstimate {
     pub mean_days: f64,
     /// Spread: standard deviation of the days.
     pub spread_days: f64,
+    /// The estimate written to `risk_scores.predicted_resolution_days`: `mean_days`, or the
+    /// category's median when that was the more accurate on the held-out weeks.
+    pub predicted_days: f64,
+    /// Which of the two `predicted_days` is: `similar_cases` or `category_median`.
+    pub method: String,
     /// Interventions most common among the fastest half of the cases, most common first.
     pub success_factors: Vec<String>,
     /// One sentence: "comparable to 7 previous escalations, which averaged 4.2 days to

@@ -422,7 +422,18 @@ fn risk_scores_frame(
             "category_probability".into(),
             briefs.iter().map(|b| b.category_probability).collect::<Vec<_>>(),
         ),
-        Column::new("predicted_resolution_days".into(), resolution(|r| r.mean_days)),
+        Column::new(
+            "predicted_resolution_days".into(),
+            resolution(|r| r.predicted_days),
+        ),
+        Column::new(
+            "resolution_method".into(),
+            briefs
+                .iter()
+                .map(|b| b.resolution.as_ref().map(|r| r.method.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("similar_cases_mean_days".into(), resolution(|r| r.mean_days)),
         Column::new("resolution_spread_days".into(), resolution(|r| r.spread_days)),
         Column::new(
             "resolution_summary".into(),

@@ -26,7 +26,7 @@ pub use backtest::{CategoryBacktestRow, ResolutionBacktest, backtest};
 pub use cases::{
     Case, CaseTable, MAX_SNAPSHOT_AGE_HOURS, cases, cases_within, default_features, encode, rows,
 };
-pub use index::{DEFAULT_K, IndexedCase, ResolutionIndex, summary_sentence};
+pub use index::{DEFAULT_K, Estimator, IndexedCase, ResolutionIndex, summary_sentence};
 pub use phrases::{category_phrase, intervention_phrase};
 pub use space::FeatureSpace;
 

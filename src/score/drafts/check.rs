@@ -219,6 +219,8 @@ fn sample_full() -> AccountBrief {
             cases: n.map(case).collect(),
             mean_days: 4.0,
             spread_days: 1.0,
+            predicted_days: 4.0,
+            method: "similar_cases".into(),
             success_factors: vec!["exec_sponsor_call".into(), "hotfix".into()],
             summary: "Comparable to 4 previous escalations.".into(),
         }),

@@ -191,6 +191,8 @@ pub(crate) fn northwind() -> AccountBrief {
             ],
             mean_days: 5.0,
             spread_days: 1.22,
+            predicted_days: 5.0,
+            method: "similar_cases".into(),
             success_factors: vec!["solutions_engineer_assigned".into(), "exec_sponsor_call".into()],
             summary: "Comparable to 3 previous integration escalations, which averaged 5.0 days to resolve; \
                       success factors: solutions engineer assigned, exec sponsor call."

@@ -43,6 +43,31 @@ pub struct ResolutionIndex {
     pub space: FeatureSpace,
     /// The resolved cases.
     pub cases: Vec<IndexedCase>,
+    /// Which estimate becomes `predicted_days` (chosen by the held-out backtest at training).
+    #[serde(default)]
+    pub estimator: Estimator,
+}
+
+/// The point estimate of resolution days an alert carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// The mean of the k most similar resolved cases.
+    #[default]
+    SimilarCases,
+    /// The median of the predicted category's resolved cases (used when it was the more
+    /// accurate on held-out time: the features then say little about resolution time).
+    CategoryMedian,
+}
+
+impl Estimator {
+    /// Name written to `risk_scores.resolution_method`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::SimilarCases => "similar_cases",
+            Estimator::CategoryMedian => "category_median",
+        }
+    }
 }
 
 impl ResolutionIndex {
@@ -82,6 +107,7 @@ impl ResolutionIndex {
             schema: schema.clone(),
             space,
             cases,
+            estimator: Estimator::default(),
         })
     }
 
@@ -156,11 +182,17 @@ impl ResolutionIndex {
                 distance: *d,
             })
             .collect();
+        let predicted_days = match self.estimator {
+            Estimator::CategoryMedian => self.category_median(category).unwrap_or(mean_days),
+            Estimator::SimilarCases => mean_days,
+        };
         Ok(Some(ResolutionEstimate {
             category: category.to_string(),
             cases,
             mean_days,
             spread_days,
+            predicted_days,
+            method: self.estimator.name().into(),
             success_factors,
             summary,
         }))
