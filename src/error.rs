@@ -80,6 +80,19 @@ pub enum Error {
         /// Which criterion failed.
         reason: String,
     },
+    /// `--fail-on-drift` and a feature or the score drifted past the PSI threshold: nothing
+    /// was staged for the run date.
+    #[error(
+        "drift gate failed (--fail-on-drift): model {version}: PSI above {threshold} for {features}; nothing staged for this run date"
+    )]
+    DriftGate {
+        /// The model version that would have scored.
+        version: String,
+        /// The PSI threshold.
+        threshold: f64,
+        /// The drifted features with their PSI (`name=psi`, comma-separated).
+        features: String,
+    },
     /// A polars operation failed unexpectedly.
     #[error("data processing failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
@@ -100,7 +113,7 @@ impl Error {
             Error::Text(TextError::InvalidOption(_)) => ExitCode::Usage,
             Error::Text(TextError::InvalidInput(_)) => ExitCode::InvalidInput,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
-            Error::GateFailed { .. } => ExitCode::GateFailed,
+            Error::GateFailed { .. } | Error::DriftGate { .. } => ExitCode::GateFailed,
             Error::NothingToDo(_) => ExitCode::NothingToDo,
             // A template that fails validation is the user's to fix, like a bad config.
             Error::Score(ScoreError::Draft(_)) => ExitCode::Usage,

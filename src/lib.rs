@@ -12,6 +12,7 @@ pub mod error;
 pub mod features;
 pub mod pipeline;
 pub mod registry;
+pub mod report;
 pub mod risk;
 pub mod score;
 pub mod storage;

@@ -48,14 +48,14 @@ fn config(warehouse: &str, templates_dir: &str, extra: &str) -> String {
     )
 }
 
-fn project() -> Project {
+pub(crate) fn project() -> Project {
     let p = Project::new("");
     p.config(&config("wh", &templates(), ""));
     p.generate("300", "history");
     p
 }
 
-fn run_on(p: &Project, date: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+pub(crate) fn run_on(p: &Project, date: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let mut args = vec!["run", "--config", "pipelines/test.toml", "--run-date", date];
     args.extend_from_slice(extra);
     vigil_env(p.path(), &args, env)

@@ -6,11 +6,14 @@
 mod common;
 
 mod bad_input;
+mod drift;
 mod features;
+mod feedback;
 mod generate;
 mod object_store_s3;
 mod postgres;
 mod publish;
+mod report;
 mod risk;
 mod score;
 mod secrets;

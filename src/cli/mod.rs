@@ -4,6 +4,7 @@
 mod data;
 mod features;
 mod publish;
+mod report;
 mod risk;
 mod score;
 mod sentiment;
@@ -11,6 +12,7 @@ mod sentiment;
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
 pub use features::{FeaturesArgs, ModeArg};
 pub use publish::PublishArgs;
+pub use report::ReportArgs;
 pub use risk::{BacktestArgs, EngineArg, ModelsArgs, ModelsCommand, TrainArgs as RiskTrainArgs};
 pub use score::{RunArgs, ScoreArgs as RiskScoreArgs};
 pub use sentiment::{DeviceArg, EvalArgs, LabelArgs, ScoreArgs, SentimentArgs, SentimentCommand, TrainArgs};
@@ -91,6 +93,9 @@ pub enum Command {
     Run(RunArgs),
     /// Commit a run date's staged tables to the warehouse (Delta Lake, optionally PostgreSQL).
     Publish(PublishArgs),
+    /// The quarterly escalation-patterns report: what rose, among which accounts, how the
+    /// model did, what was prevented.
+    Report(ReportArgs),
 }
 
 impl Command {
@@ -118,6 +123,7 @@ impl Command {
             Command::Score(_) => "score",
             Command::Run(_) => "run",
             Command::Publish(_) => "publish",
+            Command::Report(_) => "report",
         }
     }
 }
@@ -139,6 +145,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Score(args) => score::score(args, config, &mut summary),
         Command::Run(args) => score::run(args, config, &mut summary),
         Command::Publish(args) => publish::publish(args, config, &mut summary),
+        Command::Report(args) => report::report(args, config, &mut summary),
     };
     summary.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = &result {

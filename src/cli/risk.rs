@@ -49,6 +49,11 @@ pub struct TrainArgs {
     /// Register the model but never make it champion.
     #[arg(long)]
     pub no_promote: bool,
+    /// Retrain with the CSM verdicts of the history's `feedback` table (false positives
+    /// become weighted negatives, missed escalations positives; the alert threshold is
+    /// re-tuned per `[risk.feedback]`).
+    #[arg(long, conflicts_with = "features")]
+    pub with_feedback: bool,
 }
 
 /// `vigil backtest`.
@@ -135,6 +140,7 @@ pub(super) fn train(args: &TrainArgs, config: Option<&Path>, summary: &mut RunSu
         engine,
         external,
         promote: !args.no_promote,
+        with_feedback: args.with_feedback,
     };
     let (stage, outcome) = pipeline::train(&storage, &config, &settings)?;
     summary.stages.push(stage);

@@ -22,6 +22,10 @@ pub struct ScoreArgs {
     /// Factors per account.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=20))]
     pub top_k: u16,
+    /// Exit 4 with nothing staged when a model feature or the score drifted past PSI 0.2
+    /// against the champion's training reference (see README, "Drift monitoring").
+    #[arg(long)]
+    pub fail_on_drift: bool,
 }
 
 /// `vigil run`.
@@ -40,6 +44,10 @@ pub struct RunArgs {
     /// Stage the scored tables without publishing them.
     #[arg(long)]
     pub no_publish: bool,
+    /// Exit 4 with nothing staged when a model feature or the score drifted past PSI 0.2
+    /// against the champion's training reference (see README, "Drift monitoring").
+    #[arg(long)]
+    pub fail_on_drift: bool,
 }
 
 pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
@@ -57,6 +65,7 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
         run_id: summary.run_id.clone().unwrap_or_default(),
         model: args.model.clone(),
         top_k: usize::from(args.top_k),
+        fail_on_drift: args.fail_on_drift,
     };
     let (stage, _) = score_on(&storage, &config, &settings, &history, &drafts)?;
     summary.stages.push(stage);
@@ -77,6 +86,7 @@ pub(super) fn run(args: &RunArgs, config: Option<&Path>, summary: &mut RunSummar
             retrain: args.retrain,
             top_k: usize::from(args.top_k),
             publish: !args.no_publish,
+            fail_on_drift: args.fail_on_drift,
         },
         summary,
     )?;

@@ -5,13 +5,15 @@
 //! Unknown keys are errors that name the key, the file and the allowed keys.
 
 mod features;
+mod report;
 mod risk;
 mod secret;
 mod sentiment;
 mod tiers;
 
 pub use features::FeatureOptions;
-pub use risk::{CalibrationMethod, EngineChoice, GbdtParams, MlpParams, RiskOptions};
+pub use report::ReportOptions;
+pub use risk::{CalibrationMethod, EngineChoice, FeedbackOptions, GbdtParams, MlpParams, RiskOptions};
 pub use secret::{Secret, interpolate};
 pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
 pub use tiers::{TierLevel, TiersOptions, valid_name};
@@ -264,9 +266,9 @@ pub struct PipelineOptions {
     /// Tier thresholds, routing and draft templates.
     #[serde(default)]
     pub tiers: TiersOptions,
-    /// Quarterly report settings (owned by the report stage).
+    /// Quarterly report settings.
     #[serde(default)]
-    pub report: StageSection,
+    pub report: ReportOptions,
 }
 
 /// A loaded, validated config together with the file it came from.

@@ -76,6 +76,8 @@ pub struct RiskOptions {
     pub gbdt: GbdtParams,
     /// MLP hyper-parameters.
     pub mlp: MlpParams,
+    /// CSM feedback in retraining (`[risk.feedback]`).
+    pub feedback: FeedbackOptions,
 }
 
 impl Default for RiskOptions {
@@ -100,6 +102,7 @@ impl Default for RiskOptions {
             seed: 42,
             gbdt: GbdtParams::default(),
             mlp: MlpParams::default(),
+            feedback: FeedbackOptions::default(),
         }
     }
 }
@@ -165,12 +168,56 @@ impl RiskOptions {
         if self.registry.trim().is_empty() {
             return bad("registry", "\"\"".into(), "a folder path or URL");
         }
+        self.feedback.check()?;
         self.gbdt
             .check()
             .map_err(|m| ("risk.gbdt".into(), m, "see README".into()))?;
         self.mlp
             .check_values()
             .map_err(|m| ("risk.mlp".into(), m, "see README".into()))
+    }
+}
+
+/// `[risk.feedback]`: how CSM verdicts (the `feedback` table) change retraining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedbackOptions {
+    /// Use the verdicts when `vigil run` trains (`vigil train --with-feedback` always does),
+    /// and write the `feedback_summary` table in `vigil run`.
+    pub enabled: bool,
+    /// Training weight of a snapshot a `false_positive` verdict confirms as negative (it is
+    /// never sampled out).
+    pub false_positive_weight: f64,
+    /// Training weight of a lead-window snapshot before a `missed` escalation (a positive).
+    pub missed_weight: f64,
+    /// Re-tune the alert threshold: the highest one whose 24–72 h validation recall still
+    /// reaches `min_recall` (the best precision at the target recall).
+    pub retune_threshold: bool,
+}
+
+impl Default for FeedbackOptions {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            false_positive_weight: 3.0,
+            missed_weight: 2.0,
+            retune_threshold: true,
+        }
+    }
+}
+
+impl FeedbackOptions {
+    /// Checks value ranges: `Err((key, value, allowed))` for the first value out of range.
+    pub fn check(&self) -> Result<(), (String, String, String)> {
+        for (k, v) in [
+            ("false_positive_weight", self.false_positive_weight),
+            ("missed_weight", self.missed_weight),
+        ] {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err((format!("risk.feedback.{k}"), v.to_string(), "allowed: > 0".into()));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -60,7 +60,7 @@ pub fn run_backtest_on(
     let t: Vec<i64> = parts.valid.iter().map(|&i| times[i]).collect();
     let labels: Vec<bool> = parts.valid.iter().map(|&i| data.labels[i]).collect();
     let bt = BacktestOptions {
-        alert_threshold: opts.alert_threshold,
+        alert_threshold: loaded.manifest.alert_threshold.unwrap_or(opts.alert_threshold),
         lead_max_hours: opts.lead_max_hours,
         lead_min_hours: opts.lead_min_hours,
         horizon_hours: data.horizon_hours,

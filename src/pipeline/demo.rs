@@ -65,6 +65,7 @@ pub fn demo(
             retrain: true,
             top_k: DEMO_FACTORS,
             publish: true,
+            fail_on_drift: false,
         },
         summary,
     )

@@ -7,9 +7,12 @@
 mod backtest;
 mod demo;
 mod features;
+mod feedback;
 mod generate;
 mod model_runs;
+mod monitoring;
 pub mod publish;
+pub mod report;
 mod risk_data;
 pub mod risk_model;
 mod risk_report;

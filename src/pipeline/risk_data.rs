@@ -47,6 +47,8 @@ pub struct Labelled {
     pub horizon_hours: u32,
     /// Hours between snapshots.
     pub cadence_hours: u32,
+    /// CSM verdicts of the history's `feedback` table (empty for external tables).
+    pub feedback: Vec<crate::risk::feedback::FeedbackRow>,
 }
 
 /// Columns of vigil's feature table that are not features.
@@ -124,6 +126,7 @@ pub fn from_table(config: &PipelineConfig, history: &History, table: DataFrame) 
         escalations,
         horizon_hours: o.horizon_hours,
         cadence_hours: o.cadence_hours,
+        feedback: super::feedback::read_verdicts(history)?,
     })
 }
 
@@ -177,6 +180,7 @@ pub fn from_external(storage: &Storage, config: &PipelineConfig, ext: &ExternalF
         has_escalations,
         horizon_hours: o.horizon_hours,
         cadence_hours: o.cadence_hours,
+        feedback: Vec::new(),
     })
 }
 

@@ -34,6 +34,10 @@ pub struct Manifest {
     pub horizon_hours: u32,
     /// The `[risk]` section it was trained with.
     pub config: RiskOptions,
+    /// Alert threshold re-tuned on the validation window by feedback retraining (scoring
+    /// and the backtest use it instead of `[risk] alert_threshold`); `None`: not re-tuned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_threshold: Option<u32>,
     /// Headline validation metrics (the full backtest is `backtest.json`).
     pub metrics: serde_json::Value,
     /// Whether the backtest gate passed.

@@ -1,15 +1,11 @@
 //! The backtest report: Markdown and HTML with three SVG charts (precision–recall curve,
 //! calibration before/after, lead-time histogram).
 //!
-//! The SVG is written by hand: three simple line/bar charts do not justify plotters' build
-//! cost on 2 cores, and hand-written SVG is plain text that diffs and renders everywhere.
+//! The SVG is written by hand (`crate::report::charts`).
 
+use crate::report::charts::{PAD, escape, frame, histogram, polyline};
 use crate::risk::backtest::{BacktestOptions, BacktestReport};
 use std::fmt::Write;
-
-const W: f64 = 420.0;
-const H: f64 = 300.0;
-const PAD: f64 = 40.0;
 
 /// Renders `report.md`, `report.html` and the charts.
 /// `drivers`: features by mean |contribution| (log-odds) on validation rows (may be empty).
@@ -134,53 +130,6 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(
     s
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-fn frame(title: &str, x_label: &str, y_label: &str) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"11\">\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\
-         <text x=\"{}\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">{title}</text>\
-         <line x1=\"{PAD}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>\
-         <line x1=\"{PAD}\" y1=\"{PAD}\" x2=\"{PAD}\" y2=\"{}\" stroke=\"black\"/>\
-         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{x_label}</text>\
-         <text x=\"12\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\">{y_label}</text>",
-        W / 2.0,
-        H - PAD,
-        W - PAD / 2.0,
-        H - PAD,
-        H - PAD,
-        W / 2.0,
-        H - 8.0,
-        H / 2.0,
-        H / 2.0
-    )
-}
-
-/// Maps (x, y) in [0, 1]² to the plot area.
-fn at(x: f64, y: f64) -> (f64, f64) {
-    (
-        PAD + x.clamp(0.0, 1.0) * (W - 1.5 * PAD),
-        H - PAD - y.clamp(0.0, 1.0) * (H - 2.0 * PAD),
-    )
-}
-
-fn polyline(points: &[(f64, f64)], colour: &str) -> String {
-    let pts: Vec<String> = points
-        .iter()
-        .map(|&(x, y)| {
-            let (px, py) = at(x, y);
-            format!("{px:.1},{py:.1}")
-        })
-        .collect();
-    format!(
-        "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
-        pts.join(" ")
-    )
-}
-
 fn pr_svg(r: &BacktestReport) -> String {
     let mut s = frame("Precision–recall (validation snapshots)", "recall", "precision");
     let pts: Vec<(f64, f64)> = r.pr_curve.iter().map(|p| (p.recall, p.precision)).collect();
@@ -226,32 +175,12 @@ fn calibration_svg(r: &BacktestReport) -> String {
 
 fn lead_svg(r: &BacktestReport, o: &BacktestOptions) -> String {
     // 12-hour bins up to lead_max_hours and beyond (a run can start long before).
-    let max = r
-        .lead_hours
-        .iter()
-        .copied()
-        .fold(f64::from(o.lead_max_hours), f64::max);
-    let bins = ((max / 12.0).ceil() as usize).max(1);
-    let mut counts = vec![0usize; bins];
-    for &h in &r.lead_hours {
-        counts[((h / 12.0) as usize).min(bins - 1)] += 1;
-    }
-    let peak = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let mut s = frame(
+    histogram(
         &format!("Lead time of detected escalations (n = {})", r.lead_hours.len()),
         "hours before the escalation (12 h bins)",
         "escalations",
-    );
-    let width = (W - 1.5 * PAD) / bins as f64;
-    for (i, &c) in counts.iter().enumerate() {
-        let (x, y) = at(i as f64 / bins as f64, c as f64 / peak);
-        let _ = write!(
-            s,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1f77b4\"/>",
-            (width - 1.0).max(1.0),
-            H - PAD - y
-        );
-    }
-    s.push_str("</svg>");
-    s
+        &r.lead_hours,
+        12.0,
+        f64::from(o.lead_max_hours),
+    )
 }

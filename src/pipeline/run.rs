@@ -30,6 +30,8 @@ pub struct RunSettings {
     pub top_k: usize,
     /// Publish the scored tables (else they stay staged).
     pub publish: bool,
+    /// Stop with exit 4 before scoring is staged when drift passes PSI 0.2.
+    pub fail_on_drift: bool,
 }
 
 /// Runs the pipeline, filling `summary` with every stage.
@@ -83,6 +85,7 @@ pub fn run_pipeline(
             engine: None,
             external: None,
             promote: true,
+            with_feedback: config.options.risk.feedback.enabled,
         };
         let (stage, outcome) = train_on(storage, config, &train, labelled, started)?;
         summary.stages.push(stage);
@@ -128,6 +131,7 @@ pub fn run_pipeline(
             run_id: run_id.clone(),
             model,
             top_k: settings.top_k,
+            fail_on_drift: settings.fail_on_drift,
         },
         &history,
         &drafts,
@@ -139,6 +143,11 @@ pub fn run_pipeline(
             config,
             window.run_date(),
             Some(&run_id),
+        )?);
+    }
+    if config.options.risk.feedback.enabled {
+        summary.stages.push(super::feedback::write_summary(
+            storage, config, &history, &window, &run_id,
         )?);
     }
     Ok(outcome)

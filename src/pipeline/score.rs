@@ -39,6 +39,8 @@ pub struct ScoreSettings {
     pub model: String,
     /// Factors per account.
     pub top_k: usize,
+    /// Fail (exit 4, nothing staged) when a feature or the score drifted past PSI 0.2.
+    pub fail_on_drift: bool,
 }
 
 /// What scoring produced, beyond its stage report.
@@ -82,6 +84,7 @@ pub fn score_on(
     let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
     let loaded = risk_model::load(&registry, &settings.model, opts.device)?;
     let version = loaded.manifest.version.clone();
+    let alert_threshold = loaded.manifest.alert_threshold.unwrap_or(opts.alert_threshold);
     let text_sentiment = super::text_sentiment::read_output(storage, config, window)?;
     let mut warnings = Vec::new();
     if text_sentiment.is_none() {
@@ -90,6 +93,16 @@ pub fn score_on(
     }
     let features = feature_table(config, history, FeatureMode::Score, text_sentiment.as_ref())?;
     let (x, _, probability) = loaded.score(&features, "the scoring feature table")?;
+    let monitoring = super::monitoring::measure(
+        storage,
+        &registry,
+        &version,
+        &settings.run_id,
+        &x,
+        &probability,
+        settings.fail_on_drift,
+        &mut warnings,
+    )?;
     let t_explain = Instant::now();
     let contributions = loaded.model.contributions(&x)?;
     let explain_seconds = t_explain.elapsed().as_secs_f64();
@@ -97,7 +110,7 @@ pub fn score_on(
     let predictions = predict_alerted(
         &features,
         &probability,
-        opts.alert_threshold,
+        alert_threshold,
         category.as_ref(),
         resolution.as_ref(),
     )?;
@@ -112,7 +125,7 @@ pub fn score_on(
         run_id: &settings.run_id,
         as_of: window.as_of,
         model_version: &version,
-        alert_threshold: opts.alert_threshold,
+        alert_threshold,
         top_k: settings.top_k,
         tiers: &config.options.tiers,
         drafts,
@@ -137,6 +150,13 @@ pub fn score_on(
     let staged = staged_location(config, window.run_date())?;
     storage.write_parquet(&staged.join("risk_scores.parquet"), &mut scored.risk_scores)?;
     storage.write_parquet(&staged.join("actions.parquet"), &mut scored.actions)?;
+    let drift = match monitoring {
+        Some(mut m) => {
+            storage.write_parquet(&staged.join("monitoring.parquet"), &mut m.frame)?;
+            m.metrics
+        }
+        None => serde_json::Value::Null,
+    };
     let run_json = serde_json::json!({
         "run_id": settings.run_id,
         "as_of": window.as_of.to_rfc3339(),
@@ -159,6 +179,7 @@ pub fn score_on(
     m.insert("accounts".into(), features.height().into());
     m.insert("alerts".into(), scored.briefs.len().into());
     m.insert("actions".into(), scored.actions.height().into());
+    m.insert("drift".into(), drift);
     m.insert("tiers".into(), serde_json::json!(per_tier));
     m.insert(
         "previous_run_date".into(),

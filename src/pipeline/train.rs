@@ -32,6 +32,9 @@ pub struct TrainSettings {
     pub external: Option<ExternalFeatures>,
     /// Whether a passing model may become champion.
     pub promote: bool,
+    /// Retrain with the CSM verdicts of the `feedback` table (`--with-feedback`, or
+    /// `[risk.feedback] enabled` in `vigil run`).
+    pub with_feedback: bool,
 }
 
 /// What `vigil train` did.
@@ -68,13 +71,19 @@ pub fn train_on(
     storage: &Storage,
     config: &PipelineConfig,
     settings: &TrainSettings,
-    data: Labelled,
+    mut data: Labelled,
     started: Instant,
 ) -> Result<(StageReport, TrainOutcome)> {
     let opts = &config.options.risk;
     let mut parts = match &data.times {
         Some(t) => split::by_time(t, opts.validation_weeks, data.horizon_hours)?,
         None => split::random(data.labels.len(), Some(&data.ids), 0.2, opts.seed),
+    };
+    let before_sampling = parts.train.clone();
+    let mut adjustment = if settings.with_feedback {
+        Some(super::feedback::plan_training(&mut data, &parts.train, opts))
+    } else {
+        None
     };
     let keys: Vec<String> = (0..data.labels.len())
         .map(|i| format!("{}#{i}", data.ids[i]))
@@ -86,6 +95,9 @@ pub fn train_on(
         opts.positive_weight,
         opts.seed,
     );
+    if let Some(adj) = adjustment.as_mut() {
+        crate::risk::feedback::apply(&mut parts, &before_sampling, adj);
+    }
     let schema = FeatureSchema::learn(&data.frame, &data.features)?;
     let x = Matrix::from_frame(&data.frame, &schema, "the training feature table")?;
     let y: Vec<f32> = data.labels.iter().map(|&l| f32::from(u8::from(l))).collect();
@@ -126,18 +138,26 @@ pub fn train_on(
         Some(t) => parts.valid.iter().map(|&i| t[i]).collect(),
         None => vec![0; parts.valid.len()],
     };
-    let bt_opts = backtest_options(config, &data);
-    let mut report = backtest::run(
-        &Scored {
-            account: &valid_ids,
-            time_us: &times,
-            probability: &prob,
-            raw_probability: &raw,
-            label: &valid_labels,
-        },
-        &data.escalations,
-        &bt_opts,
-    );
+    let mut bt_opts = backtest_options(config, &data);
+    let scored = Scored {
+        account: &valid_ids,
+        time_us: &times,
+        probability: &prob,
+        raw_probability: &raw,
+        label: &valid_labels,
+    };
+    let mut report = backtest::run(&scored, &data.escalations, &bt_opts);
+    let tuned = match (&adjustment, report.threshold_for_target_recall) {
+        (Some(_), Some(t)) if opts.feedback.retune_threshold && opts.min_recall > 0.0 => {
+            let before = report.at_alert_threshold.clone();
+            if t != bt_opts.alert_threshold {
+                bt_opts.alert_threshold = t;
+                report = backtest::run(&scored, &data.escalations, &bt_opts);
+            }
+            Some((t, before))
+        }
+        _ => None,
+    };
     if !data.has_escalations {
         report.gate_passed = false;
         report.gate_reason = "no escalations table: the 24–72 h lead-time gate cannot be proven (pass --escalations with an external feature table)".into();
@@ -160,6 +180,9 @@ pub fn train_on(
         (false, String::new())
     };
     let mut headline = headline(&report, &fit, &candidates, model.engine());
+    if let Some(adj) = &adjustment {
+        headline["feedback"] = super::feedback::describe(adj, tuned.as_ref(), &report, opts);
+    }
     headline["predict_rows_per_second"] = json!(drivers.predict_rows_per_second);
     headline["explain_rows_per_second"] = json!(drivers.explain_rows_per_second);
     headline["drivers"] = json!(drivers.top);
@@ -178,6 +201,7 @@ pub fn train_on(
         calibrator,
         horizon_hours: data.horizon_hours,
         config: opts.clone(),
+        alert_threshold: tuned.as_ref().map(|t| t.0),
         metrics: headline.clone(),
         gate_passed: report.gate_passed,
         gate_reason: report.gate_reason.clone(),
@@ -185,6 +209,9 @@ pub fn train_on(
         vigil_version: env!("CARGO_PKG_VERSION").into(),
     };
     let mut files = vec![("model.bin", Bytes::from(model_bytes))];
+    // The drift reference: the validation rows as the final calibrator scores them.
+    let valid_probability = manifest.calibrator.apply_all(&margin);
+    files.push(super::train_side::drift_reference(&valid.x, &valid_probability)?);
     if let Some(side) = side {
         files.extend(side.files);
     }

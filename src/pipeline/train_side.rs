@@ -3,6 +3,8 @@
 //! before each past escalation, and backtested on the same held-out weeks as the risk model.
 
 use super::risk_data::Labelled;
+use crate::report::drift::Reference;
+use crate::risk::Matrix;
 use crate::score::ScoreError;
 use crate::score::category::fit_best;
 use crate::score::resolution::{DEFAULT_K, Estimator, ResolutionIndex, backtest, cases, default_features};
@@ -84,4 +86,31 @@ pub fn fit(data: &Labelled, split_us: i64) -> Result<Option<SideModels>> {
         json_bytes(&json!({ "category_candidates": candidates, "resolution": bt }))?,
     ));
     Ok(Some(SideModels { files, metrics }))
+}
+
+/// Registry file name of the drift reference.
+pub const DRIFT_REFERENCE: &str = "drift_reference.json";
+
+/// The drift reference (`drift_reference.json`) of the validation matrix and its calibrated
+/// probabilities.
+///
+/// The reference population is the validation rows — the most recent held-out weeks — not
+/// the training rows: they are the population nearest in time to the one scored next, and
+/// the model never fitted them, so their score distribution is the one the model produces on
+/// unseen accounts (training rows score more confidently than new data ever will, which would
+/// read as score drift on every run). They are also the rows the backtest gate proved the
+/// model on: drift from them says the proof may no longer hold.
+///
+/// The feed-freshness features (`*_staleness_hours`) are left out: they measure the input
+/// feeds, the same value for every account at one moment, so today's population is a single
+/// point against a reference spread over the held-out weeks and their PSI is always large
+/// whatever the accounts do (the feeds' freshness is reported by the features stage).
+pub fn drift_reference(valid: &Matrix, probability: &[f64]) -> Result<(&'static str, Bytes)> {
+    let reference = Reference::build(
+        valid,
+        probability,
+        "validation rows (account snapshots of the held-out weeks), calibrated probability",
+        |name| !name.ends_with("_staleness_hours"),
+    );
+    Ok((DRIFT_REFERENCE, json_bytes(&reference)?))
 }

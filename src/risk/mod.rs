@@ -7,6 +7,7 @@
 pub mod backtest;
 pub mod calibrate;
 pub mod explain;
+pub mod feedback;
 pub mod gbdt;
 pub mod matrix;
 pub mod metrics;

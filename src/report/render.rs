@@ -1,0 +1,467 @@
+//! The quarterly report as Markdown and self-contained HTML (charts inlined as SVG, no
+//! scripts, no external links), and its rows of `quarterly_patterns`.
+
+use super::charts::{self, escape};
+use super::lift::Lift;
+use super::quarter::Quarter;
+use super::quarterly::{CategoryChange, PatternRow, Prevention, Resolution};
+use crate::risk::metrics::ReliabilityBin;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Model performance in the quarter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Performance {
+    /// Model version.
+    pub model_version: String,
+    /// Scores replayed with the model (not read from published scores).
+    pub replayed: bool,
+    /// The quarter overlaps the model's training window.
+    pub in_sample: bool,
+    /// Score dates published in the quarter.
+    pub published_dates: usize,
+    /// Alerts (episodes) raised.
+    pub alerts: usize,
+    /// Escalations eligible for the lead-time check.
+    pub eligible: usize,
+    /// Of those, detected 24–72 h ahead.
+    pub detected: usize,
+    /// Early-detection recall.
+    pub recall: f64,
+    /// Alert precision.
+    pub precision: f64,
+    /// Median lead time (hours).
+    pub median_lead_hours: Option<f64>,
+    /// Lead times of detected escalations (hours).
+    pub lead_hours: Vec<f64>,
+    /// Per month: label, precision, recall.
+    pub monthly: Vec<(String, Option<f64>, Option<f64>)>,
+    /// Reliability of the calibrated probabilities in the quarter.
+    pub reliability: Vec<ReliabilityBin>,
+    /// Lead window (hours), for labels.
+    pub lead_window: (u32, u32),
+}
+
+/// A rising category with its characteristics and headline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rising {
+    /// The change.
+    pub change: CategoryChange,
+    /// Characteristics by lift.
+    pub lifts: Vec<Lift>,
+    /// The headline sentence.
+    pub sentence: String,
+}
+
+/// Everything the quarterly report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarterlyReport {
+    /// The quarter.
+    pub quarter: Quarter,
+    /// Escalations per category, this quarter vs last.
+    pub changes: Vec<CategoryChange>,
+    /// Rising categories.
+    pub rising: Vec<Rising>,
+    /// Minimum support of a characteristic.
+    pub min_support: usize,
+    /// Model performance (None without a model).
+    pub performance: Option<Performance>,
+    /// CSM verdicts recorded in the quarter, by verdict.
+    pub feedback: BTreeMap<String, usize>,
+    /// Prevention estimate.
+    pub prevention: Prevention,
+    /// Days without escalation after an alert for prevention.
+    pub prevention_days: u32,
+    /// Resolution time per category.
+    pub resolutions: Vec<Resolution>,
+}
+
+fn row(section: &'static str, category: Option<&str>, item: &str) -> PatternRow {
+    PatternRow {
+        section,
+        category: category.map(str::to_string),
+        item: item.to_string(),
+        value: None,
+        count: None,
+        previous: None,
+        note: None,
+    }
+}
+
+/// The report's rows of `quarterly_patterns`.
+pub fn rows(r: &QuarterlyReport) -> Vec<PatternRow> {
+    let mut out = Vec::new();
+    for c in &r.changes {
+        out.push(PatternRow {
+            value: c.change_pct,
+            count: Some(c.current as i64),
+            previous: Some(c.previous as f64),
+            ..row("category_change", Some(&c.category), "escalations")
+        });
+    }
+    for rise in &r.rising {
+        out.push(PatternRow {
+            note: Some(rise.sentence.clone()),
+            count: Some(rise.change.current as i64),
+            ..row("headline", Some(&rise.change.category), "sentence")
+        });
+        for l in &rise.lifts {
+            out.push(PatternRow {
+                value: Some(l.lift),
+                count: Some(l.support as i64),
+                previous: Some(l.population_with as f64 / l.population.max(1) as f64),
+                ..row(
+                    "lift",
+                    Some(&rise.change.category),
+                    &format!("{}={}", l.dimension, l.value),
+                )
+            });
+        }
+    }
+    if let Some(p) = &r.performance {
+        let note = Some(if p.replayed { "replayed" } else { "published" }.to_string());
+        for (item, value, count) in [
+            ("alerts", None, Some(p.alerts as i64)),
+            ("eligible_escalations", None, Some(p.eligible as i64)),
+            ("recall_24_72h", Some(p.recall), Some(p.detected as i64)),
+            ("alert_precision", Some(p.precision), Some(p.alerts as i64)),
+            (
+                "median_lead_hours",
+                p.median_lead_hours,
+                Some(p.lead_hours.len() as i64),
+            ),
+        ] {
+            out.push(PatternRow {
+                value,
+                count,
+                note: note.clone(),
+                ..row("performance", None, item)
+            });
+        }
+    }
+    let total: usize = r.feedback.values().sum();
+    let fp = r.feedback.get("false_positive").copied().unwrap_or(0);
+    out.push(PatternRow {
+        value: (total > 0).then(|| fp as f64 / total as f64),
+        count: Some(total as i64),
+        ..row("performance", None, "false_positives_per_feedback")
+    });
+    out.push(PatternRow {
+        value: Some(r.prevention.arr),
+        count: Some(r.prevention.prevented as i64),
+        previous: Some(r.prevention.alerted as f64),
+        note: Some("estimate".into()),
+        ..row("prevention", None, "prevented_accounts_arr")
+    });
+    for res in &r.resolutions {
+        out.push(PatternRow {
+            value: res.current_hours,
+            count: Some(res.current_n as i64),
+            previous: res.previous_hours,
+            ..row("resolution", Some(&res.category), "median_resolution_hours")
+        });
+    }
+    out
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("new".into(), |p| format!("{p:+.0}%"))
+}
+
+fn hours(v: Option<f64>) -> String {
+    v.map_or("–".into(), |h| format!("{h:.0} h"))
+}
+
+/// The Markdown report (charts referenced as files next to it).
+pub fn markdown(r: &QuarterlyReport) -> String {
+    let q = r.quarter;
+    let mut s = String::new();
+    let _ = writeln!(s, "# Escalation patterns, {q}\n");
+    for rise in &r.rising {
+        let _ = writeln!(s, "- {}", rise.sentence);
+    }
+    if r.rising.is_empty() {
+        let _ = writeln!(s, "No escalation category rose this quarter.");
+    }
+    let _ = writeln!(
+        s,
+        "\n## Escalations per category ({q} vs {})\n\n| category | {} | {q} | change |\n|---|---|---|---|",
+        q.previous(),
+        q.previous()
+    );
+    for c in &r.changes {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} ({:+}) |",
+            c.category,
+            c.previous,
+            c.current,
+            pct(c.change_pct),
+            c.current as i64 - c.previous as i64
+        );
+    }
+    for rise in &r.rising {
+        let _ = writeln!(
+            s,
+            "\n## What the {} escalations have in common\n\n{} escalated accounts; characteristics need at least {} of them (minimum support).\n",
+            rise.change.category,
+            rise.lifts.first().map_or(0, |l| l.escalated),
+            r.min_support
+        );
+        if rise.lifts.is_empty() {
+            let _ = writeln!(s, "No characteristic reaches the minimum support.");
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "| characteristic | escalated accounts with it | share of all active accounts | lift |\n|---|---|---|---|"
+        );
+        for l in &rise.lifts {
+            let _ = writeln!(
+                s,
+                "| {} = {} | {} of {} | {} of {} | {:.2} |",
+                l.dimension, l.value, l.support, l.escalated, l.population_with, l.population, l.lift
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## Model performance\n");
+    match &r.performance {
+        Some(p) => {
+            let how = if p.replayed {
+                format!(
+                    "**Replayed**: the quarter's daily snapshots re-scored with {} ({} score date{} published in the quarter).",
+                    p.model_version,
+                    p.published_dates,
+                    if p.published_dates == 1 { " was" } else { "s were" }
+                )
+            } else {
+                format!("Published scores of {}.", p.model_version)
+            };
+            let _ = writeln!(s, "{how}");
+            if p.in_sample {
+                let _ = writeln!(
+                    s,
+                    "The quarter overlaps the model's training window: these figures are **in-sample** and optimistic."
+                );
+            }
+            let (lo, hi) = p.lead_window;
+            let _ = writeln!(s, "\n| metric | value |\n|---|---|");
+            let _ = writeln!(s, "| alerts raised | {} |", p.alerts);
+            let _ = writeln!(
+                s,
+                "| escalations eligible ({lo}–{hi} h window covered) | {} |",
+                p.eligible
+            );
+            let _ = writeln!(
+                s,
+                "| early-detection recall ({lo}–{hi} h) | {:.3} ({} of {}) |",
+                p.recall, p.detected, p.eligible
+            );
+            let _ = writeln!(s, "| alert precision | {:.3} |", p.precision);
+            let _ = writeln!(s, "| median lead time | {} |", hours(p.median_lead_hours));
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "No model in the registry: no performance figures.\n\n| metric | value |\n|---|---|"
+            );
+        }
+    }
+    let total: usize = r.feedback.values().sum();
+    let fp = r.feedback.get("false_positive").copied().unwrap_or(0);
+    let share = if total > 0 {
+        format!("{:.3} ({fp} of {total} verdicts)", fp as f64 / total as f64)
+    } else {
+        "– (no verdicts)".into()
+    };
+    let _ = writeln!(s, "| false positives per feedback | {share} |");
+    let _ = writeln!(
+        s,
+        "\n## Prevention (estimate)\n\n{} of {} alerted accounts had a recorded intervention or a `prevented` verdict and no escalation within the following {} days; they represent **${:.0} ARR**. This is an estimate: nobody can know which of them would have escalated without the intervention.",
+        r.prevention.prevented, r.prevention.alerted, r.prevention_days, r.prevention.arr
+    );
+    let _ = writeln!(
+        s,
+        "\n## Resolution time per category (median, escalations opened in the quarter)\n\n| category | {} | {q} |\n|---|---|---|",
+        q.previous()
+    );
+    for res in &r.resolutions {
+        let _ = writeln!(
+            s,
+            "| {} | {} (n = {}) | {} (n = {}) |",
+            res.category,
+            hours(res.previous_hours),
+            res.previous_n,
+            hours(res.current_hours),
+            res.current_n
+        );
+    }
+    let _ = writeln!(s, "\n## Charts\n");
+    for (name, _) in charts_of(r) {
+        let _ = writeln!(s, "![{name}]({name})");
+    }
+    s
+}
+
+/// The charts: (file name, SVG).
+pub fn charts_of(r: &QuarterlyReport) -> Vec<(&'static str, String)> {
+    let labels: Vec<String> = r.changes.iter().map(|c| c.category.clone()).collect();
+    let mut out = vec![(
+        "escalations_by_category.svg",
+        charts::grouped_bars(
+            "Escalations by category per quarter",
+            "escalations",
+            &labels,
+            &[
+                (
+                    r.quarter.previous().to_string(),
+                    r.changes.iter().map(|c| c.previous as f64).collect(),
+                ),
+                (
+                    r.quarter.to_string(),
+                    r.changes.iter().map(|c| c.current as f64).collect(),
+                ),
+            ],
+        ),
+    )];
+    let empty = Performance {
+        model_version: String::new(),
+        replayed: false,
+        in_sample: false,
+        published_dates: 0,
+        alerts: 0,
+        eligible: 0,
+        detected: 0,
+        recall: 0.0,
+        precision: 0.0,
+        median_lead_hours: None,
+        lead_hours: Vec::new(),
+        monthly: Vec::new(),
+        reliability: Vec::new(),
+        lead_window: (24, 72),
+    };
+    let p = r.performance.as_ref().unwrap_or(&empty);
+    out.push((
+        "lead_time.svg",
+        charts::histogram(
+            &format!("Lead time of detected escalations (n = {})", p.lead_hours.len()),
+            "hours before the escalation (12 h bins)",
+            "escalations",
+            &p.lead_hours,
+            12.0,
+            f64::from(p.lead_window.1),
+        ),
+    ));
+    let months: Vec<String> = p.monthly.iter().map(|m| m.0.clone()).collect();
+    out.push((
+        "precision_recall_by_month.svg",
+        charts::lines(
+            "Alert precision and recall by month",
+            "share",
+            &months,
+            &[
+                ("precision".into(), p.monthly.iter().map(|m| m.1).collect()),
+                ("recall".into(), p.monthly.iter().map(|m| m.2).collect()),
+            ],
+        ),
+    ));
+    let top = p
+        .reliability
+        .iter()
+        .flat_map(|b| [b.predicted, b.observed])
+        .fold(0.01f64, f64::max)
+        .min(1.0);
+    let mut cal = charts::frame(
+        &format!("Calibration in the quarter (axes 0–{top:.2})"),
+        "predicted probability",
+        "observed rate",
+    );
+    cal.push_str(&charts::polyline(&[(0.0, 0.0), (1.0, 1.0)], "#999"));
+    let pts: Vec<(f64, f64)> = p
+        .reliability
+        .iter()
+        .map(|b| (b.predicted / top, b.observed / top))
+        .collect();
+    cal.push_str(&charts::polyline(&pts, "#2ca02c"));
+    cal.push_str("</svg>");
+    out.push(("calibration.svg", cal));
+    out
+}
+
+/// Markdown to HTML for the subset the report writes (headings, list items, tables,
+/// paragraphs, bold, code); image lines are replaced by the inlined charts.
+fn html_body(md: &str, charts: &[(&'static str, String)]) -> String {
+    let inline = |t: &str| {
+        let mut out = String::new();
+        for (i, part) in escape(t).split("**").enumerate() {
+            out.push_str(if i % 2 == 1 { "<b>" } else { "" });
+            out.push_str(part);
+            out.push_str(if i % 2 == 1 { "</b>" } else { "" });
+        }
+        let mut code = String::new();
+        for (i, part) in out.split('`').enumerate() {
+            code.push_str(if i % 2 == 1 { "<code>" } else { "" });
+            code.push_str(part);
+            code.push_str(if i % 2 == 1 { "</code>" } else { "" });
+        }
+        code
+    };
+    let mut out = String::new();
+    let mut in_table = false;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            if line.starts_with("|---") {
+                continue;
+            }
+            if !in_table {
+                out.push_str("<table>");
+                in_table = true;
+            }
+            out.push_str("<tr>");
+            for cell in line.trim_matches('|').split('|') {
+                let _ = write!(out, "<td>{}</td>", inline(cell.trim()));
+            }
+            out.push_str("</tr>");
+            continue;
+        }
+        if in_table {
+            out.push_str("</table>");
+            in_table = false;
+        }
+        if let Some(h) = line.strip_prefix("## ") {
+            let _ = write!(out, "<h2>{}</h2>", inline(h));
+        } else if let Some(h) = line.strip_prefix("# ") {
+            let _ = write!(out, "<h1>{}</h1>", inline(h));
+        } else if let Some(item) = line.strip_prefix("- ") {
+            let _ = write!(out, "<p>• {}</p>", inline(item));
+        } else if line.starts_with("![") {
+            if let Some((_, svg)) = charts.iter().find(|(n, _)| line.contains(n)) {
+                // Inline SVG in HTML needs no namespace: the page then names no URL at all.
+                let svg = svg.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "");
+                let _ = write!(out, "<figure>{svg}</figure>");
+            }
+        } else if !line.trim().is_empty() {
+            let _ = write!(out, "<p>{}</p>", inline(line));
+        }
+    }
+    if in_table {
+        out.push_str("</table>");
+    }
+    out
+}
+
+/// `report.md`, `report.html` (self-contained) and the chart files.
+pub fn render(r: &QuarterlyReport) -> Vec<(String, String)> {
+    let charts = charts_of(r);
+    let md = markdown(r);
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil escalation patterns {}</title>\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}\
+         td{{border:1px solid #ccc;padding:2px 8px}}figure{{display:inline-block;margin:4px}}</style></head><body>{}</body></html>",
+        r.quarter,
+        html_body(&md, &charts)
+    );
+    let mut out = vec![("report.md".to_string(), md), ("report.html".to_string(), html)];
+    out.extend(charts.into_iter().map(|(n, s)| (n.to_string(), s)));
+    out
+}

@@ -1,0 +1,207 @@
+//! The quarterly report on a hand-built fixture with known counts.
+
+use super::lift::{self, Bands, Snapshot};
+use super::quarter::Quarter;
+use super::quarterly::{self, Alerted, Escalation};
+use super::render::{self, QuarterlyReport, Rising};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+const DAY_US: i64 = 86_400_000_000;
+
+fn day(y: i32, m: u32, d: u32) -> i64 {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros())
+        .unwrap_or(0)
+}
+
+fn esc(account: &str, category: &str, opened_us: i64) -> Escalation {
+    Escalation {
+        account: account.into(),
+        category: category.into(),
+        opened_us,
+        resolved_us: Some(opened_us + 48 * 3_600_000_000),
+        intervened: false,
+    }
+}
+
+/// Q1: 5 implementation, 2 product defects; Q2: 7 implementation (a0–a6), 1 defect, 3 pricing.
+fn escalations() -> Vec<Escalation> {
+    let mut v = Vec::new();
+    for i in 0..5 {
+        v.push(esc(
+            &format!("q1-{i}"),
+            "implementation_delay",
+            day(2026, 2, 1 + i),
+        ));
+    }
+    v.push(esc("q1-x", "product_defect", day(2026, 3, 1)));
+    v.push(esc("q1-y", "product_defect", day(2026, 3, 2)));
+    for i in 0..7 {
+        v.push(esc(&format!("a{i}"), "implementation_delay", day(2026, 5, 1 + i)));
+    }
+    v.push(esc("b0", "product_defect", day(2026, 4, 3)));
+    for i in 0..3 {
+        v.push(esc(&format!("c{i}"), "pricing_dispute", day(2026, 6, 1 + i)));
+    }
+    v
+}
+
+fn snap(i: usize, tenure: f64, segment: &str) -> Snapshot {
+    Snapshot {
+        account: format!("a{i}"),
+        tenure_days: Some(tenure),
+        arr: None,
+        segment: Some(segment.into()),
+        industry: None,
+        plan: None,
+        feature_breadth: None,
+        champion_changed: false,
+    }
+}
+
+/// 20 active accounts: a0–a5 new enterprise (escalated), a6 90–365 d smb (escalated),
+/// a7–a8 new smb, a9–a12 old enterprise, a13–a19 old smb.
+fn population() -> Vec<Snapshot> {
+    (0..20)
+        .map(|i| match i {
+            0..=5 => snap(i, 30.0, "enterprise"),
+            6 => snap(i, 200.0, "smb"),
+            7 | 8 => snap(i, 30.0, "smb"),
+            9..=12 => snap(i, 800.0, "enterprise"),
+            _ => snap(i, 800.0, "smb"),
+        })
+        .collect()
+}
+
+#[test]
+fn quarter_over_quarter_counts_and_change() -> Result<(), String> {
+    let q = Quarter::parse("2026Q2")?;
+    let c = quarterly::category_changes(&escalations(), q);
+    let get = |name: &str| c.iter().find(|c| c.category == name).cloned().ok_or("category");
+    let imp = get("implementation_delay")?;
+    assert_eq!((imp.previous, imp.current), (5, 7));
+    assert!((imp.change_pct.ok_or("pct")? - 40.0).abs() < 1e-9);
+    assert!(imp.rising());
+    let pd = get("product_defect")?;
+    assert_eq!((pd.previous, pd.current), (2, 1));
+    assert!((pd.change_pct.ok_or("pct")? + 50.0).abs() < 1e-9);
+    let pr = get("pricing_dispute")?;
+    assert_eq!((pr.previous, pr.current, pr.change_pct), (0, 3, None));
+    assert_eq!(c.len(), 6);
+    let res = quarterly::resolutions(&escalations(), q);
+    let r = res
+        .iter()
+        .find(|r| r.category == "implementation_delay")
+        .ok_or("res")?;
+    assert_eq!((r.previous_n, r.current_n, r.current_hours), (5, 7, Some(48.0)));
+    Ok(())
+}
+
+#[test]
+fn lift_minimum_support_and_the_headline_sentence() -> Result<(), String> {
+    let pop = population();
+    let escalated: Vec<Snapshot> = pop[..7].to_vec();
+    let bands = Bands::of(&pop);
+    let l = lift::lifts(&pop, &escalated, &bands, 5, 3);
+    // tenure < 90 d: 6 of 7 escalated vs 8 of 20 → (6/7)/0.4; enterprise: 6 of 7 vs 10 of 20.
+    assert_eq!(l.len(), 2, "{l:?}");
+    assert_eq!(
+        (l[0].dimension, l[0].value.as_str(), l[0].support),
+        ("tenure", "under 90 days", 6)
+    );
+    assert!((l[0].lift - (6.0 / 7.0) / 0.4).abs() < 1e-9);
+    assert_eq!(
+        (l[1].dimension, l[1].value.as_str(), l[1].population_with),
+        ("segment", "enterprise", 10)
+    );
+    assert!((l[1].lift - (6.0 / 7.0) / 0.5).abs() < 1e-9);
+    // The 90–365 d group has the highest lift (1/7 vs 1/20) but one account: below support.
+    let all = lift::lifts(&pop, &escalated, &bands, 1, 10);
+    assert_eq!(all[0].value, "90–365 days");
+    assert!(!l.iter().any(|x| x.value == "90–365 days"));
+    let change = quarterly::category_changes(&escalations(), Quarter::parse("2026Q2")?)
+        .into_iter()
+        .find(|c| c.category == "implementation_delay")
+        .ok_or("category")?;
+    assert_eq!(
+        quarterly::sentence(&change, &l, 5),
+        "Implementation escalations increased 40% this quarter, primarily from accounts with tenure \
+         under 90 days in the enterprise segment — recommended: review onboarding"
+    );
+    let none = lift::lifts(&pop, &escalated, &bands, 7, 3);
+    assert!(none.is_empty());
+    assert_eq!(
+        quarterly::sentence(&change, &none, 7),
+        "Implementation escalations increased 40% this quarter; no account characteristic reaches the \
+         minimum support of 7 escalated accounts — recommended: review onboarding"
+    );
+    Ok(())
+}
+
+#[test]
+fn prevention_needs_an_intervention_and_no_escalation_after() {
+    let t = day(2026, 5, 1);
+    let mut e = vec![
+        esc("x", "integration", t - 10 * DAY_US),
+        esc("y", "integration", t + 10 * DAY_US),
+    ];
+    e[0].intervened = true;
+    let alerted = |account: &str, verdict: bool, arr: f64| Alerted {
+        account: account.into(),
+        alert_us: t,
+        arr,
+        prevented_verdict: verdict,
+    };
+    let p = quarterly::prevention(
+        &[
+            alerted("x", false, 1000.0),
+            alerted("y", true, 2000.0),
+            alerted("z", true, 500.0),
+            alerted("w", false, 9000.0),
+        ],
+        &e,
+        30,
+    );
+    assert_eq!((p.alerted, p.prevented), (4, 2));
+    assert!((p.arr - 1500.0).abs() < 1e-9);
+}
+
+#[test]
+fn html_is_self_contained_with_every_chart() -> Result<(), String> {
+    let q = Quarter::parse("2026Q2")?;
+    let changes = quarterly::category_changes(&escalations(), q);
+    let pop = population();
+    let lifts = lift::lifts(&pop, &pop[..7], &Bands::of(&pop), 5, 3);
+    let change = changes[0].clone();
+    let report = QuarterlyReport {
+        quarter: q,
+        rising: vec![Rising {
+            sentence: quarterly::sentence(&change, &lifts, 5),
+            change,
+            lifts,
+        }],
+        changes,
+        min_support: 5,
+        performance: None,
+        feedback: BTreeMap::from([("false_positive".to_string(), 1), ("accurate".to_string(), 3)]),
+        prevention: quarterly::Prevention::default(),
+        prevention_days: 30,
+        resolutions: quarterly::resolutions(&escalations(), q),
+    };
+    let files = render::render(&report);
+    let html = &files.iter().find(|(n, _)| n == "report.html").ok_or("html")?.1;
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    assert!(html.contains("recommended: review onboarding"));
+    let md = &files.iter().find(|(n, _)| n == "report.md").ok_or("md")?.1;
+    assert!(
+        md.contains("| false positives per feedback | 0.250 (1 of 4 verdicts) |"),
+        "{md}"
+    );
+    let rows = render::rows(&report);
+    let frame = quarterly::patterns_frame(q, &rows).map_err(|e| e.to_string())?;
+    assert_eq!(frame.height(), rows.len());
+    assert!(rows.iter().any(|r| r.section == "lift" && r.count == Some(6)));
+    Ok(())
+}
