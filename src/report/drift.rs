@@ -399,7 +399,9 @@ pub const GATE_FEATURE_SHARE: f64 = 0.25;
 /// [`SIGNIFICANT_PSI`], or more than [`GATE_FEATURE_SHARE`] of the features' are. One drifting
 /// feature alone (e.g. `days_since_nps`, which jumps with every NPS survey wave) only warns.
 pub fn gate_trips(drifts: &[Drift]) -> bool {
-    let score = drifts.iter().any(|d| d.kind == DriftKind::Score && d.is_significant());
+    let score = drifts
+        .iter()
+        .any(|d| d.kind == DriftKind::Score && d.is_significant());
     let features = drifts.iter().filter(|d| d.kind != DriftKind::Score).count();
     let drifted = drifts
         .iter()
