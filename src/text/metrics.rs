@@ -24,6 +24,27 @@ pub struct ClassMetrics {
     pub support: u64,
 }
 
+impl ClassMetrics {
+    /// One-vs-rest metrics from counts: true positives, rows predicted as the class, rows
+    /// truly of it.
+    pub fn from_counts(label: &str, true_positive: u64, predicted: u64, support: u64) -> Self {
+        let precision = ratio(true_positive, predicted);
+        let recall = ratio(true_positive, support);
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        Self {
+            label: label.to_string(),
+            precision,
+            recall,
+            f1,
+            support,
+        }
+    }
+}
+
 /// The scores of a set of predictions against the true classes.
 ///
 /// `confusion[t][p]` counts the rows whose true class has index `t` and whose predicted class
@@ -98,20 +119,7 @@ fn class_metrics(confusion: &[[u64; NUM_CLASSES]; NUM_CLASSES], class: Sentiment
     let true_positive = confusion[k][k];
     let predicted: u64 = confusion.iter().map(|row| row[k]).sum();
     let support: u64 = confusion[k].iter().sum();
-    let precision = ratio(true_positive, predicted);
-    let recall = ratio(true_positive, support);
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    ClassMetrics {
-        label: class.name().to_string(),
-        precision,
-        recall,
-        f1,
-        support,
-    }
+    ClassMetrics::from_counts(class.name(), true_positive, predicted, support)
 }
 
 /// `numerator / denominator`, or 0.0 when the denominator is zero.

@@ -32,7 +32,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use commit::{append, replace_partition};
+pub use commit::replace_partition;
 pub use read::{latest_partition_before, partitions, read_partition, table_version};
 
 use crate::storage::{Location, Storage, StorageError};

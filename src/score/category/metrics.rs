@@ -60,20 +60,7 @@ pub fn evaluate(model: &CategoryModel, cases: &[Case]) -> Result<CategoryMetrics
             let tp = count(&|t, p| t == k && p == k);
             let predicted = count(&|_, p| p == k);
             let support = count(&|t, _| t == k);
-            let precision = ratio(tp, predicted);
-            let recall = ratio(tp, support);
-            let f1 = if precision + recall > 0.0 {
-                2.0 * precision * recall / (precision + recall)
-            } else {
-                0.0
-            };
-            ClassMetrics {
-                label: k.to_string(),
-                precision,
-                recall,
-                f1,
-                support,
-            }
+            ClassMetrics::from_counts(k, tp, predicted, support)
         })
         .collect();
     let correct: u64 = pairs.iter().filter(|((t, p), _)| t == p).map(|(_, n)| n).sum();

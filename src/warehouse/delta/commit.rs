@@ -17,15 +17,6 @@ use polars::prelude::*;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// How a write treats the partition's existing files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Remove them all (the partition becomes exactly the new rows).
-    Replace,
-    /// Keep them (the new rows are added).
-    Append,
-}
-
 /// Replaces the `run_date` partition of the table with `frame` in one commit, creating the
 /// table if needed. `frame` has no `run_date` column. An empty frame empties the partition.
 pub fn replace_partition(
@@ -35,19 +26,7 @@ pub fn replace_partition(
     frame: &DataFrame,
     ctx: &CommitContext,
 ) -> Result<DeltaCommit, DeltaError> {
-    write(storage, table, run_date, frame, ctx, Mode::Replace)
-}
-
-/// Adds `frame`'s rows to the `run_date` partition in one commit (e.g. one `model_runs` row
-/// per training), creating the table if needed.
-pub fn append(
-    storage: &Storage,
-    table: &Location,
-    run_date: NaiveDate,
-    frame: &DataFrame,
-    ctx: &CommitContext,
-) -> Result<DeltaCommit, DeltaError> {
-    write(storage, table, run_date, frame, ctx, Mode::Append)
+    write(storage, table, run_date, frame, ctx)
 }
 
 fn write(
@@ -56,7 +35,6 @@ fn write(
     run_date: NaiveDate,
     frame: &DataFrame,
     ctx: &CommitContext,
-    mode: Mode,
 ) -> Result<DeltaCommit, DeltaError> {
     let url = table.to_string();
     let prepared = schema::prepare(&url, frame)?;
@@ -66,12 +44,12 @@ fn write(
     plan_schema(&url, loaded.as_ref(), &prepared)?;
     let add = write_file(storage, table, run_date, &prepared)?;
     for attempt in 1..=COMMIT_ATTEMPTS {
-        let plan = plan(table, loaded.as_ref(), &prepared, run_date, mode, add.clone())?;
+        let plan = plan(table, loaded.as_ref(), &prepared, run_date, add.clone())?;
         if plan.actions.is_empty() {
             let version = loaded.as_ref().and_then(DeltaTable::version).unwrap_or(0);
             return Ok(commit_report(table, version, &prepared, &plan, attempt));
         }
-        match storage.block_on(commit(&store, loaded.as_ref(), &plan, run_date, mode, ctx)) {
+        match storage.block_on(commit(&store, loaded.as_ref(), &plan, run_date, ctx)) {
             Ok(version) => {
                 let rows = prepared.frame.height();
                 let removed = plan.removed;
@@ -139,7 +117,6 @@ fn plan(
     loaded: Option<&DeltaTable>,
     prepared: &Prepared,
     run_date: NaiveDate,
-    mode: Mode,
     add: Option<Add>,
 ) -> Result<Plan, DeltaError> {
     let mut actions = Vec::new();
@@ -171,7 +148,7 @@ fn plan(
         _ => {}
     }
     let mut removed = 0;
-    if let (Mode::Replace, Some(t)) = (mode, loaded) {
+    if let Some(t) = loaded {
         let value = run_date.to_string();
         let state = t.snapshot().map_err(|e| delta_err(url, "listing files", e))?;
         for file in state.log_data().iter() {
@@ -250,16 +227,12 @@ async fn commit(
     loaded: Option<&DeltaTable>,
     plan: &Plan,
     run_date: NaiveDate,
-    mode: Mode,
     ctx: &CommitContext,
 ) -> Result<u64, DeltaTableError> {
     let operation = DeltaOperation::Write {
-        mode: match mode {
-            Mode::Replace => SaveMode::Overwrite,
-            Mode::Append => SaveMode::Append,
-        },
+        mode: SaveMode::Overwrite,
         partition_by: Some(vec![PARTITION_COLUMN.to_string()]),
-        predicate: (mode == Mode::Replace).then(|| format!("{PARTITION_COLUMN} = '{run_date}'")),
+        predicate: Some(format!("{PARTITION_COLUMN} = '{run_date}'")),
     };
     let properties = CommitProperties::default()
         // Every concurrent commit sends us back to re-plan (see the module docs).

@@ -224,20 +224,18 @@ fn a_changed_column_type_is_a_clear_error() {
 }
 
 #[test]
-fn append_adds_rows_and_empty_replace_empties_the_partition() {
+fn an_empty_replace_empties_the_partition() {
     let s = storage();
-    let t = Location::parse("memory://append/wh/model_runs").expect("loc");
+    let t = Location::parse("memory://empty/wh/model_runs").expect("loc");
     let d = date("2026-06-30");
-    append(&s, &t, d, &scores(&["m1"], 1.0), &ctx()).expect("one");
-    let c = append(&s, &t, d, &scores(&["m2"], 2.0), &ctx()).expect("two");
-    assert_eq!((c.version, c.files_removed), (1, 0));
+    replace_partition(&s, &t, d, &scores(&["m1", "m2"], 1.0), &ctx()).expect("two rows");
     assert_eq!(
         ids(&read_partition(&s, &t, d).expect("read").expect("p")),
         ["m1", "m2"]
     );
     let empty = scores(&[], 0.0);
     let c = replace_partition(&s, &t, d, &empty, &ctx()).expect("empty");
-    assert_eq!((c.rows, c.files_added, c.files_removed), (0, 0, 2));
+    assert_eq!((c.rows, c.files_added, c.files_removed), (0, 0, 1));
     assert!(read_partition(&s, &t, d).expect("read").is_none());
 }
 
