@@ -69,6 +69,10 @@ pub enum Error {
     /// Publishing to the warehouse (Delta Lake, PostgreSQL) failed.
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
+    /// A staged run cannot be published as it is: a shard is missing or unfinished, or the
+    /// shards disagree (exit 3).
+    #[error("staged run incomplete: {0}")]
+    IncompleteRun(String),
     /// There was nothing to do (e.g. nothing staged to publish for the run date).
     #[error("nothing to do: {0}")]
     NothingToDo(String),
@@ -115,6 +119,7 @@ impl Error {
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::GateFailed { .. } | Error::DriftGate { .. } => ExitCode::GateFailed,
             Error::NothingToDo(_) => ExitCode::NothingToDo,
+            Error::IncompleteRun(_) => ExitCode::InvalidInput,
             // A template that fails validation is the user's to fix, like a bad config.
             Error::Score(ScoreError::Draft(_)) => ExitCode::Usage,
             Error::Score(ScoreError::Features(_)) => ExitCode::InvalidInput,

@@ -85,17 +85,19 @@ fn drift_is_monitored_warned_about_and_gated_with_exit_4() {
         "{warnings:?}"
     );
     assert!(stage["metrics"]["drift"]["drifted"].as_u64().expect("drifted") > 0);
-    crate::common::vigil(
-        p.path(),
-        &[
-            "publish",
-            "--config",
-            "pipelines/test.toml",
-            "--run-date",
-            "2026-10-31",
-        ],
-    )
-    .expect_code(0);
+    // The same gate at publishing (how a sharded run gates drift over all its shards).
+    let publish = [
+        "publish",
+        "--config",
+        "pipelines/test.toml",
+        "--run-date",
+        "2026-10-31",
+    ];
+    crate::common::vigil(p.path(), &[&publish[..], &["--fail-on-drift"]].concat())
+        .expect_code(4)
+        .expect_stderr(&["drift gate failed"]);
+    assert!(delta_partition(&format!("{wh}/monitoring"), "2026-10-31").is_none());
+    crate::common::vigil(p.path(), &publish).expect_code(0);
     let late_rows = psis(&delta_partition(&format!("{wh}/monitoring"), "2026-10-31").expect("published"));
     eprintln!("monitoring 2026-10-31: {late_rows:?}");
     assert!(

@@ -18,3 +18,4 @@ mod risk;
 mod score;
 mod secrets;
 mod sentiment;
+mod shard;

@@ -89,6 +89,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Score every active account with the champion: tiers, reasons, actions, drafts.
     Score(score::ScoreArgs),
+    /// Pin a sharded scoring run (model version, run id, shard count) and list its shards.
+    Plan(score::PlanArgs),
     /// The daily pipeline: validate, sentiment, features, train if needed, gate, score, publish.
     Run(RunArgs),
     /// Commit a run date's staged tables to the warehouse (Delta Lake, optionally PostgreSQL).
@@ -121,6 +123,7 @@ impl Command {
                 ModelsCommand::Rollback { .. } => "models rollback",
             },
             Command::Score(_) => "score",
+            Command::Plan(_) => "plan",
             Command::Run(_) => "run",
             Command::Publish(_) => "publish",
             Command::Report(_) => "report",
@@ -143,6 +146,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Backtest(args) => risk::backtest(args, config, &mut summary),
         Command::Models(args) => risk::models(args, config, &mut summary),
         Command::Score(args) => score::score(args, config, &mut summary),
+        Command::Plan(args) => score::plan(args, config, &mut summary),
         Command::Run(args) => score::run(args, config, &mut summary),
         Command::Publish(args) => publish::publish(args, config, &mut summary),
         Command::Report(args) => report::report(args, config, &mut summary),

@@ -1,4 +1,4 @@
-//! `vigil publish`: commit a run date's staged tables to the warehouse.
+//! `vigil publish`: commit a run date's staged tables (or all its shards) to the warehouse.
 
 use super::data::WindowArgs;
 use crate::pipeline::{self, RunSummary};
@@ -13,6 +13,10 @@ pub struct PublishArgs {
     /// The run whose staged tables to publish (`--run-date D` publishes `_staged/run_date=D`).
     #[command(flatten)]
     pub window: WindowArgs,
+    /// Exit 4 with nothing published when the staged run's drift (over all shards) passes the
+    /// gate: the score's PSI, or more than a quarter of the features', above 0.2.
+    #[arg(long)]
+    pub fail_on_drift: bool,
 }
 
 pub(super) fn publish(args: &PublishArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
@@ -21,7 +25,13 @@ pub(super) fn publish(args: &PublishArgs, config: Option<&Path>, summary: &mut R
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
     let storage = pipeline::open_storage(Some(&config))?;
-    let stages = pipeline::publish::publish(&storage, &config, window.run_date(), summary.run_id.as_deref())?;
+    let stages = pipeline::publish::publish(
+        &storage,
+        &config,
+        window.run_date(),
+        summary.run_id.as_deref(),
+        args.fail_on_drift,
+    )?;
     summary.stages.extend(stages);
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! Scoring commands: `score` (stage today's scores and actions) and `run` (the whole daily
-//! pipeline).
+//! Scoring commands: `score` (stage today's scores and actions, or one shard's), `plan` (pin a
+//! sharded run) and `run` (the whole daily pipeline).
 
 use super::data::WindowArgs;
 use crate::pipeline::run::{RunSettings, run_pipeline};
 use crate::pipeline::score::{ScoreSettings, load_drafts, score_on};
+use crate::pipeline::shard::{self, MAX_SHARDS, Shard};
 use crate::pipeline::{self, RunSummary, ValidateSettings};
 use crate::time::RunWindow;
 use crate::{Error, Result};
@@ -23,9 +24,29 @@ pub struct ScoreArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=20))]
     pub top_k: u16,
     /// Exit 4 with nothing staged when a model feature or the score drifted past PSI 0.2
-    /// against the champion's training reference (see README, "Drift monitoring").
+    /// against the champion's training reference (see README, "Drift monitoring"). With
+    /// --shard, pass it to `vigil publish` instead (drift is measured over all shards).
     #[arg(long)]
     pub fail_on_drift: bool,
+    /// Score only shard i of n (accounts by a stable hash of account_id), staged under
+    /// `_staged/run_date=D/shards/i-of-n/` for `vigil publish`; see `vigil plan`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+}
+
+/// `vigil plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Point in time of the run.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Number of shards.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_SHARDS)))]
+    pub shards: u32,
+    /// Model version every shard scores with, or `champion` (resolved now, so a promotion
+    /// during the run cannot mix two models).
+    #[arg(long, default_value = "champion")]
+    pub model: String,
 }
 
 /// `vigil run`.
@@ -55,19 +76,56 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
+    if args.shard.is_some() && args.fail_on_drift {
+        return Err(Error::Usage(
+            "--fail-on-drift gates the whole population: with --shard, pass it to `vigil publish`".into(),
+        ));
+    }
     let drafts = load_drafts(&config)?;
     let storage = pipeline::open_storage(Some(&config))?;
+    let target = shard::prepare_target(&storage, &config, &window, args.shard)?;
+    let model = match &target.plan {
+        Some(plan) => {
+            summary.run_id = Some(plan.run_id.clone());
+            if args.model != "champion" && args.model != plan.model_version {
+                return Err(Error::Usage(format!(
+                    "--model {} differs from the model {} the plan of run date {} pinned",
+                    args.model, plan.model_version, plan.run_date
+                )));
+            }
+            plan.model_version.clone()
+        }
+        None => args.model.clone(),
+    };
     let validate = ValidateSettings::from_config(&config, window.as_of)?;
-    let (history, _, stage) = pipeline::validate(&storage, &config, &validate)?;
+    let (mut history, _, stage) = pipeline::validate(&storage, &config, &validate)?;
     summary.stages.push(stage);
+    if let Some(s) = args.shard {
+        let accounts = s.filter(&mut history)?;
+        tracing::info!(shard = %s, accounts, "scoring one shard");
+    }
     let settings = ScoreSettings {
         window,
         run_id: summary.run_id.clone().unwrap_or_default(),
-        model: args.model.clone(),
+        model,
         top_k: usize::from(args.top_k),
         fail_on_drift: args.fail_on_drift,
+        staged: target.dir,
+        shard: args.shard,
     };
     let (stage, _) = score_on(&storage, &config, &settings, &history, &drafts)?;
+    summary.stages.push(stage);
+    Ok(())
+}
+
+pub(super) fn plan(args: &PlanArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
+    let config = pipeline::require_config(config, "plan")?;
+    let window =
+        RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
+    summary.set_window(&window);
+    let storage = pipeline::open_storage(Some(&config))?;
+    let run_id = summary.run_id.clone().unwrap_or_default();
+    let (stage, _) = shard::plan(&storage, &config, &window, args.shards, &args.model, &run_id)?;
     summary.stages.push(stage);
     Ok(())
 }

@@ -21,6 +21,9 @@ pub struct History {
     pub absent: Vec<&'static str>,
     /// Files under `[sources] base` that belong to no contract table (ignored).
     pub ignored_files: Vec<String>,
+    /// When the tables were narrowed to some accounts (a scoring shard), each timed table's
+    /// event times before narrowing: how fresh a feed is is a property of the whole table.
+    pub feed_times: BTreeMap<&'static str, polars::prelude::DataFrame>,
 }
 
 impl History {
@@ -192,6 +195,7 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         tables,
         absent,
         ignored_files,
+        feed_times: BTreeMap::new(),
     })
 }
 

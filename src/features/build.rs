@@ -14,6 +14,7 @@ use std::time::Instant;
 #[derive(Debug, Default)]
 pub struct Inputs<'a> {
     tables: HashMap<&'a str, &'a DataFrame>,
+    feeds: HashMap<&'a str, &'a DataFrame>,
 }
 
 impl<'a> Inputs<'a> {
@@ -21,6 +22,7 @@ impl<'a> Inputs<'a> {
     pub fn from_history(history: &'a History) -> Self {
         Self {
             tables: history.tables.iter().map(|(k, v)| (*k, &v.frame)).collect(),
+            feeds: history.feed_times.iter().map(|(k, v)| (*k, v)).collect(),
         }
     }
 
@@ -28,6 +30,7 @@ impl<'a> Inputs<'a> {
     pub fn from_frames(frames: impl IntoIterator<Item = (&'a str, &'a DataFrame)>) -> Self {
         Self {
             tables: frames.into_iter().collect(),
+            feeds: HashMap::new(),
         }
     }
 
@@ -40,6 +43,12 @@ impl<'a> Inputs<'a> {
     /// A table's frame, if present.
     pub fn get(&self, name: &str) -> Option<&'a DataFrame> {
         self.tables.get(name).copied()
+    }
+
+    /// The rows that tell how fresh a table's feed is: its event times over all accounts
+    /// when the history was narrowed to a shard, else the table itself.
+    pub fn feed(&self, name: &str) -> Option<&'a DataFrame> {
+        self.feeds.get(name).or_else(|| self.tables.get(name)).copied()
     }
 }
 

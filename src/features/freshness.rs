@@ -49,7 +49,7 @@ const SOURCES: [(&str, &str, bool); 4] = [
 pub fn compute(at: &[i64], inputs: &Inputs, out: &mut Features) -> Result<(), FeatureError> {
     let mut cols = Vec::with_capacity(SOURCES.len());
     for (table, column, daily) in SOURCES {
-        let Some(df) = inputs.get(table) else {
+        let Some(df) = inputs.feed(table) else {
             cols.push(vec![None; at.len()]);
             continue;
         };

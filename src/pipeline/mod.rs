@@ -22,6 +22,8 @@ pub mod sentiment;
 mod sentiment_card;
 mod sentiment_data;
 pub mod sentiment_model;
+pub mod shard;
+mod staged;
 mod summary;
 pub mod text_sentiment;
 mod train;

@@ -10,33 +10,32 @@
 
 use super::StageReport;
 use super::score::staged_location;
+use super::staged::{Staged, StagedRun, read_run};
 use crate::config::{PipelineConfig, Secret};
-use crate::storage::{FileFormat, Location, Storage};
+use crate::report::drift::{SIGNIFICANT_PSI, gate_trips};
+use crate::report::drift_merge::merge_shards;
+use crate::storage::{Location, Storage};
 use crate::warehouse::WarehouseError;
-use crate::warehouse::delta::{self, CommitContext, PARTITION_COLUMN};
+use crate::warehouse::delta::{self, CommitContext};
 use crate::{Error, Result};
 use chrono::NaiveDate;
-use polars::prelude::*;
 use std::time::Instant;
 
 fn warehouse(config: &PipelineConfig) -> Result<Location> {
     Ok(Location::parse(&config.resolve(&config.options.warehouse.url))?)
 }
 
-/// One staged table, read.
-struct Staged {
-    name: String,
-    frame: DataFrame,
-}
-
-/// Publishes every table staged for `run_date`. `run_id` is recorded in the commits when
-/// the staged `_run.json` does not name the run that produced the data. Exit 99 when
-/// nothing is staged for the date.
+/// Publishes every table staged for `run_date` — the unsharded tables, or all shards of a
+/// sharded run combined (exit 3 when one is missing). `run_id` is recorded in the commits
+/// when the staged `_run.json` does not name the run that produced the data. Exit 99 when
+/// nothing is staged for the date. With `fail_on_drift`, the run's drift (over all shards)
+/// is gated before anything is committed (exit 4).
 pub fn publish(
     storage: &Storage,
     config: &PipelineConfig,
     run_date: NaiveDate,
     run_id: Option<&str>,
+    fail_on_drift: bool,
 ) -> Result<Vec<StageReport>> {
     let started = Instant::now();
     // A configured PostgreSQL sink without its URL fails before anything is committed.
@@ -54,7 +53,14 @@ pub fn publish(
         None => None,
     };
     let staged_dir = staged_location(config, run_date)?;
-    let (staged_run_id, tables) = read_staged(storage, &staged_dir, run_date)?;
+    let StagedRun {
+        run_id: staged_run_id,
+        tables,
+        shards,
+    } = read_run(storage, &staged_dir, run_date)?;
+    if fail_on_drift {
+        gate_drift(&tables)?;
+    }
     let ctx = CommitContext::new(
         staged_run_id
             .or_else(|| run_id.map(str::to_string))
@@ -78,6 +84,7 @@ pub fn publish(
     stage
         .metrics
         .insert("run_id".into(), serde_json::json!(ctx.run_id));
+    stage.metrics.insert("shards".into(), serde_json::json!(shards));
     stage.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to Delta Lake");
     let mut stages = vec![stage];
@@ -85,6 +92,35 @@ pub fn publish(
         stages.push(publish_postgres(&url, &schema, run_date, &tables, &ctx.run_id)?);
     }
     Ok(stages)
+}
+
+/// `--fail-on-drift` at publishing: the staged drift rows (combined over the shards) trip
+/// the same gate as at scoring.
+fn gate_drift(tables: &[Staged]) -> Result<()> {
+    let Some(monitoring) = tables.iter().find(|t| t.name == "monitoring") else {
+        return Ok(());
+    };
+    let drifts = merge_shards(&monitoring.frame).map_err(|e| Error::IncompleteRun(e.to_string()))?;
+    if gate_trips(&drifts) {
+        let version = monitoring
+            .frame
+            .column("model_version")?
+            .str()?
+            .get(0)
+            .unwrap_or_default()
+            .to_string();
+        return Err(Error::DriftGate {
+            version,
+            threshold: SIGNIFICANT_PSI,
+            features: drifts
+                .iter()
+                .filter(|d| d.is_significant())
+                .map(|d| format!("{}={:.3}", d.feature, d.psi))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(())
 }
 
 fn publish_postgres(
@@ -115,79 +151,11 @@ fn publish_postgres(
     Ok(stage)
 }
 
-/// Reads the staged run id and tables (sorted by name). A `run_date` column in a staged
-/// frame must hold the run date; it is dropped (the partition carries it).
-fn read_staged(
-    storage: &Storage,
-    dir: &Location,
-    run_date: NaiveDate,
-) -> Result<(Option<String>, Vec<Staged>)> {
-    let files = storage.list(dir)?;
-    let mut run_id = None;
-    let mut tables = Vec::new();
-    for file in &files {
-        let Some(name) = file.file_name() else { continue };
-        if name == "_run.json" {
-            let bytes = storage.read(file)?;
-            let json: serde_json::Value = serde_json::from_slice(&bytes)
-                .map_err(|e| Error::Internal(format!("staged {file} is not valid JSON: {e}")))?;
-            run_id = json.get("run_id").and_then(|v| v.as_str()).map(str::to_string);
-            continue;
-        }
-        let Some(table) = name.strip_suffix(".parquet") else {
-            continue;
-        };
-        if table.starts_with(['_', '.']) || file.parent() != *dir {
-            continue;
-        }
-        if !table
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(Error::Internal(format!(
-                "staged file {file}: table names are lower-case identifiers ([a-z0-9_])"
-            )));
-        }
-        let mut frame = storage.read_file(table, file, FileFormat::Parquet)?.frame;
-        if let Ok(col) = frame.column(PARTITION_COLUMN) {
-            check_run_date(col, run_date).map_err(|e| Error::Internal(format!("staged {file}: {e}")))?;
-            frame = frame.drop(PARTITION_COLUMN)?;
-        }
-        tables.push(Staged {
-            name: table.to_string(),
-            frame,
-        });
-    }
-    if tables.is_empty() {
-        return Err(Error::NothingToDo(format!(
-            "no tables staged for run date {run_date} under {dir} (run `vigil score` for that date first)"
-        )));
-    }
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((run_id, tables))
-}
-
-/// Every value of a staged `run_date` column (date or `YYYY-MM-DD` text) is the run date.
-fn check_run_date(col: &Column, run_date: NaiveDate) -> std::result::Result<(), String> {
-    let text = col.cast(&DataType::String).map_err(|e| e.to_string())?;
-    let expected = run_date.to_string();
-    match text
-        .str()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .find(|v| *v != Some(expected.as_str()))
-    {
-        None => Ok(()),
-        Some(other) => Err(format!(
-            "its run_date column holds {other:?}, but it is staged for {run_date}"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::storage::RetryPolicy;
+    use polars::prelude::*;
 
     fn config(dir: &std::path::Path) -> PipelineConfig {
         std::fs::create_dir_all(dir.join("pipelines")).expect("mkdir");
@@ -206,7 +174,7 @@ mod tests {
         let config = config(dir.path());
         let storage = Storage::new(RetryPolicy::default(), Vec::new()).expect("storage");
         let d = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
-        let err = publish(&storage, &config, d, None).expect_err("nothing staged");
+        let err = publish(&storage, &config, d, None, false).expect_err("nothing staged");
         assert_eq!(err.exit_code(), crate::error::ExitCode::NothingToDo, "{err}");
 
         let staged = staged_location(&config, d).expect("staged");
@@ -231,7 +199,7 @@ mod tests {
             .expect("run json");
 
         for expected_version in [0, 1] {
-            let stages = publish(&storage, &config, d, Some("ignored")).expect("publish");
+            let stages = publish(&storage, &config, d, Some("ignored"), false).expect("publish");
             let m = &stages[0].metrics;
             assert_eq!(m["risk_scores"]["version"], expected_version, "{m:?}");
             assert_eq!(m["run_id"], "2026-06-30-abc");
@@ -265,7 +233,7 @@ mod tests {
                 &mut wrong,
             )
             .expect("stage");
-        let err = publish(&storage, &config, other, None)
+        let err = publish(&storage, &config, other, None, false)
             .expect_err("wrong date")
             .to_string();
         assert!(err.contains("2026-06-30") && err.contains("2026-07-07"), "{err}");

@@ -123,6 +123,7 @@ pub fn run_pipeline(
         version
     };
 
+    let staged = super::shard::prepare_target(storage, config, &window, None)?.dir;
     let (stage, outcome) = score_on(
         storage,
         config,
@@ -132,6 +133,8 @@ pub fn run_pipeline(
             model,
             top_k: settings.top_k,
             fail_on_drift: settings.fail_on_drift,
+            staged,
+            shard: None,
         },
         &history,
         &drafts,
@@ -143,6 +146,7 @@ pub fn run_pipeline(
             config,
             window.run_date(),
             Some(&run_id),
+            false,
         )?);
     }
     if config.options.risk.feedback.enabled {

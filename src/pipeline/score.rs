@@ -41,6 +41,11 @@ pub struct ScoreSettings {
     pub top_k: usize,
     /// Fail (exit 4, nothing staged) when a feature or the score drifted past PSI 0.2.
     pub fail_on_drift: bool,
+    /// Where the tables are staged: the run date's staged folder, or a shard's folder in it
+    /// (see [`super::shard::prepare_target`]).
+    pub staged: Location,
+    /// The shard scored (`None`: every account).
+    pub shard: Option<super::shard::Shard>,
 }
 
 /// What scoring produced, beyond its stage report.
@@ -147,7 +152,7 @@ pub fn score_on(
         predict: Some(&predict),
     };
     let mut scored = crate::score::score(&run, &inputs)?;
-    let staged = staged_location(config, window.run_date())?;
+    let staged = settings.staged.clone();
     storage.write_parquet(&staged.join("risk_scores.parquet"), &mut scored.risk_scores)?;
     storage.write_parquet(&staged.join("actions.parquet"), &mut scored.actions)?;
     let drift = match monitoring {
@@ -157,12 +162,18 @@ pub fn score_on(
         }
         None => serde_json::Value::Null,
     };
+    // The marker goes last: a staged folder without it is unfinished.
     let run_json = serde_json::json!({
         "run_id": settings.run_id,
         "as_of": window.as_of.to_rfc3339(),
         "model_version": version,
+        "shard": settings.shard.map(|s| s.to_string()),
+        "accounts": scored.risk_scores.height(),
     });
-    storage.write(&staged.join("_run.json"), Bytes::from(run_json.to_string()))?;
+    storage.write(
+        &staged.join(super::shard::RUN_FILE),
+        Bytes::from(run_json.to_string()),
+    )?;
 
     let mut stage = StageReport::new("score", started);
     stage.rows_in = features.height() as u64;
@@ -176,6 +187,7 @@ pub fn score_on(
     }
     let m = &mut stage.metrics;
     m.insert("model_version".into(), version.clone().into());
+    m.insert("shard".into(), settings.shard.map(|s| s.to_string()).into());
     m.insert("accounts".into(), features.height().into());
     m.insert("alerts".into(), scored.briefs.len().into());
     m.insert("actions".into(), scored.actions.height().into());

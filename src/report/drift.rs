@@ -61,6 +61,9 @@ pub enum DriftError {
         /// Number of matrix rows.
         rows: usize,
     },
+    /// Staged `monitoring` rows of the shards of one run cannot be combined.
+    #[error("the shards' monitoring rows cannot be combined: {0}")]
+    Merge(String),
 }
 
 /// What a monitored column is.
@@ -83,6 +86,13 @@ impl DriftKind {
             DriftKind::Categorical => "categorical",
             DriftKind::Score => "score",
         }
+    }
+
+    /// The kind named `name` in the `monitoring` table.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [DriftKind::Numeric, DriftKind::Categorical, DriftKind::Score]
+            .into_iter()
+            .find(|k| k.name() == name)
     }
 }
 
@@ -184,6 +194,11 @@ pub struct Drift {
     pub reference_rows: usize,
     /// Rows in the current population.
     pub current_rows: usize,
+    /// Current rows per bin (the bins, then `other`, then `missing`): summed across the
+    /// shards of a sharded run before PSI is recomputed.
+    pub counts: Vec<u64>,
+    /// The reference shares of the same bins.
+    pub reference_shares: Vec<f64>,
 }
 
 impl Drift {
@@ -241,7 +256,7 @@ pub fn numeric_bins(values: &[f64]) -> Bins {
 }
 
 /// Shares of `counts` (all zero when `counts` is empty of rows).
-fn shares(counts: &[u64]) -> Vec<f64> {
+pub fn shares(counts: &[u64]) -> Vec<f64> {
     let total: u64 = counts.iter().sum();
     counts
         .iter()
@@ -293,13 +308,15 @@ impl ColumnReference {
 
     /// This column's drift in `values` (NaN is missing).
     pub fn drift(&self, values: &[f64], reference_rows: usize) -> Drift {
-        let current = shares(&self.bins.counts(values));
+        let counts = self.bins.counts(values);
         Drift {
             feature: self.feature.clone(),
-            psi: psi(&self.shares, &current),
+            psi: psi(&self.shares, &shares(&counts)),
             kind: self.kind,
             reference_rows,
             current_rows: values.len(),
+            counts,
+            reference_shares: self.shares.clone(),
         }
     }
 }
@@ -380,7 +397,7 @@ impl Reference {
 /// The `monitoring` table's rows for one scoring run.
 pub fn monitoring_frame(run_id: &str, model_version: &str, drifts: &[Drift]) -> PolarsResult<DataFrame> {
     let n = drifts.len();
-    df!(
+    let mut frame = df!(
         "run_id" => vec![run_id; n],
         "model_version" => vec![model_version; n],
         "feature" => drifts.iter().map(|d| d.feature.as_str()).collect::<Vec<_>>(),
@@ -389,7 +406,18 @@ pub fn monitoring_frame(run_id: &str, model_version: &str, drifts: &[Drift]) -> 
         "status" => drifts.iter().map(Drift::status).collect::<Vec<_>>(),
         "reference_rows" => drifts.iter().map(|d| d.reference_rows as u64).collect::<Vec<_>>(),
         "current_rows" => drifts.iter().map(|d| d.current_rows as u64).collect::<Vec<_>>(),
-    )
+    )?;
+    let counts: Vec<Series> = drifts
+        .iter()
+        .map(|d| Series::new("".into(), d.counts.iter().map(|&c| c as i64).collect::<Vec<_>>()))
+        .collect();
+    let reference: Vec<Series> = drifts
+        .iter()
+        .map(|d| Series::new("".into(), d.reference_shares.clone()))
+        .collect();
+    frame.with_column(Series::new("bin_counts".into(), counts).into_column())?;
+    frame.with_column(Series::new("reference_shares".into(), reference).into_column())?;
+    Ok(frame)
 }
 
 /// Share of monitored features whose drift stops a run with `--fail-on-drift`.
@@ -408,37 +436,6 @@ pub fn gate_trips(drifts: &[Drift]) -> bool {
         .filter(|d| d.kind != DriftKind::Score && d.is_significant())
         .count();
     score || drifted as f64 > GATE_FEATURE_SHARE * features as f64
-}
-
-#[cfg(test)]
-mod gate_tests {
-    use super::*;
-
-    fn d(kind: DriftKind, psi: f64) -> Drift {
-        Drift {
-            feature: "f".into(),
-            psi,
-            kind,
-            reference_rows: 100,
-            current_rows: 100,
-        }
-    }
-
-    #[test]
-    fn one_drifting_feature_warns_but_the_score_or_many_features_stop_the_run() {
-        let mut drifts: Vec<Drift> = (0..8).map(|_| d(DriftKind::Numeric, 0.01)).collect();
-        drifts.push(d(DriftKind::Numeric, 5.0));
-        drifts.push(d(DriftKind::Score, 0.05));
-        assert!(!gate_trips(&drifts), "one feature of nine");
-        drifts[0].psi = 0.3;
-        assert!(!gate_trips(&drifts), "two of nine (22%)");
-        drifts[1].psi = 0.3;
-        assert!(gate_trips(&drifts), "three of nine (33%)");
-        drifts[0].psi = 0.0;
-        drifts[1].psi = 0.0;
-        drifts[9].psi = 0.25;
-        assert!(gate_trips(&drifts), "the score drifted");
-    }
 }
 
 #[cfg(test)]

@@ -199,7 +199,41 @@ fn a_matrix_with_other_features_is_an_error_and_the_reference_round_trips() {
             "psi",
             "status",
             "reference_rows",
-            "current_rows"
+            "current_rows",
+            "bin_counts",
+            "reference_shares"
         ]
     );
+}
+
+mod gate {
+    use super::*;
+
+    fn d(kind: DriftKind, psi: f64) -> Drift {
+        Drift {
+            feature: "f".into(),
+            psi,
+            kind,
+            reference_rows: 100,
+            current_rows: 100,
+            counts: Vec::new(),
+            reference_shares: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_drifting_feature_warns_but_the_score_or_many_features_stop_the_run() {
+        let mut drifts: Vec<Drift> = (0..8).map(|_| d(DriftKind::Numeric, 0.01)).collect();
+        drifts.push(d(DriftKind::Numeric, 5.0));
+        drifts.push(d(DriftKind::Score, 0.05));
+        assert!(!gate_trips(&drifts), "one feature of nine");
+        drifts[0].psi = 0.3;
+        assert!(!gate_trips(&drifts), "two of nine (22%)");
+        drifts[1].psi = 0.3;
+        assert!(gate_trips(&drifts), "three of nine (33%)");
+        drifts[0].psi = 0.0;
+        drifts[1].psi = 0.0;
+        drifts[9].psi = 0.25;
+        assert!(gate_trips(&drifts), "the score drifted");
+    }
 }

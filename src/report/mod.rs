@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod drift;
+pub mod drift_merge;
 pub mod lift;
 pub mod quarter;
 pub mod quarterly;
