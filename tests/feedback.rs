@@ -283,6 +283,10 @@ fn missed_escalations_become_training_positives() {
     assert!(plain.summary()["stages"][0]["metrics"]["feedback"].is_null());
     // A recall target to re-tune the alert threshold to.
     p.edit("pipelines/test.toml", "min_recall = 0.0", "min_recall = 0.5");
+    let plain_version = plain.summary()["stages"][0]["metrics"]["model_version"]
+        .as_str()
+        .expect("version")
+        .to_string();
     let with = vigil(p.path(), &[&args[..], &["--with-feedback"]].concat());
     with.expect_code(0);
     let fb = &with.summary()["stages"][0]["metrics"]["feedback"];
@@ -313,4 +317,58 @@ fn missed_escalations_become_training_positives() {
     )
     .expect("json");
     assert_eq!(manifest["alert_threshold"], t["after"]);
+
+    // Recall on the missed escalations: the share of them whose account each model alerts on
+    // two days before (inside the 24–72 h lead window). The model retrained on the verdicts
+    // catches more of what the CSMs reported missed.
+    p.edit(
+        "pipelines/test.toml",
+        "max_bad_row_share = 0.0",
+        "max_bad_row_share = 1.0",
+    );
+    p.edit(
+        "pipelines/test.toml",
+        "[risk]\n",
+        &format!(
+            "[tiers]\ntemplates = \"{}/pipelines/templates\"\n[risk]\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let recall = |model: &str| -> f64 {
+        let (mut caught, mut total) = (0usize, 0usize);
+        for d in days(start, end).step_by(10) {
+            let run_date = (d - chrono::Duration::days(2)).to_string();
+            vigil(
+                p.path(),
+                &[
+                    "score",
+                    "--config",
+                    "pipelines/test.toml",
+                    "--run-date",
+                    &run_date,
+                    "--model",
+                    model,
+                ],
+            )
+            .expect_code(0);
+            let file = p.file(&format!("wh/_staged/run_date={run_date}/risk_scores.parquet"));
+            let df = ParquetReader::new(std::fs::File::open(file).expect("staged"))
+                .finish()
+                .expect("read");
+            let alert = df.column("alert").expect("alert").bool().expect("bool").clone();
+            for (id, a) in strings(&df, "account_id").iter().zip(alert.iter()) {
+                if quiet.contains(&id) {
+                    total += 1;
+                    caught += usize::from(a == Some(true));
+                }
+            }
+        }
+        caught as f64 / total.max(1) as f64
+    };
+    let (before, after) = (recall(&plain_version), recall(&version));
+    eprintln!("recall on the missed escalations: {before:.3} -> {after:.3}");
+    assert!(
+        after > before,
+        "missed escalations raise recall: {before:.3} -> {after:.3}"
+    );
 }

@@ -59,6 +59,75 @@ fn quarterly_report_writes_the_table_and_a_self_contained_html_report() {
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(md.contains("**Replayed**") && md.contains("(estimate)"), "{md}");
 
+    // Performance from what was published: three daily runs scored and published, then the
+    // report told to measure the published scores.
+    let dates = ["2026-06-28", "2026-06-29", "2026-06-30"];
+    // Scoring before the history's end quarantines the later rows (not an error here), with
+    // the shipped draft templates.
+    p.edit(
+        "pipelines/test.toml",
+        "max_bad_row_share = 0.0",
+        "max_bad_row_share = 0.5",
+    );
+    p.edit(
+        "pipelines/test.toml",
+        "[report]\n",
+        &format!(
+            "[tiers]\ntemplates = \"{}/pipelines/templates\"\n[report]\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let mut alerted: Vec<Vec<String>> = Vec::new();
+    for d in dates {
+        for cmd in ["score", "publish"] {
+            crate::common::vigil(
+                p.path(),
+                &[cmd, "--config", "pipelines/test.toml", "--run-date", d],
+            )
+            .expect_code(0);
+        }
+        let scores = delta_partition(&format!("{wh}/risk_scores"), d).expect("published");
+        let alert = scores
+            .column("alert")
+            .expect("alert")
+            .bool()
+            .expect("bool")
+            .clone();
+        let ids = scores
+            .column("account_id")
+            .expect("id")
+            .str()
+            .expect("str")
+            .clone();
+        alerted.push(
+            ids.iter()
+                .zip(alert.iter())
+                .filter(|(_, a)| *a == Some(true))
+                .filter_map(|(i, _)| i.map(str::to_string))
+                .collect(),
+        );
+    }
+    let accounts: std::collections::BTreeSet<&String> = alerted.iter().flatten().collect();
+    assert!(!accounts.is_empty(), "the fixture raises alerts");
+    p.edit(
+        "pipelines/test.toml",
+        "[report]\n",
+        "[report]\nperformance = \"published\"\n",
+    );
+    let published = p.dated(&["report"], &[], &[]);
+    published.expect_code(0);
+    let m = &published.summary()["stages"][0]["metrics"];
+    assert_eq!(m["replayed"], false, "{m}");
+    assert_eq!(m["published_dates"], 3, "{m}");
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(
+        md.contains("**Published**: the scores vigil published on 3 dates"),
+        "{md}"
+    );
+    // The prevention section counts the accounts alerted in the published scores.
+    let expected = format!("of {} alerted accounts", accounts.len());
+    assert!(md.contains(&expected), "{expected:?} expected in\n{md}");
+
     // A quarter after the run date, or a malformed one, is a usage error.
     p.dated(&["report"], &["--quarter", "2026Q3"], &[]).expect_code(2);
     p.dated(&["report"], &["--quarter", "2026Q9"], &[]).expect_code(2);

@@ -12,7 +12,7 @@ mod sentiment;
 mod tiers;
 
 pub use features::FeatureOptions;
-pub use report::ReportOptions;
+pub use report::{PerformanceSource, ReportOptions};
 pub use risk::{CalibrationMethod, EngineChoice, FeedbackOptions, GbdtParams, MlpParams, RiskOptions};
 pub use secret::{Secret, interpolate};
 pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};

@@ -16,6 +16,23 @@ pub struct ReportOptions {
     /// Where reports are written (a folder or object-store URL, relative to the project
     /// root); empty: `<warehouse>/reports`.
     pub reports: String,
+    /// Which scores the performance section measures: `auto` (the published `risk_scores`
+    /// when they cover at least 80% of the quarter's days, else replayed), `published` or
+    /// `replayed` (the quarter's snapshots re-scored with today's champion).
+    pub performance: PerformanceSource,
+}
+
+/// The scores the quarterly report's performance section measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PerformanceSource {
+    /// Published when they cover most of the quarter, else replayed.
+    #[default]
+    Auto,
+    /// The published `risk_scores` partitions of the quarter.
+    Published,
+    /// The quarter's feature snapshots re-scored with today's champion.
+    Replayed,
 }
 
 impl Default for ReportOptions {
@@ -25,6 +42,7 @@ impl Default for ReportOptions {
             lift_top: 3,
             prevention_days: 30,
             reports: String::new(),
+            performance: PerformanceSource::Auto,
         }
     }
 }

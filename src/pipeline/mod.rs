@@ -13,6 +13,7 @@ mod model_runs;
 mod monitoring;
 pub mod publish;
 pub mod report;
+mod report_performance;
 mod risk_data;
 pub mod risk_model;
 mod risk_report;

@@ -2,34 +2,30 @@
 //! champion, computes the patterns (`crate::report`), writes the `quarterly_patterns` Delta
 //! table (partition: the run date) and `<reports>/quarter=YYYYQn/report.{html,md}` + SVGs.
 //!
-//! Model performance comes from the quarter's daily snapshots re-scored with the champion
-//! ("replayed"): the demo publishes one score date, not a quarter of them. The lead-time
-//! logic is the backtest's (`crate::risk::backtest::run`).
+//! Model performance comes from the scores published in the quarter, or from the quarter's
+//! daily snapshots re-scored with the champion when too few were published (see
+//! [`super::report_performance`]).
 
+use super::StageReport;
+use super::report_performance::{alerted_accounts, performance};
 use super::risk_data::{Labelled, from_history};
-use super::{StageReport, risk_model};
 use crate::config::PipelineConfig;
 use crate::contract::History;
-use crate::registry::Registry;
 use crate::report::lift::{self, Bands, Snapshot};
 use crate::report::quarter::Quarter;
-use crate::report::quarterly::{self, Alerted, Escalation};
-use crate::report::render::{self, Performance, QuarterlyReport, Rising};
-use crate::risk::backtest::{self, BacktestOptions, Scored, risk_score};
-use crate::risk::sigmoid;
+use crate::report::quarterly::{self, Escalation};
+use crate::report::render::{self, QuarterlyReport, Rising};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
 use crate::{Error, Result};
 use bytes::Bytes;
-use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 const DAY_US: i64 = 86_400_000_000;
-const HOUR_US: i64 = 3_600_000_000;
 
 /// Resolved settings of `vigil report`.
 #[derive(Debug, Clone)]
@@ -83,14 +79,9 @@ pub fn report(
         .collect();
     let (feedback, prevented_verdicts) = feedback(&history, q)?;
     let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
-    let published = delta::partitions(storage, &warehouse.join("risk_scores"))
-        .map_err(WarehouseError::from)?
-        .into_iter()
-        .filter(|d| *d >= q.start() && *d < q.end())
-        .count();
-    let (performance, alerted) = match replay(storage, config, &data, q)? {
-        Some((mut p, alerts)) => {
-            p.published_dates = published;
+    let run_date = settings.window.run_date();
+    let (performance, alerted) = match performance(storage, config, &data, q, run_date)? {
+        Some((p, alerts)) => {
             let alerted = alerted_accounts(&alerts, &prevented_verdicts);
             (Some(p), alerted)
         }
@@ -110,7 +101,6 @@ pub fn report(
     let rows = render::rows(&report);
     let frame = quarterly::patterns_frame(q, &rows)?;
     let table = warehouse.join("quarterly_patterns");
-    let run_date = settings.window.run_date();
     delta::replace_partition(
         storage,
         &table,
@@ -155,6 +145,10 @@ pub fn report(
         stage
             .metrics
             .insert("precision".into(), serde_json::json!(p.precision));
+        stage.metrics.insert("alerts".into(), serde_json::json!(p.alerts));
+        stage
+            .metrics
+            .insert("published_dates".into(), serde_json::json!(p.published_dates));
     }
     Ok((stage, report))
 }
@@ -321,155 +315,4 @@ fn profiles(
         }
     }
     (population, escalated)
-}
-
-/// Alert runs starting in the quarter: (account, first alert µs, ARR).
-type Alerts = Vec<(String, i64, f64)>;
-
-/// Re-scores the quarter's snapshots with the champion and measures them with the
-/// backtest's lead-time logic. None without a champion.
-fn replay(
-    storage: &Storage,
-    config: &PipelineConfig,
-    data: &Labelled,
-    q: Quarter,
-) -> Result<Option<(Performance, Alerts)>> {
-    let opts = &config.options.risk;
-    let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
-    if registry.champion()?.is_none() {
-        return Ok(None);
-    }
-    let loaded = risk_model::load(&registry, "champion", opts.device)?;
-    let times = data
-        .times
-        .as_ref()
-        .ok_or_else(|| Error::Internal("feature table without snapshot times".into()))?;
-    let (a, b) = q.bounds_us();
-    let lead_max = i64::from(opts.lead_max_hours) * HOUR_US;
-    let rows: Vec<usize> = (0..times.len())
-        .filter(|&i| times[i] >= a - lead_max && times[i] < b)
-        .collect();
-    let idx = UInt32Chunked::from_vec("idx".into(), rows.iter().map(|&i| i as u32).collect());
-    let frame = data.frame.take(&idx)?;
-    let (_, margin, prob) = loaded.score(&frame, "the quarter's feature snapshots")?;
-    let raw: Vec<f64> = margin.iter().map(|&m| sigmoid(m)).collect();
-    let ids: Vec<String> = rows.iter().map(|&i| data.ids[i].clone()).collect();
-    let t: Vec<i64> = rows.iter().map(|&i| times[i]).collect();
-    let labels: Vec<bool> = rows.iter().map(|&i| data.labels[i]).collect();
-    let bt = BacktestOptions {
-        alert_threshold: opts.alert_threshold,
-        lead_max_hours: opts.lead_max_hours,
-        lead_min_hours: opts.lead_min_hours,
-        horizon_hours: data.horizon_hours,
-        cadence_hours: data.cadence_hours,
-        tier_thresholds: Vec::new(),
-        min_recall: opts.min_recall,
-        min_precision: opts.min_precision,
-    };
-    // Escalations opened in [from, to): the quarter, or one month of it.
-    let run = |from: i64, to: i64| {
-        let keep: Vec<usize> = (0..t.len())
-            .filter(|&i| t[i] >= from - lead_max && t[i] < to)
-            .collect();
-        let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-        let (acc, tt): (Vec<String>, Vec<i64>) = keep.iter().map(|&i| (ids[i].clone(), t[i])).unzip();
-        let lab: Vec<bool> = keep.iter().map(|&i| labels[i]).collect();
-        let esc: Vec<(String, i64)> = data
-            .escalations
-            .iter()
-            .filter(|(_, e)| *e >= from && *e < to)
-            .cloned()
-            .collect();
-        let (p, r) = (pick(&prob), pick(&raw));
-        backtest::run(
-            &Scored {
-                account: &acc,
-                time_us: &tt,
-                probability: &p,
-                raw_probability: &r,
-                label: &lab,
-            },
-            &esc,
-            &bt,
-        )
-    };
-    let whole = run(a, b);
-    let monthly = q
-        .months()
-        .iter()
-        .map(|&(y, m)| {
-            let start = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(q.start());
-            let end = start
-                .checked_add_months(chrono::Months::new(1))
-                .unwrap_or(q.end());
-            let us = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
-            let r = run(us(start), us(end));
-            let at = &r.at_alert_threshold;
-            (
-                start.format("%Y-%m").to_string(),
-                (at.alerts > 0).then_some(at.precision),
-                (r.eligible > 0).then_some(at.recall),
-            )
-        })
-        .collect();
-    // Alert runs: the first flagged snapshot of each run that starts in the quarter.
-    let arr = floats(&frame, "arr")?;
-    let mut order: Vec<usize> = (0..t.len()).collect();
-    order.sort_by(|&x, &y| ids[x].cmp(&ids[y]).then(t[x].cmp(&t[y])));
-    let gap = i64::from(data.cadence_hours) * HOUR_US;
-    let mut alerts: Alerts = Vec::new();
-    let mut prev: Option<(usize, bool)> = None;
-    for &i in &order {
-        let flagged = risk_score(prob[i]) >= opts.alert_threshold;
-        let continues = prev.is_some_and(|(p, f)| f && ids[p] == ids[i] && t[i] - t[p] <= gap);
-        if flagged && !continues && t[i] >= a && t[i] < b {
-            alerts.push((ids[i].clone(), t[i], arr[i].unwrap_or(0.0)));
-        }
-        prev = Some((i, flagged));
-    }
-    let train_end = loaded
-        .manifest
-        .window
-        .train_end
-        .as_deref()
-        .and_then(|s| crate::time::parse_as_of(s).ok())
-        .map(|d| d.timestamp_micros());
-    let at = &whole.at_alert_threshold;
-    let performance = Performance {
-        model_version: loaded.manifest.version.clone(),
-        replayed: true,
-        in_sample: train_end.is_none_or(|e| a < e),
-        published_dates: 0,
-        alerts: at.alerts,
-        eligible: whole.eligible,
-        detected: at.detected,
-        recall: at.recall,
-        precision: at.precision,
-        median_lead_hours: whole.median_lead_hours,
-        lead_hours: whole.lead_hours.clone(),
-        monthly,
-        reliability: whole.reliability_after.clone(),
-        lead_window: (opts.lead_min_hours, opts.lead_max_hours),
-    };
-    Ok(Some((performance, alerts)))
-}
-
-/// Each account's first alert in the quarter, with the `prevented` verdicts.
-fn alerted_accounts(alerts: &Alerts, prevented: &HashSet<String>) -> Vec<Alerted> {
-    let mut first: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
-    for (acc, t, arr) in alerts {
-        let e = first.entry(acc.as_str()).or_insert((*t, *arr));
-        if *t < e.0 {
-            *e = (*t, *arr);
-        }
-    }
-    first
-        .into_iter()
-        .map(|(account, (alert_us, arr))| Alerted {
-            prevented_verdict: prevented.contains(account),
-            account: account.to_string(),
-            alert_us,
-            arr,
-        })
-        .collect()
 }

@@ -235,7 +235,12 @@ pub fn markdown(r: &QuarterlyReport) -> String {
                     if p.published_dates == 1 { " was" } else { "s were" }
                 )
             } else {
-                format!("Published scores of {}.", p.model_version)
+                format!(
+                    "**Published**: the scores vigil published on {} date{} of the quarter (model {}).",
+                    p.published_dates,
+                    if p.published_dates == 1 { "" } else { "s" },
+                    p.model_version
+                )
             };
             let _ = writeln!(s, "{how}");
             if p.in_sample {
