@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every vigil test on a fresh machine: installs and starts what the tests need
-# (an S3-compatible server, moto, from PyPI, on 127.0.0.1), checks formatting and lints,
-# then runs the unit and integration tests against the real binary.
+# (an S3-compatible server, moto, from PyPI, and PostgreSQL from Debian, on 127.0.0.1),
+# checks formatting and lints, runs the unit and integration tests against the real binary,
+# then the end-to-end checks: the demo, its notebooks executed headlessly, and the daily
+# Airflow DAG in a real Airflow (both install their Python packages into virtual
+# environments under ${VIGIL_CACHE:-~/.cache/vigil}).
 #
 #   ./tests/run.sh            # everything
 #   VIGIL_SKIP_LINT=1 ./tests/run.sh   # tests only (quicker while iterating)
+#   VIGIL_SKIP_E2E=1 ./tests/run.sh    # without the demo, Airflow and notebook runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -99,6 +103,31 @@ cargo test --locked --no-fail-fast
 status=$?
 log "independent readers (pyarrow, deltalake) of vigil's output files and tables"
 python3 tests/independent_reader.py "${CARGO_TARGET_DIR:-target}/debug/vigil" || status=1
+
+# --- end to end: the demo, then the Airflow DAG and the notebooks on its output ---------
+if [[ -z "${VIGIL_SKIP_E2E:-}" ]]; then
+  vigil_bin=$(realpath "${CARGO_TARGET_DIR:-target}/debug/vigil")
+  e2e="$workdir/e2e"
+  mkdir -p "$e2e/data"
+  cp -r pipelines models "$e2e/"
+  cp -r data/sentiment "$e2e/data/"
+  t=$(date +%s)
+  log "end to end: vigil demo in a scratch project"
+  if (cd "$e2e" && "$vigil_bin" demo >"$e2e/demo.out" 2>"$e2e/demo.log"); then
+    log "demo: $(( $(date +%s) - t )) s"
+    t=$(date +%s)
+    log "notebooks: executed headlessly (nbclient) against the demo's tables"
+    tests/notebooks/run.sh "$e2e/out/warehouse" "$e2e/out/registry" || status=1
+    log "notebooks: $(( $(date +%s) - t )) s"
+    t=$(date +%s)
+    log "Airflow: the daily DAG in a real Airflow (BashOperator variant, sharded scoring)"
+    tests/airflow/test_dag.sh "$vigil_bin" "$e2e" || status=1
+    log "Airflow: $(( $(date +%s) - t )) s"
+  else
+    tail -n 40 "$e2e/demo.log" >&2
+    status=1
+  fi
+fi
 set -e
 log "tests finished in $(( $(date +%s) - start )) s"
 exit "$status"

@@ -1,0 +1,1 @@
+"""Helpers of vigil's Airflow DAGs: one factory, two operator variants (Bash, KubernetesPod)."""
