@@ -25,3 +25,8 @@ pub mod warehouse;
 mod testutil;
 
 pub use error::{Error, ExitCode, Result};
+
+/// The version `vigil --version` prints and the run summary records: the package version
+/// and the commit it was built from with its date, e.g. `0.1.0 (e185a6b 2026-11-29)`
+/// (`build.rs`; `unknown` when built without git and without `VIGIL_GIT_COMMIT`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("VIGIL_BUILD_COMMIT"), ")");

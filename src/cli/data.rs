@@ -98,7 +98,9 @@ pub(super) fn generate(args: &GenerateArgs, config: Option<&Path>, summary: &mut
         params,
         out: Location::parse(&args.out)?,
     };
-    summary.stages.push(pipeline::generate(&storage, &settings)?);
+    summary.push_stage(pipeline::in_stage("generate", || {
+        pipeline::generate(&storage, &settings)
+    })?);
     Ok(())
 }
 
@@ -108,8 +110,9 @@ pub(super) fn validate(args: &ValidateArgs, config: Option<&Path>, summary: &mut
     let settings = ValidateSettings::from_config(&config, as_of)?;
     summary.set_window(&settings.window);
     let storage = pipeline::open_storage(Some(&config))?;
-    let (_history, report, stage) = pipeline::validate(&storage, &config, &settings)?;
-    summary.stages.push(stage);
+    let (_history, report, stage) =
+        pipeline::in_stage("validate", || pipeline::validate(&storage, &config, &settings))?;
+    summary.push_stage(stage);
     print_stdout(&report.to_string());
     Ok(())
 }

@@ -46,7 +46,8 @@ pub(super) fn features(args: &FeaturesArgs, config: Option<&Path>, summary: &mut
             .join(&format!("features/mode={name}/run_date={}", window.run_date())),
     };
     let storage = pipeline::open_storage(Some(&config))?;
-    let (stage, _) = pipeline::features(&storage, &config, &FeaturesSettings { window, mode, out })?;
-    summary.stages.push(stage);
+    let settings = FeaturesSettings { window, mode, out };
+    let (stage, _) = pipeline::in_stage("features", || pipeline::features(&storage, &config, &settings))?;
+    summary.push_stage(stage);
     Ok(())
 }

@@ -29,7 +29,7 @@ use std::time::Instant;
 /// JSON run summary as the last stdout line. Exit codes: 0 ok, 1 internal error, 2 usage or
 /// config error, 3 input data invalid, 4 quality gate failed, 99 nothing to do.
 #[derive(Debug, Parser)]
-#[command(name = "vigil", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "vigil", version = crate::VERSION, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -136,6 +136,9 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
     let started = Instant::now();
     let mut summary = RunSummary::new(cli.command.name());
     let config = cli.global.config.as_deref();
+    // Every log line of the command carries the run's span: command, and run_id once known.
+    let span = summary.span();
+    let _entered = span.enter();
     let result = match &cli.command {
         Command::Demo(args) => data::demo(args, config, &mut summary),
         Command::Generate(args) => data::generate(args, config, &mut summary),
@@ -152,6 +155,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Report(args) => report::report(args, config, &mut summary),
     };
     summary.duration_ms = started.elapsed().as_millis() as u64;
+    summary.log_finished_stages();
     if let Err(e) = &result {
         summary.status = "error";
         summary.exit_code = e.exit_code().code();

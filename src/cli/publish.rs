@@ -25,13 +25,16 @@ pub(super) fn publish(args: &PublishArgs, config: Option<&Path>, summary: &mut R
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
     let storage = pipeline::open_storage(Some(&config))?;
-    let stages = pipeline::publish::publish(
-        &storage,
-        &config,
-        window.run_date(),
-        summary.run_id.as_deref(),
-        args.fail_on_drift,
-    )?;
-    summary.stages.extend(stages);
+    let run_id = summary.run_id.clone();
+    let stages = pipeline::in_stage("publish", || {
+        pipeline::publish::publish(
+            &storage,
+            &config,
+            window.run_date(),
+            run_id.as_deref(),
+            args.fail_on_drift,
+        )
+    })?;
+    summary.extend_stages(stages);
     Ok(())
 }

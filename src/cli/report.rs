@@ -35,7 +35,7 @@ pub(super) fn report(args: &ReportArgs, config: Option<&Path>, summary: &mut Run
         quarter,
         run_id: summary.run_id.clone().unwrap_or_default(),
     };
-    let (stage, _) = run_report(&storage, &config, &settings)?;
-    summary.stages.push(stage);
+    let (stage, _) = pipeline::in_stage("report", || run_report(&storage, &config, &settings))?;
+    summary.push_stage(stage);
     Ok(())
 }

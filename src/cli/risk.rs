@@ -142,8 +142,8 @@ pub(super) fn train(args: &TrainArgs, config: Option<&Path>, summary: &mut RunSu
         promote: !args.no_promote,
         with_feedback: args.with_feedback,
     };
-    let (stage, outcome) = pipeline::train(&storage, &config, &settings)?;
-    summary.stages.push(stage);
+    let (stage, outcome) = pipeline::in_stage("train", || pipeline::train(&storage, &config, &settings))?;
+    summary.push_stage(stage);
     if outcome.gate_passed {
         Ok(())
     } else {
@@ -162,8 +162,10 @@ pub(super) fn backtest(args: &BacktestArgs, config: Option<&Path>, summary: &mut
         window,
         model: args.model.clone(),
     };
-    let (stage, version, report) = pipeline::run_backtest(&storage, &config, &settings)?;
-    summary.stages.push(stage);
+    let (stage, version, report) = pipeline::in_stage("backtest", || {
+        pipeline::run_backtest(&storage, &config, &settings)
+    })?;
+    summary.push_stage(stage);
     if report.gate_passed {
         Ok(())
     } else {
@@ -248,6 +250,6 @@ pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut Run
             record_alias(&mut stage, &e);
         }
     }
-    summary.stages.push(stage);
+    summary.push_stage(stage);
     Ok(())
 }

@@ -86,7 +86,7 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
     let target = shard::prepare_target(&storage, &config, &window, args.shard)?;
     let model = match &target.plan {
         Some(plan) => {
-            summary.run_id = Some(plan.run_id.clone());
+            summary.adopt_run_id(&plan.run_id);
             if args.model != "champion" && args.model != plan.model_version {
                 return Err(Error::Usage(format!(
                     "--model {} differs from the model {} the plan of run date {} pinned",
@@ -98,8 +98,9 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
         None => args.model.clone(),
     };
     let validate = ValidateSettings::from_config(&config, window.as_of)?;
-    let (mut history, _, stage) = pipeline::validate(&storage, &config, &validate)?;
-    summary.stages.push(stage);
+    let (mut history, _, stage) =
+        pipeline::in_stage("validate", || pipeline::validate(&storage, &config, &validate))?;
+    summary.push_stage(stage);
     if let Some(s) = args.shard {
         let accounts = s.filter(&mut history)?;
         tracing::info!(shard = %s, accounts, "scoring one shard");
@@ -113,8 +114,10 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
         staged: target.dir,
         shard: args.shard,
     };
-    let (stage, _) = score_on(&storage, &config, &settings, &history, &drafts)?;
-    summary.stages.push(stage);
+    let (stage, _) = pipeline::in_stage("score", || {
+        score_on(&storage, &config, &settings, &history, &drafts)
+    })?;
+    summary.push_stage(stage);
     Ok(())
 }
 
@@ -125,8 +128,10 @@ pub(super) fn plan(args: &PlanArgs, config: Option<&Path>, summary: &mut RunSumm
     summary.set_window(&window);
     let storage = pipeline::open_storage(Some(&config))?;
     let run_id = summary.run_id.clone().unwrap_or_default();
-    let (stage, _) = shard::plan(&storage, &config, &window, args.shards, &args.model, &run_id)?;
-    summary.stages.push(stage);
+    let (stage, _) = pipeline::in_stage("plan", || {
+        shard::plan(&storage, &config, &window, args.shards, &args.model, &run_id)
+    })?;
+    summary.push_stage(stage);
     Ok(())
 }
 

@@ -352,8 +352,8 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
                 device: a.device.into(),
                 command: command_line(),
             };
-            let (stage, _) = train_model(&storage, &settings)?;
-            summary.stages.push(stage);
+            let (stage, _) = pipeline::in_stage("sentiment_train", || train_model(&storage, &settings))?;
+            summary.push_stage(stage);
         }
         SentimentCommand::Eval(a) => {
             let split = match (a.seed, a.test_share) {
@@ -381,7 +381,7 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
                 split,
                 device: a.device.into(),
             };
-            let (stage, report) = eval_model(&storage, &settings)?;
+            let (stage, report) = pipeline::in_stage("sentiment_eval", || eval_model(&storage, &settings))?;
             let json = serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
             if let Some(path) = &a.report {
                 std::fs::write(path, &json)
@@ -389,7 +389,7 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
             }
             let mut stdout = std::io::stdout().lock();
             let _ = writeln!(stdout, "{json}");
-            summary.stages.push(stage);
+            summary.push_stage(stage);
         }
         SentimentCommand::Score(a) => {
             let settings = ScoreSettings {
@@ -401,7 +401,9 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
                 batch_size: a.batch_size.max(1),
                 device: a.device.into(),
             };
-            summary.stages.push(score_texts(&storage, &settings)?);
+            summary.push_stage(pipeline::in_stage("sentiment_score", || {
+                score_texts(&storage, &settings)
+            })?);
         }
         SentimentCommand::Run(a) => {
             let config =
@@ -410,13 +412,11 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
                 crate::time::RunWindow::new(a.window.as_of()?, config.options.window.lookback_months)
                     .map_err(Error::Usage)?;
             summary.set_window(&window);
-            let stages = pipeline::text_sentiment::run(
-                &storage,
-                &config,
-                window,
-                summary.run_id.as_deref().unwrap_or_default(),
-            )?;
-            summary.stages.extend(stages);
+            let run_id = summary.run_id.clone().unwrap_or_default();
+            let stages = pipeline::in_stage("sentiment", || {
+                pipeline::text_sentiment::run(&storage, &config, window, &run_id)
+            })?;
+            summary.extend_stages(stages);
         }
     }
     Ok(())

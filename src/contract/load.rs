@@ -164,10 +164,13 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
     // The other tables are independent of each other: read and validate them in parallel;
     // results (and the first error) come back in contract order.
     let rest: Vec<_> = present.collect();
+    let span = tracing::Span::current(); // the loaders' log lines belong to the caller's stage
     let loaded = std::thread::scope(|scope| {
         let handles: Vec<_> = rest
             .iter()
-            .map(|(spec, files)| scope.spawn(|| load_one(storage, spec, files, &window, Some(&account_ids))))
+            .map(|(spec, files)| {
+                scope.spawn(|| span.in_scope(|| load_one(storage, spec, files, &window, Some(&account_ids))))
+            })
             .collect();
         handles
             .into_iter()

@@ -195,11 +195,14 @@ pub fn build_features(
             Box::new(move |o| freshness::compute(&snaps.at, inputs, o)),
         ),
     ];
+    let span = tracing::Span::current(); // the workers' log lines belong to the caller's stage
     let parts = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .into_iter()
             .map(|(name, job)| {
+                let span = span.clone();
                 scope.spawn(move || {
+                    let _entered = span.enter();
                     let started = Instant::now();
                     let mut part = Features::default();
                     let result = job(&mut part).map(|()| part);

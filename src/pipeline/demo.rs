@@ -7,7 +7,7 @@
 
 use super::run::{RunSettings, run_pipeline};
 use super::score::ScoreOutcome;
-use super::{GenerateSettings, RunSummary, generate};
+use super::{GenerateSettings, RunSummary, generate, in_stage};
 use crate::config::PipelineConfig;
 use crate::storage::{Location, Storage};
 use crate::synth::SynthParams;
@@ -46,13 +46,11 @@ pub fn demo(
             end,
             seed: d.seed,
         };
-        summary.stages.push(generate(
-            storage,
-            &GenerateSettings {
-                params,
-                out: out.clone(),
-            },
-        )?);
+        let settings = GenerateSettings {
+            params,
+            out: out.clone(),
+        };
+        summary.push_stage(in_stage("generate", || generate(storage, &settings))?);
     } else {
         tracing::info!(history = %out, "demo history exists; reusing it (pass --regenerate to rebuild)");
     }

@@ -10,7 +10,8 @@
 use super::features::{FeatureMode, FeaturesSettings, write_features};
 use super::score::{ScoreOutcome, ScoreSettings, load_drafts, score_on};
 use super::{
-    BacktestSettings, RunSummary, TrainSettings, ValidateSettings, run_backtest_on, train_on, validate,
+    BacktestSettings, RunSummary, TrainSettings, ValidateSettings, in_stage, run_backtest_on, train_on,
+    validate,
 };
 use crate::config::PipelineConfig;
 use crate::registry::Registry;
@@ -49,27 +50,25 @@ pub fn run_pipeline(
     let drafts = load_drafts(config)?;
     let validate_settings = ValidateSettings::from_config(config, settings.window.as_of)?;
     let window = validate_settings.window;
-    let (history, _, stage) = validate(storage, config, &validate_settings)?;
-    summary.stages.push(stage);
-    summary.stages.extend(super::text_sentiment::score_history(
-        storage, config, &history, &run_id,
-    )?);
+    let (history, _, stage) = in_stage("validate", || validate(storage, config, &validate_settings))?;
+    summary.push_stage(stage);
+    summary.extend_stages(in_stage("sentiment", || {
+        super::text_sentiment::score_history(storage, config, &history, &run_id)
+    })?);
 
     let started = Instant::now();
     let features_out = validate_settings
         .warehouse
         .join(&format!("features/mode=train/run_date={}", window.run_date()));
-    let (stage, _, table) = write_features(
-        storage,
-        config,
-        &history,
-        &FeaturesSettings {
-            window,
-            mode: FeatureMode::Train,
-            out: features_out,
-        },
-    )?;
-    summary.stages.push(stage);
+    let features_settings = FeaturesSettings {
+        window,
+        mode: FeatureMode::Train,
+        out: features_out,
+    };
+    let (stage, _, table) = in_stage("features", || {
+        write_features(storage, config, &history, &features_settings)
+    })?;
+    summary.push_stage(stage);
     let labelled = super::risk_data::from_table(config, &history, table)?;
 
     let registry = Registry::new(
@@ -87,8 +86,8 @@ pub fn run_pipeline(
             promote: true,
             with_feedback: config.options.risk.feedback.enabled,
         };
-        let (stage, outcome) = train_on(storage, config, &train, labelled, started)?;
-        summary.stages.push(stage);
+        let (stage, outcome) = in_stage("train", || train_on(storage, config, &train, labelled, started))?;
+        summary.push_stage(stage);
         if !outcome.gate_passed {
             return Err(Error::GateFailed {
                 version: outcome.version,
@@ -100,17 +99,14 @@ pub fn run_pipeline(
         }
         "champion".to_string()
     } else {
-        let (stage, version, report) = run_backtest_on(
-            storage,
-            config,
-            &BacktestSettings {
-                window,
-                model: "champion".into(),
-            },
-            &labelled,
-            started,
-        )?;
-        summary.stages.push(stage);
+        let backtest = BacktestSettings {
+            window,
+            model: "champion".into(),
+        };
+        let (stage, version, report) = in_stage("backtest", || {
+            run_backtest_on(storage, config, &backtest, &labelled, started)
+        })?;
+        summary.push_stage(stage);
         if !report.gate_passed {
             return Err(Error::GateFailed {
                 version,
@@ -124,35 +120,28 @@ pub fn run_pipeline(
     };
 
     let staged = super::shard::prepare_target(storage, config, &window, None)?.dir;
-    let (stage, outcome) = score_on(
-        storage,
-        config,
-        &ScoreSettings {
-            window,
-            run_id: run_id.clone(),
-            model,
-            top_k: settings.top_k,
-            fail_on_drift: settings.fail_on_drift,
-            staged,
-            shard: None,
-        },
-        &history,
-        &drafts,
-    )?;
-    summary.stages.push(stage);
+    let score_settings = ScoreSettings {
+        window,
+        run_id: run_id.clone(),
+        model,
+        top_k: settings.top_k,
+        fail_on_drift: settings.fail_on_drift,
+        staged,
+        shard: None,
+    };
+    let (stage, outcome) = in_stage("score", || {
+        score_on(storage, config, &score_settings, &history, &drafts)
+    })?;
+    summary.push_stage(stage);
     if settings.publish {
-        summary.stages.extend(super::publish::publish(
-            storage,
-            config,
-            window.run_date(),
-            Some(&run_id),
-            false,
-        )?);
+        summary.extend_stages(in_stage("publish", || {
+            super::publish::publish(storage, config, window.run_date(), Some(&run_id), false)
+        })?);
     }
     if config.options.risk.feedback.enabled {
-        summary.stages.push(super::feedback::write_summary(
-            storage, config, &history, &window, &run_id,
-        )?);
+        summary.push_stage(in_stage("feedback_summary", || {
+            super::feedback::write_summary(storage, config, &history, &window, &run_id)
+        })?);
     }
     Ok(outcome)
 }

@@ -2,6 +2,7 @@
 //! table (CSV, Parquet, NDJSON), plus the vendored VADER corpus.
 
 use super::StageReport;
+use super::progress::Bar;
 pub use super::sentiment_data::{
     LabelledInputs, UnlabelledInputs, load_labelled, load_unlabelled, load_vader, source_name,
 };
@@ -20,7 +21,6 @@ use crate::{Error, Result};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::time::Instant;
 
 /// Settings of `vigil sentiment train`.
@@ -44,20 +44,25 @@ pub struct TrainSettings {
     pub command: String,
 }
 
-/// A progress reporter: a rewritten line on a TTY, one log line per epoch otherwise.
-pub fn progress_reporter() -> impl FnMut(&Progress) {
-    let tty = std::io::stderr().is_terminal();
+/// A progress reporter: one log line per epoch, and on a terminal ([`super::progress`]) a
+/// bar of the `pretrain_epochs` pre-training epochs, then of each epoch's steps.
+pub fn progress_reporter(pretrain_epochs: usize) -> impl FnMut(&Progress) {
+    let bar = Bar::new(pretrain_epochs as u64, "pre-training epochs");
     move |p: &Progress| match p {
         Progress::Step {
             epoch,
             step,
             steps,
             loss,
-        } if tty && (step % 10 == 0 || step == steps) => {
-            eprint!("\repoch {epoch}: step {step}/{steps}, loss {loss:.4}   ");
+        } => {
+            if *step == 1 {
+                bar.set_length(*steps as u64);
+            }
+            bar.set_position(*step as u64);
+            bar.set_message(format!("epoch {epoch}, loss {loss:.4}"));
         }
-        Progress::Step { .. } => {}
         Progress::Pretrain(e) => {
+            bar.set_position(e.epoch as u64);
             tracing::info!(
                 epoch = e.epoch,
                 mlm_loss = format!("{:.4}", e.loss),
@@ -66,9 +71,7 @@ pub fn progress_reporter() -> impl FnMut(&Progress) {
             );
         }
         Progress::Epoch(r) => {
-            if tty {
-                eprintln!();
-            }
+            bar.set_position(0);
             tracing::info!(
                 epoch = r.epoch,
                 train_loss = format!("{:.4}", r.train_loss),
@@ -169,8 +172,9 @@ pub fn train_on(
     );
     let dev = device(device_name)?;
     let started = Instant::now();
-    let mut report = progress_reporter();
+    let mut report = progress_reporter(options.pretrain_epochs);
     let trained = train::train(&parts.train, &parts.valid, unlabelled, options, &dev, &mut report)?;
+    drop(report); // clears the bar
     let train_seconds = started.elapsed().as_secs_f64();
     let test_set = if parts.test.is_empty() {
         &parts.valid
@@ -395,7 +399,7 @@ fn score_frame(
     let texts = column.cast(&DataType::String)?;
     let texts = texts.str()?;
     let owned: Vec<&str> = texts.iter().map(|t| t.unwrap_or("")).collect();
-    let probs = model.predict(&owned, settings.batch_size)?;
+    let probs = predict_with_progress(model, &owned, settings.batch_size)?;
     let keep: Vec<String> = if settings.keep_cols.is_empty() {
         frame
             .get_column_names()
@@ -413,6 +417,26 @@ fn score_frame(
     })?;
     sentiment_columns(&mut out, &probs, version)?;
     Ok(out)
+}
+
+/// The model's probabilities for `texts`, exactly as [`SentimentClassifier::predict`] gives
+/// them, with a progress bar of texts scored: the texts go in chunks that are whole
+/// multiples of its length-sorting window, so the batches are the same.
+pub fn predict_with_progress(
+    model: &SentimentClassifier,
+    texts: &[&str],
+    batch_size: usize,
+) -> Result<Vec<[f32; 3]>> {
+    let window = batch_size.max(1) * 16;
+    let chunk = window * 2048usize.div_ceil(window);
+    let bar = Bar::new(texts.len() as u64, "scoring texts");
+    let mut probs = Vec::with_capacity(texts.len());
+    for part in texts.chunks(chunk) {
+        probs.extend(model.predict(part, batch_size)?);
+        bar.inc(part.len() as u64);
+        tracing::debug!(done = probs.len(), of = texts.len(), "texts scored");
+    }
+    Ok(probs)
 }
 
 /// Appends `p_negative, p_neutral, p_positive, label, model_version` to a frame.

@@ -6,7 +6,7 @@
 //! Outbound messages are not scored: they are the vendor's words, not the customer's mood.
 
 use super::StageReport;
-use super::sentiment::{load_vader, sentiment_columns, train_on};
+use super::sentiment::{load_vader, predict_with_progress, sentiment_columns, train_on};
 use super::sentiment_model::{LoadedModel, SplitSpec, device, load_model, save_model};
 use crate::config::{PipelineConfig, SentimentSource};
 use crate::contract::{History, load_history};
@@ -131,11 +131,7 @@ pub fn score_history(
     let n = texts.height();
     let column = texts.column("text")?.str()?.clone();
     let all: Vec<&str> = column.iter().map(|t| t.unwrap_or("")).collect();
-    let mut probs = Vec::with_capacity(n);
-    for (i, chunk) in all.chunks(8192).enumerate() {
-        probs.extend(loaded.classifier.predict(chunk, opts.batch_size)?);
-        tracing::debug!(done = (i * 8192 + chunk.len()), of = n, "texts scored");
-    }
+    let probs = predict_with_progress(&loaded.classifier, &all, opts.batch_size)?;
     let seconds = scoring.elapsed().as_secs_f64();
     texts = texts.drop("text")?;
     sentiment_columns(&mut texts, &probs, &loaded.version)?;
@@ -143,7 +139,8 @@ pub fn score_history(
     let ctx = delta::CommitContext::new(run_id);
     let commit = delta::replace_partition(storage, &out, history.window.run_date(), &texts, &ctx)
         .map_err(WarehouseError::from)?;
-    let mut stage = StageReport::new("sentiment", started);
+    // Scoring only: a training run above has its own `sentiment_train` stage.
+    let mut stage = StageReport::new("sentiment", if opts.train { scoring } else { started });
     stage.rows_in = n as u64;
     stage.rows_out = n as u64;
     stage.outputs.push(out.to_string());

@@ -2,6 +2,7 @@
 //! the held-out validation weeks (the lead-time backtest and its gate), registers it, and
 //! promotes it to champion when the gate passes and it is not worse than the champion.
 
+use super::progress::Bar;
 use super::risk_data::{ExternalFeatures, Labelled, from_external, from_history};
 use super::risk_model::{self, Manifest, TrainingWindow};
 use super::{StageReport, risk_report};
@@ -330,13 +331,17 @@ fn fit_engines(
     };
     if matches!(choice, EngineChoice::Gbdt | EngineChoice::Auto) {
         let t0 = Instant::now();
-        let (m, r) = gbdt::fit(&opts.gbdt, train, Some(valid))?;
+        let bar = Bar::new(opts.gbdt.max_rounds as u64, "boosting rounds");
+        let (m, r) = gbdt::fit_with_progress(&opts.gbdt, train, Some(valid), &|n| bar.set_position(n))?;
+        drop(bar);
         measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
     }
     if matches!(choice, EngineChoice::Mlp | EngineChoice::Auto) {
         let device = super::sentiment_model::device(opts.device)?;
         let t0 = Instant::now();
-        let (m, r) = mlp::fit(&opts.mlp, train, valid, &device)?;
+        let bar = Bar::new(opts.mlp.epochs as u64, "MLP epochs");
+        let (m, r) = mlp::fit_with_progress(&opts.mlp, train, valid, &device, &|n| bar.set_position(n))?;
+        drop(bar);
         measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
     }
     let candidates: Candidates = fitted

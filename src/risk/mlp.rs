@@ -87,6 +87,18 @@ pub fn fit(
     valid: &Dataset,
     device: &Device,
 ) -> Result<(Mlp, FitReport), RiskError> {
+    fit_with_progress(params, train, valid, device, &|_| {})
+}
+
+/// [`fit`], calling `progress` with the number of epochs done after each epoch (at most
+/// `epochs`; fewer when early stopping ends it).
+pub fn fit_with_progress(
+    params: &MlpParams,
+    train: &Dataset,
+    valid: &Dataset,
+    device: &Device,
+    progress: &dyn Fn(u64),
+) -> Result<(Mlp, FitReport), RiskError> {
     params.check()?;
     let schema = &train.x.schema;
     if schema.columns.is_empty() {
@@ -152,6 +164,7 @@ pub fn fit(
             &valid_w,
         );
         curve.push(loss);
+        progress(epoch as u64);
         if !loss.is_finite() {
             break; // diverged: the weights will not recover
         }

@@ -42,6 +42,17 @@ pub fn fit(
     train: &Dataset,
     valid: Option<&Dataset>,
 ) -> Result<(Gbdt, FitReport), RiskError> {
+    fit_with_progress(params, train, valid, &|_| {})
+}
+
+/// [`fit`], calling `progress` with the number of boosting rounds done after each round
+/// (at most `max_rounds`; fewer when early stopping ends it).
+pub fn fit_with_progress(
+    params: &GbdtParams,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Gbdt, FitReport), RiskError> {
     params.check().map_err(RiskError::InvalidOption)?;
     check_labels(train)?;
     let schema = &train.x.schema;
@@ -67,7 +78,7 @@ pub fn fit(
         .num_threads(params.threads)
         .build()
         .map_err(|e| RiskError::InvalidOption(format!("gbdt.threads: {e}")))?;
-    pool.install(|| train_rounds(params, train, valid, &monotone))
+    pool.install(|| train_rounds(params, train, valid, &monotone, progress))
 }
 
 fn check_labels(d: &Dataset) -> Result<(), RiskError> {
@@ -100,6 +111,7 @@ fn train_rounds(
     train: &Dataset,
     valid: Option<&Dataset>,
     monotone: &[i8],
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(Gbdt, FitReport), RiskError> {
     let binner = Binner::fit(&train.x, params.max_bins);
     let columns = binner.bin(&train.x);
@@ -133,6 +145,7 @@ fn train_rounds(
                 *h = (w * p * (1.0 - p)).max(1e-16) as f32;
             });
         let (tree, leaves) = grower.grow(&grad, &hess, &train.w, &mut indices);
+        progress(round as u64 + 1);
         if tree.nodes.len() == 1 {
             tracing::debug!(round, "no split improves the loss; boosting stops");
             break;
