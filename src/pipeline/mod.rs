@@ -30,6 +30,7 @@ mod summary;
 pub mod text_sentiment;
 mod timing;
 mod train;
+mod train_fit;
 mod train_side;
 mod validate;
 

@@ -2,16 +2,16 @@
 //! the held-out validation weeks (the lead-time backtest and its gate), registers it, and
 //! promotes it to champion when the gate passes and it is not worse than the champion.
 
-use super::progress::Bar;
 use super::risk_data::{ExternalFeatures, Labelled, from_external, from_history};
 use super::risk_model::{self, Manifest, TrainingWindow};
+use super::train_fit::{Candidates, Fitted, fit_engines};
 use super::{StageReport, risk_report};
 use crate::config::{EngineChoice, PipelineConfig};
 use crate::registry::Registry;
 use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored};
 use crate::risk::calibrate::{Calibrator, cross_fit};
 use crate::risk::{
-    Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskModel, gbdt, metrics, mlp, sigmoid, split,
+    Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskModel, metrics, sigmoid, split,
 };
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
@@ -273,94 +273,6 @@ pub fn train_on(
             backtest: report,
         },
     ))
-}
-
-/// A fitted engine and how it did on the validation rows.
-struct Fitted {
-    model: Box<dyn RiskModel>,
-    fit: FitReport,
-    /// Raw validation margins.
-    margin: Vec<f64>,
-    /// Raw-margin validation PR-AUC and ROC-AUC.
-    pr_auc: f64,
-    roc_auc: f64,
-    fit_seconds: f64,
-    /// Validation rows scored per second.
-    predict_rows_per_second: f64,
-}
-
-/// Per fitted engine: learner, raw validation PR-AUC and ROC-AUC, fit seconds, fit report.
-type Candidates = Vec<(EngineKind, f64, f64, f64, FitReport)>;
-
-/// Fits the chosen engine(s); the one with the better raw validation PR-AUC wins.
-fn fit_engines(
-    config: &PipelineConfig,
-    settings: &TrainSettings,
-    train: &Dataset,
-    valid: &Dataset,
-) -> Result<(Fitted, Candidates)> {
-    let opts = &config.options.risk;
-    let choice = settings.engine.unwrap_or(opts.engine);
-    let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
-    let ones = vec![1.0; valid.len()];
-    let mut fitted: Vec<Fitted> = Vec::new();
-    let mut measure = |model: Box<dyn RiskModel>, fit: FitReport, fit_seconds: f64| -> Result<()> {
-        let t0 = Instant::now();
-        let margin = model.predict_margin(&valid.x)?;
-        let predict_rows_per_second = valid.len() as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-        let pr_auc = metrics::pr_auc(&margin, &valid_labels, &ones);
-        let roc_auc = metrics::roc_auc(&margin, &valid_labels, &ones);
-        tracing::info!(
-            engine = model.engine().name(),
-            iterations = fit.iterations,
-            pr_auc,
-            roc_auc,
-            fit_seconds,
-            "fitted"
-        );
-        fitted.push(Fitted {
-            model,
-            fit,
-            margin,
-            pr_auc,
-            roc_auc,
-            fit_seconds,
-            predict_rows_per_second,
-        });
-        Ok(())
-    };
-    if matches!(choice, EngineChoice::Gbdt | EngineChoice::Auto) {
-        let t0 = Instant::now();
-        let bar = Bar::new(opts.gbdt.max_rounds as u64, "boosting rounds");
-        let (m, r) = gbdt::fit_with_progress(&opts.gbdt, train, Some(valid), &|n| bar.set_position(n))?;
-        drop(bar);
-        measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
-    }
-    if matches!(choice, EngineChoice::Mlp | EngineChoice::Auto) {
-        let device = super::sentiment_model::device(opts.device)?;
-        let t0 = Instant::now();
-        let bar = Bar::new(opts.mlp.epochs as u64, "MLP epochs");
-        let (m, r) = mlp::fit_with_progress(&opts.mlp, train, valid, &device, &|n| bar.set_position(n))?;
-        drop(bar);
-        measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
-    }
-    let candidates: Candidates = fitted
-        .iter()
-        .map(|f| {
-            (
-                f.model.engine(),
-                f.pr_auc,
-                f.roc_auc,
-                f.fit_seconds,
-                f.fit.clone(),
-            )
-        })
-        .collect();
-    let best = fitted
-        .into_iter()
-        .max_by(|a, b| a.pr_auc.total_cmp(&b.pr_auc))
-        .ok_or_else(|| Error::Internal("no engine fitted".into()))?;
-    Ok((best, candidates))
 }
 
 /// What drives the model on validation rows, and how fast it predicts and explains.
