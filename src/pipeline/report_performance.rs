@@ -45,6 +45,9 @@ struct QuarterScores {
     model_version: String,
     replayed: bool,
     in_sample: bool,
+    /// Most time between two flagged snapshots of one alert run: a day for published
+    /// scores (one partition per run date), the snapshot cadence for replayed ones.
+    run_gap_us: i64,
 }
 
 /// The performance section and the quarter's alert runs; `None` when there is neither a
@@ -115,6 +118,7 @@ fn published(
         model_version: String::new(),
         replayed: false,
         in_sample: false,
+        run_gap_us: 24 * HOUR_US,
     };
     let mut versions = BTreeSet::new();
     for &d in dates {
@@ -197,6 +201,7 @@ fn replayed(
         model_version: loaded.manifest.version.clone(),
         replayed: true,
         in_sample: train_end.is_none_or(|e| a < e),
+        run_gap_us: i64::from(data.cadence_hours) * HOUR_US,
     }))
 }
 
@@ -265,8 +270,7 @@ fn measure(s: &QuarterScores, data: &Labelled, q: Quarter, config: &PipelineConf
         .collect();
     let mut order: Vec<usize> = (0..t.len()).collect();
     order.sort_by(|&x, &y| s.ids[x].cmp(&s.ids[y]).then(t[x].cmp(&t[y])));
-    // Consecutive flagged snapshots a cadence (or, published, a day) apart are one run.
-    let gap = i64::from(data.cadence_hours).max(24) * HOUR_US;
+    let gap = s.run_gap_us;
     let mut alerts: Alerts = Vec::new();
     let mut prev: Option<(usize, bool)> = None;
     for &i in &order {

@@ -2,6 +2,7 @@
 //! is the JSON summary): rows in and out, seconds and share of the run's wall time per stage.
 
 use super::RunSummary;
+use crate::score::factors::group_thousands;
 use std::fmt::Write as _;
 
 /// The timing table of a run, one line per stage and a `total` line; empty when no stage
@@ -30,8 +31,8 @@ pub fn timing_table(summary: &RunSummary) -> String {
             out,
             "{:<width$}  {:>12}  {:>12}  {:>9}  {:>6}",
             s.stage,
-            thousands(s.rows_in),
-            thousands(s.rows_out),
+            group_thousands(s.rows_in as i64),
+            group_thousands(s.rows_out as i64),
             seconds(s.duration_ms),
             share(s.duration_ms, total)
         );
@@ -45,19 +46,6 @@ pub fn timing_table(summary: &RunSummary) -> String {
         seconds(total),
         share(total, total)
     );
-    out
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
     out
 }
 
@@ -116,13 +104,5 @@ total                                            10.00  100.0%
             table.lines().nth(1).is_some_and(|l| l.ends_with("  -")),
             "{table}"
         );
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(12_345_678), "12,345,678");
     }
 }

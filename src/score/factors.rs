@@ -269,6 +269,9 @@ mod tests {
         assert_eq!(group_thousands(1_234_567), "1,234,567");
         assert_eq!(group_thousands(-1000), "-1,000");
         assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(12_345_678), "12,345,678");
         assert_eq!(format_value(spec("arr"), Some(120000.4)), "$120,000");
         assert_eq!(format_value(None, None), "missing");
     }

@@ -67,6 +67,23 @@ def _timetable(cron: str, days: int):
     return CronTriggerTimetable(cron, timezone="UTC", interval=timedelta(days=days))
 
 
+def _dag(variant, dag_id, kind, days, params, doc_md, dag_kwargs):
+    """The DAG shared by both builders: schedule, start, no catch-up and one run at a time
+    (scores carry "what changed since the previous run": run dates go in order)."""
+    dag_kwargs.setdefault("schedule", _timetable(schedule(kind), days))
+    dag_kwargs.setdefault("start_date", start_date())
+    dag_kwargs.setdefault("catchup", False)
+    dag_kwargs.setdefault("max_active_runs", 1)
+    return DAG(
+        dag_id=dag_id,
+        default_args=default_args(),
+        params=params,
+        tags=["vigil", variant],
+        doc_md=doc_md,
+        **dag_kwargs,
+    )
+
+
 def build_daily_dag(
     variant: str | None = None, *, dag_id: str = "vigil_daily", operator_kwargs=None, **dag_kwargs
 ):
@@ -75,26 +92,15 @@ def build_daily_dag(
     variant = variant or operator_variant()
     op = operator_class(variant)
     kw = dict(operator_kwargs or {})
-    dag_kwargs.setdefault("schedule", _timetable(schedule("daily"), 1))
-    dag_kwargs.setdefault("start_date", start_date())
-    dag_kwargs.setdefault("catchup", False)
-    # Scores carry "what changed since the previous run": run dates go one at a time, in order.
-    dag_kwargs.setdefault("max_active_runs", 1)
-    with DAG(
-        dag_id=dag_id,
-        default_args=default_args(),
-        params={
-            "fail_on_drift": Param(
-                False,
-                type="boolean",
-                description="publish --fail-on-drift: exit 4, nothing published, when the score or "
-                "over a quarter of the features drifted past PSI 0.2 (over all shards)",
-            ),
-        },
-        tags=["vigil", variant],
-        doc_md=DAILY_DOC,
-        **dag_kwargs,
-    ) as dag:
+    params = {
+        "fail_on_drift": Param(
+            False,
+            type="boolean",
+            description="publish --fail-on-drift: exit 4, nothing published, when the score or "
+            "over a quarter of the features drifted past PSI 0.2 (over all shards)",
+        ),
+    }
+    with _dag(variant, dag_id, "daily", 1, params, DAILY_DOC, dag_kwargs) as dag:
         validate = op(task_id="validate", command=["validate"], outlets=[table_asset("quarantine")], **kw)
         sentiment = op(
             task_id="sentiment", command=["sentiment", "run"], outlets=[table_asset("text_sentiment")], **kw
@@ -127,22 +133,12 @@ def build_retrain_dag(
     variant = variant or operator_variant()
     op = operator_class(variant)
     kw = dict(operator_kwargs or {})
-    dag_kwargs.setdefault("schedule", _timetable(schedule("retrain"), 7))
-    dag_kwargs.setdefault("start_date", start_date())
-    dag_kwargs.setdefault("catchup", False)
-    dag_kwargs.setdefault("max_active_runs", 1)
-    with DAG(
-        dag_id=dag_id,
-        default_args=default_args(),
-        params={
-            "with_feedback": Param(
-                False, type="boolean", description="Retrain with the CSM verdicts of the feedback table"
-            ),
-        },
-        tags=["vigil", variant],
-        doc_md=RETRAIN_DOC,
-        **dag_kwargs,
-    ) as dag:
+    params = {
+        "with_feedback": Param(
+            False, type="boolean", description="Retrain with the CSM verdicts of the feedback table"
+        ),
+    }
+    with _dag(variant, dag_id, "retrain", 7, params, RETRAIN_DOC, dag_kwargs) as dag:
         sentiment = op(
             task_id="sentiment", command=["sentiment", "run"], outlets=[table_asset("text_sentiment")], **kw
         )

@@ -3,6 +3,7 @@
 //!
 //! Each filter is documented in `pipelines/templates/README.md`.
 
+use crate::score::factors::group_thousands;
 use chrono::NaiveDate;
 use minijinja::Environment;
 
@@ -25,19 +26,7 @@ pub(super) fn money(value: Option<f64>) -> String {
     };
     let whole = v.abs().round() as u64;
     let sign = if v < 0.0 && whole > 0 { "-" } else { "" };
-    format!("{sign}${}", thousands(whole))
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    format!("{sign}${}", group_thousands(whole as i64))
 }
 
 /// A share as a percentage: `0.853` → `85%`, `pct(1)` → `85.3%`.

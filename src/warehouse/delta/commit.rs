@@ -26,16 +26,6 @@ pub fn replace_partition(
     frame: &DataFrame,
     ctx: &CommitContext,
 ) -> Result<DeltaCommit, DeltaError> {
-    write(storage, table, run_date, frame, ctx)
-}
-
-fn write(
-    storage: &Storage,
-    table: &Location,
-    run_date: NaiveDate,
-    frame: &DataFrame,
-    ctx: &CommitContext,
-) -> Result<DeltaCommit, DeltaError> {
     let url = table.to_string();
     let prepared = schema::prepare(&url, frame)?;
     let store = log_store(storage, table)?;
