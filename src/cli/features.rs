@@ -1,6 +1,7 @@
 //! Feature commands: `features`.
 
 use super::data::WindowArgs;
+use crate::contract::MAX_SHARDS;
 use crate::pipeline::{self, FeatureMode, FeaturesSettings, RunSummary};
 use crate::storage::Location;
 use crate::time::RunWindow;
@@ -29,6 +30,11 @@ pub struct FeaturesArgs {
     /// Output: a .parquet file or a folder [default: <warehouse>/features/mode=<mode>/run_date=<D>/].
     #[arg(long, value_name = "URL")]
     pub out: Option<String>,
+    /// Build the table in N account partitions, one after another, each reading only its
+    /// accounts' rows: bounded memory on large histories [default: sized by
+    /// `[features] partition_account_months`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_SHARDS)))]
+    pub partitions: Option<u32>,
 }
 
 pub(super) fn features(args: &FeaturesArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
@@ -46,7 +52,12 @@ pub(super) fn features(args: &FeaturesArgs, config: Option<&Path>, summary: &mut
             .join(&format!("features/mode={name}/run_date={}", window.run_date())),
     };
     let storage = pipeline::open_storage(Some(&config))?;
-    let settings = FeaturesSettings { window, mode, out };
+    let settings = FeaturesSettings {
+        window,
+        mode,
+        out,
+        partitions: args.partitions,
+    };
     let (stage, _) = pipeline::in_stage("features", || pipeline::features(&storage, &config, &settings))?;
     summary.push_stage(stage);
     Ok(())

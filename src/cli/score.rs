@@ -29,7 +29,9 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub fail_on_drift: bool,
     /// Score only shard i of n (accounts by a stable hash of account_id), staged under
-    /// `_staged/run_date=D/shards/i-of-n/` for `vigil publish`; see `vigil plan`.
+    /// `_staged/run_date=D/shards/i-of-n/` for `vigil publish`; see `vigil plan`. Only the
+    /// shard's rows are read and validated, and no quarantine is written: run
+    /// `vigil validate` once for the run date (the daily DAG's validate task does).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
 }
@@ -98,13 +100,17 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
         None => args.model.clone(),
     };
     let validate = ValidateSettings::from_config(&config, window.as_of)?;
-    let (mut history, _, stage) =
-        pipeline::in_stage("validate", || pipeline::validate(&storage, &config, &validate))?;
+    let (history, stage) = match args.shard {
+        Some(s) => pipeline::in_stage("validate", || {
+            pipeline::validate_shard(&storage, &config, &validate, s)
+        })?,
+        None => {
+            let (history, _, stage) =
+                pipeline::in_stage("validate", || pipeline::validate(&storage, &config, &validate))?;
+            (history, stage)
+        }
+    };
     summary.push_stage(stage);
-    if let Some(s) = args.shard {
-        let accounts = s.filter(&mut history)?;
-        tracing::info!(shard = %s, accounts, "scoring one shard");
-    }
     let settings = ScoreSettings {
         window,
         run_id: summary.run_id.clone().unwrap_or_default(),

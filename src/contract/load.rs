@@ -3,6 +3,7 @@
 
 use super::ContractError;
 use super::schema::{TABLES, TableSpec};
+use super::shard::Shard;
 use super::table::{self, ValidTable};
 use crate::Error;
 use crate::config::PipelineConfig;
@@ -21,7 +22,7 @@ pub struct History {
     pub absent: Vec<&'static str>,
     /// Files under `[sources] base` that belong to no contract table (ignored).
     pub ignored_files: Vec<String>,
-    /// When the tables were narrowed to some accounts (a scoring shard), each timed table's
+    /// When the tables were narrowed to one account shard as they were read, each timed table's
     /// event times before narrowing: how fresh a feed is is a property of the whole table.
     pub feed_times: BTreeMap<&'static str, polars::prelude::DataFrame>,
 }
@@ -102,46 +103,33 @@ fn locate(
 /// table) are errors; bad rows are kept in each [`ValidTable`] for the quarantine and
 /// judged by [`History::check_bad_share`].
 pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<History, Error> {
-    let base = config
-        .options
-        .sources
-        .base
-        .as_deref()
-        .map(|b| Location::parse(&config.resolve(b)))
-        .transpose()?;
-    let base_files = match &base {
-        Some(b) => storage.list(b)?,
-        None => Vec::new(),
-    };
+    load_history_part(storage, config, window, None)
+}
+
+/// [`load_history`] narrowed to one account shard while the files are read (see
+/// [`table::validate`]): the whole `accounts` table is validated (every other table's
+/// references are checked against it) and then narrowed; [`History::feed_times`] holds
+/// each timed table's event times over all accounts.
+pub fn load_history_part(
+    storage: &Storage,
+    config: &PipelineConfig,
+    window: RunWindow,
+    part: Option<Shard>,
+) -> Result<History, Error> {
+    let (base, base_files) = listing(storage, config)?;
     let mut absent = Vec::new();
     let mut used: HashSet<String> = HashSet::new();
     let mut present: Vec<(&'static TableSpec, Vec<(Location, FileFormat)>)> = Vec::new();
     for spec in TABLES {
-        let files = match locate(config, spec, &base_files, base.as_ref())? {
-            Source::Explicit(loc) => storage
-                .table_files(spec.name, &loc)
-                .map_err(|e| mandatory(spec, e))?,
-            Source::Files(f) => {
-                used.extend(f.iter().map(|(l, _)| l.to_string()));
-                f
-            }
-            Source::Absent(reason) if spec.mandatory => {
-                return Err(ContractError::MandatoryTable {
-                    table: spec.name.into(),
-                    url: base.as_ref().map(|b| b.to_string()).unwrap_or_default(),
-                    reason: format!("was not found: {reason}"),
-                }
-                .into());
-            }
-            Source::Absent(_) => {
-                tracing::info!(
-                    table = spec.name,
-                    "optional input table absent; its signals will be null"
-                );
-                absent.push(spec.name);
-                continue;
-            }
+        let Some(files) = table_files(storage, config, spec, &base_files, base.as_ref())? else {
+            tracing::info!(
+                table = spec.name,
+                "optional input table absent; its signals will be null"
+            );
+            absent.push(spec.name);
+            continue;
         };
+        used.extend(files.iter().map(|(l, _)| l.to_string()));
         present.push((spec, files));
     }
     // `accounts` first: its ids are what every other table's account_id must refer to.
@@ -151,7 +139,7 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
             "accounts missing from the contract table list".into(),
         ));
     };
-    let accounts = load_one(storage, accounts_spec, &accounts_files, &window, None)?;
+    let mut accounts = load_one(storage, accounts_spec, &accounts_files, &window, None, None)?;
     if accounts.frame.height() == 0 {
         return Err(ContractError::MandatoryTable {
             table: "accounts".into(),
@@ -161,6 +149,9 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         .into());
     }
     let account_ids = ids(&accounts)?;
+    if let Some(p) = part {
+        p.filter_frame(&mut accounts.frame)?;
+    }
     // The other tables are independent of each other: read and validate them in parallel;
     // results (and the first error) come back in contract order.
     let rest: Vec<_> = present.collect();
@@ -169,7 +160,9 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         let handles: Vec<_> = rest
             .iter()
             .map(|(spec, files)| {
-                scope.spawn(|| span.in_scope(|| load_one(storage, spec, files, &window, Some(&account_ids))))
+                scope.spawn(|| {
+                    span.in_scope(|| load_one(storage, spec, files, &window, Some(&account_ids), part))
+                })
             })
             .collect();
         handles
@@ -181,8 +174,12 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
             .collect::<Result<Vec<_>, Error>>()
     })?;
     let mut tables = BTreeMap::new();
+    let mut feed_times = BTreeMap::new();
     tables.insert(accounts_spec.name, accounts);
-    for t in loaded {
+    for mut t in loaded {
+        if let Some(feed) = t.feed.take() {
+            feed_times.insert(t.spec.name, feed);
+        }
         tables.insert(t.spec.name, t);
     }
     let ignored_files: Vec<String> = base_files
@@ -198,8 +195,62 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
         tables,
         absent,
         ignored_files,
-        feed_times: BTreeMap::new(),
+        feed_times,
     })
+}
+
+/// The number of valid rows of the `accounts` table, read alone: how a partitioned build
+/// sizes its partitions before reading anything else.
+pub fn count_accounts(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<usize, Error> {
+    let (base, base_files) = listing(storage, config)?;
+    let spec = TABLES
+        .iter()
+        .find(|t| t.name == "accounts")
+        .ok_or_else(|| Error::Internal("accounts missing from the contract table list".into()))?;
+    let files = table_files(storage, config, spec, &base_files, base.as_ref())?
+        .ok_or_else(|| Error::Internal("the accounts table is mandatory".into()))?;
+    Ok(load_one(storage, spec, &files, &window, None, None)?.frame.height())
+}
+
+/// `[sources] base` and every file under it.
+fn listing(storage: &Storage, config: &PipelineConfig) -> Result<(Option<Location>, Vec<Location>), Error> {
+    let base = config
+        .options
+        .sources
+        .base
+        .as_deref()
+        .map(|b| Location::parse(&config.resolve(b)))
+        .transpose()?;
+    let base_files = match &base {
+        Some(b) => storage.list(b)?,
+        None => Vec::new(),
+    };
+    Ok((base, base_files))
+}
+
+/// A table's files; `None` for an absent optional table, an error for an absent mandatory one.
+fn table_files(
+    storage: &Storage,
+    config: &PipelineConfig,
+    spec: &'static TableSpec,
+    base_files: &[Location],
+    base: Option<&Location>,
+) -> Result<Option<Vec<(Location, FileFormat)>>, Error> {
+    match locate(config, spec, base_files, base)? {
+        Source::Explicit(loc) => Ok(Some(
+            storage
+                .table_files(spec.name, &loc)
+                .map_err(|e| mandatory(spec, e))?,
+        )),
+        Source::Files(f) => Ok(Some(f)),
+        Source::Absent(reason) if spec.mandatory => Err(ContractError::MandatoryTable {
+            table: spec.name.into(),
+            url: base.map(|b| b.to_string()).unwrap_or_default(),
+            reason: format!("was not found: {reason}"),
+        }
+        .into()),
+        Source::Absent(_) => Ok(None),
+    }
 }
 
 /// Reads every file of one table and validates it.
@@ -209,12 +260,13 @@ fn load_one(
     files: &[(Location, FileFormat)],
     window: &RunWindow,
     accounts: Option<&HashSet<String>>,
+    part: Option<Shard>,
 ) -> Result<ValidTable, Error> {
     let mut frames = Vec::with_capacity(files.len());
     for (loc, format) in files {
         frames.push(storage.read_file(spec.name, loc, *format)?);
     }
-    let valid = table::validate(spec, frames, window, accounts)?;
+    let valid = table::validate(spec, frames, window, accounts, part)?;
     tracing::info!(
         table = spec.name,
         files = valid.files.len(),

@@ -10,13 +10,15 @@ mod native;
 mod parse;
 mod report;
 pub mod schema;
+mod shard;
 mod table;
 
 #[cfg(test)]
 mod tests;
 
 pub use column::{BadCell, BadKind};
-pub use load::{History, load_history};
+pub use load::{History, count_accounts, load_history, load_history_part};
+pub use shard::{MAX_SHARDS, Shard, shard_of};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
 pub use table::{FileStats, QuarantineRow, ValidTable};
 

@@ -4,6 +4,7 @@
 use super::ContractError;
 use super::column::{self, BadCell, BadKind};
 use super::schema::{ColumnType, TableSpec};
+use super::shard::Shard;
 use crate::storage::FileFrame;
 use crate::time::RunWindow;
 use polars::prelude::*;
@@ -41,6 +42,9 @@ pub struct ValidTable {
     pub missing_optional: Vec<&'static str>,
     /// Columns in the files that the contract does not know (dropped).
     pub unknown_columns: Vec<String>,
+    /// When the table was narrowed to a shard: the distinct event times of all its rows
+    /// (feed freshness is a property of the whole table).
+    pub feed: Option<DataFrame>,
 }
 
 /// One quarantined row.
@@ -73,12 +77,19 @@ impl ValidTable {
 
 /// Validates the files of one table. `accounts` is the set of known account ids (absent
 /// while validating `accounts` itself).
+///
+/// With `part`, only the rows of one account shard are kept: each file is narrowed to the
+/// shard as soon as it is read (before typing), so memory and time scale with the shard.
+/// Rows keep their file row numbers in the quarantine; unique keys are checked within the
+/// shard. The table's event times over all its rows are kept in [`ValidTable::feed`].
 pub fn validate(
     spec: &'static TableSpec,
     files: Vec<FileFrame>,
     window: &RunWindow,
     accounts: Option<&HashSet<String>>,
+    part: Option<Shard>,
 ) -> Result<ValidTable, ContractError> {
+    let mut feed = Vec::new();
     let mut unknown_columns = Vec::new();
     let mut missing_optional = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
@@ -108,11 +119,25 @@ pub fn validate(
                 unknown_columns.push(n.clone());
             }
         }
-        let height = file.frame.height();
+        let (narrowed, rows) = match part {
+            Some(p) => {
+                let (frame, rows, times) =
+                    p.narrow(spec, &file.frame).map_err(|e| ContractError::Polars {
+                        table: spec.name.into(),
+                        file: url.clone(),
+                        reason: e.to_string(),
+                    })?;
+                feed.extend(times);
+                (Some(frame), Some(rows))
+            }
+            None => (None, None),
+        };
+        let source = narrowed.as_ref().unwrap_or(&file.frame);
+        let height = source.height();
         let mut file_bad = vec![None; height];
         let mut cols = Vec::with_capacity(spec.columns.len());
         for col in spec.columns {
-            let series = match file.frame.column(col.name) {
+            let series = match source.column(col.name) {
                 Ok(c) => column::convert(col, c, &mut file_bad).map_err(|e| ContractError::Polars {
                     table: spec.name.into(),
                     file: url.clone(),
@@ -133,7 +158,10 @@ pub fn validate(
             reason: e.to_string(),
         })?);
         bad.extend(file_bad);
-        origin.extend((0..height).map(|r| (fi, r + 1)));
+        match rows {
+            Some(rows) => origin.extend(rows.into_iter().map(|r| (fi, r + 1))),
+            None => origin.extend((0..height).map(|r| (fi, r + 1))),
+        }
         stats.push(FileStats {
             url,
             format: file.format.name(),
@@ -184,7 +212,27 @@ pub fn validate(
         bad: quarantined,
         missing_optional,
         unknown_columns,
+        feed: part.map(|_| feed_frame(spec, feed)).transpose()?.flatten(),
     })
+}
+
+/// The distinct event times of a whole table, as a one-column frame named like its time
+/// column (what the freshness features read).
+fn feed_frame(spec: &TableSpec, mut times: Vec<i64>) -> Result<Option<DataFrame>, ContractError> {
+    let (Some(tc), Some(col)) = (spec.time_column, spec.time_column.and_then(|tc| spec.column(tc))) else {
+        return Ok(None);
+    };
+    times.sort_unstable();
+    times.dedup();
+    let series = match col.ty {
+        ColumnType::Date => Series::new(tc.into(), times.iter().map(|t| t.div_euclid(86_400_000_000) as i32).collect::<Vec<_>>())
+            .cast(&DataType::Date),
+        _ => Series::new(tc.into(), times).cast(&DataType::Datetime(TimeUnit::Microseconds, None)),
+    }
+    .map_err(|e| polars_err(spec, e))?;
+    DataFrame::new(series.len(), vec![series.into_column()])
+        .map(Some)
+        .map_err(|e| polars_err(spec, e))
 }
 
 fn polars_err(spec: &TableSpec, e: PolarsError) -> ContractError {

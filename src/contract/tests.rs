@@ -31,7 +31,7 @@ fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
         "score" => [9i64, 3, 10],
     )?;
     let known: HashSet<String> = ["a1", "a2"].iter().map(|s| s.to_string()).collect();
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known))?;
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     assert_eq!(t.rows_read, 3);
     assert_eq!(t.rows_before_window, 1);
     assert_eq!(t.bad_rows(), 0);
@@ -62,7 +62,7 @@ fn every_bad_cell_is_named() -> TestResult {
         "csat" => ["5", "0", "3", "3"],
     )?;
     let known: HashSet<String> = ["a1".to_string()].into();
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known))?;
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     let got: Vec<(usize, &str, &str)> = t
         .bad
         .iter()
@@ -164,7 +164,7 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         ],
     )?;
     let known: HashSet<String> = ["a1".to_string()].into();
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known))?;
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     let got: Vec<(usize, &str, &str)> = t
         .bad
         .iter()
@@ -184,7 +184,7 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         "account_id" => ["a", "b"], "name" => ["A", "B"], "segment" => ["smb", "smb"],
         "arr" => [f64::NAN, 1.0], "renewal_date" => ["2026-12-01", "2026-12-01"],
     )?;
-    let t = validate(floats, vec![frame(df)?], &window()?, None)?;
+    let t = validate(floats, vec![frame(df)?], &window()?, None, None)?;
     assert_eq!(t.bad.len(), 1);
     assert_eq!(
         (t.bad[0].cell.column, t.bad[0].cell.kind.code()),

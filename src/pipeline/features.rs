@@ -3,7 +3,7 @@
 
 use super::StageReport;
 use crate::config::PipelineConfig;
-use crate::contract::{History, load_history};
+use crate::contract::{History, MAX_SHARDS, Shard, count_accounts, load_history, load_history_part};
 use crate::features::{Inputs, build_features, catalogue, label, lifetimes, scoring_grid, training_grid};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
@@ -33,6 +33,9 @@ pub struct FeaturesSettings {
     pub mode: FeatureMode,
     /// Output: a `.parquet` file, or a folder that gets `part-0.parquet`.
     pub out: Location,
+    /// Account partitions to build the table in, one after another; `None` sizes them from
+    /// `[features] partition_account_months`.
+    pub partitions: Option<u32>,
 }
 
 /// What the feature table holds, written as `<out>.summary.json` / `<out>/_summary.json`.
@@ -90,14 +93,86 @@ pub fn feature_table(
 }
 
 /// Loads the history, builds the feature table and writes it with its summary.
+///
+/// Large histories are built in account partitions (see [`FeaturesSettings::partitions`]):
+/// each partition reads only its accounts' rows (every file is read once per partition),
+/// builds their features and labels and appends them to the one Parquet file as row
+/// groups, so peak memory is one partition's, not the whole history's.
 pub fn features(
     storage: &Storage,
     config: &PipelineConfig,
     settings: &FeaturesSettings,
 ) -> Result<(StageReport, FeatureSummary)> {
-    let history = load_history(storage, config, settings.window)?;
-    history.check_bad_share(config.options.validation.max_bad_row_share)?;
-    let (stage, summary, _) = write_features(storage, config, &history, settings)?;
+    let parts = match settings.partitions {
+        Some(n) => n,
+        None => {
+            let accounts = count_accounts(storage, config, settings.window)?;
+            let per_part = u64::from(config.options.features.partition_account_months.max(1));
+            let account_months = accounts as u64 * u64::from(settings.window.lookback_months.max(1));
+            u32::try_from(account_months.div_ceil(per_part)).unwrap_or(MAX_SHARDS)
+        }
+    }
+    .clamp(1, MAX_SHARDS);
+    if parts == 1 {
+        let history = load_history(storage, config, settings.window)?;
+        history.check_bad_share(config.options.validation.max_bad_row_share)?;
+        let (stage, summary, _) = write_features(storage, config, &history, settings)?;
+        return Ok((stage, summary));
+    }
+    features_in_parts(storage, config, settings, parts)
+}
+
+fn features_in_parts(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &FeaturesSettings,
+    parts: u32,
+) -> Result<(StageReport, FeatureSummary)> {
+    let started = Instant::now();
+    tracing::info!(partitions = parts, "building the feature table in account partitions");
+    let text_sentiment = super::text_sentiment::read_output(storage, config, &settings.window)?;
+    let mut tally = Tally::default();
+    let mut stage = StageReport::new("features", started);
+    let mut build = |index: u32| -> Result<DataFrame> {
+        let part = Shard::new(index, parts).map_err(Error::Usage)?;
+        let history = load_history_part(storage, config, settings.window, Some(part))?;
+        history.check_bad_share(config.options.validation.max_bad_row_share)?;
+        let tone = match &text_sentiment {
+            Some(t) => {
+                let mut t = t.clone();
+                part.filter_frame(&mut t)?;
+                Some(t)
+            }
+            None => None,
+        };
+        let mut table = feature_table(config, &history, settings.mode, tone.as_ref())?;
+        tally.add(&table, settings.mode)?;
+        table.rechunk_mut();
+        stage.rows_in += history.tables.values().map(|t| t.frame.height() as u64).sum::<u64>();
+        stage.warnings = absent_warnings(&history);
+        tracing::info!(partition = %part, rows = table.height(), "feature partition built");
+        Ok(table)
+    };
+    // Row groups go into one buffer as they are built; only the compressed table is held.
+    let mut buf = Vec::new();
+    let first = build(0)?;
+    let mut writer = ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Zstd(None))
+        .batched(first.schema())?;
+    writer.write_batch(&first)?;
+    drop(first);
+    for index in 1..parts {
+        writer.write_batch(&build(index)?)?;
+    }
+    writer.finish()?;
+    drop(writer);
+    let summary = tally.summary(settings.mode);
+    let (file, summary_loc) = out_locations(&settings.out);
+    storage.write(&file, Bytes::from(buf))?;
+    write_summary(storage, &summary_loc, &summary)?;
+    stage.rows_out = summary.rows as u64;
+    stage.outputs = vec![file.to_string(), summary_loc.to_string()];
+    tracing::info!(rows = summary.rows, accounts = summary.accounts, positives = ?summary.positives, "feature table written");
     Ok((stage, summary))
 }
 
@@ -115,62 +190,89 @@ pub fn write_features(
         tracing::info!("no text_sentiment for this run date: tone features use the lexicon fallback");
     }
     let mut table = feature_table(config, history, settings.mode, text_sentiment.as_ref())?;
-    let summary = summarise(&table, settings.mode)?;
-    let (file, summary_loc) = if settings.out.file_name().is_some_and(|n| n.ends_with(".parquet")) {
-        let name = settings
-            .out
-            .file_name()
-            .unwrap_or("features.parquet")
-            .replace(".parquet", ".summary.json");
-        (settings.out.clone(), settings.out.parent().join(&name))
-    } else {
-        (
-            settings.out.join("part-0.parquet"),
-            settings.out.join("_summary.json"),
-        )
-    };
+    let mut tally = Tally::default();
+    tally.add(&table, settings.mode)?;
+    let summary = tally.summary(settings.mode);
+    let (file, summary_loc) = out_locations(&settings.out);
     storage.write_parquet(&file, &mut table)?;
-    let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    storage.write(&summary_loc, Bytes::from(json))?;
+    write_summary(storage, &summary_loc, &summary)?;
     let mut stage = StageReport::new("features", started);
     stage.rows_in = history.tables.values().map(|t| t.frame.height() as u64).sum();
     stage.rows_out = table.height() as u64;
     stage.outputs = vec![file.to_string(), summary_loc.to_string()];
-    stage.warnings = history
-        .absent
-        .iter()
-        .map(|t| format!("absent table {t}: its features are null"))
-        .collect();
+    stage.warnings = absent_warnings(history);
     tracing::info!(rows = summary.rows, accounts = summary.accounts, positives = ?summary.positives, "feature table written");
     Ok((stage, summary, table))
 }
 
-fn summarise(table: &DataFrame, mode: FeatureMode) -> Result<FeatureSummary> {
-    let rows = table.height();
-    let accounts = table.column("account_id")?.n_unique()?;
-    let positives = match mode {
-        FeatureMode::Train => {
+/// The Parquet file and the summary beside it: `<name>.parquet` + `<name>.summary.json`, or
+/// `<folder>/part-0.parquet` + `<folder>/_summary.json`.
+fn out_locations(out: &Location) -> (Location, Location) {
+    if out.file_name().is_some_and(|n| n.ends_with(".parquet")) {
+        let name = out
+            .file_name()
+            .unwrap_or("features.parquet")
+            .replace(".parquet", ".summary.json");
+        (out.clone(), out.parent().join(&name))
+    } else {
+        (out.join("part-0.parquet"), out.join("_summary.json"))
+    }
+}
+
+fn write_summary(storage: &Storage, loc: &Location, summary: &FeatureSummary) -> Result<()> {
+    let json = serde_json::to_vec_pretty(summary).map_err(|e| Error::Internal(e.to_string()))?;
+    storage.write(loc, Bytes::from(json))?;
+    Ok(())
+}
+
+fn absent_warnings(history: &History) -> Vec<String> {
+    history
+        .absent
+        .iter()
+        .map(|t| format!("absent table {t}: its features are null"))
+        .collect()
+}
+
+/// Counts behind a [`FeatureSummary`], added up over partitions (their accounts are
+/// disjoint).
+#[derive(Debug, Default)]
+struct Tally {
+    rows: usize,
+    accounts: usize,
+    positives: usize,
+    nulls: BTreeMap<&'static str, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, table: &DataFrame, mode: FeatureMode) -> Result<()> {
+        self.rows += table.height();
+        self.accounts += table.column("account_id")?.n_unique()?;
+        if mode == FeatureMode::Train {
             let pos = table.column("escalates_within_h")?.bool()?;
             let complete = table.column("label_complete")?.bool()?;
-            Some(
-                pos.iter()
-                    .zip(complete.iter())
-                    .filter(|(p, c)| *p == Some(true) && *c == Some(true))
-                    .count(),
-            )
+            self.positives += pos
+                .iter()
+                .zip(complete.iter())
+                .filter(|(p, c)| *p == Some(true) && *c == Some(true))
+                .count();
         }
-        FeatureMode::Score => None,
-    };
-    let mut null_share = BTreeMap::new();
-    for spec in catalogue() {
-        let nulls = table.column(spec.name)?.null_count();
-        null_share.insert(spec.name, nulls as f64 / rows.max(1) as f64);
+        for spec in catalogue() {
+            *self.nulls.entry(spec.name).or_default() += table.column(spec.name)?.null_count();
+        }
+        Ok(())
     }
-    Ok(FeatureSummary {
-        mode,
-        rows,
-        accounts,
-        positives,
-        null_share,
-    })
+
+    fn summary(&self, mode: FeatureMode) -> FeatureSummary {
+        FeatureSummary {
+            mode,
+            rows: self.rows,
+            accounts: self.accounts,
+            positives: (mode == FeatureMode::Train).then_some(self.positives),
+            null_share: self
+                .nulls
+                .iter()
+                .map(|(k, n)| (*k, *n as f64 / self.rows.max(1) as f64))
+                .collect(),
+        }
+    }
 }

@@ -42,7 +42,7 @@ pub use risk_data::ExternalFeatures;
 pub use summary::{RunSummary, StageReport, in_stage};
 pub use timing::timing_table;
 pub use train::{TrainOutcome, TrainSettings, train, train_on};
-pub use validate::{ValidateSettings, validate};
+pub use validate::{ValidateSettings, validate, validate_shard};
 
 use crate::config::PipelineConfig;
 use crate::storage::{RetryPolicy, Storage};

@@ -64,6 +64,8 @@ pub fn run_pipeline(
         window,
         mode: FeatureMode::Train,
         out: features_out,
+        // The run trains from the table in memory: one partition, the loaded history.
+        partitions: Some(1),
     };
     let (stage, _, table) = in_stage("features", || {
         write_features(storage, config, &history, &features_settings)

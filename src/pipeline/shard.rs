@@ -12,16 +12,13 @@
 
 use super::StageReport;
 use crate::config::PipelineConfig;
-use crate::contract::History;
+pub use crate::contract::{MAX_SHARDS, Shard, shard_of};
 use crate::registry::Registry;
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
-use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 use std::time::Instant;
 
 /// The plan file of a sharded run, in the run date's staged folder.
@@ -30,108 +27,6 @@ pub const PLAN_FILE: &str = "_plan.json";
 pub const SHARDS_DIR: &str = "shards";
 /// The completion marker each scoring run writes last into its staged folder.
 pub const RUN_FILE: &str = "_run.json";
-/// Most shards one run may have.
-pub const MAX_SHARDS: u32 = 4096;
-
-/// One shard of a run: accounts whose hash modulo `count` is `index`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// Zero-based shard index, below `count`.
-    pub index: u32,
-    /// Number of shards.
-    pub count: u32,
-}
-
-impl Shard {
-    /// A shard, checked (`index < count`, `1 ≤ count ≤` [`MAX_SHARDS`]).
-    pub fn new(index: u32, count: u32) -> std::result::Result<Self, String> {
-        if count == 0 || count > MAX_SHARDS {
-            return Err(format!("shard count {count} is out of range 1–{MAX_SHARDS}"));
-        }
-        if index >= count {
-            return Err(format!(
-                "shard index {index} is out of range: shards of {count} are numbered 0–{}",
-                count - 1
-            ));
-        }
-        Ok(Self { index, count })
-    }
-
-    /// Every shard of a run of `count`, in order.
-    pub fn all(count: u32) -> std::result::Result<Vec<Self>, String> {
-        (0..count.max(1)).map(|i| Self::new(i, count)).collect()
-    }
-
-    /// Whether `account_id` belongs to this shard.
-    pub fn contains(&self, account_id: &str) -> bool {
-        shard_of(account_id, self.count) == self.index
-    }
-
-    /// The shard's staged folder name, `i-of-n`.
-    pub fn dir_name(&self) -> String {
-        format!("{}-of-{}", self.index, self.count)
-    }
-
-    /// Parses a staged folder name `i-of-n`.
-    pub fn from_dir_name(name: &str) -> Option<Self> {
-        let (i, n) = name.split_once("-of-")?;
-        Self::new(i.parse().ok()?, n.parse().ok()?).ok()
-    }
-
-    /// Keeps only this shard's accounts in every table of `history` that has an
-    /// `account_id` column; returns the accounts kept. The event times of every timed table
-    /// are kept whole in [`History::feed_times`] first: feed freshness is a table-level
-    /// signal, the same for every shard.
-    pub fn filter(&self, history: &mut History) -> Result<usize> {
-        for (name, table) in history.tables.iter_mut() {
-            let Ok(ids) = table.frame.column("account_id") else {
-                continue;
-            };
-            if let Some(time) = table.spec.time_column {
-                let times = table.frame.select([time])?;
-                history.feed_times.insert(*name, times);
-            }
-            let mask: BooleanChunked = ids
-                .str()?
-                .iter()
-                .map(|id| id.is_some_and(|id| self.contains(id)))
-                .collect();
-            table.frame = table.frame.filter(&mask)?;
-        }
-        Ok(history
-            .tables
-            .get("accounts")
-            .map(|t| t.frame.height())
-            .unwrap_or(0))
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    /// Parses `i/n`, e.g. `0/4`.
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        let bad = || format!("--shard {s:?} is not i/n (e.g. 0/4: the first of four shards)");
-        let (i, n) = s.trim().split_once('/').ok_or_else(bad)?;
-        let i = i.trim().parse::<u32>().map_err(|_| bad())?;
-        let n = n.trim().parse::<u32>().map_err(|_| bad())?;
-        Self::new(i, n).map_err(|e| format!("--shard {s}: {e}"))
-    }
-}
-
-/// The shard of `account_id` among `count`: XXH3-64 (seed 0) of its UTF-8 bytes modulo
-/// `count`. XXH3 is a published, versioned hash, so the assignment is the same on every
-/// machine and in every vigil release.
-pub fn shard_of(account_id: &str, count: u32) -> u32 {
-    (xxhash_rust::xxh3::xxh3_64(account_id.as_bytes()) % u64::from(count.max(1))) as u32
-}
-
 /// A sharded run of one run date, as `vigil plan` pinned it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
