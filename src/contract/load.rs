@@ -4,7 +4,7 @@
 use super::ContractError;
 use super::schema::{TABLES, TableSpec};
 use super::shard::Shard;
-use super::table::{self, ValidTable};
+use super::table::{self, Narrowed, ValidTable};
 use crate::Error;
 use crate::config::PipelineConfig;
 use crate::storage::{FileFormat, Location, Storage, StorageError};
@@ -263,10 +263,23 @@ fn load_one(
     part: Option<Shard>,
 ) -> Result<ValidTable, Error> {
     let mut frames = Vec::with_capacity(files.len());
+    let mut narrowed = part.map(|_| Narrowed::default());
     for (loc, format) in files {
-        frames.push(storage.read_file(spec.name, loc, *format)?);
+        let mut file = storage.read_file(spec.name, loc, *format)?;
+        // Narrow each file as soon as it is read: one whole file in memory at a time.
+        if let (Some(p), Some(n)) = (part, narrowed.as_mut()) {
+            let (frame, rows, times) = p.narrow(spec, &file.frame).map_err(|e| ContractError::Polars {
+                table: spec.name.into(),
+                file: loc.to_string(),
+                reason: e.to_string(),
+            })?;
+            file.frame = frame;
+            n.rows.push(rows);
+            n.times.extend(times);
+        }
+        frames.push(file);
     }
-    let valid = table::validate(spec, frames, window, accounts, part)?;
+    let valid = table::validate(spec, frames, window, accounts, narrowed)?;
     tracing::info!(
         table = spec.name,
         files = valid.files.len(),

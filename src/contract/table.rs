@@ -4,7 +4,6 @@
 use super::ContractError;
 use super::column::{self, BadCell, BadKind};
 use super::schema::{ColumnType, TableSpec};
-use super::shard::Shard;
 use crate::storage::FileFrame;
 use crate::time::RunWindow;
 use polars::prelude::*;
@@ -47,6 +46,15 @@ pub struct ValidTable {
     pub feed: Option<DataFrame>,
 }
 
+/// How a table's files were narrowed to one account shard as they were read.
+#[derive(Debug, Default)]
+pub struct Narrowed {
+    /// Per file, the 0-based file row number of each kept row.
+    pub rows: Vec<Vec<usize>>,
+    /// The distinct event times of every row of every file, kept and dropped.
+    pub times: Vec<i64>,
+}
+
 /// One quarantined row.
 #[derive(Debug, Clone)]
 pub struct QuarantineRow {
@@ -78,18 +86,17 @@ impl ValidTable {
 /// Validates the files of one table. `accounts` is the set of known account ids (absent
 /// while validating `accounts` itself).
 ///
-/// With `part`, only the rows of one account shard are kept: each file is narrowed to the
-/// shard as soon as it is read (before typing), so memory and time scale with the shard.
-/// Rows keep their file row numbers in the quarantine; unique keys are checked within the
-/// shard. The table's event times over all its rows are kept in [`ValidTable::feed`].
+/// `narrowed` says that the files were narrowed to one account shard as they were read
+/// ([`super::shard::Shard::narrow`]): rows keep their file row numbers in the quarantine,
+/// unique keys are checked within the shard, and the table's event times over all its rows
+/// go to [`ValidTable::feed`].
 pub fn validate(
     spec: &'static TableSpec,
     files: Vec<FileFrame>,
     window: &RunWindow,
     accounts: Option<&HashSet<String>>,
-    part: Option<Shard>,
+    narrowed: Option<Narrowed>,
 ) -> Result<ValidTable, ContractError> {
-    let mut feed = Vec::new();
     let mut unknown_columns = Vec::new();
     let mut missing_optional = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
@@ -119,20 +126,7 @@ pub fn validate(
                 unknown_columns.push(n.clone());
             }
         }
-        let (narrowed, rows) = match part {
-            Some(p) => {
-                let (frame, rows, times) =
-                    p.narrow(spec, &file.frame).map_err(|e| ContractError::Polars {
-                        table: spec.name.into(),
-                        file: url.clone(),
-                        reason: e.to_string(),
-                    })?;
-                feed.extend(times);
-                (Some(frame), Some(rows))
-            }
-            None => (None, None),
-        };
-        let source = narrowed.as_ref().unwrap_or(&file.frame);
+        let source = &file.frame;
         let height = source.height();
         let mut file_bad = vec![None; height];
         let mut cols = Vec::with_capacity(spec.columns.len());
@@ -158,8 +152,8 @@ pub fn validate(
             reason: e.to_string(),
         })?);
         bad.extend(file_bad);
-        match rows {
-            Some(rows) => origin.extend(rows.into_iter().map(|r| (fi, r + 1))),
+        match narrowed.as_ref().and_then(|n| n.rows.get(fi)) {
+            Some(rows) => origin.extend(rows.iter().map(|r| (fi, r + 1))),
             None => origin.extend((0..height).map(|r| (fi, r + 1))),
         }
         stats.push(FileStats {
@@ -212,7 +206,7 @@ pub fn validate(
         bad: quarantined,
         missing_optional,
         unknown_columns,
-        feed: part.map(|_| feed_frame(spec, feed)).transpose()?.flatten(),
+        feed: narrowed.map(|n| feed_frame(spec, n.times)).transpose()?.flatten(),
     })
 }
 

@@ -64,19 +64,20 @@ pub fn compute(snaps: &Snapshots, usage: &DataFrame, out: &mut Features) -> Resu
                 }
                 next += 1;
             }
-            let recent: Vec<i64> = last_used
-                .iter()
-                .flatten()
-                .copied()
-                .filter(|d| *d + DAY_US > t - 90 * DAY_US)
-                .collect();
-            cols[0][i] = Some(recent.iter().filter(|d| **d + DAY_US > t - 30 * DAY_US).count() as f64);
-            cols[1][i] = Some(recent.iter().filter(|d| **d + DAY_US <= t - 14 * DAY_US).count() as f64);
-            // The day a feature was last used ends at d + 1 day.
-            cols[2][i] = recent
-                .iter()
-                .min()
-                .map(|d| (t - (d + DAY_US)) as f64 / DAY_US as f64);
+            // Features used in the last 90 days: how many in the last 30, how many not in
+            // the last 14, and the stalest one's last day (which ends at d + 1 day).
+            let (mut used30, mut unused14, mut stalest) = (0u32, 0u32, None::<i64>);
+            for &d in last_used.iter().flatten() {
+                if d + DAY_US <= t - 90 * DAY_US {
+                    continue;
+                }
+                used30 += u32::from(d + DAY_US > t - 30 * DAY_US);
+                unused14 += u32::from(d + DAY_US <= t - 14 * DAY_US);
+                stalest = Some(stalest.map_or(d, |s| s.min(d)));
+            }
+            cols[0][i] = Some(f64::from(used30));
+            cols[1][i] = Some(f64::from(unused14));
+            cols[2][i] = stalest.map(|d| (t - (d + DAY_US)) as f64 / DAY_US as f64);
         }
     }
     out.add_family(SPECS, cols)

@@ -83,6 +83,11 @@ impl Features {
         Ok(())
     }
 
+    /// Adds a ready column under the spec's name.
+    pub fn add_column(&mut self, spec: &FeatureSpec, column: Column) {
+        self.columns.push(column.with_name(spec.name.into()));
+    }
+
     /// Adds a categorical (text) column.
     pub fn add_text(&mut self, spec: &FeatureSpec, values: Vec<Option<String>>) -> Result<(), FeatureError> {
         self.columns.push(Column::new(spec.name.into(), values));

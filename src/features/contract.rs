@@ -3,12 +3,11 @@
 //! from the account's lifetime, and the static segment and industry.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, micros, strings};
+use super::frame::{DAY_US, micros};
 use super::grid::Lifetime;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use polars::prelude::*;
-use std::collections::HashMap;
 
 /// Contract features.
 pub const SPECS: &[FeatureSpec] = &[
@@ -60,8 +59,8 @@ pub fn compute(
     out: &mut Features,
 ) -> Result<(), FeatureError> {
     let n = snaps.len();
-    let (mut arr, mut log_arr, mut renewal, mut plan) =
-        (vec![None; n], vec![None; n], vec![None; n], vec![None; n]);
+    let (mut arr, mut log_arr, mut renewal) = (vec![None; n], vec![None; n], vec![None; n]);
+    let mut plan = Column::full_null(SPECS[4].name.into(), n, &DataType::String);
     if let Some(subs) = subscriptions {
         let tl = Timeline::build(snaps, subs, "subscriptions", "start_date", 0)?;
         let ends = micros(subs, "subscriptions", "end_date")?;
@@ -71,7 +70,7 @@ pub fn compute(
             .f64()?
             .iter()
             .collect();
-        let plans = strings(subs, "subscriptions", "plan")?;
+        let mut plan_rows: Vec<Option<IdxSize>> = vec![None; n];
         for (i, (&a, &t)) in snaps.account.iter().zip(&snaps.at).enumerate() {
             // Active at t: started at or before t, ends after t (end_date is the last day).
             let active = tl.last_before_where(a, t + 1, |r| ends[r].is_some_and(|e| e + DAY_US > t));
@@ -79,39 +78,46 @@ pub fn compute(
                 arr[i] = arrs[r];
                 log_arr[i] = arrs[r].map(|x| x.max(0.0).ln_1p());
                 renewal[i] = ends[r].map(|e| (e + DAY_US - t) as f64 / DAY_US as f64);
-                plan[i] = plans[r].clone();
+                plan_rows[i] = IdxSize::try_from(r).ok();
             }
         }
+        plan = gather(subs, "plan", plan_rows)?;
     }
-    let enter: HashMap<&str, i64> = lifetimes
-        .iter()
-        .map(|l| (l.account_id.as_str(), l.enter))
-        .collect();
+    let by_id: PlHashMap<&str, usize> = snaps.ids.iter().enumerate().map(|(a, id)| (id.as_str(), a)).collect();
+    let mut enter: Vec<Option<i64>> = vec![None; snaps.ids.len()];
+    for l in lifetimes {
+        if let Some(&a) = by_id.get(l.account_id.as_str()) {
+            enter[a] = Some(l.enter);
+        }
+    }
     let tenure: Vec<Option<f64>> = snaps
         .account
         .iter()
         .zip(&snaps.at)
         .map(|(&a, &t)| {
-            let e = *enter.get(snaps.ids[a].as_str())?;
+            let e = enter[a]?;
             (e != i64::MIN).then(|| (t - e) as f64 / DAY_US as f64)
         })
         .collect();
     out.add_family(&SPECS[..4], vec![arr, log_arr, renewal, tenure])?;
-    out.add_text(&SPECS[4], plan)?;
-    let ids = strings(accounts, "accounts", "account_id")?;
+    out.add_column(&SPECS[4], plan);
+    // Segment and industry: each snapshot takes its account's row of `accounts`.
+    let mut account_row: Vec<Option<IdxSize>> = vec![None; snaps.ids.len()];
+    let ids = accounts.column("account_id")?.str()?;
+    for (row, id) in ids.iter().enumerate() {
+        if let Some(&a) = id.and_then(|id| by_id.get(id)) {
+            account_row[a] = IdxSize::try_from(row).ok();
+        }
+    }
+    let rows: Vec<Option<IdxSize>> = snaps.account.iter().map(|&a| account_row[a]).collect();
     for (spec, column) in [(&SPECS[5], "segment"), (&SPECS[6], "industry")] {
-        let values = strings(accounts, "accounts", column)?;
-        let by_id: HashMap<&str, &Option<String>> = ids
-            .iter()
-            .zip(&values)
-            .filter_map(|(id, v)| Some((id.as_deref()?, v)))
-            .collect();
-        let col = snaps
-            .account
-            .iter()
-            .map(|&a| by_id.get(snaps.ids[a].as_str()).and_then(|v| (*v).clone()))
-            .collect();
-        out.add_text(spec, col)?;
+        out.add_column(spec, gather(accounts, column, rows.clone())?);
     }
     Ok(())
+}
+
+/// Rows of a text column picked by index (null where the index is), without copying text.
+fn gather(df: &DataFrame, column: &str, rows: Vec<Option<IdxSize>>) -> Result<Column, FeatureError> {
+    let idx = IdxCa::from_iter_options("rows".into(), rows.into_iter());
+    Ok(df.column(column)?.take(&idx)?)
 }

@@ -12,7 +12,6 @@
 use super::frame::{HOUR_US, micros, strings};
 use super::{FeatureError, FeatureOptions};
 use polars::prelude::*;
-use std::collections::HashMap;
 
 /// One past escalation, as the labels need it.
 struct Opened {
@@ -21,12 +20,12 @@ struct Opened {
     category: Option<String>,
 }
 
-fn by_account(escalations: &DataFrame) -> Result<HashMap<String, Vec<Opened>>, FeatureError> {
+fn by_account(escalations: &DataFrame) -> Result<PlHashMap<String, Vec<Opened>>, FeatureError> {
     let ids = strings(escalations, "escalations", "account_id")?;
     let opened = micros(escalations, "escalations", "opened_at")?;
     let resolved = micros(escalations, "escalations", "resolved_at")?;
     let category = strings(escalations, "escalations", "category")?;
-    let mut map: HashMap<String, Vec<Opened>> = HashMap::new();
+    let mut map: PlHashMap<String, Vec<Opened>> = PlHashMap::new();
     for (((id, at), resolved), category) in ids.into_iter().zip(opened).zip(resolved).zip(category) {
         if let (Some(id), Some(at)) = (id, at) {
             map.entry(id).or_default().push(Opened {
@@ -50,7 +49,14 @@ pub fn label(
     as_of: i64,
 ) -> Result<DataFrame, FeatureError> {
     let escalations = by_account(escalations.ok_or(FeatureError::NoLabels)?)?;
-    let ids = strings(grid, "snapshots", "account_id")?;
+    let ids = grid
+        .column("account_id")
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| FeatureError::Column {
+            table: "snapshots",
+            column: "account_id",
+            reason: e.to_string(),
+        })?;
     let times = micros(grid, "snapshots", "snapshot_at")?;
     let horizon = i64::from(opts.horizon_hours) * HOUR_US;
     let max_lead = i64::from(opts.max_lead_hours) * HOUR_US;

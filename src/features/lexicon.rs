@@ -5,6 +5,9 @@
 //! A text is negative when it holds more negative than positive cues. Cues are lower-case
 //! word stems matched as substrings, so "frustrat" matches "frustrated" and "frustrating".
 
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
+
 /// Cues of frustration, urgency and failure.
 const NEGATIVE: &[&str] = &[
     "frustrat",
@@ -68,11 +71,28 @@ const POSITIVE: &[&str] = &[
     "impressed",
 ];
 
-/// Whether a text reads negative under the lexicon.
+/// Every cue in one automaton (negative cues first): one pass over a text finds them all.
+/// ASCII case-insensitive matching stands in for lower-casing the text, as every cue is
+/// lower-case ASCII.
+static CUES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(NEGATIVE.iter().chain(POSITIVE))
+        .ok()
+});
+
+/// Whether a text reads negative under the lexicon: more distinct negative cues than
+/// positive ones occur in it.
 pub fn is_negative(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    let neg = NEGATIVE.iter().filter(|c| lower.contains(*c)).count();
-    let pos = POSITIVE.iter().filter(|c| lower.contains(*c)).count();
+    let Some(cues) = CUES.as_ref() else {
+        return false;
+    };
+    let mut seen = [false; NEGATIVE.len() + POSITIVE.len()];
+    for m in cues.find_overlapping_iter(text) {
+        seen[m.pattern().as_usize()] = true;
+    }
+    let neg = seen[..NEGATIVE.len()].iter().filter(|s| **s).count();
+    let pos = seen[NEGATIVE.len()..].iter().filter(|s| **s).count();
     neg > pos
 }
 
@@ -87,5 +107,8 @@ mod tests {
         ));
         assert!(!is_negative("Thanks, the dashboard works now, great support"));
         assert!(!is_negative("How do I add a user?"));
+        // Case does not matter, and a cue counts once however often it occurs.
+        assert!(is_negative("OUTAGE again"));
+        assert!(!is_negative("outage outage outage, thanks, great"));
     }
 }

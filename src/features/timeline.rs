@@ -4,9 +4,8 @@
 //! event stamped exactly at t is never seen (it is not strictly before t).
 
 use super::FeatureError;
-use super::frame::{micros, strings};
+use super::frame::micros;
 use polars::prelude::*;
-use std::collections::HashMap;
 
 /// The snapshots being featurised: account index and instant per row, in grid order.
 #[derive(Debug)]
@@ -16,7 +15,7 @@ pub struct Snapshots {
     /// Instant of each snapshot (µs since the epoch).
     pub at: Vec<i64>,
     /// Account id → index.
-    pub index: HashMap<String, usize>,
+    pub index: PlHashMap<String, usize>,
     /// Index → account id.
     pub ids: Vec<String>,
 }
@@ -24,18 +23,33 @@ pub struct Snapshots {
 impl Snapshots {
     /// Reads `(account_id, snapshot_at)` from a grid.
     pub fn from_grid(grid: &DataFrame) -> Result<Self, FeatureError> {
-        let ids = strings(grid, "snapshots", "account_id")?;
+        let ids = grid
+            .column("account_id")
+            .and_then(|c| c.str().cloned())
+            .map_err(|e| FeatureError::Column {
+                table: "snapshots",
+                column: "account_id",
+                reason: e.to_string(),
+            })?;
         let at = micros(grid, "snapshots", "snapshot_at")?;
-        let mut index = HashMap::new();
+        let mut index = PlHashMap::new();
         let mut names = Vec::new();
         let mut account = Vec::with_capacity(ids.len());
-        for id in ids {
+        // A grid lists each account's snapshots together: look an id up once per run.
+        let mut last: Option<(&str, usize)> = None;
+        for id in ids.iter() {
             let id = id.unwrap_or_default();
-            let next = index.len();
-            let i = *index.entry(id.clone()).or_insert_with(|| {
-                names.push(id);
-                next
-            });
+            let i = match last {
+                Some((prev, i)) if prev == id => i,
+                _ => {
+                    let next = index.len();
+                    *index.entry(id.to_string()).or_insert_with(|| {
+                        names.push(id.to_string());
+                        next
+                    })
+                }
+            };
+            last = Some((id, i));
             account.push(i);
         }
         Ok(Self {

@@ -5,7 +5,6 @@ use super::FeatureError;
 use super::frame::strings;
 use super::lexicon::is_negative;
 use polars::prelude::*;
-use std::collections::HashMap;
 
 /// The `text_id` the sentiment stage gives an NPS response (the contract has no response
 /// id): `<account_id>@<responded_at in microseconds since the epoch>`.
@@ -16,8 +15,8 @@ pub fn nps_text_id(account_id: &str, responded_at_us: i64) -> String {
 /// Which texts read negative.
 #[derive(Debug, Default)]
 pub struct Tone {
-    /// `(source_table, text_id)` → negative, from the model.
-    scored: HashMap<(String, String), bool>,
+    /// `source_table` → `text_id` → negative, from the model.
+    scored: PlHashMap<String, PlHashMap<String, bool>>,
 }
 
 impl Tone {
@@ -30,12 +29,12 @@ impl Tone {
         let table = strings(frame, "text_sentiment", "source_table")?;
         let id = strings(frame, "text_sentiment", "text_id")?;
         let label = strings(frame, "text_sentiment", "label")?;
-        let scored = table
-            .into_iter()
-            .zip(id)
-            .zip(label)
-            .filter_map(|((t, i), l)| Some(((t?, i?), l? == "negative")))
-            .collect();
+        let mut scored: PlHashMap<String, PlHashMap<String, bool>> = PlHashMap::new();
+        for ((t, i), l) in table.into_iter().zip(id).zip(label) {
+            if let (Some(t), Some(i), Some(l)) = (t, i, l) {
+                scored.entry(t).or_default().insert(i, l == "negative");
+            }
+        }
         Ok(Self { scored })
     }
 
@@ -48,7 +47,7 @@ impl Tone {
     /// otherwise the lexicon on `text()`.
     pub fn negative(&self, table: &str, id: Option<&str>, text: impl FnOnce() -> String) -> bool {
         if let Some(id) = id
-            && let Some(neg) = self.scored.get(&(table.to_string(), id.to_string()))
+            && let Some(neg) = self.scored.get(table).and_then(|ids| ids.get(id))
         {
             return *neg;
         }

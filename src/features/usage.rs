@@ -79,8 +79,11 @@ fn sum(rows: &[usize], values: &[Option<f64>]) -> f64 {
 }
 
 fn mean(rows: &[usize], values: &[Option<f64>]) -> Option<f64> {
-    let v: Vec<f64> = rows.iter().filter_map(|r| values[*r]).collect();
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    let (sum, n) = rows
+        .iter()
+        .filter_map(|r| values[*r])
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// `(current / baseline − 1) · 100`, null when the baseline is missing or zero.

@@ -114,7 +114,9 @@ pub fn features(
     }
     .clamp(1, MAX_SHARDS);
     if parts == 1 {
+        let loading = Instant::now();
         let history = load_history(storage, config, settings.window)?;
+        tracing::info!(ms = loading.elapsed().as_millis() as u64, "history loaded and validated");
         history.check_bad_share(config.options.validation.max_bad_row_share)?;
         let (stage, summary, _) = write_features(storage, config, &history, settings)?;
         return Ok((stage, summary));
@@ -135,7 +137,9 @@ fn features_in_parts(
     let mut stage = StageReport::new("features", started);
     let mut build = |index: u32| -> Result<DataFrame> {
         let part = Shard::new(index, parts).map_err(Error::Usage)?;
+        let loading = Instant::now();
         let history = load_history_part(storage, config, settings.window, Some(part))?;
+        let load_ms = loading.elapsed().as_millis() as u64;
         history.check_bad_share(config.options.validation.max_bad_row_share)?;
         let tone = match &text_sentiment {
             Some(t) => {
@@ -150,7 +154,13 @@ fn features_in_parts(
         table.rechunk_mut();
         stage.rows_in += history.tables.values().map(|t| t.frame.height() as u64).sum::<u64>();
         stage.warnings = absent_warnings(&history);
-        tracing::info!(partition = %part, rows = table.height(), "feature partition built");
+        tracing::info!(
+            partition = %part,
+            rows = table.height(),
+            load_ms,
+            build_ms = loading.elapsed().as_millis() as u64 - load_ms,
+            "feature partition built"
+        );
         Ok(table)
     };
     // Row groups go into one buffer as they are built; only the compressed table is held.
@@ -189,19 +199,23 @@ pub fn write_features(
     if text_sentiment.is_none() {
         tracing::info!("no text_sentiment for this run date: tone features use the lexicon fallback");
     }
+    let building = Instant::now();
     let mut table = feature_table(config, history, settings.mode, text_sentiment.as_ref())?;
+    tracing::info!(ms = building.elapsed().as_millis() as u64, rows = table.height(), "feature table built");
     let mut tally = Tally::default();
     tally.add(&table, settings.mode)?;
     let summary = tally.summary(settings.mode);
     let (file, summary_loc) = out_locations(&settings.out);
+    let writing = Instant::now();
     storage.write_parquet(&file, &mut table)?;
+    let write_ms = writing.elapsed().as_millis() as u64;
     write_summary(storage, &summary_loc, &summary)?;
     let mut stage = StageReport::new("features", started);
     stage.rows_in = history.tables.values().map(|t| t.frame.height() as u64).sum();
     stage.rows_out = table.height() as u64;
     stage.outputs = vec![file.to_string(), summary_loc.to_string()];
     stage.warnings = absent_warnings(history);
-    tracing::info!(rows = summary.rows, accounts = summary.accounts, positives = ?summary.positives, "feature table written");
+    tracing::info!(rows = summary.rows, accounts = summary.accounts, positives = ?summary.positives, write_ms, "feature table written");
     Ok((stage, summary, table))
 }
 
