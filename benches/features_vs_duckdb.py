@@ -79,13 +79,30 @@ FROM core d JOIN read_parquet('{feat}') v USING (account_id, snapshot_at);
 
 
 def child_run(cmd):
-    """Runs a command; returns (seconds, peak RSS MiB of that child)."""
+    """Runs a command; returns (seconds, peak RSS MiB of that child, vigil's phase timings).
+
+    Peak RSS is the maximum over the children so far (getrusage), so run the largest job first
+    or read it as an upper bound. Phases come from vigil's JSON log lines: loading and validating
+    the history, building features + labels, writing the Parquet file."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     secs = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return secs, max(after, before) / 1024
+    phases = {}
+    for line in out.stderr.splitlines():
+        try:
+            fields = json.loads(line).get("fields", {})
+        except json.JSONDecodeError:
+            continue
+        msg = fields.get("message")
+        if msg == "history loaded and validated":
+            phases["load"] = fields["ms"] / 1000
+        elif msg == "feature table built":
+            phases["build"] = fields["ms"] / 1000
+        elif msg == "feature table written" and "write_ms" in fields:
+            phases["write"] = fields["write_ms"] / 1000
+    return secs, max(after, before) / 1024, phases
 
 
 def duckdb_core(hist, feat, check):
@@ -121,22 +138,27 @@ def main():
         subprocess.run([vigil, "-q", "generate", "--accounts", str(a.accounts), "--months", str(a.months),
                         "--out", str(d / "history")], check=True, stdout=subprocess.DEVNULL)
         feat = d / "features.parquet"
-        vig = [child_run([vigil, "-q", "features", "--config", str(d / "bench.toml"), "--run-date", "2026-06-30",
-                          "--out", str(feat)]) for _ in range(a.runs)]
+        vig = [child_run([vigil, "--log-format", "json", "features", "--config", str(d / "bench.toml"),
+                          "--run-date", "2026-06-30", "--out", str(feat)]) for _ in range(a.runs)]
         duck = []
         for i in range(a.runs):
             out = subprocess.run([sys.executable, __file__, "--duckdb-only", str(d / "history"), str(feat),
                                   "1" if i == 0 else "0"], check=True, capture_output=True, text=True)
             duck.append(json.loads(out.stdout))
         rows = duck[0]["check"]["rows"]
-        v_med = statistics.median(s for s, _ in vig)
+        v_med = statistics.median(s for s, _, _ in vig)
         d_med = statistics.median(r["seconds"] for r in duck)
         print(f"history: {a.accounts} accounts x {a.months} months; snapshots: {rows}")
         print(f"vigil features (all ~46 features + labels, incl. load/validate/write): median {v_med:.2f} s "
-              f"{[round(s, 2) for s, _ in vig]}, peak RSS {max(r for _, r in vig):.0f} MiB")
+              f"{[round(s, 2) for s, _, _ in vig]}, peak RSS {max(r for _, r, _ in vig):.0f} MiB")
+        phase = {k: statistics.median(p[k] for _, _, p in vig if k in p) for k in ("load", "build", "write")
+                 if any(k in p for _, _, p in vig)}
+        print("vigil phases (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in phase.items()))
         print(f"duckdb (4 core features): median {d_med:.2f} s {[round(r['seconds'], 2) for r in duck]}, "
               f"peak RSS {max(r['rss_mib'] for r in duck):.0f} MiB")
         print(f"ratio vigil/duckdb: {v_med / d_med:.2f}")
+        if "build" in phase:
+            print(f"ratio vigil feature build alone (no load/validate/write) / duckdb: {phase['build'] / d_med:.2f}")
         print(f"agreement on the 4 core features: {duck[0]['check']}")
 
 

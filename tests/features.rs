@@ -126,7 +126,8 @@ fn partitions_build_the_same_table() {
             assert!(c.equals_missing(o), "{name}: column {} differs", c.name());
         }
         let s1: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(p.file("one.summary.json")).expect("summary")).expect("json");
+            serde_json::from_slice(&std::fs::read(p.file("one.summary.json")).expect("summary"))
+                .expect("json");
         let s2: serde_json::Value =
             serde_json::from_slice(&std::fs::read(p.file(&format!("{name}.summary.json"))).expect("summary"))
                 .expect("json");

@@ -209,7 +209,9 @@ pub fn count_accounts(storage: &Storage, config: &PipelineConfig, window: RunWin
         .ok_or_else(|| Error::Internal("accounts missing from the contract table list".into()))?;
     let files = table_files(storage, config, spec, &base_files, base.as_ref())?
         .ok_or_else(|| Error::Internal("the accounts table is mandatory".into()))?;
-    Ok(load_one(storage, spec, &files, &window, None, None)?.frame.height())
+    Ok(load_one(storage, spec, &files, &window, None, None)?
+        .frame
+        .height())
 }
 
 /// `[sources] base` and every file under it.

@@ -18,8 +18,8 @@ mod tests;
 
 pub use column::{BadCell, BadKind};
 pub use load::{History, count_accounts, load_history, load_history_part};
-pub use shard::{MAX_SHARDS, Shard, shard_of};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
+pub use shard::{MAX_SHARDS, Shard, shard_of};
 pub use table::{FileStats, QuarantineRow, ValidTable};
 
 /// Input data that breaks the contract (exit code 3).

@@ -219,8 +219,14 @@ fn feed_frame(spec: &TableSpec, mut times: Vec<i64>) -> Result<Option<DataFrame>
     times.sort_unstable();
     times.dedup();
     let series = match col.ty {
-        ColumnType::Date => Series::new(tc.into(), times.iter().map(|t| t.div_euclid(86_400_000_000) as i32).collect::<Vec<_>>())
-            .cast(&DataType::Date),
+        ColumnType::Date => Series::new(
+            tc.into(),
+            times
+                .iter()
+                .map(|t| t.div_euclid(86_400_000_000) as i32)
+                .collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date),
         _ => Series::new(tc.into(), times).cast(&DataType::Datetime(TimeUnit::Microseconds, None)),
     }
     .map_err(|e| polars_err(spec, e))?;

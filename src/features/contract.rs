@@ -83,7 +83,12 @@ pub fn compute(
         }
         plan = gather(subs, "plan", plan_rows)?;
     }
-    let by_id: PlHashMap<&str, usize> = snaps.ids.iter().enumerate().map(|(a, id)| (id.as_str(), a)).collect();
+    let by_id: PlHashMap<&str, usize> = snaps
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(a, id)| (id.as_str(), a))
+        .collect();
     let mut enter: Vec<Option<i64>> = vec![None; snaps.ids.len()];
     for l in lifetimes {
         if let Some(&a) = by_id.get(l.account_id.as_str()) {

@@ -122,7 +122,14 @@ impl Timeline {
         Ok(tl)
     }
 
-    fn bounds(&self, account: usize, lo: i64, hi: i64) -> (usize, usize) {
+    /// The account's rows in time order.
+    pub fn account_rows(&self, account: usize) -> &[usize] {
+        self.rows.get(account).map_or(&[], Vec::as_slice)
+    }
+
+    /// Positions `(from, to)` in [`Timeline::account_rows`] of the account's events in
+    /// `[lo, hi)`.
+    pub fn bounds(&self, account: usize, lo: i64, hi: i64) -> (usize, usize) {
         let Some(ts) = self.times.get(account) else {
             return (0, 0);
         };

@@ -74,16 +74,56 @@ fn column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, FeatureError> 
     Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.iter().collect())
 }
 
-fn sum(rows: &[usize], values: &[Option<f64>]) -> f64 {
-    rows.iter().filter_map(|r| values[*r]).sum()
+/// Running totals over one account's daily rows in time order: entry `k` covers rows
+/// `0..k`, so a window's total is a difference of two entries. Totals skip null values and
+/// count the values they added, so means are over the non-null days.
+#[derive(Default)]
+struct Running {
+    logins: Vec<f64>,
+    users: Vec<(f64, u32)>,
+    admins: Vec<(f64, u32)>,
+    active_days: Vec<u32>,
 }
 
-fn mean(rows: &[usize], values: &[Option<f64>]) -> Option<f64> {
-    let (sum, n) = rows
-        .iter()
-        .filter_map(|r| values[*r])
-        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    (n > 0).then(|| sum / n as f64)
+impl Running {
+    fn fill(
+        &mut self,
+        rows: &[usize],
+        logins: &[Option<f64>],
+        users: &[Option<f64>],
+        admins: &[Option<f64>],
+    ) {
+        self.logins.clear();
+        self.users.clear();
+        self.admins.clear();
+        self.active_days.clear();
+        let add = |acc: (f64, u32), v: Option<f64>| v.map_or(acc, |v| (acc.0 + v, acc.1 + 1));
+        let (mut l, mut u, mut ad, mut days) = (0.0, (0.0, 0), (0.0, 0), 0);
+        self.logins.push(l);
+        self.users.push(u);
+        self.admins.push(ad);
+        self.active_days.push(days);
+        for &r in rows {
+            l += logins[r].unwrap_or(0.0);
+            u = add(u, users[r]);
+            ad = add(ad, admins[r]);
+            days += u32::from(logins[r].is_some_and(|x| x > 0.0));
+            self.logins.push(l);
+            self.users.push(u);
+            self.admins.push(ad);
+            self.active_days.push(days);
+        }
+    }
+
+    /// Total logins of rows `a..b`, or `None` when the window has no rows.
+    fn logins(&self, (a, b): (usize, usize)) -> Option<f64> {
+        (b > a).then(|| self.logins[b] - self.logins[a])
+    }
+
+    fn mean(totals: &[(f64, u32)], (a, b): (usize, usize)) -> Option<f64> {
+        let n = totals[b].1 - totals[a].1;
+        (n > 0).then(|| (totals[b].0 - totals[a].0) / f64::from(n))
+    }
 }
 
 /// `(current / baseline − 1) · 100`, null when the baseline is missing or zero.
@@ -103,32 +143,33 @@ pub fn compute(snaps: &Snapshots, usage: &DataFrame, out: &mut Features) -> Resu
     let users = column(usage, "active_users")?;
     let admins = column(usage, "admin_users")?;
     let n = snaps.len();
-    let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); SPECS.len()];
-    for (&a, &t) in snaps.account.iter().zip(&snaps.at) {
-        let cur = tl.rows(a, t - 7 * DAY_US, t);
-        let prev = tl.rows(a, t - 14 * DAY_US, t - 7 * DAY_US);
-        let d28 = tl.rows(a, t - 28 * DAY_US, t);
-        let has = |rows: &[usize]| (!rows.is_empty()).then_some(());
-        let logins7 = has(cur).map(|()| sum(cur, &logins));
-        let logins_prev = has(prev).map(|()| sum(prev, &logins));
-        let logins28_week = has(d28).map(|()| sum(d28, &logins) * 7.0 / d28.len() as f64);
-        let users7 = mean(cur, &users);
-        let values = [
-            logins7,
-            pct(logins7, logins_prev),
-            pct(logins7, logins28_week),
-            users7,
-            pct(users7, mean(prev, &users)),
-            pct(users7, mean(d28, &users)),
-            mean(cur, &admins).zip(mean(prev, &admins)).map(|(c, p)| c - p),
-            has(cur).map(|()| {
-                cur.iter()
-                    .filter(|r| logins[**r].is_some_and(|l| l > 0.0))
-                    .count() as f64
-            }),
-        ];
-        for (col, v) in cols.iter_mut().zip(values) {
-            col.push(v);
+    let mut cols: Vec<Vec<Option<f64>>> = vec![vec![None; n]; SPECS.len()];
+    let mut run = Running::default();
+    for (a, group) in snaps.by_account().into_iter().enumerate() {
+        run.fill(tl.account_rows(a), &logins, &users, &admins);
+        for i in group {
+            let t = snaps.at[i];
+            let cur = tl.bounds(a, t - 7 * DAY_US, t);
+            let prev = tl.bounds(a, t - 14 * DAY_US, t - 7 * DAY_US);
+            let d28 = tl.bounds(a, t - 28 * DAY_US, t);
+            let logins7 = run.logins(cur);
+            let logins28_week = run.logins(d28).map(|x| x * 7.0 / (d28.1 - d28.0) as f64);
+            let users7 = Running::mean(&run.users, cur);
+            let values = [
+                logins7,
+                pct(logins7, run.logins(prev)),
+                pct(logins7, logins28_week),
+                users7,
+                pct(users7, Running::mean(&run.users, prev)),
+                pct(users7, Running::mean(&run.users, d28)),
+                Running::mean(&run.admins, cur)
+                    .zip(Running::mean(&run.admins, prev))
+                    .map(|(c, p)| c - p),
+                (cur.1 > cur.0).then(|| f64::from(run.active_days[cur.1] - run.active_days[cur.0])),
+            ];
+            for (col, v) in cols.iter_mut().zip(values) {
+                col[i] = v;
+            }
         }
     }
     out.add_family(SPECS, cols)

@@ -116,7 +116,10 @@ pub fn features(
     if parts == 1 {
         let loading = Instant::now();
         let history = load_history(storage, config, settings.window)?;
-        tracing::info!(ms = loading.elapsed().as_millis() as u64, "history loaded and validated");
+        tracing::info!(
+            ms = loading.elapsed().as_millis() as u64,
+            "history loaded and validated"
+        );
         history.check_bad_share(config.options.validation.max_bad_row_share)?;
         let (stage, summary, _) = write_features(storage, config, &history, settings)?;
         return Ok((stage, summary));
@@ -131,7 +134,10 @@ fn features_in_parts(
     parts: u32,
 ) -> Result<(StageReport, FeatureSummary)> {
     let started = Instant::now();
-    tracing::info!(partitions = parts, "building the feature table in account partitions");
+    tracing::info!(
+        partitions = parts,
+        "building the feature table in account partitions"
+    );
     let text_sentiment = super::text_sentiment::read_output(storage, config, &settings.window)?;
     let mut tally = Tally::default();
     let mut stage = StageReport::new("features", started);
@@ -152,7 +158,11 @@ fn features_in_parts(
         let mut table = feature_table(config, &history, settings.mode, tone.as_ref())?;
         tally.add(&table, settings.mode)?;
         table.rechunk_mut();
-        stage.rows_in += history.tables.values().map(|t| t.frame.height() as u64).sum::<u64>();
+        stage.rows_in += history
+            .tables
+            .values()
+            .map(|t| t.frame.height() as u64)
+            .sum::<u64>();
         stage.warnings = absent_warnings(&history);
         tracing::info!(
             partition = %part,
@@ -201,7 +211,11 @@ pub fn write_features(
     }
     let building = Instant::now();
     let mut table = feature_table(config, history, settings.mode, text_sentiment.as_ref())?;
-    tracing::info!(ms = building.elapsed().as_millis() as u64, rows = table.height(), "feature table built");
+    tracing::info!(
+        ms = building.elapsed().as_millis() as u64,
+        rows = table.height(),
+        "feature table built"
+    );
     let mut tally = Tally::default();
     tally.add(&table, settings.mode)?;
     let summary = tally.summary(settings.mode);
