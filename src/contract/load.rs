@@ -9,6 +9,7 @@ use crate::Error;
 use crate::config::PipelineConfig;
 use crate::storage::{FileFormat, Location, Storage, StorageError};
 use crate::time::RunWindow;
+use polars::prelude::PlHashSet;
 use std::collections::{BTreeMap, HashSet};
 
 /// The validated input history of one run.
@@ -261,7 +262,7 @@ fn load_one(
     spec: &'static TableSpec,
     files: &[(Location, FileFormat)],
     window: &RunWindow,
-    accounts: Option<&HashSet<String>>,
+    accounts: Option<&PlHashSet<String>>,
     part: Option<Shard>,
 ) -> Result<ValidTable, Error> {
     let mut frames = Vec::with_capacity(files.len());
@@ -305,7 +306,7 @@ fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
     }
 }
 
-fn ids(t: &ValidTable) -> Result<HashSet<String>, Error> {
+fn ids(t: &ValidTable) -> Result<PlHashSet<String>, Error> {
     let col = t.frame.column("account_id")?;
     Ok(col.str()?.iter().flatten().map(str::to_string).collect())
 }

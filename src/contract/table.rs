@@ -7,7 +7,7 @@ use super::schema::{ColumnType, TableSpec};
 use crate::storage::FileFrame;
 use crate::time::RunWindow;
 use polars::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Per-file facts for the validation report.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -94,7 +94,7 @@ pub fn validate(
     spec: &'static TableSpec,
     files: Vec<FileFrame>,
     window: &RunWindow,
-    accounts: Option<&HashSet<String>>,
+    accounts: Option<&PlHashSet<String>>,
     narrowed: Option<Narrowed>,
 ) -> Result<ValidTable, ContractError> {
     let mut unknown_columns = Vec::new();
@@ -324,14 +324,14 @@ fn format_micros(t: i64, ty: ColumnType) -> String {
 fn check_keys(
     spec: &TableSpec,
     frame: &DataFrame,
-    accounts: Option<&HashSet<String>>,
+    accounts: Option<&PlHashSet<String>>,
     bad: &mut [Option<BadCell>],
     locate: &dyn Fn(usize) -> String,
 ) -> Result<(), ContractError> {
     if let Some(key) = spec.unique_key {
         let col = frame.column(key).map_err(|e| polars_err(spec, e))?;
         let ids = col.str().map_err(|e| polars_err(spec, e))?;
-        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        let mut seen: PlHashMap<&str, usize> = PlHashMap::with_capacity(ids.len());
         for (row, id) in ids.iter().enumerate() {
             let Some(id) = id else { continue };
             if let Some(first) = seen.get(id) {
@@ -350,11 +350,16 @@ fn check_keys(
     }
     if let (true, Some(known)) = (spec.references_accounts, accounts) {
         let col = frame.column("account_id").map_err(|e| polars_err(spec, e))?;
+        // Rows of one account often come together: check an id once per run of it.
+        let mut last_known: Option<&str> = None;
         for (row, id) in col.str().map_err(|e| polars_err(spec, e))?.iter().enumerate() {
-            if let Some(id) = id
-                && !known.contains(id)
-                && bad[row].is_none()
-            {
+            let Some(id) = id else { continue };
+            if last_known == Some(id) {
+                continue;
+            }
+            if known.contains(id) {
+                last_known = Some(id);
+            } else if bad[row].is_none() {
                 bad[row] = Some(BadCell {
                     column: "account_id",
                     value: column::display_value("account_id", id),

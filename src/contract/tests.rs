@@ -5,8 +5,8 @@ use super::schema::{self, ColumnType, Rule, TABLES};
 use super::table::validate;
 use crate::storage::{FileFormat, FileFrame, Location};
 use crate::time::{RunWindow, parse_run_date};
+use polars::prelude::PlHashSet;
 use polars::prelude::*;
-use std::collections::HashSet;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -30,7 +30,7 @@ fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
         "responded_at" => ["2026-06-01T00:00:00Z", "2025-01-01T00:00:00Z", "2026-06-30T23:59:59Z"],
         "score" => [9i64, 3, 10],
     )?;
-    let known: HashSet<String> = ["a1", "a2"].iter().map(|s| s.to_string()).collect();
+    let known: PlHashSet<String> = ["a1", "a2"].iter().map(|s| s.to_string()).collect();
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     assert_eq!(t.rows_read, 3);
     assert_eq!(t.rows_before_window, 1);
@@ -61,7 +61,7 @@ fn every_bad_cell_is_named() -> TestResult {
         "body" => ["b", "b", "b", "b"],
         "csat" => ["5", "0", "3", "3"],
     )?;
-    let known: HashSet<String> = ["a1".to_string()].into();
+    let known: PlHashSet<String> = ["a1".to_string()].into_iter().collect();
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     let got: Vec<(usize, &str, &str)> = t
         .bad
@@ -163,7 +163,7 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
             Series::new("score".into(), [9i32, 3, 11, 5]).into_column(),
         ],
     )?;
-    let known: HashSet<String> = ["a1".to_string()].into();
+    let known: PlHashSet<String> = ["a1".to_string()].into_iter().collect();
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     let got: Vec<(usize, &str, &str)> = t
         .bad

@@ -108,9 +108,17 @@ impl Timeline {
             })?;
         let times = micros(df, table, time_column)?;
         let mut pairs: Vec<Vec<(i64, usize)>> = vec![Vec::new(); snaps.ids.len()];
+        // Rows of one account often come together: look an id up once per run of it.
+        let mut last: Option<(&str, Option<usize>)> = None;
         for (row, (id, t)) in ids.iter().zip(times).enumerate() {
-            if let (Some(a), Some(t)) = (id.and_then(|id| snaps.index.get(id)), t) {
-                pairs[*a].push((t + visible_after, row));
+            let (Some(id), Some(t)) = (id, t) else { continue };
+            let a = match last {
+                Some((prev, a)) if prev == id => a,
+                _ => snaps.index.get(id).copied(),
+            };
+            last = Some((id, a));
+            if let Some(a) = a {
+                pairs[a].push((t + visible_after, row));
             }
         }
         let mut tl = Self::default();

@@ -75,20 +75,21 @@ pub fn feature_table(
     if let Some(ts) = text_sentiment {
         inputs = inputs.with("text_sentiment", ts);
     }
-    let features = build_features(&grid, &inputs, &lives)?;
     Ok(match mode {
         FeatureMode::Train => {
-            let labelled = label(&features, table("escalations"), opts, w.as_of.timestamp_micros())?;
+            // Labels first, so snapshots left out of training are never featurised.
+            let mut labelled = label(&grid, table("escalations"), opts, w.as_of.timestamp_micros())?;
             if opts.exclude_open_escalations {
                 // A snapshot taken while an escalation is already open teaches nothing about
                 // predicting one: leave it out of training (`[features] exclude_open_escalations`).
                 let open = labelled.column("in_open_escalation")?.bool()?.clone();
-                labelled.filter(&!&open.fill_null_with_values(false)?)?
-            } else {
-                labelled
+                labelled = labelled.filter(&!&open.fill_null_with_values(false)?)?;
             }
+            let kept = labelled.select(["account_id", "snapshot_at"])?;
+            let labels = labelled.drop_many(["account_id", "snapshot_at"]);
+            build_features(&kept, &inputs, &lives)?.hstack(labels.columns())?
         }
-        FeatureMode::Score => features,
+        FeatureMode::Score => build_features(&grid, &inputs, &lives)?,
     })
 }
 
