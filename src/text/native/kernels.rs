@@ -271,8 +271,12 @@ pub fn softmax_in_place(xs: &mut [f32]) {
 mod tests {
     use super::*;
 
-    /// erf by its Maclaurin series in f64 (converges on |x| ≤ 6 well within 1e-9).
+    /// erf by its Maclaurin series in f64 (cancellation keeps it within 1e-9 on |x| ≤ 4;
+    /// beyond, erf is ±1 to within 2e-8).
     fn erf_ref(x: f64) -> f64 {
+        if x.abs() > 4.0 {
+            return x.signum();
+        }
         let (mut term, mut total) = (x, x);
         for n in 1..200 {
             term *= -x * x / n as f64;
@@ -285,7 +289,7 @@ mod tests {
     fn erf_and_exp_match_f64_references() {
         for i in -6000..=6000 {
             let x = i as f32 / 1000.0;
-            let err = (f64::from(erf(x)) - erf_ref(f64::from(x)).clamp(-1.0, 1.0)).abs();
+            let err = (f64::from(erf(x)) - erf_ref(f64::from(x))).abs();
             assert!(err < 5e-7, "erf({x}) off by {err}");
         }
         for i in -8700..=8800 {
