@@ -219,7 +219,7 @@ pub fn erf(x: f32) -> f32 {
 /// relative error about 2e-7; inputs below −87 give about 1e-38 instead of a subnormal.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_359_375;
+    const LN2_HI: f32 = 355.0 / 512.0; // ln 2 rounded to 9 bits: n · LN2_HI is exact
     const LN2_LO: f32 = -2.121_944_40e-4_f64 as f32;
     const P: [f32; 6] = [
         1.987_569_150_0e-4_f64 as f32,
