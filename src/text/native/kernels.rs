@@ -57,11 +57,14 @@ impl PackedMatrix {
     #[inline(always)]
     pub fn pack_transposed(&mut self, src: &[f32], k: usize, n: usize, stride: usize, scale: f32) {
         self.reset(k, n);
-        for c in 0..n {
-            let col = &src[c * stride..][..k];
-            let panel = &mut self.panels[(c / NR) * k..][..k];
-            for (dst, &v) in panel.iter_mut().zip(col) {
-                dst[c % NR] = v * scale;
+        for (p, panel) in self.panels.chunks_exact_mut(k).enumerate() {
+            let cols = n.min(p * NR + NR) - p * NR;
+            // Columns past `n` repeat the panel's first column, then are zeroed.
+            let src_cols: [&[f32]; NR] =
+                std::array::from_fn(|c| &src[(p * NR + if c < cols { c } else { 0 }) * stride..][..k]);
+            for (r, dst) in panel.iter_mut().enumerate() {
+                *dst = std::array::from_fn(|c| src_cols[c][r] * scale);
+                dst[cols..].fill(0.0);
             }
         }
     }
@@ -92,11 +95,12 @@ pub fn matmul_acc(out: &mut [f32], ldo: usize, a: &[f32], lda: usize, m: usize, 
     let mut a_block = vec![[0.0f32; MR]; k];
     for i0 in (0..m).step_by(MR) {
         let rows = MR.min(m - i0);
-        for r in 0..rows {
-            let row = &a[(i0 + r) * lda..][..k];
-            for (dst, &v) in a_block.iter_mut().zip(row) {
-                dst[r] = v;
-            }
+        // Whole `[f32; MR]` stores (element-wise ones became slow AVX-512 scatters); rows past
+        // `m` repeat the first row and their results are dropped.
+        let a_rows: [&[f32]; MR] =
+            std::array::from_fn(|r| &a[(i0 + if r < rows { r } else { 0 }) * lda..][..k]);
+        for (kk, dst) in a_block.iter_mut().enumerate() {
+            *dst = std::array::from_fn(|r| a_rows[r][kk]);
         }
         for (p, panel) in b.panels.chunks_exact(k).enumerate() {
             let mut acc = [[0.0f32; NR]; MR];
