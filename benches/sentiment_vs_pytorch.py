@@ -201,18 +201,35 @@ def pytorch_child(model_dir, data, out, batch_size, threads, length_sort, result
 
 # --- driver -------------------------------------------------------------------------------
 
+# Linux keeps a process's peak RSS across execve, and a forked child starts from its parent's:
+# a command started straight from this driver (which has imported pyarrow, and torch for its
+# check) would report at least the driver's peak. So commands start from a small launcher
+# process (`python -S`, a few MiB) that forks, execs the command and reports the child's rusage.
+LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "rss_kib": ru.ru_maxrss,
+               "cpu": ru.ru_utime + ru.ru_stime}, f)
+"""
+
+
 def measured(cmd, env):
     """Runs a command in a fresh process; returns (wall seconds, its peak RSS MiB, its CPU seconds)."""
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, tempfile.NamedTemporaryFile(suffix=".json") as usage:
         start = time.perf_counter()
-        p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(p.pid, 0)  # this child's own rusage, not all children's
+        launcher = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, usage.name, *map(str, cmd)], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
         secs = time.perf_counter() - start
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
+        u = json.loads(Path(usage.name).read_text() or "{}")
+        if launcher.returncode != 0 or u.get("code") != 0:
             log.seek(0)
-            sys.exit(f"failed ({p.returncode}): {' '.join(map(str, cmd))}\n{log.read().decode(errors='replace')[-4000:]}")
-    return secs, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+            sys.exit(f"failed ({u.get('code', launcher.returncode)}): {' '.join(map(str, cmd))}\n"
+                     f"{log.read().decode(errors='replace')[-4000:]}")
+    return secs, u["rss_kib"] / 1024, u["cpu"]
 
 
 def machine_busy():

@@ -1,10 +1,17 @@
 //! Batched inference: texts in, class probabilities out.
+//!
+//! On the flex (CPU) device the forward pass is [`NativeModel`]'s, with the batches of each
+//! length-sorting window scored in parallel (tokenization and VADER features included); on
+//! other devices, and on request ([`SentimentClassifier::with_burn_forward`]), it is the burn
+//! model's own.
 
 use burn::tensor::Device;
+use rayon::prelude::*;
 
 use super::data::LabelledText;
 use super::metrics::{Evaluation, evaluate};
 use super::model::{BatchTensors, ModelConfig, SentimentModel, lexicon_features};
+use super::native::NativeModel;
 use super::tokenizer::TextTokenizer;
 use super::{NUM_CLASSES, Sentiment, TextError};
 
@@ -15,6 +22,8 @@ pub struct SentimentClassifier {
     config: ModelConfig,
     model: SentimentModel,
     device: Device,
+    /// The weights as plain matrices for the CPU forward pass (flex device only).
+    native: Option<NativeModel>,
 }
 
 impl SentimentClassifier {
@@ -41,12 +50,30 @@ impl SentimentClassifier {
             )));
         }
         let model = config.init(device)?.load_bytes(weights.to_vec())?;
+        let native = if *device == Device::flex() {
+            Some(NativeModel::from_burn(&model, &config)?)
+        } else {
+            None
+        };
         Ok(Self {
             tokenizer,
             config,
             model,
             device: device.clone(),
+            native,
         })
+    }
+
+    /// The same classifier computing with the burn model's forward pass on its device (the
+    /// reference the native CPU forward is tested against).
+    pub fn with_burn_forward(mut self) -> Self {
+        self.native = None;
+        self
+    }
+
+    /// Whether predictions use the native CPU forward pass rather than burn's.
+    pub fn uses_native_forward(&self) -> bool {
+        self.native.is_some()
     }
 
     /// The tokenizer.
@@ -66,6 +93,14 @@ impl SentimentClassifier {
 
     /// Probabilities for one batch (padded to its longest text).
     pub fn predict_batch(&self, texts: &[&str]) -> Result<Vec<[f32; NUM_CLASSES]>, TextError> {
+        match &self.native {
+            Some(native) => native_batch(&self.tokenizer, native, self.model.uses_lexicon(), texts),
+            None => self.predict_batch_burn(texts),
+        }
+    }
+
+    /// Probabilities for one batch through the burn model's forward pass.
+    pub fn predict_batch_burn(&self, texts: &[&str]) -> Result<Vec<[f32; NUM_CLASSES]>, TextError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
@@ -93,9 +128,19 @@ impl SentimentClassifier {
         for (w, chunk) in texts.chunks(window).enumerate() {
             let mut order: Vec<usize> = (0..chunk.len()).collect();
             order.sort_by_key(|&i| chunk[i].len());
-            for ids in order.chunks(batch_size) {
+            let batches: Vec<&[usize]> = order.chunks(batch_size).collect();
+            let score = |ids: &&[usize]| {
                 let batch: Vec<&str> = ids.iter().map(|&i| chunk[i]).collect();
-                for (&i, p) in ids.iter().zip(self.predict_batch(&batch)?) {
+                self.predict_batch(&batch)
+            };
+            // The native forward runs one batch per thread; burn's parallelises inside ops.
+            let scored: Vec<Vec<[f32; NUM_CLASSES]>> = if self.native.is_some() {
+                batches.par_iter().map(score).collect::<Result<_, _>>()?
+            } else {
+                batches.iter().map(score).collect::<Result<_, _>>()?
+            };
+            for (ids, probs) in batches.iter().zip(scored) {
+                for (&i, p) in ids.iter().zip(probs) {
                     out[w * window + i] = p;
                 }
             }
@@ -118,4 +163,19 @@ impl SentimentClassifier {
         let truth: Vec<Sentiment> = items.iter().map(|t| t.label).collect();
         evaluate(&truth, &self.labels(&texts, batch_size)?)
     }
+}
+
+/// One batch through the native forward pass.
+fn native_batch(
+    tokenizer: &TextTokenizer,
+    native: &NativeModel,
+    lexicon: bool,
+    texts: &[&str],
+) -> Result<Vec<[f32; NUM_CLASSES]>, TextError> {
+    if texts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let encoded = tokenizer.encode(texts)?;
+    let features = lexicon.then(|| lexicon_features(texts));
+    native.probabilities(&encoded, features.as_deref())
 }

@@ -10,6 +10,7 @@
 //! - [`model`]: embedding + positional embedding + `TransformerEncoder` + pooled linear head;
 //! - [`train`]: seeded training loop with AdamW and per-epoch validation;
 //! - [`infer`]: batched inference to class probabilities;
+//! - [`native`]: the inference-only CPU forward pass `infer` uses on the flex device;
 //! - [`data`]: the labelled-text interface (explicit labels, ratings, weak labels, corpora),
 //!   stratified seeded splits;
 //! - [`metrics`]: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix;
@@ -21,6 +22,7 @@ pub mod infer;
 pub mod label;
 pub mod metrics;
 pub mod model;
+pub mod native;
 pub mod pretrain;
 pub mod tokenizer;
 pub mod train;

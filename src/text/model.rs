@@ -105,12 +105,12 @@ impl ModelConfig {
 /// The sentiment classifier.
 #[derive(Module, Debug)]
 pub struct SentimentModel {
-    tokens: Embedding,
-    positions: Embedding,
+    pub(super) tokens: Embedding,
+    pub(super) positions: Embedding,
     dropout: Dropout,
-    encoder: TransformerEncoder,
-    norm: LayerNorm,
-    head: Linear,
+    pub(super) encoder: TransformerEncoder,
+    pub(super) norm: LayerNorm,
+    pub(super) head: Linear,
     cls_pooling: bool,
     d_model: usize,
     lexicon_dims: usize,
