@@ -10,7 +10,7 @@ at rate 0.3 with weight 1/0.3, early stopping on validation log loss. LightGBM g
 same split, sampling rate and weights (its own random draw of negatives), the same
 validation set and hyper-parameters (learning rate 0.05, 31 leaves,
 min_data_in_leaf 50, lambda_l2 1, 255 bins, up to 400 rounds, early stopping 40, the same
-threads). Times (median of --runs): LightGBM Dataset construction + training; vigil's fit
+threads). Runs alternate between the two. Times (median of --runs): LightGBM Dataset construction + training; vigil's fit
 time as it reports it (binning + boosting), and the whole `vigil train` process (read,
 split, fit, calibrate, backtest, register). AUC is the raw-margin validation ROC-AUC.
 """
@@ -71,20 +71,17 @@ def compare(a, tmp):
     t = pq.read_table(ext).to_pandas()
     print(f"matrix: {len(t)} snapshots x {t.shape[1] - 3} features, positives {t.escalates_within_h.sum()}", file=sys.stderr)
 
-    # --- vigil -----------------------------------------------------------------------------
-    vigil_fit, vigil_total, vigil_auc = [], [], None
-    for _ in range(a.runs):
+    # --- vigil ---------------------------------------------------------------------------
+    def run_vigil():
         t0 = time.perf_counter()
         out = subprocess.run([str(VIGIL), "train", "--config", str(cfg), "--run-date", "2026-06-30", "--no-promote",
                               "--features", str(ext), "--label-col", "escalates_within_h", "--time-col", "snapshot_at",
                               "--id-col", "account_id", "--escalations", str(tmp / "history" / "escalations.parquet")],
                              capture_output=True, text=True)
-        vigil_total.append(time.perf_counter() - t0)
+        total = time.perf_counter() - t0
         summary = json.loads(out.stdout.strip().splitlines()[-1])
         cand = summary["stages"][0]["metrics"]["candidates"][0]
-        vigil_fit.append(cand["fit_seconds"])
-        vigil_auc = cand["valid_roc_auc_raw"]
-        vigil_rounds = cand["iterations"]
+        return cand["fit_seconds"], total, cand["valid_roc_auc_raw"], cand["iterations"]
 
     # --- LightGBM, same split and weights ---------------------------------------------------
     ts = t.snapshot_at.values.astype("datetime64[us]").astype(np.int64)
@@ -103,15 +100,25 @@ def compare(a, tmp):
             X[c] = X[c].astype(float)
     params = dict(objective="binary", learning_rate=0.05, num_leaves=31, min_data_in_leaf=50, lambda_l2=1.0,
                   max_bin=255, num_threads=a.threads, verbose=-1, seed=42)
-    lgb_times, lgb_auc = [], None
-    for _ in range(a.runs):
+
+    def run_lightgbm():
         t0 = time.perf_counter()
         dtrain = lgb.Dataset(X[keep], y[keep], weight=w[keep], free_raw_data=False)
         dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
         booster = lgb.train(params, dtrain, 400, valid_sets=[dvalid], callbacks=[lgb.early_stopping(40, verbose=False)])
-        lgb_times.append(time.perf_counter() - t0)
-        lgb_auc = roc_auc_score(y[va], booster.predict(X[va], num_iteration=booster.best_iteration))
-        lgb_rounds = booster.best_iteration
+        elapsed = time.perf_counter() - t0
+        auc = roc_auc_score(y[va], booster.predict(X[va], num_iteration=booster.best_iteration))
+        return elapsed, auc, booster.best_iteration
+
+    # Runs alternate (vigil, LightGBM, vigil, ...) so that load from anything else running on
+    # the machine falls on both alike.
+    vigil_fit, vigil_total, lgb_times = [], [], []
+    for _ in range(a.runs):
+        fit, total, vigil_auc, vigil_rounds = run_vigil()
+        vigil_fit.append(fit)
+        vigil_total.append(total)
+        elapsed, lgb_auc, lgb_rounds = run_lightgbm()
+        lgb_times.append(elapsed)
     vf, vt, lt = statistics.median(vigil_fit), statistics.median(vigil_total), statistics.median(lgb_times)
     print(json.dumps({
         "rows": int(len(t)), "train_rows": int(keep.sum()), "valid_rows": int(va.sum()), "threads": a.threads,
@@ -119,6 +126,10 @@ def compare(a, tmp):
         "vigil_valid_auc": round(vigil_auc, 4),
         "lightgbm_s": round(lt, 2), "lightgbm_rounds": lgb_rounds, "lightgbm_valid_auc": round(lgb_auc, 4),
         "fit_time_ratio_vigil_over_lightgbm": round(vf / lt, 2),
+        "vigil_fit_runs_s": [round(x, 2) for x in vigil_fit],
+        "vigil_train_process_runs_s": [round(x, 2) for x in vigil_total],
+        "lightgbm_runs_s": [round(x, 2) for x in lgb_times],
+        "ratio_per_pair": [round(v / l, 2) for v, l in zip(vigil_fit, lgb_times)],
         "auc_difference": round(vigil_auc - lgb_auc, 4),
     }, indent=1))
 

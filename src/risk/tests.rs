@@ -83,6 +83,13 @@ fn gbdt_learns_stops_early_and_round_trips() -> TestResult {
     );
     let constant = vec![model.base_score; valid.len()];
     assert!(super::log_loss(&margin, &valid.y, &valid.w) < super::log_loss(&constant, &valid.y, &valid.w));
+    // Early stopping scored the validation rows in bin space: the same margins as the saved trees.
+    let kept_loss = super::log_loss(&margin, &valid.y, &valid.w);
+    assert!(
+        (report.valid_loss - kept_loss).abs() < 1e-9,
+        "{} vs {kept_loss}",
+        report.valid_loss
+    );
     // The noise feature matters least.
     assert!(model.importance[2] < model.importance[0] && model.importance[2] < model.importance[1]);
     let loaded = gbdt::Gbdt::from_bytes(&model.to_bytes()?)?;

@@ -7,6 +7,7 @@
 //! `v ≤ upper[b − 1]` the saved tree uses. A categorical feature gets one bin per level.
 
 use crate::risk::{ColumnKind, Matrix};
+use rayon::prelude::*;
 
 /// Values sampled per feature to place the quantile bounds.
 const SAMPLE: usize = 200_000;
@@ -22,8 +23,7 @@ pub enum FeatureBins {
 
 impl FeatureBins {
     /// Bins including the missing bin.
-    #[cfg(test)]
-    fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         match self {
             FeatureBins::Numeric(upper) => upper.len() + 1,
             FeatureBins::Categorical(levels) => levels + 1,
@@ -54,13 +54,14 @@ pub struct Binner {
 }
 
 impl Binner {
-    /// Places the bins from the training matrix (`max_bins` ≤ 255 including the missing bin).
+    /// Places the bins from the training matrix (`max_bins` ≤ 255 including the missing bin),
+    /// one feature per task.
     pub fn fit(x: &Matrix, max_bins: usize) -> Self {
         let max_value_bins = max_bins.clamp(2, 255) - 1;
         let features = x
             .schema
             .columns
-            .iter()
+            .par_iter()
             .zip(&x.columns)
             .map(|(sc, values)| match &sc.kind {
                 ColumnKind::Categorical { levels } => FeatureBins::Categorical(levels.len()),
@@ -70,25 +71,31 @@ impl Binner {
         Self { features }
     }
 
-    /// The binned matrix, column-major.
+    /// The binned matrix, column-major, one feature per task.
     pub fn bin(&self, x: &Matrix) -> Vec<Vec<u8>> {
-        self.features
-            .iter()
-            .zip(&x.columns)
-            .map(|(fb, values)| values.iter().map(|&v| fb.bin(v)).collect())
-            .collect()
+        self.bin_with(x, false)
     }
 
-    /// Row-major copy of column-major bins (`rows × features` bytes).
-    pub fn to_rows(columns: &[Vec<u8>], rows: usize) -> Vec<u8> {
-        let width = columns.len();
-        let mut out = vec![0u8; rows * width];
-        for (f, col) in columns.iter().enumerate() {
-            for (r, &b) in col.iter().enumerate() {
-                out[r * width + f] = b;
-            }
-        }
-        out
+    /// [`Binner::bin`]; with `unseen_apart`, a category beyond the training levels gets
+    /// bin 255 instead of the missing bin.
+    pub fn bin_with(&self, x: &Matrix, unseen_apart: bool) -> Vec<Vec<u8>> {
+        self.features
+            .par_iter()
+            .zip(&x.columns)
+            .map(|(fb, values)| {
+                values
+                    .iter()
+                    .map(|&v| match fb {
+                        FeatureBins::Categorical(levels)
+                            if unseen_apart && !v.is_nan() && v as usize >= *levels =>
+                        {
+                            u8::MAX
+                        }
+                        _ => fb.bin(v),
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 

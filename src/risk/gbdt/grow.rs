@@ -9,11 +9,10 @@
 
 use super::GbdtParams;
 use super::bins::{Binner, FeatureBins};
+use super::hist::{Bin, RowBins, Slots};
+use super::route::{self, BinTree, Table};
 use super::tree::{Node, Tree};
 use rayon::prelude::*;
-
-/// Histogram slots per feature (255 bins at most, plus one spare for alignment).
-pub const STRIDE: usize = 256;
 
 /// Smoothing of the gradient ratio that orders categories (LightGBM's `cat_smooth`).
 const CAT_SMOOTH: f64 = 10.0;
@@ -38,6 +37,16 @@ impl Stat {
             h: self.h - o.h,
             n: self.n.saturating_sub(o.n),
         }
+    }
+    fn of(b: &Bin) -> Stat {
+        Stat {
+            g: b.0[0],
+            h: b.0[1],
+            n: b.0[2] as u32,
+        }
+    }
+    fn bin(&self) -> Bin {
+        Bin([self.g, self.h, f64::from(self.n), 0.0])
     }
 }
 
@@ -70,20 +79,32 @@ struct Leaf {
     sums: Stat,
     lo: f64,
     hi: f64,
-    hist: Vec<[Stat; STRIDE]>,
+    hist: Vec<Bin>,
     best: Option<Split>,
 }
 
 /// The rows of each leaf of a grown tree, as ranges of the index buffer, with their output.
 pub type LeafRows = Vec<(usize, usize, f64)>;
 
+/// Buffers reused from one node and one tree to the next, so growing allocates nothing
+/// once warm.
+#[derive(Default)]
+pub struct Scratch {
+    /// Histograms of finished leaves, ready for new ones.
+    pool: Vec<Vec<Bin>>,
+    /// Per-thread histograms of a parallel fill.
+    fill: Vec<Vec<Bin>>,
+    /// Per-block right-hand rows of a partition.
+    right: Vec<Vec<u32>>,
+}
+
 /// Grows trees over one binned training matrix.
 pub struct Grower<'a> {
-    /// Binned training matrix, row-major: row r's bins are `bins[r * width..(r + 1) * width]`.
-    pub bins: &'a [u8],
-    /// Features per row.
-    pub width: usize,
-    /// The same bins column-major (`columns[f][r]`), for partitioning a leaf on one feature.
+    /// Binned training rows, sparse row-major, for histograms.
+    pub rows: &'a RowBins,
+    /// Where each feature's bins sit in a histogram.
+    pub slots: &'a Slots,
+    /// The bins column-major (`columns[f][r]`), for partitioning a leaf on one feature.
     pub columns: &'a [Vec<u8>],
     /// The bins' definitions (for thresholds).
     pub binner: &'a Binner,
@@ -94,20 +115,31 @@ pub struct Grower<'a> {
 }
 
 impl Grower<'_> {
-    /// Grows one tree on gradients `grad`/`hess` with sample weights `weight` (for cover);
-    /// `indices` (every training row) is reordered so that each leaf's rows are contiguous.
-    pub fn grow(&self, grad: &[f32], hess: &[f32], weight: &[f32], indices: &mut [u32]) -> (Tree, LeafRows) {
+    /// Grows one tree on per-row (gradient, hessian) pairs `gh` with sample weights `weight`
+    /// (for cover); `indices` (every training row) is reordered so that each leaf's rows are
+    /// contiguous. Returns the tree twice, as saved and in bin space, with its leaves' rows.
+    pub fn grow(
+        &self,
+        gh: &[[f32; 2]],
+        weight: &[f32],
+        indices: &mut [u32],
+        scratch: &mut Scratch,
+    ) -> (Tree, BinTree, LeafRows) {
         let p = self.params;
         let mut nodes = vec![Node::leaf(0.0, 0.0)];
-        let hist = self.histogram(indices, grad, hess);
-        let sums = indices.iter().fold(Stat::default(), |mut a, &r| {
+        let mut bin_tree = BinTree::with_nodes(2 * p.num_leaves.max(2));
+        let sums = gh.iter().fold(Stat::default(), |mut a, &[g, h]| {
             a.add(&Stat {
-                g: f64::from(grad[r as usize]),
-                h: f64::from(hess[r as usize]),
+                g: f64::from(g),
+                h: f64::from(h),
                 n: 1,
             });
             a
         });
+        let mut hist = scratch.pool.pop().unwrap_or_else(|| self.slots.empty());
+        hist.resize(self.slots.total, Bin::default());
+        self.rows.fill(None, gh, &mut hist, &mut scratch.fill);
+        self.slots.restore_skipped(&mut hist, &sums.bin());
         let mut root = Leaf {
             node: 0,
             start: 0,
@@ -130,32 +162,34 @@ impl Grower<'_> {
             let Some((i, _)) = pick else { break };
             let mut leaf = leaves.swap_remove(i);
             let Some(best) = leaf.best.take() else { break };
-            let (left, right) = self.split(leaf, best, &mut nodes, grad, hess, indices);
+            let (left, right) = self.split(leaf, best, (&mut nodes, &mut bin_tree), gh, indices, scratch);
             leaves.push(left);
             leaves.push(right);
         }
         let mut rows = Vec::with_capacity(leaves.len());
-        for leaf in &leaves {
+        for leaf in leaves {
             let w = leaf_value(&leaf.sums, p.lambda_l2, leaf.lo, leaf.hi) * p.learning_rate;
             let cover: f64 = indices[leaf.start..leaf.end]
                 .iter()
                 .map(|&r| f64::from(weight[r as usize]))
                 .sum();
             nodes[leaf.node] = Node::leaf(w, cover);
+            bin_tree.set_leaf(leaf.node, w);
             rows.push((leaf.start, leaf.end, w));
+            scratch.pool.push(leaf.hist);
         }
         fill_cover(&mut nodes, 0);
-        (Tree { nodes }, rows)
+        (Tree { nodes }, bin_tree, rows)
     }
 
     fn split(
         &self,
         leaf: Leaf,
         s: Split,
-        nodes: &mut Vec<Node>,
-        grad: &[f32],
-        hess: &[f32],
+        (nodes, bin_tree): (&mut Vec<Node>, &mut BinTree),
+        gh: &[[f32; 2]],
         indices: &mut [u32],
+        scratch: &mut Scratch,
     ) -> (Leaf, Leaf) {
         let Leaf {
             node,
@@ -164,24 +198,16 @@ impl Grower<'_> {
             depth,
             lo,
             hi,
-            hist,
+            mut hist,
             ..
         } = leaf;
-        // Partition the leaf's rows, left rows first, each side keeping its order (ascending
-        // row numbers keep the histogram's reads of the bin matrix and gradients sequential).
-        let rows = &mut indices[start..end];
-        let col = &self.columns[s.feature];
-        let (mut left_rows, mut right_rows) = (Vec::with_capacity(rows.len()), Vec::new());
-        for &r in rows.iter() {
-            if goes_left(&s.rule, s.default_left, col[r as usize]) {
-                left_rows.push(r);
-            } else {
-                right_rows.push(r);
-            }
-        }
-        let mid = left_rows.len();
-        rows[..mid].copy_from_slice(&left_rows);
-        rows[mid..].copy_from_slice(&right_rows);
+        let table: Table = std::array::from_fn(|b| goes_left(&s.rule, s.default_left, b as u8));
+        let mid = route::partition(
+            &mut indices[start..end],
+            &self.columns[s.feature],
+            &table,
+            &mut scratch.right,
+        );
         let (lo_l, hi_l, lo_r, hi_r) = match self.monotone[s.feature] {
             0 => (lo, hi, lo, hi),
             c => {
@@ -201,7 +227,7 @@ impl Grower<'_> {
             (Rule::Set(bits), _) => {
                 // Bin k holds level k − 1.
                 let mut levels = vec![0u64; 4];
-                for bin in 1..STRIDE {
+                for bin in 1..256 {
                     if bits[bin / 64] >> (bin % 64) & 1 == 1 {
                         let level = bin - 1;
                         levels[level / 64] |= 1 << (level % 64);
@@ -217,6 +243,7 @@ impl Grower<'_> {
             }
             (Rule::Upto(_), FeatureBins::Categorical(_)) => (0.0, vec![0]),
         };
+        bin_tree.set_split(node, s.feature, table, [left_idx, right_idx]);
         nodes[node] = Node {
             feature: s.feature as u32,
             threshold,
@@ -228,15 +255,26 @@ impl Grower<'_> {
             cover: 0.0,
             gain: s.gain,
         };
-        let (l_rows, r_rows) = (&indices[start..start + mid], &indices[start + mid..end]);
-        let (hist_l, hist_r) = if l_rows.len() <= r_rows.len() {
-            let small = self.histogram(l_rows, grad, hess);
-            let large = subtract(&hist, &small);
-            (small, large)
+        // The smaller child's histogram is built from its rows; the parent's becomes the
+        // larger child's by subtracting it in place.
+        let left_smaller = mid <= end - start - mid;
+        let (small_rows, small_sums) = if left_smaller {
+            (&indices[start..start + mid], s.left)
         } else {
-            let small = self.histogram(r_rows, grad, hess);
-            let large = subtract(&hist, &small);
-            (large, small)
+            (&indices[start + mid..end], s.right)
+        };
+        let mut small = scratch.pool.pop().unwrap_or_else(|| self.slots.empty());
+        small.resize(self.slots.total, Bin::default());
+        self.rows
+            .fill(Some(small_rows), gh, &mut small, &mut scratch.fill);
+        self.slots.restore_skipped(&mut small, &small_sums.bin());
+        for (p, c) in hist.iter_mut().zip(&small) {
+            p.sub(c);
+        }
+        let (hist_l, hist_r) = if left_smaller {
+            (small, hist)
+        } else {
+            (hist, small)
         };
         let mut left = Leaf {
             node: left_idx,
@@ -260,44 +298,10 @@ impl Grower<'_> {
             hist: hist_r,
             best: None,
         };
-        left.best = self.best_split(&left);
-        right.best = self.best_split(&right);
+        let (bl, br) = rayon::join(|| self.best_split(&left), || self.best_split(&right));
+        left.best = bl;
+        right.best = br;
         (left, right)
-    }
-
-    /// Row-wise histogram construction (LightGBM's `force_row_wise`): each row's bins are
-    /// contiguous, so one pass over the rows fills every feature's histogram, and successive
-    /// updates hit different features rather than queueing on one bin. Chunks of rows are
-    /// summed in parallel into per-task histograms, then added up.
-    fn histogram(&self, rows: &[u32], grad: &[f32], hess: &[f32]) -> Vec<[Stat; STRIDE]> {
-        let size = self.width;
-        let fill = |mut hist: Vec<[Stat; STRIDE]>, chunk: &[u32]| {
-            for &r in chunk {
-                let r = r as usize;
-                let (g, h) = (f64::from(grad[r]), f64::from(hess[r]));
-                let row = &self.bins[r * self.width..(r + 1) * self.width];
-                // A u8 indexes a 256-slot array: no bounds checks in the hot loop.
-                for (hf, &b) in hist.iter_mut().zip(row) {
-                    let e = &mut hf[b as usize];
-                    e.g += g;
-                    e.h += h;
-                    e.n += 1;
-                }
-            }
-            hist
-        };
-        if rows.len() < 20_000 {
-            return fill(vec![[Stat::default(); STRIDE]; size], rows);
-        }
-        rows.par_chunks(16_384)
-            .fold(|| vec![[Stat::default(); STRIDE]; size], fill)
-            .reduce_with(|mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.iter_mut().zip(y).for_each(|(x, y)| x.add(y));
-                }
-                a
-            })
-            .unwrap_or_else(|| vec![[Stat::default(); STRIDE]; size])
     }
 
     fn best_split(&self, leaf: &Leaf) -> Option<Split> {
@@ -310,13 +314,14 @@ impl Grower<'_> {
         }
         let parent_w = leaf_value(&leaf.sums, p.lambda_l2, leaf.lo, leaf.hi);
         let parent_gain = leaf_gain(&leaf.sums, p.lambda_l2, parent_w);
-        (0..self.width)
+        (0..self.slots.range.len())
             .into_par_iter()
             .filter_map(|f| {
-                let h = &leaf.hist[f][..];
+                let (first, nb) = self.slots.range[f]?;
+                let h: Vec<Stat> = leaf.hist[first..first + nb].iter().map(Stat::of).collect();
                 match &self.binner.features[f] {
-                    FeatureBins::Numeric(upper) => self.numeric(f, h, upper.len() + 1, leaf, parent_gain),
-                    FeatureBins::Categorical(levels) => self.categorical(f, h, levels + 1, leaf, parent_gain),
+                    FeatureBins::Numeric(_) => self.numeric(f, &h, leaf, parent_gain),
+                    FeatureBins::Categorical(_) => self.categorical(f, &h, leaf, parent_gain),
                 }
             })
             .reduce_with(|a, b| {
@@ -328,12 +333,12 @@ impl Grower<'_> {
             })
     }
 
-    fn numeric(&self, f: usize, h: &[Stat], nb: usize, leaf: &Leaf, parent_gain: f64) -> Option<Split> {
+    fn numeric(&self, f: usize, h: &[Stat], leaf: &Leaf, parent_gain: f64) -> Option<Split> {
         let mut best: Option<Split> = None;
         let directions: &[bool] = if h[0].n > 0 { &[false, true] } else { &[false] };
         for &default_left in directions {
             let mut left = if default_left { h[0] } else { Stat::default() };
-            for (b, bin) in h.iter().enumerate().take(nb.saturating_sub(1)).skip(1) {
+            for (b, bin) in h.iter().enumerate().take(h.len().saturating_sub(1)).skip(1) {
                 left.add(bin);
                 let right = leaf.sums.minus(&left);
                 if right.n < self.params.min_data_in_leaf || right.h < self.params.min_sum_hessian {
@@ -356,9 +361,9 @@ impl Grower<'_> {
         best
     }
 
-    fn categorical(&self, f: usize, h: &[Stat], nb: usize, leaf: &Leaf, parent_gain: f64) -> Option<Split> {
+    fn categorical(&self, f: usize, h: &[Stat], leaf: &Leaf, parent_gain: f64) -> Option<Split> {
         let smooth = CAT_SMOOTH;
-        let mut cats: Vec<usize> = (1..nb).filter(|&b| h[b].n > 0).collect();
+        let mut cats: Vec<usize> = (1..h.len()).filter(|&b| h[b].n > 0).collect();
         if cats.len() < 2 {
             return None;
         }
@@ -430,14 +435,6 @@ fn goes_left(rule: &Rule, default_left: bool, bin: u8) -> bool {
         Rule::Upto(b) => bin <= *b,
         Rule::Set(bits) => bits[bin as usize / 64] >> (bin % 64) & 1 == 1,
     }
-}
-
-fn subtract(parent: &[[Stat; STRIDE]], child: &[[Stat; STRIDE]]) -> Vec<[Stat; STRIDE]> {
-    parent
-        .iter()
-        .zip(child)
-        .map(|(p, c)| std::array::from_fn(|b| p[b].minus(&c[b])))
-        .collect()
 }
 
 /// The regularised optimal leaf value, clamped to the monotone bounds.

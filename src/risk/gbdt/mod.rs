@@ -9,12 +9,15 @@
 
 mod bins;
 mod grow;
+mod hist;
+mod route;
 mod shap;
 pub mod tree;
 
 use super::{Contributions, Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskError, RiskModel};
 use bins::Binner;
-use grow::Grower;
+use grow::{Grower, Scratch};
+use hist::{RowBins, Slots};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tree::Tree;
@@ -115,12 +118,14 @@ fn train_rounds(
 ) -> Result<(Gbdt, FitReport), RiskError> {
     let binner = Binner::fit(&train.x, params.max_bins);
     let columns = binner.bin(&train.x);
-    let bins = Binner::to_rows(&columns, train.len());
+    let counts: Vec<usize> = binner.features.iter().map(|f| f.count()).collect();
+    let slots = Slots::new(&columns, &counts);
+    let rows = RowBins::new(&columns, &slots, train.len());
     let rate = train.positive_rate();
     let base_score = (rate / (1.0 - rate)).ln();
     let grower = Grower {
-        bins: &bins,
-        width: train.x.width(),
+        rows: &rows,
+        slots: &slots,
         columns: &columns,
         binner: &binner,
         monotone,
@@ -129,22 +134,23 @@ fn train_rounds(
     let n = train.len();
     let mut margin = vec![base_score; n];
     let mut valid_margin = valid.map(|v| vec![base_score; v.len()]);
-    let (mut grad, mut hess) = (vec![0f32; n], vec![0f32; n]);
+    let valid_bins = valid.map(|v| route::bin_for_scoring(&binner, &v.x));
+    let mut gh = vec![[0f32; 2]; n];
+    let mut scratch = Scratch::default();
     let mut indices: Vec<u32> = (0..n as u32).collect();
     let mut trees = Vec::new();
     let mut curve = Vec::new();
     let (mut best_loss, mut best_rounds) = (f64::INFINITY, 0);
     for round in 0..params.max_rounds {
-        grad.par_iter_mut()
-            .zip(hess.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (g, h))| {
-                let p = super::sigmoid(margin[i]);
-                let w = f64::from(train.w[i]);
-                *g = (w * (p - f64::from(train.y[i]))) as f32;
-                *h = (w * p * (1.0 - p)).max(1e-16) as f32;
-            });
-        let (tree, leaves) = grower.grow(&grad, &hess, &train.w, &mut indices);
+        gh.par_iter_mut().enumerate().for_each(|(i, gh)| {
+            let p = super::sigmoid(margin[i]);
+            let w = f64::from(train.w[i]);
+            *gh = [
+                (w * (p - f64::from(train.y[i]))) as f32,
+                (w * p * (1.0 - p)).max(1e-16) as f32,
+            ];
+        });
+        let (tree, bin_tree, leaves) = grower.grow(&gh, &train.w, &mut indices, &mut scratch);
         progress(round as u64 + 1);
         if tree.nodes.len() == 1 {
             tracing::debug!(round, "no split improves the loss; boosting stops");
@@ -155,11 +161,9 @@ fn train_rounds(
                 margin[r as usize] += value;
             }
         }
-        if let (Some(v), Some(vm)) = (valid, valid_margin.as_mut()) {
-            vm.par_iter_mut()
-                .enumerate()
-                .for_each(|(r, m)| *m += tree.predict(&v.x.columns, r));
-            let loss = super::log_loss(vm, &v.y, &v.w);
+        if let (Some(v), Some(vm), Some(vb)) = (valid, valid_margin.as_mut(), valid_bins.as_ref()) {
+            bin_tree.add_to(vb, vm);
+            let loss = log_loss(vm, &v.y, &v.w);
             curve.push(loss);
             if loss < best_loss - 1e-12 {
                 best_loss = loss;
@@ -196,6 +200,23 @@ fn train_rounds(
         curve,
     };
     Ok((model, report))
+}
+
+/// [`super::log_loss`] over fixed chunks in parallel, added up in chunk order (the same
+/// value for any thread count).
+fn log_loss(margin: &[f64], y: &[f32], w: &[f32]) -> f64 {
+    const CHUNK: usize = 32_768;
+    let parts: Vec<(f64, f64)> = margin
+        .par_chunks(CHUNK)
+        .zip(y.par_chunks(CHUNK))
+        .zip(w.par_chunks(CHUNK))
+        .map(|((m, y), w)| {
+            let weight: f64 = w.iter().map(|&w| f64::from(w)).sum();
+            (super::log_loss(m, y, w) * weight, weight)
+        })
+        .collect();
+    let (sum, weight) = parts.iter().fold((0.0, 0.0), |(s, t), &(a, b)| (s + a, t + b));
+    if weight > 0.0 { sum / weight } else { 0.0 }
 }
 
 impl Gbdt {
