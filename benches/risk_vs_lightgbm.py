@@ -65,6 +65,46 @@ def main():
     compare(a, tmp)
 
 
+NEG_RATE = 0.3
+LGB_PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=31, min_data_in_leaf=50, lambda_l2=1.0,
+                  max_bin=255, verbose=-1, seed=42)
+
+
+def split(t):
+    """The benchmark's split of a feature matrix (as vigil's trainer makes it): out of time, the
+    last 8 weeks validation after a 72 h gap, training negatives kept at NEG_RATE with weight
+    1/NEG_RATE. Returns (keep, valid, y, w, X), X's text columns as categories and booleans as
+    floats. benches/perpetual/compare.py uses it too."""
+    ts = t.snapshot_at.values.astype("datetime64[us]").astype(np.int64)
+    valid_start = ts.max() - 8 * 7 * 24 * 3600 * 10**6
+    train_end = valid_start - 72 * 3600 * 10**6
+    tr, va = ts < train_end, ts >= valid_start
+    y = t.escalates_within_h.values
+    rng = np.random.default_rng(42)
+    keep = tr & ((y == 1) | (rng.random(len(y)) < NEG_RATE))
+    w = np.where(y == 1, 1.0, 1 / NEG_RATE)
+    X = t.drop(columns=["account_id", "snapshot_at", "escalates_within_h"])
+    for c in X.columns:
+        if X[c].dtype == object or str(X[c].dtype) in ("str", "string"):
+            X[c] = X[c].astype("category")
+        elif X[c].dtype == bool:
+            X[c] = X[c].astype(float)
+    return keep, va, y, w, X
+
+
+def lightgbm_fit(X, y, w, keep, va, threads):
+    """LightGBM with the benchmark's parameters: (seconds for Dataset + train, validation
+    ROC-AUC of the raw margin, trees kept by early stopping)."""
+    t0 = time.perf_counter()
+    dtrain = lgb.Dataset(X[keep], y[keep], weight=w[keep], free_raw_data=False)
+    dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
+    booster = lgb.train(dict(LGB_PARAMS, num_threads=threads), dtrain, 400, valid_sets=[dvalid],
+                        callbacks=[lgb.early_stopping(40, verbose=False)])
+    elapsed = time.perf_counter() - t0
+    auc = roc_auc_score(y[va], booster.predict(X[va], num_iteration=booster.best_iteration, raw_score=True))
+    return elapsed, auc, booster.best_iteration
+
+
 def compare(a, tmp):
     cfg = tmp / "pipelines" / "bench.toml"
     ext = tmp / "matrix.parquet"
@@ -84,31 +124,10 @@ def compare(a, tmp):
         return cand["fit_seconds"], total, cand["valid_roc_auc_raw"], cand["iterations"]
 
     # --- LightGBM, same split and weights ---------------------------------------------------
-    ts = t.snapshot_at.values.astype("datetime64[us]").astype(np.int64)
-    valid_start = ts.max() - 8 * 7 * 24 * 3600 * 10**6
-    train_end = valid_start - 72 * 3600 * 10**6
-    tr, va = ts < train_end, ts >= valid_start
-    y = t.escalates_within_h.values
-    rng = np.random.default_rng(42)
-    keep = tr & ((y == 1) | (rng.random(len(y)) < 0.3))
-    w = np.where(y == 1, 1.0, 1 / 0.3)
-    X = t.drop(columns=["account_id", "snapshot_at", "escalates_within_h"])
-    for c in X.columns:
-        if X[c].dtype == object or str(X[c].dtype) in ("str", "string"):
-            X[c] = X[c].astype("category")
-        elif X[c].dtype == bool:
-            X[c] = X[c].astype(float)
-    params = dict(objective="binary", learning_rate=0.05, num_leaves=31, min_data_in_leaf=50, lambda_l2=1.0,
-                  max_bin=255, num_threads=a.threads, verbose=-1, seed=42)
+    keep, va, y, w, X = split(t)
 
     def run_lightgbm():
-        t0 = time.perf_counter()
-        dtrain = lgb.Dataset(X[keep], y[keep], weight=w[keep], free_raw_data=False)
-        dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
-        booster = lgb.train(params, dtrain, 400, valid_sets=[dvalid], callbacks=[lgb.early_stopping(40, verbose=False)])
-        elapsed = time.perf_counter() - t0
-        auc = roc_auc_score(y[va], booster.predict(X[va], num_iteration=booster.best_iteration))
-        return elapsed, auc, booster.best_iteration
+        return lightgbm_fit(X, y, w, keep, va, a.threads)
 
     # Runs alternate (vigil, LightGBM, vigil, ...) so that load from anything else running on
     # the machine falls on both alike.

@@ -25,7 +25,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,32 +34,8 @@ import lightgbm as lgb
 from sklearn.metrics import roc_auc_score
 
 HERE = Path(__file__).resolve().parent
-
-LABEL, TIME, ID = "escalates_within_h", "snapshot_at", "account_id"
-NEG_RATE = 0.3
-LGB_PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=31, min_data_in_leaf=50, lambda_l2=1.0,
-                  max_bin=255, verbose=-1, seed=42)
-LGB_ROUNDS, LGB_EARLY_STOP = 400, 40
-
-
-def split(t):
-    """The split of risk_vs_lightgbm.py's compare() (kept inline there, so repeated here):
-    returns (keep, valid, y, w, X) with X's text columns as categories and booleans as floats."""
-    ts = t[TIME].values.astype("datetime64[us]").astype(np.int64)
-    valid_start = ts.max() - 8 * 7 * 24 * 3600 * 10**6
-    train_end = valid_start - 72 * 3600 * 10**6
-    tr, va = ts < train_end, ts >= valid_start
-    y = t[LABEL].values
-    rng = np.random.default_rng(42)
-    keep = tr & ((y == 1) | (rng.random(len(y)) < NEG_RATE))
-    w = np.where(y == 1, 1.0, 1 / NEG_RATE)
-    X = t.drop(columns=[ID, TIME, LABEL])
-    for c in X.columns:
-        if X[c].dtype == object or str(X[c].dtype) in ("str", "string"):
-            X[c] = X[c].astype("category")
-        elif X[c].dtype == bool:
-            X[c] = X[c].astype(float)
-    return keep, va, y, w, X
+sys.path.insert(0, str(HERE.parent))
+from risk_vs_lightgbm import lightgbm_fit, split  # noqa: E402  (the GBDT benchmark's own split)
 
 
 def as_float(col):
@@ -109,14 +84,8 @@ def run_perpetual(binary, folder, budget, threads, predictions=None):
 
 
 def run_lightgbm(X, y, w, keep, va, threads):
-    t0 = time.perf_counter()
-    dtrain = lgb.Dataset(X[keep], y[keep], weight=w[keep], free_raw_data=False)
-    dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
-    booster = lgb.train(dict(LGB_PARAMS, num_threads=threads), dtrain, LGB_ROUNDS, valid_sets=[dvalid],
-                        callbacks=[lgb.early_stopping(LGB_EARLY_STOP, verbose=False)])
-    seconds = time.perf_counter() - t0
-    auc = roc_auc_score(y[va], booster.predict(X[va], num_iteration=booster.best_iteration, raw_score=True))
-    return {"fit_seconds": seconds, "trees": booster.best_iteration, "valid_roc_auc_raw": auc}
+    seconds, auc, trees = lightgbm_fit(X, y, w, keep, va, threads)
+    return {"fit_seconds": seconds, "trees": trees, "valid_roc_auc_raw": auc}
 
 
 def main():
