@@ -11,6 +11,22 @@ fn col<'a>(df: &'a DataFrame, table: &'static str, column: &'static str) -> Resu
     })
 }
 
+/// A text column, without copying its values (iterate it for `Option<&str>`).
+pub fn str_column(
+    df: &DataFrame,
+    table: &'static str,
+    column: &'static str,
+) -> Result<StringChunked, FeatureError> {
+    col(df, table, column)?
+        .str()
+        .cloned()
+        .map_err(|e| FeatureError::Column {
+            table,
+            column,
+            reason: e.to_string(),
+        })
+}
+
 /// A text column as owned strings.
 pub fn strings(
     df: &DataFrame,

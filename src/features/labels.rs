@@ -9,7 +9,7 @@
 //!   `resolved_at` counts as unresolved); such snapshots are left out of training by default;
 //! - `label_complete`: `t + h <= --as-of`, i.e. the whole label window has been observed.
 
-use super::frame::{HOUR_US, micros, strings};
+use super::frame::{HOUR_US, micros, str_column, strings};
 use super::{FeatureError, FeatureOptions};
 use polars::prelude::*;
 
@@ -49,14 +49,7 @@ pub fn label(
     as_of: i64,
 ) -> Result<DataFrame, FeatureError> {
     let escalations = by_account(escalations.ok_or(FeatureError::NoLabels)?)?;
-    let ids = grid
-        .column("account_id")
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| FeatureError::Column {
-            table: "snapshots",
-            column: "account_id",
-            reason: e.to_string(),
-        })?;
+    let ids = str_column(grid, "snapshots", "account_id")?;
     let times = micros(grid, "snapshots", "snapshot_at")?;
     let horizon = i64::from(opts.horizon_hours) * HOUR_US;
     let max_lead = i64::from(opts.max_lead_hours) * HOUR_US;

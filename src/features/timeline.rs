@@ -4,7 +4,7 @@
 //! event stamped exactly at t is never seen (it is not strictly before t).
 
 use super::FeatureError;
-use super::frame::micros;
+use super::frame::{micros, str_column};
 use polars::prelude::*;
 
 /// The snapshots being featurised: account index and instant per row, in grid order.
@@ -23,14 +23,7 @@ pub struct Snapshots {
 impl Snapshots {
     /// Reads `(account_id, snapshot_at)` from a grid.
     pub fn from_grid(grid: &DataFrame) -> Result<Self, FeatureError> {
-        let ids = grid
-            .column("account_id")
-            .and_then(|c| c.str().cloned())
-            .map_err(|e| FeatureError::Column {
-                table: "snapshots",
-                column: "account_id",
-                reason: e.to_string(),
-            })?;
+        let ids = str_column(grid, "snapshots", "account_id")?;
         let at = micros(grid, "snapshots", "snapshot_at")?;
         let mut index = PlHashMap::new();
         let mut names = Vec::new();
@@ -98,14 +91,7 @@ impl Timeline {
         time_column: &'static str,
         visible_after: i64,
     ) -> Result<Self, FeatureError> {
-        let ids = df
-            .column("account_id")
-            .and_then(|c| c.str().cloned())
-            .map_err(|e| FeatureError::Column {
-                table,
-                column: "account_id",
-                reason: e.to_string(),
-            })?;
+        let ids = str_column(df, table, "account_id")?;
         let times = micros(df, table, time_column)?;
         let mut pairs: Vec<Vec<(i64, usize)>> = vec![Vec::new(); snaps.ids.len()];
         // Rows of one account often come together: look an id up once per run of it.
