@@ -34,6 +34,26 @@ impl Run {
         self
     }
 
+    /// Panics unless the run failed cleanly: exit `code`, every needle in stderr, no panic,
+    /// and a JSON run summary on the last stdout line that carries the same exit code.
+    pub fn expect_failure(&self, code: i32, needles: &[&str]) -> &Self {
+        self.expect_code(code).expect_stderr(needles);
+        assert!(!self.stderr.contains("panicked"), "panic:\n{}", self.stderr);
+        assert_eq!(self.summary()["exit_code"], code, "summary:\n{}", self.stdout);
+        self
+    }
+
+    /// Panics if `needle` (a planted secret or customer text) appears in stdout or stderr.
+    pub fn expect_absent(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle) && !self.stdout.contains(needle),
+            "{needle:?} leaked\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
     /// Panics unless stderr contains every needle.
     pub fn expect_stderr(&self, needles: &[&str]) -> &Self {
         for n in needles {
@@ -113,6 +133,27 @@ impl Project {
 
     pub fn config(&self, text: &str) {
         std::fs::write(self.path().join("pipelines/test.toml"), text).expect("write config");
+    }
+
+    /// Every file under `rel`, as paths relative to it, sorted; empty when `rel` does not exist.
+    /// Tests use it to assert that a failed run wrote no output.
+    pub fn files_under(&self, rel: &str) -> Vec<String> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else if let Ok(rel) = path.strip_prefix(root) {
+                    out.push(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let root = self.file(rel);
+        let mut out = Vec::new();
+        walk(&root, &root, &mut out);
+        out.sort();
+        out
     }
 
     pub fn file(&self, rel: &str) -> PathBuf {
