@@ -160,6 +160,10 @@ pub struct PostgresOptions {
     /// Database schema of vigil's tables (created if missing).
     #[serde(default = "default_pg_schema")]
     pub schema: String,
+    /// PEM file of the CA that signed the server's certificate, for `sslmode=verify-ca`,
+    /// `verify-full` (and `require`, which then checks the chain); relative to the project
+    /// root. The URL's `sslrootcert` takes precedence.
+    pub ca_file: Option<String>,
 }
 
 fn default_pg_url_env() -> String {
