@@ -12,7 +12,8 @@ use vigil::warehouse::delta;
 
 /// Azurite's published development account and key (not a secret: every Azurite has them).
 const AZURITE_ACCOUNT: &str = "devstoreaccount1";
-const AZURITE_KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 #[derive(Debug, Clone, Copy)]
 enum Backend {

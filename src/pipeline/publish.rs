@@ -48,7 +48,10 @@ pub fn publish(
                     pg.url_env
                 ))
             })?;
-            let ca_file = pg.ca_file.as_deref().map(|f| std::path::PathBuf::from(config.resolve(f)));
+            let ca_file = pg
+                .ca_file
+                .as_deref()
+                .map(|f| std::path::PathBuf::from(config.resolve(f)));
             Some((pg.schema.clone(), Secret::new(url), ca_file))
         }
         None => None,
@@ -99,7 +102,13 @@ pub fn publish(
     tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to Delta Lake");
     let mut stages = vec![stage];
     if let Some((schema, mut sink)) = postgres {
-        stages.push(publish_postgres(&mut sink, &schema, run_date, &tables, &ctx.run_id)?);
+        stages.push(publish_postgres(
+            &mut sink,
+            &schema,
+            run_date,
+            &tables,
+            &ctx.run_id,
+        )?);
     }
     Ok(stages)
 }

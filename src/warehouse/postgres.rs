@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::Type;
 use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, Config, NoTls, Socket, Transaction};
 
 use crate::config::Secret;
@@ -127,10 +127,12 @@ fn tls_hint(e: &tokio_postgres::Error) -> Option<&'static str> {
             " (the server's certificate is not signed by a trusted CA: set sslrootcert in the URL or \
              [warehouse.postgres] ca_file to the CA's PEM file)",
         ),
-        Some(rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. })) => Some(
-            " (sslmode=verify-full: the certificate does not name the host of the URL; connect by a \
+        Some(rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. })) => {
+            Some(
+                " (sslmode=verify-full: the certificate does not name the host of the URL; connect by a \
              name the certificate holds, or use sslmode=verify-ca to check the chain only)",
-        ),
+            )
+        }
         Some(_) => Some(""),
         None if e.to_string().contains("server does not support TLS") => Some(
             " (sslmode=require, verify-ca and verify-full need a server with TLS on; \
@@ -452,7 +454,9 @@ fn server_message(e: &tokio_postgres::Error) -> String {
 /// Removes the URL and its password from a message, should a library ever echo them.
 fn redact(message: &str, url: &Secret) -> String {
     let mut m = message.replace(url.expose(), "[redacted]");
-    if let Ok(config) = url.expose().parse::<Config>()
+    // Without the TLS settings tokio-postgres does not know (verify-full, sslrootcert).
+    let known = conninfo::split(url.expose()).map_or_else(|_| url.expose().to_string(), |(rest, _)| rest);
+    if let Ok(config) = known.parse::<Config>()
         && let Some(pw) = config.get_password().and_then(|p| std::str::from_utf8(p).ok())
         && !pw.is_empty()
     {
@@ -476,5 +480,8 @@ mod tests {
         let e = connect(&bad).expect_err("malformed");
         assert!(!format!("{e} {e:?}").contains("s3cret-pw"), "{e}");
         assert_eq!(redact("x s3cret-pw y", &url), "x [redacted] y");
+        let tls =
+            Secret::new("postgres://vigil:s3cret-pw@db/x?sslmode=verify-full&sslrootcert=/ca.pem".into());
+        assert_eq!(redact("x s3cret-pw y", &tls), "x [redacted] y");
     }
 }

@@ -35,9 +35,11 @@ impl SslMode {
             "verify-ca" => SslMode::VerifyCa,
             "verify-full" => SslMode::VerifyFull,
             "allow" => {
-                return Err("sslmode=allow is not supported (it tries without TLS first); use \
+                return Err(
+                    "sslmode=allow is not supported (it tries without TLS first); use \
                             disable, prefer, require, verify-ca or verify-full"
-                    .into());
+                        .into(),
+                );
             }
             other => {
                 return Err(format!(
@@ -173,7 +175,11 @@ fn key_values(conn: &str) -> Result<Vec<(String, String)>, String> {
                     Some('\'') => break,
                     Some('\\') => value.extend(chars.next()),
                     Some(c) => value.push(c),
-                    None => return Err("malformed key=value connection string: a quoted value is not closed".into()),
+                    None => {
+                        return Err(
+                            "malformed key=value connection string: a quoted value is not closed".into(),
+                        );
+                    }
                 }
             }
         } else {
@@ -203,25 +209,33 @@ mod tests {
             "postgres://u:p%3Fw@db:5432/x?connect_timeout=5&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca%20x.pem&application_name=a",
         )
         .expect("split");
-        assert_eq!(rest, "postgres://u:p%3Fw@db:5432/x?connect_timeout=5&application_name=a");
+        assert_eq!(
+            rest,
+            "postgres://u:p%3Fw@db:5432/x?connect_timeout=5&application_name=a"
+        );
         assert_eq!(p.mode, SslMode::VerifyFull);
         assert_eq!(p.root_cert, file("/tmp/ca x.pem"));
         let (rest, p) = split("postgresql://db/x?sslmode=require").expect("split");
         assert_eq!((rest.as_str(), p.mode), ("postgresql://db/x", SslMode::Require));
         let (rest, p) = split("postgres://u:pw?@db/x").expect("no query: '?' in the password");
-        assert_eq!((rest.as_str(), p), ("postgres://u:pw?@db/x", TlsParams::default()));
         assert_eq!(
-            split("postgres://db/x?sslrootcert=system").expect("system").1.root_cert,
+            (rest.as_str(), p),
+            ("postgres://u:pw?@db/x", TlsParams::default())
+        );
+        assert_eq!(
+            split("postgres://db/x?sslrootcert=system")
+                .expect("system")
+                .1
+                .root_cert,
             Some(RootCert::System)
         );
     }
 
     #[test]
     fn key_value_tls_settings_are_taken_out_and_the_rest_requoted() {
-        let (rest, p) = split(
-            "host=db  user = 'o\\'neil' password='a b\\\\c' sslmode=verify-ca sslrootcert='/c a.pem'",
-        )
-        .expect("split");
+        let (rest, p) =
+            split("host=db  user = 'o\\'neil' password='a b\\\\c' sslmode=verify-ca sslrootcert='/c a.pem'")
+                .expect("split");
         assert_eq!(rest, "host='db' user='o\\'neil' password='a b\\\\c'");
         assert_eq!(p.mode, SslMode::VerifyCa);
         assert_eq!(p.root_cert, file("/c a.pem"));
@@ -236,8 +250,14 @@ mod tests {
     fn bad_settings_name_the_setting_never_the_string() {
         let secret = "s3cret-pw";
         for (conn, needle) in [
-            ("postgres://u:s3cret-pw@db/x?sslmode=verify", "invalid sslmode \"verify\""),
-            ("postgres://u:s3cret-pw@db/x?sslmode=allow", "sslmode=allow is not supported"),
+            (
+                "postgres://u:s3cret-pw@db/x?sslmode=verify",
+                "invalid sslmode \"verify\"",
+            ),
+            (
+                "postgres://u:s3cret-pw@db/x?sslmode=allow",
+                "sslmode=allow is not supported",
+            ),
             ("postgres://u:s3cret-pw@db/x?sslrootcert=", "sslrootcert is empty"),
             ("password=s3cret-pw sslmode=full", "invalid sslmode \"full\""),
             ("password='s3cret-pw", "a quoted value is not closed"),

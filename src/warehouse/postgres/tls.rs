@@ -33,7 +33,10 @@ use super::conninfo::{RootCert, SslMode, TlsParams};
 
 /// Builds the rustls client configuration for `params`; `ca_file` is the configured CA,
 /// used when the connection string names none. `None` for `sslmode=disable`.
-pub(crate) fn client_config(params: &TlsParams, ca_file: Option<&Path>) -> Result<Option<ClientConfig>, String> {
+pub(crate) fn client_config(
+    params: &TlsParams,
+    ca_file: Option<&Path>,
+) -> Result<Option<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let root = params
         .root_cert
@@ -277,15 +280,26 @@ mod tests {
     use std::path::PathBuf;
 
     fn params(mode: SslMode, root: Option<RootCert>) -> TlsParams {
-        TlsParams { mode, root_cert: root }
+        TlsParams {
+            mode,
+            root_cert: root,
+        }
     }
 
     #[test]
     fn disable_builds_no_tls_and_prefer_needs_no_ca() {
-        assert!(client_config(&params(SslMode::Disable, None), None).expect("disable").is_none());
+        assert!(
+            client_config(&params(SslMode::Disable, None), None)
+                .expect("disable")
+                .is_none()
+        );
         let missing = Path::new("/nonexistent/ca.pem");
         // prefer never reads the CA (libpq does not check certificates in prefer mode).
-        assert!(client_config(&params(SslMode::Prefer, None), Some(missing)).expect("prefer").is_some());
+        assert!(
+            client_config(&params(SslMode::Prefer, None), Some(missing))
+                .expect("prefer")
+                .is_some()
+        );
         let alpn = client_config(&params(SslMode::Require, None), None).expect("require");
         assert_eq!(alpn.map(|c| c.alpn_protocols), Some(vec![b"postgresql".to_vec()]));
     }
@@ -295,12 +309,18 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let missing = dir.path().join("missing.pem");
         let err = client_config(&params(SslMode::VerifyFull, None), Some(&missing)).expect_err("missing");
-        assert!(err.contains("cannot read the CA file") && err.contains("missing.pem"), "{err}");
+        assert!(
+            err.contains("cannot read the CA file") && err.contains("missing.pem"),
+            "{err}"
+        );
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").expect("write");
         let root = Some(RootCert::File(PathBuf::from(&empty)));
         // The URL's sslrootcert wins over the configured file; require with a CA checks it.
         let err = client_config(&params(SslMode::Require, root), Some(&missing)).expect_err("empty");
-        assert!(err.contains("empty.pem") && err.contains("no usable CA certificate"), "{err}");
+        assert!(
+            err.contains("empty.pem") && err.contains("no usable CA certificate"),
+            "{err}"
+        );
     }
 }
