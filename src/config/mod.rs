@@ -396,6 +396,13 @@ impl PipelineConfig {
                     "the name of an environment variable",
                 ));
             }
+            if pg.ca_file.as_deref().is_some_and(|f| f.trim().is_empty()) {
+                return Err(bad(
+                    "warehouse.postgres.ca_file",
+                    "\"\"".into(),
+                    "the path of a PEM file of CA certificates",
+                ));
+            }
         }
         if o.storage.timeout_secs == 0 {
             return Err(bad(
