@@ -1,8 +1,9 @@
 //! The PostgreSQL sink against a real server (Debian's PostgreSQL, started by tests/run.sh on
 //! 127.0.0.1): re-publishing a date replaces it, a failure part-way leaves the previous rows,
-//! and new frame columns are added to the table.
+//! and new frame columns are added to the table. TLS: [`tls`].
 
 pub(crate) mod support;
+mod tls;
 
 use chrono::NaiveDate;
 use polars::prelude::{DataType, NamedFrom, Series};

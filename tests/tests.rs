@@ -1,7 +1,8 @@
 //! vigil's integration tests, one binary (each extra binary relinks polars).
 //!
 //! They run the real `vigil` binary on generated data through local folders, `memory://`
-//! and real servers that `tests/run.sh` starts on 127.0.0.1 (S3-compatible, PostgreSQL).
+//! and real servers that `tests/run.sh` starts on 127.0.0.1 (S3, Azure and GCS emulators,
+//! PostgreSQL with and without TLS).
 
 mod common;
 
@@ -11,6 +12,7 @@ mod features;
 mod feedback;
 mod generate;
 mod logs;
+mod object_store_backends;
 mod object_store_s3;
 mod postgres;
 mod publish;

@@ -160,6 +160,10 @@ pub struct PostgresOptions {
     /// Database schema of vigil's tables (created if missing).
     #[serde(default = "default_pg_schema")]
     pub schema: String,
+    /// PEM file of the CA that signed the server's certificate, for `sslmode=verify-ca`,
+    /// `verify-full` (and `require`, which then checks the chain); relative to the project
+    /// root. The URL's `sslrootcert` takes precedence.
+    pub ca_file: Option<String>,
 }
 
 fn default_pg_url_env() -> String {
@@ -390,6 +394,13 @@ impl PipelineConfig {
                     "warehouse.postgres.url_env",
                     "\"\"".into(),
                     "the name of an environment variable",
+                ));
+            }
+            if pg.ca_file.as_deref().is_some_and(|f| f.trim().is_empty()) {
+                return Err(bad(
+                    "warehouse.postgres.ca_file",
+                    "\"\"".into(),
+                    "the path of a PEM file of CA certificates",
                 ));
             }
         }

@@ -129,6 +129,15 @@ fn tiers_are_checked() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("warehouse.postgres.schema"), "{err}");
+    let err = parse("[warehouse]\nurl = \"x\"\n[warehouse.postgres]\nca_file = \" \"\n")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("warehouse.postgres.ca_file"), "{err}");
+    let ok = parse("[warehouse]\nurl = \"x\"\n[warehouse.postgres]\nca_file = \"certs/ca.pem\"\n")
+        .expect("ca_file");
+    let ca = ok.options.warehouse.postgres.and_then(|p| p.ca_file);
+    assert_eq!(ca.as_deref(), Some("certs/ca.pem"));
 }
 
 #[test]

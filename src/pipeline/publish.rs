@@ -48,7 +48,11 @@ pub fn publish(
                     pg.url_env
                 ))
             })?;
-            Some((pg.schema.clone(), Secret::new(url)))
+            let ca_file = pg
+                .ca_file
+                .as_deref()
+                .map(|f| std::path::PathBuf::from(config.resolve(f)));
+            Some((pg.schema.clone(), Secret::new(url), ca_file))
         }
         None => None,
     };
@@ -61,6 +65,15 @@ pub fn publish(
     if fail_on_drift {
         gate_drift(&tables)?;
     }
+    // Connected (TLS checked) before any commit: a sink that cannot be reached changes nothing.
+    let postgres = match postgres {
+        Some((schema, url, ca_file)) => {
+            let sink = crate::warehouse::postgres::connect_with_ca(&url, ca_file.as_deref())
+                .map_err(WarehouseError::from)?;
+            Some((schema, sink))
+        }
+        None => None,
+    };
     let ctx = CommitContext::new(
         staged_run_id
             .or_else(|| run_id.map(str::to_string))
@@ -88,8 +101,14 @@ pub fn publish(
     stage.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to Delta Lake");
     let mut stages = vec![stage];
-    if let Some((schema, url)) = postgres {
-        stages.push(publish_postgres(&url, &schema, run_date, &tables, &ctx.run_id)?);
+    if let Some((schema, mut sink)) = postgres {
+        stages.push(publish_postgres(
+            &mut sink,
+            &schema,
+            run_date,
+            &tables,
+            &ctx.run_id,
+        )?);
     }
     Ok(stages)
 }
@@ -124,14 +143,13 @@ fn gate_drift(tables: &[Staged]) -> Result<()> {
 }
 
 fn publish_postgres(
-    url: &Secret,
+    sink: &mut crate::warehouse::postgres::PgSink,
     schema: &str,
     run_date: NaiveDate,
     tables: &[Staged],
     run_id: &str,
 ) -> Result<StageReport> {
     let started = Instant::now();
-    let mut sink = crate::warehouse::postgres::connect(url).map_err(WarehouseError::from)?;
     let mut stage = StageReport::new("publish_postgres", started);
     for t in tables {
         // The sink adds `run_id` itself (the same run's id).

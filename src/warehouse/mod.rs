@@ -19,14 +19,17 @@ pub enum WarehouseError {
 }
 
 impl WarehouseError {
-    /// Whether the caller can fix it (a bad URL or name, an incompatible existing table):
-    /// exit 2 rather than 1.
+    /// Whether the caller can fix it (a bad URL or name, an incompatible existing table, TLS
+    /// settings the server does not meet): exit 2 rather than 1.
     pub fn is_usage(&self) -> bool {
         match self {
             WarehouseError::Delta(e) => e.is_usage(),
             WarehouseError::Postgres(e) => matches!(
                 e,
-                postgres::PostgresError::InvalidName { .. } | postgres::PostgresError::ColumnType { .. }
+                postgres::PostgresError::InvalidName { .. }
+                    | postgres::PostgresError::ColumnType { .. }
+                    | postgres::PostgresError::TlsSettings(_)
+                    | postgres::PostgresError::Tls(_)
             ),
         }
     }

@@ -11,24 +11,29 @@
 //!    rows; then commits. Any failure rolls everything back: the previous rows stay.
 //!
 //! The connection URL is a [`Secret`]: it is never logged, and error messages never
-//! contain it. TLS is not supported yet (`sslmode=disable` or the default `prefer`); use it
-//! on a private network or through a local proxy. See docs/postgres.md.
+//! contain it. TLS is rustls with libpq's `sslmode` semantics (`disable`, `prefer`,
+//! `require`, `verify-ca`, `verify-full`) and a CA from `sslrootcert` or
+//! `[warehouse.postgres] ca_file` ([`tls`]). See docs/postgres.md.
 
+mod conninfo;
 mod encode;
 mod error;
 mod sql;
+mod tls;
 mod types;
 
 pub use error::PostgresError;
 
+use std::path::Path;
 use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, Config, NoTls, Transaction};
+use tokio_postgres::{Client, Config, NoTls, Socket, Transaction};
 
 use crate::config::Secret;
 use sql::{FrameColumn, Qualified};
@@ -53,39 +58,89 @@ impl std::fmt::Debug for PgSink {
 }
 
 /// Connects to the server at `url` (`postgres://user:password@host:port/db`, or key=value
-/// form), without TLS. Sets `application_name=vigil` and a 30 s connect timeout unless the
-/// URL sets them.
+/// form) with the TLS the URL's `sslmode` asks for (see [`connect_with_ca`]).
 pub fn connect(url: &Secret) -> Result<PgSink, PostgresError> {
-    let mut config: Config = url
-        .expose()
+    connect_with_ca(url, None)
+}
+
+/// Connects to the server at `url`. TLS follows libpq's `sslmode` (`disable`, `prefer` (the
+/// default), `require`, `verify-ca`, `verify-full`); the trusted CA is the URL's
+/// `sslrootcert`, else `ca_file`, else (verify modes only) the system store. Sets
+/// `application_name=vigil` and a 30 s connect timeout unless the URL sets them.
+pub fn connect_with_ca(url: &Secret, ca_file: Option<&Path>) -> Result<PgSink, PostgresError> {
+    let settings = |e: String| PostgresError::TlsSettings(redact(&e, url));
+    let (rest, tls) = conninfo::split(url.expose()).map_err(settings)?;
+    let mut config: Config = rest
         .parse()
         .map_err(|e: tokio_postgres::Error| PostgresError::Connect(redact(&e.to_string(), url)))?;
+    config.ssl_mode(tls.mode.negotiate());
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     if config.get_application_name().is_none() {
         config.application_name("vigil");
     }
+    let tls_config = tls::client_config(&tls, ca_file).map_err(settings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| PostgresError::Runtime(e.to_string()))?;
-    let (client, connection) = runtime.block_on(config.connect(NoTls)).map_err(|e| {
-        let mut m = server_message(&e);
-        if m.contains("TLS") {
-            m.push_str(
-                " (vigil does not support TLS yet: use sslmode=disable or prefer; see docs/postgres.md)",
-            );
-        }
-        PostgresError::Connect(redact(&m, url))
+    let opened = match tls_config {
+        None => runtime.block_on(open(&config, NoTls)),
+        Some(c) => runtime.block_on(open(&config, tls::MakeRustls::new(c))),
+    };
+    let client = opened.map_err(|e| match tls_hint(&e) {
+        Some(hint) => PostgresError::Tls(redact(&format!("{}{hint}", server_message(&e)), url)),
+        None => PostgresError::Connect(redact(&server_message(&e), url)),
     })?;
-    // The connection task runs whenever the sink blocks on a query.
-    runtime.spawn(async move {
+    tracing::debug!(sslmode = ?tls.mode, "connected to PostgreSQL");
+    Ok(PgSink { runtime, client })
+}
+
+/// Opens the connection and spawns its task, which runs whenever the sink blocks on a query.
+async fn open<T>(config: &Config, tls: T) -> Result<Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %e, "PostgreSQL connection ended with an error");
         }
     });
-    Ok(PgSink { runtime, client })
+    Ok(client)
+}
+
+/// For a failed TLS handshake, what to change; `None` for any other connect error.
+fn tls_hint(e: &tokio_postgres::Error) -> Option<&'static str> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut rustls_error = None;
+    while let Some(s) = source {
+        let inner = s.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+        rustls_error = rustls_error.or(inner.and_then(|i| i.downcast_ref::<rustls::Error>()));
+        source = s.source();
+    }
+    use rustls::CertificateError as C;
+    match rustls_error {
+        Some(rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature)) => Some(
+            " (the server's certificate is not signed by a trusted CA: set sslrootcert in the URL or \
+             [warehouse.postgres] ca_file to the CA's PEM file)",
+        ),
+        Some(rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. })) => {
+            Some(
+                " (sslmode=verify-full: the certificate does not name the host of the URL; connect by a \
+             name the certificate holds, or use sslmode=verify-ca to check the chain only)",
+            )
+        }
+        Some(_) => Some(""),
+        None if server_message(e).contains("server does not support TLS") => Some(
+            " (sslmode=require, verify-ca and verify-full need a server with TLS on; \
+             sslmode=prefer or disable connect without it)",
+        ),
+        None if e.to_string().starts_with("error performing TLS handshake") => Some(""),
+        None => None,
+    }
 }
 
 impl PgSink {
@@ -399,7 +454,9 @@ fn server_message(e: &tokio_postgres::Error) -> String {
 /// Removes the URL and its password from a message, should a library ever echo them.
 fn redact(message: &str, url: &Secret) -> String {
     let mut m = message.replace(url.expose(), "[redacted]");
-    if let Ok(config) = url.expose().parse::<Config>()
+    // Without the TLS settings tokio-postgres does not know (verify-full, sslrootcert).
+    let known = conninfo::split(url.expose()).map_or_else(|_| url.expose().to_string(), |(rest, _)| rest);
+    if let Ok(config) = known.parse::<Config>()
         && let Some(pw) = config.get_password().and_then(|p| std::str::from_utf8(p).ok())
         && !pw.is_empty()
     {
@@ -423,5 +480,8 @@ mod tests {
         let e = connect(&bad).expect_err("malformed");
         assert!(!format!("{e} {e:?}").contains("s3cret-pw"), "{e}");
         assert_eq!(redact("x s3cret-pw y", &url), "x [redacted] y");
+        let tls =
+            Secret::new("postgres://vigil:s3cret-pw@db/x?sslmode=verify-full&sslrootcert=/ca.pem".into());
+        assert_eq!(redact("x s3cret-pw y", &tls), "x [redacted] y");
     }
 }

@@ -175,3 +175,45 @@ pub(crate) fn with_column(mut frame: DataFrame, s: Series) -> DataFrame {
     frame.with_column(s.into_column()).expect("column");
     frame
 }
+
+/// The PEM file of the CA that signed the test server's certificate (for IP 127.0.0.1 only),
+/// made by tests/run.sh; `None` (or a failure under `VIGIL_REQUIRE_SERVERS=1`) without it.
+pub(crate) fn tls_ca() -> Option<String> {
+    env_or_skip("VIGIL_TEST_POSTGRES_CA", "the test server's CA file")
+}
+
+/// URL of a second test server that has TLS off.
+pub(crate) fn plain_url() -> Option<String> {
+    env_or_skip("VIGIL_TEST_POSTGRES_PLAIN_URL", "a PostgreSQL server without TLS")
+}
+
+fn env_or_skip(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            assert!(
+                std::env::var("VIGIL_REQUIRE_SERVERS").is_err(),
+                "{var} must be set by tests/run.sh"
+            );
+            eprintln!("skipping: no {what} (run tests/run.sh)");
+            None
+        }
+    }
+}
+
+/// `url` with `params` appended to its query string.
+pub(crate) fn with_params(url: &str, params: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{params}")
+}
+
+impl Db {
+    /// Whether the session named `application_name` is encrypted, and its TLS version.
+    pub(crate) fn session_tls(&self, application_name: &str) -> Option<(bool, Option<String>)> {
+        let sql = format!(
+            "SELECT s.ssl, s.version FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = '{application_name}'"
+        );
+        self.rows(&sql).first().map(|r| (r.get(0), r.get(1)))
+    }
+}

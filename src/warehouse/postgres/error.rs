@@ -10,6 +10,13 @@ pub enum PostgresError {
     /// The URL is malformed, or the server cannot be reached or refuses the login.
     #[error("cannot connect to PostgreSQL (URL not shown): {0}")]
     Connect(String),
+    /// The connection string's TLS settings (`sslmode`, `sslrootcert`) or the CA file are
+    /// invalid or unreadable.
+    #[error("invalid PostgreSQL TLS settings (URL not shown): {0}")]
+    TlsSettings(String),
+    /// The TLS handshake failed: the server has no TLS, or its certificate is not trusted.
+    #[error("PostgreSQL TLS handshake failed (URL not shown): {0}")]
+    Tls(String),
     /// A schema, table, index or column name PostgreSQL cannot hold as given.
     #[error("invalid PostgreSQL {what} name {name:?}: {reason}")]
     InvalidName {
