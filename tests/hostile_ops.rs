@@ -78,7 +78,10 @@ fn expect_clean_failure(
         );
         run.expect_failure(code, needles).expect_absent(PLANTED);
         let written = std::fs::read_to_string(&summary).expect("summary file written");
-        assert!(!written.contains(PLANTED), "secret in the summary file: {written}");
+        assert!(
+            !written.contains(PLANTED),
+            "secret in the summary file: {written}"
+        );
         assert!(written.contains(&format!("\"exit_code\":{code}")), "{written}");
         assert_eq!(p.files_under("wh"), Vec::<String>::new(), "output written");
         pretty.get_or_insert(run);
@@ -109,13 +112,20 @@ fn toml_syntax_error_on_an_options_line_names_line_and_key_not_the_value() {
     // toml's own message quotes the broken line, secret included.
     let p = Project::new("");
     p.small_history();
-    local_config(&p, &format!("[storage.options]\naws_region = \"us-east-1\"\naws_secret_access_key = \"{PLANTED}\n"));
+    local_config(
+        &p,
+        &format!("[storage.options]\naws_region = \"us-east-1\"\naws_secret_access_key = \"{PLANTED}\n"),
+    );
     expect_clean_failure(
         &p,
         "validate",
         &[],
         USAGE,
-        &["pipelines/test.toml", "line 9", "storage.options.aws_secret_access_key"],
+        &[
+            "pipelines/test.toml",
+            "line 9",
+            "storage.options.aws_secret_access_key",
+        ],
     );
 }
 
@@ -124,7 +134,10 @@ fn wrong_type_in_options_drops_the_value() {
     // serde echoes the value of a wrong type: `invalid type: integer `…``.
     let p = Project::new("");
     p.small_history();
-    local_config(&p, "[storage.options]\naws_secret_access_key = 9731973197319731\n");
+    local_config(
+        &p,
+        "[storage.options]\naws_secret_access_key = 9731973197319731\n",
+    );
     let run = expect_clean_failure(
         &p,
         "validate",
@@ -141,14 +154,20 @@ fn duplicate_option_key_names_the_line_not_the_value() {
     p.small_history();
     local_config(
         &p,
-        &format!("[storage.options]\naws_secret_access_key = \"{PLANTED}\"\naws_secret_access_key = \"{PLANTED}\"\n"),
+        &format!(
+            "[storage.options]\naws_secret_access_key = \"{PLANTED}\"\naws_secret_access_key = \"{PLANTED}\"\n"
+        ),
     );
     expect_clean_failure(
         &p,
         "validate",
         &[],
         USAGE,
-        &["pipelines/test.toml", "line 9", "storage.options.aws_secret_access_key"],
+        &[
+            "pipelines/test.toml",
+            "line 9",
+            "storage.options.aws_secret_access_key",
+        ],
     );
 }
 
@@ -158,9 +177,17 @@ fn wrong_type_of_a_storage_setting_next_to_a_secret() {
     p.small_history();
     local_config(
         &p,
-        &format!("[storage]\nmax_retries = \"{PLANTED}\"\n[storage.options]\naws_secret_access_key = \"{PLANTED}\"\n"),
+        &format!(
+            "[storage]\nmax_retries = \"{PLANTED}\"\n[storage.options]\naws_secret_access_key = \"{PLANTED}\"\n"
+        ),
     );
-    expect_clean_failure(&p, "validate", &[], USAGE, &["storage.max_retries", "invalid type: string"]);
+    expect_clean_failure(
+        &p,
+        "validate",
+        &[],
+        USAGE,
+        &["storage.max_retries", "invalid type: string"],
+    );
 }
 
 #[test]
@@ -168,13 +195,20 @@ fn unknown_option_key_is_an_error_naming_the_key() {
     // A misspelt key was ignored: the store ran without the secret the operator meant to set.
     let p = Project::new("");
     p.small_history();
-    local_config(&p, &format!("[storage.options]\naws_secret_acess_key = \"{PLANTED}\"\n"));
+    local_config(
+        &p,
+        &format!("[storage.options]\naws_secret_acess_key = \"{PLANTED}\"\n"),
+    );
     expect_clean_failure(
         &p,
         "validate",
         &[],
         USAGE,
-        &["pipelines/test.toml", "storage.options.aws_secret_acess_key", "unknown object-store option"],
+        &[
+            "pipelines/test.toml",
+            "storage.options.aws_secret_acess_key",
+            "unknown object-store option",
+        ],
     );
 }
 
@@ -198,14 +232,20 @@ fn missing_env_var_names_the_variable_not_other_secrets() {
     p.small_history();
     local_config(
         &p,
-        &format!("[storage.options]\naws_access_key_id = \"{PLANTED}\"\naws_secret_access_key = \"${{VIGIL_TEST_UNSET_VAR_9731}}\"\n"),
+        &format!(
+            "[storage.options]\naws_access_key_id = \"{PLANTED}\"\naws_secret_access_key = \"${{VIGIL_TEST_UNSET_VAR_9731}}\"\n"
+        ),
     );
     expect_clean_failure(
         &p,
         "validate",
         &[],
         USAGE,
-        &["storage.options.aws_secret_access_key", "VIGIL_TEST_UNSET_VAR_9731", "not set"],
+        &[
+            "storage.options.aws_secret_access_key",
+            "VIGIL_TEST_UNSET_VAR_9731",
+            "not set",
+        ],
     );
 }
 
@@ -276,7 +316,13 @@ fn unordered_tier_thresholds_are_rejected() {
     let p = Project::new("");
     p.small_history();
     local_config(&p, "[risk]\ntier_thresholds = [60, 90, 80]\n");
-    expect_clean_failure(&p, "validate", &[], USAGE, &["risk.tier_thresholds", "ascending", "90 is followed by 80"]);
+    expect_clean_failure(
+        &p,
+        "validate",
+        &[],
+        USAGE,
+        &["risk.tier_thresholds", "ascending", "90 is followed by 80"],
+    );
 }
 
 #[test]
@@ -284,7 +330,13 @@ fn duplicate_tier_thresholds_are_rejected() {
     let p = Project::new("");
     p.small_history();
     local_config(&p, "[risk]\ntier_thresholds = [60, 70, 70, 95]\n");
-    expect_clean_failure(&p, "validate", &[], USAGE, &["risk.tier_thresholds", "without duplicates"]);
+    expect_clean_failure(
+        &p,
+        "validate",
+        &[],
+        USAGE,
+        &["risk.tier_thresholds", "without duplicates"],
+    );
 }
 
 #[test]
@@ -292,10 +344,18 @@ fn tier_levels_out_of_order_are_rejected() {
     let p = Project::new("");
     p.small_history();
     let level = |name: &str, min: u32| {
-        format!("[[tiers.levels]]\nname = \"{name}\"\nmin_score = {min}\nactions = [\"checkin_draft\"]\nowner = \"csm\"\nsla_hours = 24\n")
+        format!(
+            "[[tiers.levels]]\nname = \"{name}\"\nmin_score = {min}\nactions = [\"checkin_draft\"]\nowner = \"csm\"\nsla_hours = 24\n"
+        )
     };
     local_config(&p, &format!("{}{}", level("high", 80), level("low", 60)));
-    expect_clean_failure(&p, "validate", &[], USAGE, &["tiers.levels[1].min_score", "ascending"]);
+    expect_clean_failure(
+        &p,
+        "validate",
+        &[],
+        USAGE,
+        &["tiers.levels[1].min_score", "ascending"],
+    );
 }
 
 // --- credentials --------------------------------------------------------------------------
@@ -316,10 +376,18 @@ fn s3_without_credentials_fails_before_any_request() {
         "validate",
         &[("VIGIL_TEST_PLANTED", PLANTED)],
         USAGE,
-        &["no credentials for s3://vigil-nocreds", "AWS_ACCESS_KEY_ID", "credentials = \"instance\""],
+        &[
+            "no credentials for s3://vigil-nocreds",
+            "AWS_ACCESS_KEY_ID",
+            "credentials = \"instance\"",
+        ],
     );
     assert!(!run.stderr.contains("error sending request"), "{}", run.stderr);
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -353,7 +421,10 @@ fn azure_without_credentials_fails_before_any_request() {
         "validate",
         &[],
         USAGE,
-        &["no credentials for az://vigil-nocreds", "AZURE_STORAGE_ACCOUNT_KEY"],
+        &[
+            "no credentials for az://vigil-nocreds",
+            "AZURE_STORAGE_ACCOUNT_KEY",
+        ],
     );
 }
 
@@ -376,8 +447,15 @@ fn unwritable_summary_path_fails_before_any_work() {
         ],
         &[],
     );
-    run.expect_failure(USAGE, &["--summary-json no/such/folder/xcom.json", "nothing was run"]);
-    assert!(run.summary()["stages"].as_array().is_none_or(Vec::is_empty), "{}", run.stdout);
+    run.expect_failure(
+        USAGE,
+        &["--summary-json no/such/folder/xcom.json", "nothing was run"],
+    );
+    assert!(
+        run.summary()["stages"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        run.stdout
+    );
     assert_eq!(p.files_under("wh"), Vec::<String>::new());
 }
 
@@ -385,9 +463,7 @@ fn unwritable_summary_path_fails_before_any_work() {
 fn warehouse_that_is_a_file_fails_before_any_work() {
     let p = Project::new("");
     p.small_history();
-    p.config(
-        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"history/accounts.csv/wh\"\n",
-    );
+    p.config("[sources]\nbase = \"history\"\n[warehouse]\nurl = \"history/accounts.csv/wh\"\n");
     let run = expect_clean_failure(
         &p,
         "validate",
@@ -395,7 +471,11 @@ fn warehouse_that_is_a_file_fails_before_any_work() {
         USAGE,
         &["cannot write the warehouse", "accounts.csv", "is a file"],
     );
-    assert!(!run.stderr.contains("table loaded"), "work started:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("table loaded"),
+        "work started:\n{}",
+        run.stderr
+    );
 }
 
 // --- storage errors on real servers -------------------------------------------------------
@@ -441,8 +521,16 @@ fn s3_env<'a>(endpoint: &'a str, key_id: &'a str, secret: &'a str) -> Vec<(&'sta
 
 /// Asserts that a failure was not retried, by object_store or by vigil.
 fn assert_not_retried(run: &Run) {
-    assert!(!run.stderr.contains("retries, max_retries"), "retried:\n{}", run.stderr);
-    assert!(!run.stderr.contains("transient storage error"), "retried:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("retries, max_retries"),
+        "retried:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("transient storage error"),
+        "retried:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -483,7 +571,11 @@ fn missing_bucket_for_the_warehouse_is_a_config_error_before_any_work() {
     );
     assert_not_retried(&run);
     assert!(!run.stderr.contains("object not found"), "{}", run.stderr);
-    assert!(!run.stderr.contains("table loaded"), "work started:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("table loaded"),
+        "work started:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -504,12 +596,18 @@ fn unreachable_endpoint_is_retried_as_configured_then_fails() {
     );
     // Retried by object_store only: vigil's layer does not multiply the attempts.
     assert!(!run.stderr.contains("transient storage error"), "{}", run.stderr);
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn bad_credentials_on_input_are_access_denied_without_retries() {
-    let Some([ep, bucket, _, _]) = s3_iam() else { return };
+    let Some([ep, bucket, _, _]) = s3_iam() else {
+        return;
+    };
     let p = Project::new("");
     p.config(&format!(
         "[sources]\nbase = \"s3://{bucket}/history\"\n[warehouse]\nurl = \"wh\"\n\
@@ -527,7 +625,9 @@ fn bad_credentials_on_input_are_access_denied_without_retries() {
 
 #[test]
 fn permission_denied_on_input_is_bad_input_without_retries() {
-    let Some([ep, bucket, key, secret]) = s3_iam() else { return };
+    let Some([ep, bucket, key, secret]) = s3_iam() else {
+        return;
+    };
     let p = Project::new("");
     p.config(&format!(
         "[sources]\nbase = \"s3://{bucket}/history\"\n[warehouse]\nurl = \"wh\"\n\
@@ -546,7 +646,9 @@ fn permission_denied_on_input_is_bad_input_without_retries() {
 
 #[test]
 fn permission_denied_on_the_warehouse_is_a_config_error_before_any_work() {
-    let Some([ep, bucket, key, secret]) = s3_iam() else { return };
+    let Some([ep, bucket, key, secret]) = s3_iam() else {
+        return;
+    };
     let p = Project::new("");
     p.small_history();
     p.config(&format!(
@@ -562,7 +664,11 @@ fn permission_denied_on_the_warehouse_is_a_config_error_before_any_work() {
     );
     run.expect_absent(&secret);
     assert_not_retried(&run);
-    assert!(!run.stderr.contains("table loaded"), "work started:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("table loaded"),
+        "work started:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -578,25 +684,46 @@ fn warehouse_on_s3_passes_the_preflight_probe_and_leaves_no_probe_behind() {
     ));
     let run = vigil_clean(
         &p,
-        &["validate", "--config", "pipelines/test.toml", "--run-date", "2026-06-30"],
+        &[
+            "validate",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-06-30",
+        ],
         &s3_env(&ep, "testing", "testing"),
     );
     run.expect_code(0);
     // The test process may lack AWS_* variables: list through moto with explicit options.
     let opts = vec![
         ("aws_endpoint".to_string(), vigil::config::Secret::new(ep.clone())),
-        ("aws_allow_http".to_string(), vigil::config::Secret::new("true".into())),
-        ("aws_access_key_id".to_string(), vigil::config::Secret::new("testing".into())),
-        ("aws_secret_access_key".to_string(), vigil::config::Secret::new("testing".into())),
-        ("aws_region".to_string(), vigil::config::Secret::new("us-east-1".into())),
+        (
+            "aws_allow_http".to_string(),
+            vigil::config::Secret::new("true".into()),
+        ),
+        (
+            "aws_access_key_id".to_string(),
+            vigil::config::Secret::new("testing".into()),
+        ),
+        (
+            "aws_secret_access_key".to_string(),
+            vigil::config::Secret::new("testing".into()),
+        ),
+        (
+            "aws_region".to_string(),
+            vigil::config::Secret::new("us-east-1".into()),
+        ),
     ];
-    let storage = vigil::storage::Storage::new(vigil::storage::RetryPolicy::default(), opts).expect("storage");
+    let storage =
+        vigil::storage::Storage::new(vigil::storage::RetryPolicy::default(), opts).expect("storage");
     let objects = storage
         .list(&vigil::storage::Location::parse(&wh).expect("url"))
         .expect("list the warehouse");
     assert!(!objects.is_empty(), "validate wrote its outputs");
     assert!(
-        objects.iter().all(|o| !o.to_string().contains("_vigil_write_probe")),
+        objects
+            .iter()
+            .all(|o| !o.to_string().contains("_vigil_write_probe")),
         "{objects:?}"
     );
 }

@@ -404,7 +404,8 @@ impl PipelineConfig {
             }
         }
         let option_keys: Vec<&str> = self.store_options.iter().map(|(k, _)| k.as_str()).collect();
-        storage::check(&o.storage, &option_keys).map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
+        storage::check(&o.storage, &option_keys)
+            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
         for table in o.sources.tables.keys() {
             if crate::contract::schema::table(table).is_none() {
                 let allowed: Vec<&str> = crate::contract::schema::TABLES.iter().map(|t| t.name).collect();

@@ -40,7 +40,11 @@ pub(super) fn check(
     option_keys: &[&str],
 ) -> Result<(), (String, String, String)> {
     if opts.timeout_secs == 0 {
-        return Err(("storage.timeout_secs".into(), "0".into(), "allowed: 1 or more seconds".into()));
+        return Err((
+            "storage.timeout_secs".into(),
+            "0".into(),
+            "allowed: 1 or more seconds".into(),
+        ));
     }
     if opts.max_retries > 20 {
         return Err((

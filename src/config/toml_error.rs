@@ -131,7 +131,10 @@ mod tests {
     fn syntax_error_names_line_and_key_not_the_value() {
         let text = "[warehouse]\nurl = \"x\"\n[storage.options]\naws_secret_access_key = \"sekret-123\n";
         let msg = err_of(text);
-        assert!(msg.contains("line 4") && msg.contains("storage.options.aws_secret_access_key"), "{msg}");
+        assert!(
+            msg.contains("line 4") && msg.contains("storage.options.aws_secret_access_key"),
+            "{msg}"
+        );
         assert!(!msg.contains("sekret-123"), "{msg}");
     }
 

@@ -139,14 +139,21 @@ pub(super) struct StoreSettings<'a> {
 /// variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and then `[storage.options]`, retry with the
 /// `[storage]` policy (object_store's `RetryConfig`), and must have credentials unless
 /// `[storage] credentials = "instance"`.
-pub(super) fn build_store(loc: &Location, s: &StoreSettings<'_>) -> Result<Arc<dyn ObjectStore>, StorageError> {
+pub(super) fn build_store(
+    loc: &Location,
+    s: &StoreSettings<'_>,
+) -> Result<Arc<dyn ObjectStore>, StorageError> {
     // The request timeout goes in as a config key (not `with_client_options`, which would
     // replace the client options `from_env` read, such as AWS_ALLOW_HTTP); user options
     // come after it and may override it.
     let timeout = format!("{}ms", s.policy.timeout.as_millis());
     let retry = s.policy.object_store_config();
     let opts: Vec<(String, &str)> = std::iter::once(("timeout".to_string(), timeout.as_str()))
-        .chain(s.options.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.expose())))
+        .chain(
+            s.options
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.expose())),
+        )
         .collect();
     let need = |has: bool, hint: &'static str| {
         if has || s.credentials == CredentialSource::Instance {
@@ -206,7 +213,10 @@ pub(super) fn build_store(loc: &Location, s: &StoreSettings<'_>) -> Result<Arc<d
 fn open_error(loc: &Location, redactor: &Redactor, e: &object_store::Error) -> StorageError {
     let text = chain(e);
     let reason = match redactor.source_in(&text) {
-        Some(source) => format!("{source} has a value the client cannot use: {}", redactor.scrub(&text)),
+        Some(source) => format!(
+            "{source} has a value the client cannot use: {}",
+            redactor.scrub(&text)
+        ),
         None => redactor.scrub(&text),
     };
     StorageError::Open {

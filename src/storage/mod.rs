@@ -21,11 +21,11 @@ pub use retry::RetryPolicy;
 pub use table::{FileFormat, FileFrame, encode_parquet};
 
 use crate::config::{CredentialSource, Secret};
-use redact::Redactor;
-use retry::Call;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use redact::Redactor;
+use retry::Call;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -321,20 +321,20 @@ impl Storage {
     pub fn list(&self, loc: &Location) -> Result<Vec<Location>, StorageError> {
         let store = self.store(loc)?;
         let prefix = loc.path().clone();
-        let mut paths = self
-            .runtime
-            .block_on(retry::with_retry(&self.policy, self.call("list", loc), || {
-                let store = Arc::clone(&store);
-                let prefix = prefix.clone();
-                async move {
-                    let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
-                    store
-                        .list(prefix)
-                        .map_ok(|m| m.location)
-                        .try_collect::<Vec<_>>()
-                        .await
-                }
-            }))?;
+        let mut paths =
+            self.runtime
+                .block_on(retry::with_retry(&self.policy, self.call("list", loc), || {
+                    let store = Arc::clone(&store);
+                    let prefix = prefix.clone();
+                    async move {
+                        let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
+                        store
+                            .list(prefix)
+                            .map_ok(|m| m.location)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    }
+                }))?;
         paths.sort();
         Ok(paths.into_iter().map(|p| loc.with_path(p)).collect())
     }

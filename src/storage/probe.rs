@@ -48,10 +48,7 @@ fn check_local(loc: &Location, what: &str) -> Result<(), StorageError> {
             .ok_or_else(|| unwritable("no existing parent folder".into()))?;
     }
     if !dir.is_dir() {
-        return Err(unwritable(format!(
-            "{} is a file, not a folder",
-            dir.display()
-        )));
+        return Err(unwritable(format!("{} is a file, not a folder", dir.display())));
     }
     let probe = dir.join(format!(".{PROBE_NAME}-{}", std::process::id()));
     std::fs::OpenOptions::new()

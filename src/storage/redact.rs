@@ -31,9 +31,17 @@ fn is_place(key: &str) -> bool {
 fn is_credential_env(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     ["AWS_", "AZURE_", "GOOGLE_"].iter().any(|p| upper.starts_with(p))
-        && ["SECRET", "KEY", "TOKEN", "PASSWORD", "SAS", "CREDENTIAL", "SESSION"]
-            .iter()
-            .any(|w| upper.contains(w))
+        && [
+            "SECRET",
+            "KEY",
+            "TOKEN",
+            "PASSWORD",
+            "SAS",
+            "CREDENTIAL",
+            "SESSION",
+        ]
+        .iter()
+        .any(|w| upper.contains(w))
 }
 
 /// The values that must not appear in a storage message, with the option key (or

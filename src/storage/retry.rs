@@ -57,7 +57,9 @@ impl RetryPolicy {
     /// backoffs between them.
     pub fn budget(&self) -> Duration {
         let attempts = self.max_retries + 1;
-        let waits = (0..self.max_retries).map(|i| backoff_cap(self, i)).sum::<Duration>();
+        let waits = (0..self.max_retries)
+            .map(|i| backoff_cap(self, i))
+            .sum::<Duration>();
         self.timeout.saturating_mul(attempts).saturating_add(waits)
     }
 }
@@ -139,14 +141,26 @@ fn classify(call: &Call<'_>, err: &object_store::Error, text: String, attempts: 
         };
     }
     if matches!(err, E::NotFound { .. }) {
-        return StorageError::NotFound { what: "object".into(), url };
+        return StorageError::NotFound {
+            what: "object".into(),
+            url,
+        };
     }
     let denied = matches!(err, E::PermissionDenied { .. } | E::Unauthenticated { .. })
         || matches!(client_error_status(&text), Some(401 | 403));
     if denied {
-        return StorageError::Denied { op: call.op, url, reason: text };
+        return StorageError::Denied {
+            op: call.op,
+            url,
+            reason: text,
+        };
     }
-    StorageError::Request { op: call.op, url, attempts, reason: text }
+    StorageError::Request {
+        op: call.op,
+        url,
+        attempts,
+        reason: text,
+    }
 }
 
 /// Upper bound of the backoff before retry `attempt` (0-based).
@@ -190,7 +204,12 @@ where
                 }
                 if !call.local {
                     // object_store has retried it as often as the policy allows.
-                    return Err(StorageError::Request { op: call.op, url: call.loc.to_string(), attempts: attempt, reason: text });
+                    return Err(StorageError::Request {
+                        op: call.op,
+                        url: call.loc.to_string(),
+                        attempts: attempt,
+                        reason: text,
+                    });
                 }
                 text
             }
@@ -208,7 +227,12 @@ where
             Err(_) => format!("timed out after {deadline:?}"),
         };
         if attempt > policy.max_retries {
-            return Err(StorageError::Request { op: call.op, url: call.loc.to_string(), attempts: attempt, reason });
+            return Err(StorageError::Request {
+                op: call.op,
+                url: call.loc.to_string(),
+                attempts: attempt,
+                reason,
+            });
         }
         let wait = backoff_for(policy, attempt - 1);
         tracing::warn!(op = call.op, url = %call.loc, attempt, wait_ms = wait.as_millis() as u64, %reason, "transient storage error, retrying");
@@ -222,14 +246,24 @@ mod tests {
 
     #[test]
     fn client_errors_are_recognised_in_messages() {
-        assert_eq!(client_error_status("x: Server returned non-2xx status code: 403 Forbidden: <Error>"), Some(403));
-        assert_eq!(client_error_status("Server returned non-2xx status code: 503 Service Unavailable"), None);
+        assert_eq!(
+            client_error_status("x: Server returned non-2xx status code: 403 Forbidden: <Error>"),
+            Some(403)
+        );
+        assert_eq!(
+            client_error_status("Server returned non-2xx status code: 503 Service Unavailable"),
+            None
+        );
         assert_eq!(client_error_status("connection refused"), None);
     }
 
     #[test]
     fn object_store_gets_the_policy_and_a_nonzero_first_backoff() {
-        let p = RetryPolicy { max_retries: 2, backoff: Duration::ZERO, timeout: Duration::from_secs(1) };
+        let p = RetryPolicy {
+            max_retries: 2,
+            backoff: Duration::ZERO,
+            timeout: Duration::from_secs(1),
+        };
         let c = p.object_store_config();
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.backoff.init_backoff, Duration::from_millis(1));
