@@ -99,11 +99,20 @@ fn redact_line(line: &str) -> String {
     redact_quotes(line, '"')
 }
 
-/// Replaces the text between each pair of `quote` characters with `[redacted]`.
+/// Replaces the text between each pair of `quote` characters with `[redacted]`; a quote
+/// character named by the grammar (`` `"` `` in "expected `\"`") is kept.
 fn redact_quotes(s: &str, quote: char) -> String {
+    let literal = format!("`{quote}`");
     let mut out = String::with_capacity(s.len());
     let mut inside = false;
-    for c in s.chars() {
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if !inside && rest.starts_with(&literal) {
+            out.push_str(&literal);
+            rest = &rest[literal.len()..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
         if c == quote {
             if !inside {
                 out.push_str("\"[redacted]\"");
@@ -153,11 +162,15 @@ mod tests {
             "unknown field `lookback`, expected `lookback_months`"
         );
         assert_eq!(redact_line("bad \"sekret\" here"), "bad \"[redacted]\" here");
+        assert_eq!(
+            redact_line("invalid basic string, expected `\"`"),
+            "invalid basic string, expected `\"`"
+        );
     }
 
     #[test]
     fn position_counts_characters() {
-        assert_eq!(position("ab\ncé=x", 6), (1, 3));
+        assert_eq!(position("ab\ncé=x", 6), (1, 2));
         assert_eq!(position("", 10), (0, 0));
     }
 }

@@ -24,6 +24,8 @@ impl Storage {
             }
             return Ok(());
         }
+        // Opening the store first names the location itself in an option or credentials error.
+        self.object_store(loc)?;
         let probe = loc.join(&format!("{PROBE_NAME}-{}", std::process::id()));
         self.write(&probe, Bytes::from_static(b"vigil write probe\n"))?;
         self.delete_object(&probe)?;
