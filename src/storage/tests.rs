@@ -253,3 +253,32 @@ fn cloud_stores_get_no_credentials_error_before_any_request() -> TestResult {
     }
     Ok(())
 }
+
+/// Regression: the store handed to deltalake had `max_retries: 0`, so Delta log reads and
+/// commits were never retried. It now retries with the `[storage]` policy.
+#[test]
+fn the_store_deltalake_uses_retries_with_the_policy() -> TestResult {
+    let opt = |k: &str, v: &str| (k.to_string(), Secret::new(v.to_string()));
+    let storage = Storage::new(
+        fast_policy(2),
+        vec![
+            opt("aws_endpoint", "http://127.0.0.1:9"),
+            opt("aws_allow_http", "true"),
+            opt("aws_access_key_id", "AKIDVIGILUNIT"),
+            opt("aws_secret_access_key", "unit-secret-value"),
+            opt("aws_region", "us-east-1"),
+        ],
+    )?;
+    let loc = Location::parse("s3://vigil-unit/table/_delta_log/00000000000000000000.json")?;
+    let store = storage.object_store(&loc)?;
+    let err = storage
+        .block_on(async { store.get(loc.path()).await })
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("after 2 retries") && err.contains("max_retries: 2"),
+        "{err}"
+    );
+    Ok(())
+}
