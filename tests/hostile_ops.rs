@@ -391,6 +391,46 @@ fn s3_without_credentials_fails_before_any_request() {
 }
 
 #[test]
+fn empty_credential_variables_count_as_none() {
+    // `export AWS_ACCESS_KEY_ID=` from an unset CI secret: still no credentials.
+    let p = Project::new("");
+    p.small_history();
+    p.config(
+        "[sources]\nbase = \"s3://vigil-nocreds/history\"\n[warehouse]\nurl = \"wh\"\n\
+         [storage.options]\naws_endpoint = \"http://127.0.0.1:9\"\naws_metadata_endpoint = \"http://127.0.0.1:9\"\n",
+    );
+    expect_clean_failure(
+        &p,
+        "validate",
+        &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", " ")],
+        USAGE,
+        &["no credentials for s3://vigil-nocreds", "AWS_ACCESS_KEY_ID"],
+    );
+}
+
+#[test]
+fn instance_credentials_are_an_explicit_opt_in() {
+    // With the opt-in, the metadata service is asked (here a closed port on 127.0.0.1, never
+    // the real 169.254.169.254), and its failure is a retried transient error (exit 1).
+    let p = Project::new("");
+    p.small_history();
+    p.config(
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"s3://vigil-instance/wh\"\n\
+         [storage]\ncredentials = \"instance\"\nmax_retries = 1\nretry_backoff_ms = 1\ntimeout_secs = 2\n\
+         [storage.options]\naws_endpoint = \"http://127.0.0.1:9\"\naws_allow_http = \"true\"\n\
+         aws_metadata_endpoint = \"http://127.0.0.1:9\"\n",
+    );
+    let run = expect_clean_failure(
+        &p,
+        "validate",
+        &[("VIGIL_TEST_PLANTED", PLANTED)],
+        INTERNAL,
+        &["s3://vigil-instance/wh", "127.0.0.1:9/latest/api/token", "after 1 retries"],
+    );
+    assert!(!run.stderr.contains("no credentials"), "{}", run.stderr);
+}
+
+#[test]
 fn gcs_without_credentials_fails_before_any_request() {
     let p = Project::new("");
     p.small_history();
