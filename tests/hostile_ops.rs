@@ -425,7 +425,11 @@ fn instance_credentials_are_an_explicit_opt_in() {
         "validate",
         &[("VIGIL_TEST_PLANTED", PLANTED)],
         INTERNAL,
-        &["s3://vigil-instance/wh", "127.0.0.1:9/latest/api/token", "after 1 retries"],
+        &[
+            "s3://vigil-instance/wh",
+            "127.0.0.1:9/latest/api/token",
+            "after 1 retries",
+        ],
     );
     assert!(!run.stderr.contains("no credentials"), "{}", run.stderr);
 }

@@ -140,8 +140,8 @@ pub enum StorageError {
 
 impl StorageError {
     /// Whether the failure is a problem with the input data (exit 3) rather than with the
-    /// system (exit 1): an unreadable or missing input file.
-    /// Access denied or a missing bucket count here when reading (exit 3).
+    /// system (exit 1): an unreadable or missing input file, or access denied or a missing
+    /// bucket when reading.
     pub fn is_input_problem(&self) -> bool {
         match self {
             StorageError::Unreadable { .. } | StorageError::NotFound { .. } => true,

@@ -130,7 +130,7 @@ fn classify(call: &Call<'_>, err: &object_store::Error, text: String, attempts: 
     let no_bucket = ["nosuchbucket", "containernotfound", "bucket does not exist"]
         .iter()
         .any(|n| lower.contains(n));
-    let is_write = matches!(call.op, "write" | "create" | "delete");
+    let is_write = super::is_write(call.op);
     // A write answered "not found" on an object store means the bucket itself is missing.
     let not_found = matches!(err, E::NotFound { .. }) || client_error_status(&text) == Some(404);
     if no_bucket || (is_write && not_found && !call.local) {
