@@ -110,12 +110,12 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
-            Error::Storage(StorageError::InvalidUrl { .. }) => ExitCode::Usage,
             Error::Synth(SynthError::InvalidParams(_)) => ExitCode::Usage,
             Error::Features(FeatureError::NoLabels) => ExitCode::InvalidInput,
             Error::Contract(_) => ExitCode::InvalidInput,
             Error::Text(TextError::InvalidOption(_)) => ExitCode::Usage,
             Error::Text(TextError::InvalidInput(_)) => ExitCode::InvalidInput,
+            Error::Storage(e) if e.is_config_problem() => ExitCode::Usage,
             Error::Storage(e) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::GateFailed { .. } | Error::DriftGate { .. } => ExitCode::GateFailed,
             Error::NothingToDo(_) => ExitCode::NothingToDo,
@@ -141,6 +141,7 @@ impl Error {
             Error::Registry(RegistryError::UnknownVersion { .. } | RegistryError::Alias(_)) => {
                 ExitCode::Usage
             }
+            Error::Registry(RegistryError::Storage(e)) if e.is_config_problem() => ExitCode::Usage,
             Error::Registry(RegistryError::Storage(e)) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::Storage(_)
             | Error::Synth(_)

@@ -39,7 +39,9 @@ fn main() -> ExitCode {
     let code = summary.exit_code;
     if let Err(e) = emit_summary(&summary, cli.global.summary_json.as_deref()) {
         eprintln!("error: {e:#}");
-        return ExitCode::from(1);
+        // A run that failed already keeps its own code (a pre-flight check of the path
+        // failed with exit 2); a successful run whose summary is lost is exit 1.
+        return ExitCode::from(u8::try_from(code).ok().filter(|c| *c != 0).unwrap_or(1));
     }
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -46,7 +46,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 workdir=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 cleanup() {
-  for pid in "${moto_pid:-}" "${azurite_pid:-}" "${gcs_pid:-}"; do
+  for pid in "${moto_pid:-}" "${moto_iam_pid:-}" "${azurite_pid:-}" "${gcs_pid:-}"; do
     [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
   done
   rm -rf "$workdir"
@@ -72,6 +72,31 @@ urllib.request.urlopen(req).read()
 PY
 export VIGIL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
 export VIGIL_TEST_S3_BUCKET=vigil-test
+
+# A second moto that enforces IAM, for the access-denied cases: its first 3 requests are
+# unauthenticated (a bucket, a user without any policy, the user's access key); every later
+# request is checked, so that user is denied and unknown keys are rejected.
+iam_port=$(free_port)
+log "starting IAM-enforcing moto S3 server on 127.0.0.1:$iam_port"
+INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO_BIN" -H 127.0.0.1 -p "$iam_port" >"$workdir/moto-iam.log" 2>&1 &
+moto_iam_pid=$!
+for _ in $(seq 1 100); do
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $iam_port), 1)" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+read -r VIGIL_TEST_S3_IAM_KEY_ID VIGIL_TEST_S3_IAM_SECRET < <(python3 - "$iam_port" <<'PY'
+import sys, boto3
+kw = dict(endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+          aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="setup-only-secret")
+boto3.client("s3", **kw).create_bucket(Bucket="vigil-locked")
+iam = boto3.client("iam", **kw)
+iam.create_user(UserName="vigil-no-policy")
+key = iam.create_access_key(UserName="vigil-no-policy")["AccessKey"]
+print(key["AccessKeyId"], key["SecretAccessKey"])
+PY
+)
+export VIGIL_TEST_S3_IAM_ENDPOINT="http://127.0.0.1:$iam_port" VIGIL_TEST_S3_IAM_BUCKET=vigil-locked
+export VIGIL_TEST_S3_IAM_KEY_ID VIGIL_TEST_S3_IAM_SECRET
 
 # Azure Blob Storage (Azurite, in memory) and Google Cloud Storage (fake-gcs-server, in
 # memory), each with a `vigil-test` container/bucket.

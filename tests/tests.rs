@@ -11,6 +11,7 @@ mod drift;
 mod features;
 mod feedback;
 mod generate;
+mod hostile_ops;
 mod logs;
 mod object_store_backends;
 mod object_store_s3;

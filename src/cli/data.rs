@@ -71,7 +71,7 @@ pub struct ValidateArgs {
 pub(super) fn demo(args: &DemoArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
     let default = Path::new("pipelines/demo.toml");
     let config = crate::config::PipelineConfig::load(config.unwrap_or(default))?;
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, true)?;
     let outcome = pipeline::demo(
         &storage,
         &config,
@@ -109,7 +109,7 @@ pub(super) fn validate(args: &ValidateArgs, config: Option<&Path>, summary: &mut
     let config = pipeline::require_config(config, "validate")?;
     let settings = ValidateSettings::from_config(&config, as_of)?;
     summary.set_window(&settings.window);
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let (_history, report, stage) =
         pipeline::in_stage("validate", || pipeline::validate(&storage, &config, &settings))?;
     summary.push_stage(stage);

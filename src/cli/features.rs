@@ -51,7 +51,7 @@ pub(super) fn features(args: &FeaturesArgs, config: Option<&Path>, summary: &mut
         None => Location::parse(&config.resolve(&config.options.warehouse.url))?
             .join(&format!("features/mode={name}/run_date={}", window.run_date())),
     };
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let settings = FeaturesSettings {
         window,
         mode,

@@ -139,7 +139,13 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
     // Every log line of the command carries the run's span: command, and run_id once known.
     let span = summary.span();
     let _entered = span.enter();
-    let result = match &cli.command {
+    // Pre-flight: a summary that cannot be written fails now, not after the work.
+    let preflight = cli
+        .global
+        .summary_json
+        .as_deref()
+        .map_or(Ok(()), crate::pipeline::check_summary_path);
+    let result = preflight.and_then(|()| match &cli.command {
         Command::Demo(args) => data::demo(args, config, &mut summary),
         Command::Generate(args) => data::generate(args, config, &mut summary),
         Command::Validate(args) => data::validate(args, config, &mut summary),
@@ -153,7 +159,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Run(args) => score::run(args, config, &mut summary),
         Command::Publish(args) => publish::publish(args, config, &mut summary),
         Command::Report(args) => report::report(args, config, &mut summary),
-    };
+    });
     summary.duration_ms = started.elapsed().as_millis() as u64;
     summary.log_finished_stages();
     if let Err(e) = &result {

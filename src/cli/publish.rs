@@ -24,7 +24,7 @@ pub(super) fn publish(args: &PublishArgs, config: Option<&Path>, summary: &mut R
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let run_id = summary.run_id.clone();
     let stages = pipeline::in_stage("publish", || {
         pipeline::publish::publish(

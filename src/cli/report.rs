@@ -29,7 +29,7 @@ pub(super) fn report(args: &ReportArgs, config: Option<&Path>, summary: &mut Run
         Some(q) => Quarter::parse(q).map_err(Error::Usage)?,
         None => Quarter::containing(window.run_date()),
     };
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let settings = ReportSettings {
         window,
         quarter,

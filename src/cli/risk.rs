@@ -133,7 +133,7 @@ pub(super) fn train(args: &TrainArgs, config: Option<&Path>, summary: &mut RunSu
         EngineArg::Mlp => EngineChoice::Mlp,
         EngineArg::Auto => EngineChoice::Auto,
     });
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, true)?;
     let settings = TrainSettings {
         window,
         run_id: summary.run_id.clone(),
@@ -157,7 +157,7 @@ pub(super) fn train(args: &TrainArgs, config: Option<&Path>, summary: &mut RunSu
 pub(super) fn backtest(args: &BacktestArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
     let config = pipeline::require_config(config, "backtest")?;
     let window = window(&args.window, &config, summary)?;
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let settings = BacktestSettings {
         window,
         model: args.model.clone(),

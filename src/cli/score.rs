@@ -84,7 +84,7 @@ pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSu
         ));
     }
     let drafts = load_drafts(&config)?;
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let target = shard::prepare_target(&storage, &config, &window, args.shard)?;
     let model = match &target.plan {
         Some(plan) => {
@@ -146,7 +146,7 @@ pub(super) fn run(args: &RunArgs, config: Option<&Path>, summary: &mut RunSummar
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, true)?;
     run_pipeline(
         &storage,
         &config,

@@ -9,13 +9,16 @@ mod report;
 mod risk;
 mod secret;
 mod sentiment;
+mod storage;
 mod tiers;
+mod toml_error;
 
 pub use features::FeatureOptions;
 pub use report::{PerformanceSource, ReportOptions};
 pub use risk::{CalibrationMethod, EngineChoice, FeedbackOptions, GbdtParams, MlpParams, RiskOptions};
 pub use secret::{Secret, interpolate};
 pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
+pub use storage::{CredentialSource, is_store_option};
 pub use tiers::{TierLevel, TiersOptions, valid_name};
 
 use serde::Deserialize;
@@ -38,7 +41,8 @@ pub enum ConfigError {
     Parse {
         /// Config path.
         path: PathBuf,
-        /// serde/toml message (names the key, its line and the allowed keys or values).
+        /// Line, column and key of the error with toml's message, values redacted (never
+        /// the source line: it may hold a secret).
         message: String,
     },
     /// A value is out of its allowed range.
@@ -110,8 +114,13 @@ pub struct StorageOptions {
     /// Timeout of one request in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Where cloud stores take credentials from: `configured` (default; environment or
+    /// `[storage.options]` only) or `instance` (also instance metadata / managed identity).
+    #[serde(default)]
+    pub credentials: CredentialSource,
     /// Options handed to the object-store builder (e.g. `aws_endpoint`, `aws_region`,
     /// `azure_storage_account_name`); values may use `${ENV_VAR}` and are treated as secrets.
+    /// Keys must be object_store options ([`is_store_option`]).
     #[serde(default)]
     pub options: BTreeMap<String, String>,
 }
@@ -132,6 +141,7 @@ impl Default for StorageOptions {
             max_retries: default_retries(),
             retry_backoff_ms: default_backoff(),
             timeout_secs: default_timeout(),
+            credentials: CredentialSource::default(),
             options: BTreeMap::new(),
         }
     }
@@ -303,7 +313,7 @@ impl PipelineConfig {
     pub fn from_toml(path: &Path, text: &str) -> Result<Self, ConfigError> {
         let mut options: PipelineOptions = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
+            message: toml_error::describe(&e, text),
         })?;
         let env = |k: &str| std::env::var(k).ok();
         let interp = |key: &str, v: &str| {
@@ -404,20 +414,9 @@ impl PipelineConfig {
                 ));
             }
         }
-        if o.storage.timeout_secs == 0 {
-            return Err(bad(
-                "storage.timeout_secs",
-                "0".into(),
-                "allowed: 1 or more seconds",
-            ));
-        }
-        if o.storage.max_retries > 20 {
-            return Err(bad(
-                "storage.max_retries",
-                o.storage.max_retries.to_string(),
-                "allowed: 0 to 20",
-            ));
-        }
+        let option_keys: Vec<&str> = self.store_options.iter().map(|(k, _)| k.as_str()).collect();
+        storage::check(&o.storage, &option_keys)
+            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
         for table in o.sources.tables.keys() {
             if crate::contract::schema::table(table).is_none() {
                 let allowed: Vec<&str> = crate::contract::schema::TABLES.iter().map(|t| t.name).collect();

@@ -165,6 +165,16 @@ impl RiskOptions {
         if let Some(t) = self.tier_thresholds.iter().find(|t| !(1..=100).contains(*t)) {
             return bad("tier_thresholds", t.to_string(), "allowed: thresholds 1 to 100");
         }
+        if let Some(w) = self.tier_thresholds.windows(2).find(|w| w[1] <= w[0]) {
+            return bad(
+                "tier_thresholds",
+                format!("{:?}", self.tier_thresholds),
+                &format!(
+                    "allowed: strictly ascending thresholds, without duplicates ({} is followed by {})",
+                    w[0], w[1]
+                ),
+            );
+        }
         if self.registry.trim().is_empty() {
             return bad("registry", "\"\"".into(), "a folder path or URL");
         }

@@ -11,6 +11,7 @@ mod feedback;
 mod generate;
 mod model_runs;
 mod monitoring;
+mod preflight;
 pub mod progress;
 pub mod publish;
 pub mod report;
@@ -38,6 +39,7 @@ pub use backtest::{BacktestSettings, run_backtest, run_backtest_on};
 pub use demo::{DemoSettings, demo, demo_report};
 pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use generate::{GenerateSettings, generate, write_history};
+pub use preflight::{check_summary_path, open_output_storage};
 pub use risk_data::ExternalFeatures;
 pub use summary::{RunSummary, StageReport, in_stage};
 pub use timing::timing_table;
@@ -65,7 +67,8 @@ pub fn open_storage(config: Option<&PipelineConfig>) -> Result<Storage> {
         }
         None => (RetryPolicy::default(), Vec::new()),
     };
-    Ok(Storage::new(policy, options)?)
+    let credentials = config.map(|c| c.options.storage.credentials).unwrap_or_default();
+    Ok(Storage::new(policy, options)?.with_credentials(credentials))
 }
 
 /// Loads the pipeline config a command needs, as a usage error when it is not given.

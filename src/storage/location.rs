@@ -1,14 +1,16 @@
 //! Locations: a parsed URL split into the store it lives in and the path inside it.
 
-use super::{RetryPolicy, StorageError};
-use crate::config::Secret;
+use super::redact::Redactor;
+use super::retry::chain;
+use super::{RetryPolicy, StorageError, credentials};
+use crate::config::{CredentialSource, Secret};
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreScheme, RetryConfig};
+use object_store::{ObjectStore, ObjectStoreScheme};
 use std::fmt;
 use std::sync::Arc;
 use url::Url;
@@ -71,6 +73,12 @@ impl Location {
         &self.key
     }
 
+    /// Whether the location is on the local file system or in memory: stores without
+    /// retries of their own, which vigil's layer retries.
+    pub fn is_local_or_memory(&self) -> bool {
+        matches!(self.scheme, ObjectStoreScheme::Local | ObjectStoreScheme::Memory)
+    }
+
     /// Path inside the store.
     pub fn path(&self) -> &Path {
         &self.path
@@ -115,56 +123,80 @@ impl fmt::Display for Location {
     }
 }
 
+/// What a store is built from: builder options, retry policy, the credentials opt-in.
+pub(super) struct StoreSettings<'a> {
+    /// `[storage.options]`.
+    pub options: &'a [(String, Secret)],
+    /// Retries and timeouts.
+    pub policy: &'a RetryPolicy,
+    /// Whether the platform's instance identity may be used.
+    pub credentials: CredentialSource,
+    /// Scrubs values from error messages.
+    pub redactor: &'a Redactor,
+}
+
 /// Builds the object store for a location. Cloud stores read their standard environment
-/// variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and then `[storage.options]`; their own
-/// retries are off because [`super::retry`] retries every backend the same way.
+/// variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and then `[storage.options]`, retry with the
+/// `[storage]` policy (object_store's `RetryConfig`), and must have credentials unless
+/// `[storage] credentials = "instance"`.
 pub(super) fn build_store(
     loc: &Location,
-    options: &[(String, Secret)],
-    policy: &RetryPolicy,
+    s: &StoreSettings<'_>,
 ) -> Result<Arc<dyn ObjectStore>, StorageError> {
     // The request timeout goes in as a config key (not `with_client_options`, which would
     // replace the client options `from_env` read, such as AWS_ALLOW_HTTP); user options
     // come after it and may override it.
-    let timeout = ("timeout".to_string(), format!("{}ms", policy.timeout.as_millis()));
-    let retry = RetryConfig {
-        max_retries: 0,
-        ..RetryConfig::default()
+    let timeout = format!("{}ms", s.policy.timeout.as_millis());
+    let retry = s.policy.object_store_config();
+    let opts: Vec<(String, &str)> = std::iter::once(("timeout".to_string(), timeout.as_str()))
+        .chain(
+            s.options
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.expose())),
+        )
+        .collect();
+    let need = |has: bool, hint: &'static str| {
+        if has || s.credentials == CredentialSource::Instance {
+            Ok(())
+        } else {
+            Err(StorageError::NoCredentials {
+                url: loc.to_string(),
+                hint,
+            })
+        }
     };
-    let open_err = |e: object_store::Error| StorageError::Open {
-        url: loc.to_string(),
-        reason: e.to_string(),
-    };
-    let opts = std::iter::once((timeout.0.clone(), timeout.1.as_str()))
-        .chain(options.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.expose())));
+    let open_err = |e: object_store::Error| open_error(loc, s.redactor, &e);
     let store: Arc<dyn ObjectStore> = match &loc.scheme {
         ObjectStoreScheme::Local => Arc::new(LocalFileSystem::new()),
         ObjectStoreScheme::Memory => Arc::new(InMemory::new()),
         ObjectStoreScheme::AmazonS3 => {
             let mut b = AmazonS3Builder::from_env().with_url(loc.key.clone());
-            for (k, v) in opts {
+            for (k, v) in &opts {
                 if let Ok(key) = k.parse::<AmazonS3ConfigKey>() {
-                    b = b.with_config(key, v);
+                    b = b.with_config(key, *v);
                 }
             }
+            need(credentials::s3_has(&b), credentials::S3_HINT)?;
             Arc::new(b.with_retry(retry).build().map_err(open_err)?)
         }
         ObjectStoreScheme::GoogleCloudStorage => {
             let mut b = GoogleCloudStorageBuilder::from_env().with_url(loc.key.clone());
-            for (k, v) in opts {
+            for (k, v) in &opts {
                 if let Ok(key) = k.parse::<GoogleConfigKey>() {
-                    b = b.with_config(key, v);
+                    b = b.with_config(key, *v);
                 }
             }
+            need(credentials::gcs_has(&b), credentials::GCS_HINT)?;
             Arc::new(b.with_retry(retry).build().map_err(open_err)?)
         }
         ObjectStoreScheme::MicrosoftAzure => {
             let mut b = MicrosoftAzureBuilder::from_env().with_url(loc.key.clone());
-            for (k, v) in opts {
+            for (k, v) in &opts {
                 if let Ok(key) = k.parse::<AzureConfigKey>() {
-                    b = b.with_config(key, v);
+                    b = b.with_config(key, *v);
                 }
             }
+            need(credentials::azure_has(&b), credentials::AZURE_HINT)?;
             Arc::new(b.with_retry(retry).build().map_err(open_err)?)
         }
         other => {
@@ -175,4 +207,20 @@ pub(super) fn build_store(
         }
     };
     Ok(store)
+}
+
+/// A builder error naming the option whose value it rejects, without the value.
+fn open_error(loc: &Location, redactor: &Redactor, e: &object_store::Error) -> StorageError {
+    let text = chain(e);
+    let reason = match redactor.source_in(&text) {
+        Some(source) => format!(
+            "{source} has a value the client cannot use: {}",
+            redactor.scrub(&text)
+        ),
+        None => redactor.scrub(&text),
+    };
+    StorageError::Open {
+        url: loc.to_string(),
+        reason,
+    }
 }

@@ -4,7 +4,10 @@
 //! `memory://`) goes through `object_store`, so retries, timeouts and error messages are the
 //! same everywhere, and tests on `memory://` exercise the production path.
 
+mod credentials;
 mod location;
+mod probe;
+mod redact;
 mod retry;
 mod table;
 
@@ -17,10 +20,12 @@ pub use location::Location;
 pub use retry::RetryPolicy;
 pub use table::{FileFormat, FileFrame, encode_parquet};
 
-use crate::config::Secret;
+use crate::config::{CredentialSource, Secret};
 use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use redact::Redactor;
+use retry::Call;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -83,6 +88,51 @@ pub enum StorageError {
         /// Encoder error.
         reason: String,
     },
+    /// The store refused the request: the credentials are wrong, or lack the permission.
+    /// Not retried.
+    #[error(
+        "{op} {url}: access denied; check the credentials and the permissions on the bucket or \
+         container (not retried): {reason}"
+    )]
+    Denied {
+        /// Operation: read, list, head, write, create, delete.
+        op: &'static str,
+        /// The URL.
+        url: String,
+        /// The store's answer (values of options and credentials redacted).
+        reason: String,
+    },
+    /// The bucket or container does not exist. Not retried.
+    #[error(
+        "{op} {url}: the bucket or container {store} does not exist (not retried); create it or \
+         correct the URL in the config"
+    )]
+    MissingBucket {
+        /// Operation: read, list, head, write, create, delete.
+        op: &'static str,
+        /// The URL.
+        url: String,
+        /// `scheme://bucket` of the missing bucket or container.
+        store: String,
+    },
+    /// A cloud location and no credentials for it, checked before any request.
+    #[error("no credentials for {url}: {hint}")]
+    NoCredentials {
+        /// The URL.
+        url: String,
+        /// What to set.
+        hint: &'static str,
+    },
+    /// A pre-flight check found that vigil cannot write where the config points.
+    #[error("cannot write the {what} at {url}: {reason}; nothing was run")]
+    Unwritable {
+        /// What lives there ("warehouse", "registry").
+        what: String,
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start I/O runtime: {0}")]
     Runtime(String),
@@ -90,13 +140,34 @@ pub enum StorageError {
 
 impl StorageError {
     /// Whether the failure is a problem with the input data (exit 3) rather than with the
-    /// system (exit 1): an unreadable or missing input file.
+    /// system (exit 1): an unreadable or missing input file, or access denied or a missing
+    /// bucket when reading.
     pub fn is_input_problem(&self) -> bool {
-        matches!(
-            self,
-            StorageError::Unreadable { .. } | StorageError::NotFound { .. }
-        )
+        match self {
+            StorageError::Unreadable { .. } | StorageError::NotFound { .. } => true,
+            StorageError::Denied { op, .. } | StorageError::MissingBucket { op, .. } => !is_write(op),
+            _ => false,
+        }
     }
+
+    /// Whether the configuration must change (exit 2): a bad URL or store option, missing
+    /// credentials, or a write the store refuses (access denied, no such bucket: the config
+    /// names a place vigil cannot write).
+    pub fn is_config_problem(&self) -> bool {
+        match self {
+            StorageError::InvalidUrl { .. }
+            | StorageError::Open { .. }
+            | StorageError::NoCredentials { .. }
+            | StorageError::Unwritable { .. } => true,
+            StorageError::Denied { op, .. } | StorageError::MissingBucket { op, .. } => is_write(op),
+            _ => false,
+        }
+    }
+}
+
+/// Whether an operation name is a write (vs. a read: read, list, head).
+fn is_write(op: &str) -> bool {
+    matches!(op, "write" | "create" | "delete")
 }
 
 /// The object-store access of one run: a store per bucket/account, shared retry policy.
@@ -104,6 +175,8 @@ pub struct Storage {
     runtime: tokio::runtime::Runtime,
     policy: RetryPolicy,
     options: Vec<(String, Secret)>,
+    credentials: CredentialSource,
+    redactor: Redactor,
     stores: Mutex<BTreeMap<String, Arc<dyn ObjectStore>>>,
 }
 
@@ -126,9 +199,28 @@ impl Storage {
         Ok(Self {
             runtime,
             policy,
+            redactor: Redactor::new(&options),
             options,
+            credentials: CredentialSource::default(),
             stores: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Where cloud stores may take credentials from (default: configured ones only).
+    pub fn with_credentials(mut self, credentials: CredentialSource) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// How vigil's retry layer treats a call of `op` on `loc`.
+    fn call<'a>(&'a self, op: &'static str, loc: &'a Location) -> Call<'a> {
+        Call {
+            op,
+            loc,
+            local: loc.is_local_or_memory(),
+            idempotent: op != "create",
+            redactor: &self.redactor,
+        }
     }
 
     /// Registers a ready-made store for a `scheme://authority` key (used to wrap stores,
@@ -141,7 +233,8 @@ impl Storage {
 
     /// The object store `loc` lives in, rooted at its bucket, account or file-system root
     /// (not at `loc`), for libraries that do their own I/O through `object_store` (the Delta
-    /// Lake log). Calls through it bypass vigil's retries.
+    /// Lake log). Calls through it bypass vigil's layer; cloud stores retry with the same
+    /// policy inside object_store.
     pub fn object_store(&self, loc: &Location) -> Result<Arc<dyn ObjectStore>, StorageError> {
         self.store(loc)
     }
@@ -160,7 +253,13 @@ impl Storage {
         if let Some(s) = stores.get(loc.store_key()) {
             return Ok(Arc::clone(s));
         }
-        let store = location::build_store(loc, &self.options, &self.policy)?;
+        let settings = location::StoreSettings {
+            options: &self.options,
+            policy: &self.policy,
+            credentials: self.credentials,
+            redactor: &self.redactor,
+        };
+        let store = location::build_store(loc, &settings)?;
         stores.insert(loc.store_key().to_string(), Arc::clone(&store));
         Ok(store)
     }
@@ -170,7 +269,7 @@ impl Storage {
         let store = self.store(loc)?;
         let path = loc.path().clone();
         self.runtime
-            .block_on(retry::with_retry(&self.policy, "read", loc, || {
+            .block_on(retry::with_retry(&self.policy, self.call("read", loc), || {
                 let store = Arc::clone(&store);
                 let path = path.clone();
                 async move { store.get(&path).await?.bytes().await }
@@ -182,7 +281,7 @@ impl Storage {
         let store = self.store(loc)?;
         let path = loc.path().clone();
         self.runtime
-            .block_on(retry::with_retry(&self.policy, "write", loc, || {
+            .block_on(retry::with_retry(&self.policy, self.call("write", loc), || {
                 let store = Arc::clone(&store);
                 let path = path.clone();
                 let payload = PutPayload::from_bytes(bytes.clone());
@@ -198,7 +297,7 @@ impl Storage {
         let store = self.store(loc)?;
         let path = loc.path().clone();
         self.runtime
-            .block_on(retry::with_retry(&self.policy, "create", loc, || {
+            .block_on(retry::with_retry(&self.policy, self.call("create", loc), || {
                 let store = Arc::clone(&store);
                 let path = path.clone();
                 let payload = PutPayload::from_bytes(bytes.clone());
@@ -222,20 +321,20 @@ impl Storage {
     pub fn list(&self, loc: &Location) -> Result<Vec<Location>, StorageError> {
         let store = self.store(loc)?;
         let prefix = loc.path().clone();
-        let mut paths = self
-            .runtime
-            .block_on(retry::with_retry(&self.policy, "list", loc, || {
-                let store = Arc::clone(&store);
-                let prefix = prefix.clone();
-                async move {
-                    let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
-                    store
-                        .list(prefix)
-                        .map_ok(|m| m.location)
-                        .try_collect::<Vec<_>>()
-                        .await
-                }
-            }))?;
+        let mut paths =
+            self.runtime
+                .block_on(retry::with_retry(&self.policy, self.call("list", loc), || {
+                    let store = Arc::clone(&store);
+                    let prefix = prefix.clone();
+                    async move {
+                        let prefix = (!prefix.as_ref().is_empty()).then_some(&prefix);
+                        store
+                            .list(prefix)
+                            .map_ok(|m| m.location)
+                            .try_collect::<Vec<_>>()
+                            .await
+                    }
+                }))?;
         paths.sort();
         Ok(paths.into_iter().map(|p| loc.with_path(p)).collect())
     }
@@ -246,7 +345,7 @@ impl Storage {
         let path = loc.path().clone();
         let res = self
             .runtime
-            .block_on(retry::with_retry(&self.policy, "head", loc, || {
+            .block_on(retry::with_retry(&self.policy, self.call("head", loc), || {
                 let store = Arc::clone(&store);
                 let path = path.clone();
                 async move { store.head(&path).await }
@@ -258,6 +357,18 @@ impl Storage {
         }
     }
 
+    /// Deletes one object (a missing one is no error on object stores).
+    pub fn delete_object(&self, loc: &Location) -> Result<(), StorageError> {
+        let store = self.store(loc)?;
+        let path = loc.path().clone();
+        self.runtime
+            .block_on(retry::with_retry(&self.policy, self.call("delete", loc), || {
+                let store = Arc::clone(&store);
+                let path = path.clone();
+                async move { store.delete(&path).await }
+            }))
+    }
+
     /// Deletes every object under a prefix (used to replace a partition).
     pub fn delete_prefix(&self, loc: &Location) -> Result<usize, StorageError> {
         let objects = self.list(loc)?;
@@ -265,7 +376,7 @@ impl Storage {
         for obj in &objects {
             let path = obj.path().clone();
             self.runtime
-                .block_on(retry::with_retry(&self.policy, "delete", obj, || {
+                .block_on(retry::with_retry(&self.policy, self.call("delete", obj), || {
                     let store = Arc::clone(&store);
                     let path = path.clone();
                     async move { store.delete(&path).await }

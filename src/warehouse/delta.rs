@@ -175,8 +175,7 @@ impl DeltaError {
             DeltaError::InvalidLocation { .. }
                 | DeltaError::TypeChange { .. }
                 | DeltaError::Partitioning { .. }
-                | DeltaError::Storage(StorageError::InvalidUrl { .. })
-        )
+        ) || matches!(self, DeltaError::Storage(e) if e.is_config_problem())
     }
 
     fn delta(table: &Location, op: &'static str) -> impl FnOnce(DeltaTableError) -> Self {
