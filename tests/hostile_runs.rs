@@ -315,7 +315,10 @@ fn kill_nine_at_twenty_random_moments_never_shows_a_partial_run() {
             (true, _) => format!("{kind} killed between table commits"),
         };
         *outcomes.entry(key).or_default() += 1;
-        eprintln!("{context}: {} runs rows consistent; {ahead} table(s) of {d} ahead of its row", rows.len());
+        eprintln!(
+            "{context}: {} runs rows consistent; {ahead} table(s) of {d} ahead of its row",
+            rows.len()
+        );
     }
     eprintln!("kill trials: {outcomes:?}");
     assert!(
