@@ -365,10 +365,17 @@ fn kill_nine_at_twenty_random_moments_never_shows_a_partial_run() {
 }
 
 /// Stages `risk_scores` and `actions` for `d` the way `vigil score` does (`_run.json` last
-/// when `finished`), rows of run `run_id`.
+/// when `finished`), rows of run `run_id`, under the project's local warehouse.
 fn stage(p: &Project, d: &str, run_id: &str, accounts: usize, finished: bool) {
-    let storage = storage();
-    let dir = loc(p, &format!("wh/_staged/run_date={d}"));
+    let wh = p.file("wh").to_string_lossy().into_owned();
+    stage_in(&storage(), &wh, d, run_id, accounts, finished);
+}
+
+/// [`stage`] under any warehouse URL.
+fn stage_in(storage: &Storage, wh: &str, d: &str, run_id: &str, accounts: usize, finished: bool) {
+    let dir = Location::parse(wh)
+        .expect("warehouse")
+        .join(&format!("_staged/run_date={d}"));
     let ids: Vec<String> = (0..accounts).map(|i| format!("a{i:04}")).collect();
     let mut scores = df!(
         "run_id" => vec![run_id; accounts],
@@ -723,4 +730,58 @@ fn postgres_publishes_every_table_and_the_runs_row_in_one_transaction() {
         );
         assert_eq!(db.count(table, D3), rows);
     }
+}
+
+/// The same vacuum on the S3-compatible server (moto): the warehouse's tables are found by
+/// listing, replaced files go, the current version and the `runs` row still read.
+#[test]
+fn vacuum_on_s3_removes_replaced_files_and_keeps_the_current_run() {
+    let Some(ep) = crate::object_store_s3::endpoint() else {
+        return;
+    };
+    let bucket = std::env::var("VIGIL_TEST_S3_BUCKET").unwrap_or_else(|_| "vigil-test".into());
+    let env = crate::object_store_s3::s3_env(&ep);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let options = [
+        ("aws_endpoint", ep.as_str()),
+        ("allow_http", "true"),
+        ("aws_access_key_id", "testing"),
+        ("aws_secret_access_key", "testing"),
+        ("aws_region", "us-east-1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), vigil::config::Secret::new(v.to_string())))
+    .collect();
+    let s3 = Storage::new(RetryPolicy::default(), options).expect("storage");
+    let wh = format!("s3://{bucket}/hostile-runs-{}/wh", std::process::id());
+    let p = Project::new("");
+    p.config(&format!(
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"{wh}\"\n"
+    ));
+    let cmd = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", "pipelines/test.toml"]);
+        vigil_env(p.path(), &all, &env)
+    };
+    stage_in(&s3, &wh, D3, "run-a", 200, true);
+    cmd(&["publish", "--run-date", D3]).expect_code(0);
+    stage_in(&s3, &wh, D3, "run-b", 100, true);
+    cmd(&["publish", "--run-date", D3]).expect_code(0);
+    let run = cmd(&["vacuum", "--retain-hours", "0", "--force"]);
+    run.expect_code(0);
+    let m = &run.summary()["stages"][0]["metrics"];
+    assert_eq!(m["files_removed"], 3, "{m}");
+    assert_eq!(m["tables"]["runs"]["files"], 1, "{m}");
+    let root = Location::parse(&wh).expect("wh");
+    let scores = delta::read_partition(&s3, &root.join("risk_scores"), date(D3))
+        .expect("readable")
+        .expect("partition");
+    assert_eq!(scores.height(), 100);
+    let runs = delta::read_partition(&s3, &root.join("runs"), date(D3))
+        .expect("readable")
+        .expect("runs row");
+    assert_eq!(
+        runs.column("run_id").expect("run_id").str().expect("str").get(0),
+        Some("run-b")
+    );
 }
