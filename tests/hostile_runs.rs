@@ -360,6 +360,22 @@ fn kill_nine_at_twenty_random_moments_never_shows_a_partial_run() {
         }
     }
     assert!(!assert_registry_whole(&p, "at the end").is_empty());
+
+    // A sharded run of a date goes through the same runs row, naming the shard count.
+    let cfg = ["--config", "pipelines/test.toml", "--run-date", D3];
+    crate::common::vigil(p.path(), &[&["plan", "--shards", "2"][..], &cfg].concat()).expect_code(0);
+    for shard in ["0/2", "1/2"] {
+        crate::common::vigil(p.path(), &[&["score", "--shard", shard][..], &cfg].concat()).expect_code(0);
+    }
+    on(&p, "publish", D3, &[]).expect_code(0);
+    let sharded = assert_runs_consistent(&p, "after a sharded publish");
+    let row = crate::common::delta_partition(&p.file("wh/runs").to_string_lossy(), D3).expect("runs row");
+    assert_eq!(
+        row.column("shards").expect("shards").i64().expect("i64").get(0),
+        Some(2)
+    );
+    let last = sharded.iter().find(|r| r.run_date == D3).expect("D3");
+    assert_eq!(run_ids(&p, "risk_scores", D3, None).0, [last.run_id.clone()]);
     crate::common::vigil(p.path(), &["models", "list", "--config", "pipelines/test.toml"]).expect_code(0);
     eprintln!("kill -9 test: {} s", started.elapsed().as_secs());
 }
