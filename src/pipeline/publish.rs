@@ -78,33 +78,15 @@ pub fn publish(
     );
     let root = warehouse(config)?;
     let mut stage = StageReport::new("publish", started);
-    let mut record = RunRecord {
+    let versions = commit_tables(storage, &root, run_date, &tables, &ctx, &mut stage)?;
+    // Last: the row that makes the run visible to readers of `runs` as complete.
+    let record = RunRecord {
         run_id: ctx.run_id.clone(),
         model_version,
         shards,
-        published_at_us: 0,
-        tables: Vec::with_capacity(tables.len()),
+        published_at_us: chrono::Utc::now().timestamp_micros(),
+        tables: versions,
     };
-    for t in &tables {
-        let table = root.join(&t.name);
-        let commit = delta::replace_partition(storage, &table, run_date, &t.frame, &ctx)
-            .map_err(WarehouseError::from)?;
-        stage.rows_in += t.frame.height() as u64;
-        stage.rows_out += commit.rows as u64;
-        stage.outputs.push(table.to_string());
-        stage.metrics.insert(
-            t.name.clone(),
-            serde_json::json!({"version": commit.version, "rows": commit.rows,
-                               "files_added": commit.files_added, "files_removed": commit.files_removed}),
-        );
-        record.tables.push(TableVersion {
-            table: t.name.clone(),
-            version: commit.version,
-            rows: commit.rows as u64,
-        });
-    }
-    // Last: the row that makes the run visible to readers of `runs` as complete.
-    record.published_at_us = chrono::Utc::now().timestamp_micros();
     let runs_row = record.to_frame()?;
     let runs_table = root.join(RUNS_TABLE);
     let commit = delta::replace_partition(storage, &runs_table, run_date, &runs_row, &ctx)
@@ -131,6 +113,38 @@ pub fn publish(
         )?);
     }
     Ok(stages)
+}
+
+/// One Delta commit per table, replacing its `run_date` partition; the stage's figures, and
+/// the versions for the `runs` row.
+fn commit_tables(
+    storage: &Storage,
+    root: &Location,
+    run_date: NaiveDate,
+    tables: &[Staged],
+    ctx: &CommitContext,
+    stage: &mut StageReport,
+) -> Result<Vec<TableVersion>> {
+    let mut versions = Vec::with_capacity(tables.len());
+    for t in tables {
+        let table = root.join(&t.name);
+        let commit = delta::replace_partition(storage, &table, run_date, &t.frame, ctx)
+            .map_err(WarehouseError::from)?;
+        stage.rows_in += t.frame.height() as u64;
+        stage.rows_out += commit.rows as u64;
+        stage.outputs.push(table.to_string());
+        stage.metrics.insert(
+            t.name.clone(),
+            serde_json::json!({"version": commit.version, "rows": commit.rows,
+                               "files_added": commit.files_added, "files_removed": commit.files_removed}),
+        );
+        versions.push(TableVersion {
+            table: t.name.clone(),
+            version: commit.version,
+            rows: commit.rows as u64,
+        });
+    }
+    Ok(versions)
 }
 
 /// `--fail-on-drift` at publishing: the staged drift rows (combined over the shards) trip
