@@ -375,7 +375,10 @@ fn kill_nine_at_twenty_random_moments_never_shows_a_partial_run() {
         Some(2)
     );
     let last = sharded.iter().find(|r| r.run_date == D3).expect("D3");
-    assert_eq!(run_ids(&p, "risk_scores", D3, None).0, [last.run_id.clone()]);
+    assert_eq!(
+        run_ids(&p, "risk_scores", D3, None).0,
+        std::slice::from_ref(&last.run_id)
+    );
     crate::common::vigil(p.path(), &["models", "list", "--config", "pipelines/test.toml"]).expect_code(0);
     eprintln!("kill -9 test: {} s", started.elapsed().as_secs());
 }
