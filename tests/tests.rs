@@ -12,6 +12,7 @@ mod features;
 mod feedback;
 mod generate;
 mod hostile_ops;
+mod hostile_runs;
 mod logs;
 mod object_store_backends;
 mod object_store_s3;

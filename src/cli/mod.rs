@@ -8,6 +8,7 @@ mod report;
 mod risk;
 mod score;
 mod sentiment;
+mod vacuum;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
 pub use features::{FeaturesArgs, ModeArg};
@@ -16,6 +17,7 @@ pub use report::ReportArgs;
 pub use risk::{BacktestArgs, EngineArg, ModelsArgs, ModelsCommand, TrainArgs as RiskTrainArgs};
 pub use score::{RunArgs, ScoreArgs as RiskScoreArgs};
 pub use sentiment::{DeviceArg, EvalArgs, LabelArgs, ScoreArgs, SentimentArgs, SentimentCommand, TrainArgs};
+pub use vacuum::VacuumArgs;
 
 use crate::Result;
 use crate::pipeline::RunSummary;
@@ -98,6 +100,9 @@ pub enum Command {
     /// The quarterly escalation-patterns report: what rose, among which accounts, how the
     /// model did, what was prevented.
     Report(ReportArgs),
+    /// Remove Delta data files that no table version within the retention needs (replaced
+    /// partitions, files of crashed writes); default retention 168 h.
+    Vacuum(VacuumArgs),
 }
 
 impl Command {
@@ -127,6 +132,7 @@ impl Command {
             Command::Run(_) => "run",
             Command::Publish(_) => "publish",
             Command::Report(_) => "report",
+            Command::Vacuum(_) => "vacuum",
         }
     }
 }
@@ -159,6 +165,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Run(args) => score::run(args, config, &mut summary),
         Command::Publish(args) => publish::publish(args, config, &mut summary),
         Command::Report(args) => report::report(args, config, &mut summary),
+        Command::Vacuum(args) => vacuum::vacuum(args, config, &mut summary),
     });
     summary.duration_ms = started.elapsed().as_millis() as u64;
     summary.log_finished_stages();

@@ -33,6 +33,7 @@ mod timing;
 mod train;
 mod train_fit;
 mod train_side;
+pub mod vacuum;
 mod validate;
 
 pub use backtest::{BacktestSettings, run_backtest, run_backtest_on};

@@ -1,12 +1,19 @@
 //! `vigil publish`: commits a run date's staged tables to the warehouse — one Delta commit per
-//! table that replaces its `run_date` partition — and, when `[warehouse.postgres]` is set,
-//! replaces the same run date in PostgreSQL.
+//! table that replaces its `run_date` partition — then, as its **last** commit, the date's
+//! row in the `runs` table ([`crate::warehouse::runs`]) naming each table's committed
+//! version; and, when `[warehouse.postgres]` is set, replaces the same run date of every table
+//! and of `runs` in PostgreSQL, all in one transaction.
 //!
 //! The scoring stage stages each output table as `<warehouse>/_staged/run_date=D/<table>.parquet`
-//! with `_run.json` (`{"run_id": …}`) beside them. Publishing reads them and leaves them in
-//! place: re-running `vigil publish` for the same date publishes the same rows again (a new
-//! Delta version with the same partition content), which is how a failed or interrupted
-//! publish is finished. A crash mid-publish leaves each table at its old or its new version.
+//! with `_run.json` (`{"run_id": …}`) written last beside them. Publishing reads them and leaves
+//! them in place: re-running `vigil publish` for the same date publishes the same rows again (a
+//! new Delta version with the same partition content), which is how a failed or interrupted
+//! publish is finished.
+//!
+//! A crash mid-publish leaves each table at its old or its new version, and the `runs` row of
+//! the date at the previous complete run (or none): a reader that reads each table at the
+//! version the latest `runs` row names never sees a mix of two runs. The re-run commits the
+//! tables again and then the `runs` row, completing the set.
 
 use super::StageReport;
 use super::score::staged_location;
@@ -17,8 +24,10 @@ use crate::report::drift_merge::merge_shards;
 use crate::storage::{Location, Storage};
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
+use crate::warehouse::runs::{RUNS_TABLE, RunRecord, TableVersion};
 use crate::{Error, Result};
 use chrono::NaiveDate;
+use polars::prelude::DataFrame;
 use std::time::Instant;
 
 fn warehouse(config: &PipelineConfig) -> Result<Location> {
@@ -59,6 +68,7 @@ pub fn publish(
     let staged_dir = staged_location(config, run_date)?;
     let StagedRun {
         run_id: staged_run_id,
+        model_version,
         tables,
         shards,
     } = read_run(storage, &staged_dir, run_date)?;
@@ -81,9 +91,57 @@ pub fn publish(
     );
     let root = warehouse(config)?;
     let mut stage = StageReport::new("publish", started);
-    for t in &tables {
+    let versions = commit_tables(storage, &root, run_date, &tables, &ctx, &mut stage)?;
+    // Last: the row that makes the run visible to readers of `runs` as complete.
+    let record = RunRecord {
+        run_id: ctx.run_id.clone(),
+        model_version,
+        shards,
+        published_at_us: chrono::Utc::now().timestamp_micros(),
+        tables: versions,
+    };
+    let runs_row = record.to_frame()?;
+    let runs_table = root.join(RUNS_TABLE);
+    let commit = delta::replace_partition(storage, &runs_table, run_date, &runs_row, &ctx)
+        .map_err(WarehouseError::from)?;
+    stage.outputs.push(runs_table.to_string());
+    stage
+        .metrics
+        .insert(RUNS_TABLE.into(), serde_json::json!({"version": commit.version}));
+    stage
+        .metrics
+        .insert("run_id".into(), serde_json::json!(ctx.run_id));
+    stage.metrics.insert("shards".into(), serde_json::json!(shards));
+    stage.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, runs_version = commit.version, "published to Delta Lake");
+    let mut stages = vec![stage];
+    if let Some((schema, mut sink)) = postgres {
+        stages.push(publish_postgres(
+            &mut sink,
+            &schema,
+            run_date,
+            &tables,
+            &runs_row,
+            &ctx.run_id,
+        )?);
+    }
+    Ok(stages)
+}
+
+/// One Delta commit per table, replacing its `run_date` partition; the stage's figures, and
+/// the versions for the `runs` row.
+fn commit_tables(
+    storage: &Storage,
+    root: &Location,
+    run_date: NaiveDate,
+    tables: &[Staged],
+    ctx: &CommitContext,
+    stage: &mut StageReport,
+) -> Result<Vec<TableVersion>> {
+    let mut versions = Vec::with_capacity(tables.len());
+    for t in tables {
         let table = root.join(&t.name);
-        let commit = delta::replace_partition(storage, &table, run_date, &t.frame, &ctx)
+        let commit = delta::replace_partition(storage, &table, run_date, &t.frame, ctx)
             .map_err(WarehouseError::from)?;
         stage.rows_in += t.frame.height() as u64;
         stage.rows_out += commit.rows as u64;
@@ -93,24 +151,13 @@ pub fn publish(
             serde_json::json!({"version": commit.version, "rows": commit.rows,
                                "files_added": commit.files_added, "files_removed": commit.files_removed}),
         );
+        versions.push(TableVersion {
+            table: t.name.clone(),
+            version: commit.version,
+            rows: commit.rows as u64,
+        });
     }
-    stage
-        .metrics
-        .insert("run_id".into(), serde_json::json!(ctx.run_id));
-    stage.metrics.insert("shards".into(), serde_json::json!(shards));
-    stage.duration_ms = started.elapsed().as_millis() as u64;
-    tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to Delta Lake");
-    let mut stages = vec![stage];
-    if let Some((schema, mut sink)) = postgres {
-        stages.push(publish_postgres(
-            &mut sink,
-            &schema,
-            run_date,
-            &tables,
-            &ctx.run_id,
-        )?);
-    }
-    Ok(stages)
+    Ok(versions)
 }
 
 /// `--fail-on-drift` at publishing: the staged drift rows (combined over the shards) trip
@@ -142,27 +189,38 @@ fn gate_drift(tables: &[Staged]) -> Result<()> {
     Ok(())
 }
 
+/// Every table, then the `runs` row, in one PostgreSQL transaction: BI tools reading
+/// PostgreSQL see the whole previous run or the whole new one.
 fn publish_postgres(
     sink: &mut crate::warehouse::postgres::PgSink,
     schema: &str,
     run_date: NaiveDate,
     tables: &[Staged],
+    runs_row: &DataFrame,
     run_id: &str,
 ) -> Result<StageReport> {
     let started = Instant::now();
     let mut stage = StageReport::new("publish_postgres", started);
+    // The sink adds `run_id` itself (the same run's id).
+    let without_run_id = |frame: &DataFrame| -> Result<DataFrame> {
+        Ok(match frame.column("run_id") {
+            Ok(_) => frame.drop("run_id")?,
+            Err(_) => frame.clone(),
+        })
+    };
+    let mut frames = Vec::with_capacity(tables.len() + 1);
     for t in tables {
-        // The sink adds `run_id` itself (the same run's id).
-        let frame = match t.frame.column("run_id") {
-            Ok(_) => t.frame.drop("run_id")?,
-            Err(_) => t.frame.clone(),
-        };
-        let rows = sink
-            .replace_partition(schema, &t.name, run_date, &frame, run_id)
-            .map_err(WarehouseError::from)?;
-        stage.rows_in += t.frame.height() as u64;
-        stage.rows_out += rows;
-        stage.outputs.push(format!("postgres:{schema}.{}", t.name));
+        frames.push((t.name.as_str(), without_run_id(&t.frame)?));
+    }
+    frames.push((RUNS_TABLE, without_run_id(runs_row)?));
+    let batch: Vec<(&str, &DataFrame)> = frames.iter().map(|(n, f)| (*n, f)).collect();
+    let rows = sink
+        .replace_partitions(schema, run_date, &batch, run_id)
+        .map_err(WarehouseError::from)?;
+    for ((name, frame), written) in frames.iter().zip(rows) {
+        stage.rows_in += frame.height() as u64;
+        stage.rows_out += written;
+        stage.outputs.push(format!("postgres:{schema}.{name}"));
     }
     stage.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, "published to PostgreSQL");
@@ -220,10 +278,32 @@ mod tests {
             let stages = publish(&storage, &config, d, Some("ignored"), false).expect("publish");
             let m = &stages[0].metrics;
             assert_eq!(m["risk_scores"]["version"], expected_version, "{m:?}");
+            assert_eq!(m["runs"]["version"], expected_version, "{m:?}");
             assert_eq!(m["run_id"], "2026-06-30-abc");
             assert_eq!(stages[0].rows_out, 3);
         }
         let wh = Location::parse(&config.resolve("wh")).expect("wh");
+        // The runs row: one per date (re-publishing replaced it), naming each table's version.
+        let runs = delta::read_partition(&storage, &wh.join(RUNS_TABLE), d)
+            .expect("read")
+            .expect("runs row");
+        assert_eq!(runs.height(), 1, "{runs}");
+        let int = |c: &str| runs.column(c).expect(c).i64().expect("i64").get(0);
+        assert_eq!(
+            (int("risk_scores_version"), int("risk_scores_rows")),
+            (Some(1), Some(2))
+        );
+        assert_eq!((int("actions_version"), int("actions_rows")), (Some(1), Some(1)));
+        let text = |c: &str| {
+            runs.column(c)
+                .expect(c)
+                .str()
+                .expect("str")
+                .get(0)
+                .map(str::to_string)
+        };
+        assert_eq!(text("run_id").as_deref(), Some("2026-06-30-abc"));
+        assert_eq!(text("status").as_deref(), Some("complete"));
         let back = delta::read_partition(&storage, &wh.join("risk_scores"), d)
             .expect("read")
             .expect("rows");
@@ -244,13 +324,18 @@ mod tests {
 
         // A staged frame for another date is refused before it is committed.
         let other = NaiveDate::from_ymd_opt(2026, 7, 7).expect("date");
+        let other_dir = staged_location(&config, other).expect("loc");
         let mut wrong = df!("run_date" => ["2026-06-30"], "x" => [1i64]).expect("frame");
         storage
-            .write_parquet(
-                &staged_location(&config, other).expect("loc").join("t.parquet"),
-                &mut wrong,
-            )
+            .write_parquet(&other_dir.join("t.parquet"), &mut wrong)
             .expect("stage");
+        // Without its `_run.json` the folder is an unfinished scoring run: exit 3.
+        let err = publish(&storage, &config, other, None, false).expect_err("unfinished");
+        assert_eq!(err.exit_code(), crate::error::ExitCode::InvalidInput, "{err}");
+        assert!(err.to_string().contains("unfinished"), "{err}");
+        storage
+            .write(&other_dir.join("_run.json"), bytes::Bytes::from_static(b"{}"))
+            .expect("run json");
         let err = publish(&storage, &config, other, None, false)
             .expect_err("wrong date")
             .to_string();

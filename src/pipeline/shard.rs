@@ -134,11 +134,10 @@ pub fn prepare_target(
 ) -> Result<ShardTarget> {
     let staged = super::score::staged_location(config, window.run_date())?;
     let Some(shard) = shard else {
-        storage.delete_prefix(&staged.join(SHARDS_DIR))?;
-        let plan = staged.join(PLAN_FILE);
-        if storage.exists(&plan)? {
-            storage.delete_prefix(&plan)?;
-        }
+        // Everything an earlier attempt staged for the date goes, its `_run.json` included:
+        // until this run writes its own marker last, publishing refuses the folder (a run
+        // killed mid-scoring never publishes a mix of two runs' tables).
+        storage.delete_prefix(&staged)?;
         return Ok(ShardTarget {
             dir: staged,
             plan: None,
@@ -174,10 +173,10 @@ pub fn prepare_target(
             storage.delete_prefix(&dir.1)?;
         }
     }
-    Ok(ShardTarget {
-        dir: staged.join(SHARDS_DIR).join(&shard.dir_name()),
-        plan,
-    })
+    // The shard's own earlier attempt too (same run id: only the marker tells them apart).
+    let dir = staged.join(SHARDS_DIR).join(&shard.dir_name());
+    storage.delete_prefix(&dir)?;
+    Ok(ShardTarget { dir, plan })
 }
 
 /// The shard folders present under a staged folder, in shard order.

@@ -28,6 +28,8 @@ pub(super) struct Staged {
 pub(super) struct StagedRun {
     /// The run id that produced it, when recorded.
     pub run_id: Option<String>,
+    /// The model version that scored it, when recorded.
+    pub model_version: Option<String>,
     /// The tables, sorted by name.
     pub tables: Vec<Staged>,
     /// The number of shards combined (`None`: unsharded).
@@ -42,22 +44,14 @@ struct RunMarker {
 }
 
 /// Reads the run staged under `dir` for `run_date`. Exit 99 when nothing is staged; exit 3
-/// when shards are missing, unfinished or inconsistent.
+/// when the run is unfinished (no `_run.json`: scoring was interrupted), when a staged table
+/// holds rows of another run than its marker names, or when shards are missing, unfinished
+/// or inconsistent.
 pub(super) fn read_run(storage: &Storage, dir: &Location, run_date: NaiveDate) -> Result<StagedRun> {
     let plan = shard::read_plan(storage, dir)?;
     let dirs = shard::shard_dirs(storage, dir)?;
     if plan.is_none() && dirs.is_empty() {
-        let (marker, tables) = read_folder(storage, dir, run_date)?;
-        if tables.is_empty() {
-            return Err(Error::NothingToDo(format!(
-                "no tables staged for run date {run_date} under {dir} (run `vigil score` for that date first)"
-            )));
-        }
-        return Ok(StagedRun {
-            run_id: marker.run_id,
-            tables,
-            shards: None,
-        });
+        return read_unsharded(storage, dir, run_date);
     }
     let count = match &plan {
         Some(p) => p.shards,
@@ -119,8 +113,41 @@ pub(super) fn read_run(storage: &Storage, dir: &Location, run_date: NaiveDate) -
     let tables = combine(parts.into_iter().map(|(_, _, t)| t).collect(), run_id.as_deref())?;
     Ok(StagedRun {
         run_id,
+        model_version: expected_model,
         tables,
         shards: Some(count),
+    })
+}
+
+/// The unsharded layout: the tables and `_run.json` directly in `dir`.
+fn read_unsharded(storage: &Storage, dir: &Location, run_date: NaiveDate) -> Result<StagedRun> {
+    let nothing = || {
+        Error::NothingToDo(format!(
+            "no tables staged for run date {run_date} under {dir} (run `vigil score` for that date first)"
+        ))
+    };
+    if !storage.exists(&dir.join(RUN_FILE))? {
+        let staged_any = storage
+            .list(dir)?
+            .iter()
+            .any(|f| f.parent() == *dir && f.file_name().is_some_and(|n| n.ends_with(".parquet")));
+        if !staged_any {
+            return Err(nothing());
+        }
+        return Err(Error::IncompleteRun(format!(
+            "the run staged for run date {run_date} under {dir} is unfinished (no {RUN_FILE}: scoring was \
+             interrupted); run `vigil score` (or `vigil run`) for that date again; nothing was published"
+        )));
+    }
+    let (marker, tables) = read_folder(storage, dir, run_date)?;
+    if tables.is_empty() {
+        return Err(nothing());
+    }
+    Ok(StagedRun {
+        run_id: marker.run_id,
+        model_version: marker.model_version,
+        tables,
+        shards: None,
     })
 }
 
@@ -205,7 +232,34 @@ fn read_folder(storage: &Storage, dir: &Location, run_date: NaiveDate) -> Result
         });
     }
     tables.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(id) = &marker.run_id {
+        for t in &tables {
+            check_run_id(t, id).map_err(|found| {
+                Error::IncompleteRun(format!(
+                    "staged table {} under {dir} holds rows of run {found:?}, but {RUN_FILE} names run {id:?}: \
+                     the folder mixes two scoring runs; run `vigil score` for run date {run_date} again; \
+                     nothing was published",
+                    t.name
+                ))
+            })?;
+        }
+    }
     Ok((marker, tables))
+}
+
+/// Every `run_id` of a staged table (when it has the column) is the marker's; `Err` with the
+/// first other value.
+fn check_run_id(table: &Staged, id: &str) -> std::result::Result<(), String> {
+    let Ok(col) = table.frame.column("run_id") else {
+        return Ok(());
+    };
+    let Ok(values) = col.str() else {
+        return Ok(());
+    };
+    match values.iter().flatten().find(|v| *v != id) {
+        None => Ok(()),
+        Some(other) => Err(other.to_string()),
+    }
 }
 
 /// Every value of a staged `run_date` column (date or `YYYY-MM-DD` text) is the run date.

@@ -222,6 +222,11 @@ pub fn train_on(
         files.push((name, Bytes::from(body)));
     }
     let manifest_json = serde_json::to_value(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    // Housekeeping for crashed trainings; registry readers never see their leftovers.
+    let abandoned = registry.remove_abandoned(
+        chrono::Duration::hours(crate::registry::ABANDONED_AFTER_HOURS),
+        chrono::Utc::now(),
+    )?;
     let written = registry.write_version(&version, &files, &manifest_json)?;
     if !written {
         tracing::info!(%version, "identical model already registered; reusing it");
@@ -260,6 +265,11 @@ pub fn train_on(
         stage.metrics = m;
     }
     stage.metrics.insert("model_version".into(), json!(version));
+    if abandoned.files > 0 {
+        stage
+            .metrics
+            .insert("registry_abandoned_removed".into(), json!(abandoned));
+    }
     stage.metrics.insert("promoted".into(), json!(promoted));
     stage.metrics.insert("reason".into(), json!(reason));
     tracing::info!(%version, promoted, recall = report.at_alert_threshold.recall, precision = report.at_alert_threshold.precision, "risk model trained");

@@ -2,19 +2,31 @@
 //! `champion` alias.
 //!
 //! Layout under the registry root:
-//! - `risk/versions/<version>/…` — the model's files; `manifest.json` is written last, so a
-//!   version without it is incomplete (a crashed run) and is ignored; a complete version is
-//!   never rewritten;
+//! - `risk/_incomplete/<version>-<nonce>/…` — a version being written: every file goes here
+//!   first, invisible to every reader (none lists this prefix);
+//! - `risk/versions/<version>/…` — the model's files, server-side copied from the incomplete
+//!   folder, then `manifest.json` written **last**: a version without it is incomplete and
+//!   every reader ignores it ([`Registry::exists`], [`Registry::versions`], [`Registry::read`]
+//!   all go through the manifest); a complete version is never rewritten;
 //! - `risk/aliases/champion/<seq>.json` — one event per alias change (promote or rollback),
 //!   numbered 1, 2, 3…. Each is written with a conditional create, so two runs moving the
 //!   alias at once cannot both win; the current champion is the replay of all events. The
 //!   events double as the audit trail (who was champion when, and why).
 //!
+//! A crash while writing leaves an `_incomplete/` folder (killed before or during the copy)
+//! and possibly a `versions/<version>/` folder without `manifest.json` (killed during the
+//! copy). Neither is visible; [`Registry::remove_abandoned`] (run by every `vigil train`)
+//! deletes those older than [`ABANDONED_AFTER_HOURS`].
+//!
 //! This module knows nothing of models: it moves bytes and JSON manifests.
 
 use crate::storage::{Location, Storage, StorageError};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Errors of the registry.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +83,23 @@ pub struct Registry<'a> {
 
 const MANIFEST: &str = "manifest.json";
 
+/// Where versions are written before they are complete.
+const INCOMPLETE: &str = "risk/_incomplete";
+
+/// In-progress folders untouched for this long belong to a crashed writer.
+pub const ABANDONED_AFTER_HOURS: i64 = 1;
+
+/// What [`Registry::remove_abandoned`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Abandoned {
+    /// In-progress folders (`risk/_incomplete/<version>-<nonce>/`) removed.
+    pub incomplete: Vec<String>,
+    /// Version folders without a manifest (`risk/versions/<version>/`) removed.
+    pub unfinished_versions: Vec<String>,
+    /// Objects deleted.
+    pub files: usize,
+}
+
 impl<'a> Registry<'a> {
     /// Opens the registry at `root` (nothing is read until asked).
     pub fn new(storage: &'a Storage, root: Location) -> Self {
@@ -98,8 +127,10 @@ impl<'a> Registry<'a> {
             .exists(&self.version_location(version).join(MANIFEST))?)
     }
 
-    /// Writes a new version: every file, then the manifest. Returns false (and writes
-    /// nothing) when a complete version of that name exists already: versions are immutable.
+    /// Writes a new version: every file under `risk/_incomplete/`, then a server-side copy of
+    /// each into the version folder, then the manifest, then the incomplete folder goes.
+    /// Returns false (and writes nothing) when a complete version of that name exists
+    /// already: versions are immutable.
     pub fn write_version(
         &self,
         version: &str,
@@ -110,15 +141,100 @@ impl<'a> Registry<'a> {
             return Ok(false);
         }
         let dir = self.version_location(version);
-        for (name, bytes) in files {
-            self.storage.write(&dir.join(name), bytes.clone())?;
-        }
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| RegistryError::Corrupt {
             url: dir.join(MANIFEST).to_string(),
             reason: e.to_string(),
         })?;
+        let temp = self
+            .root
+            .join(&format!("{INCOMPLETE}/{version}-{:016x}", rand::random::<u64>()));
+        for (name, bytes) in files {
+            self.storage.write(&temp.join(name), bytes.clone())?;
+        }
+        for (name, _) in files {
+            self.copy(&temp.join(name), &dir.join(name))?;
+        }
         self.storage.write(&dir.join(MANIFEST), Bytes::from(json))?;
+        self.storage.delete_prefix(&temp)?;
         Ok(true)
+    }
+
+    fn copy(&self, from: &Location, to: &Location) -> Result<(), RegistryError> {
+        let store = self.storage.object_store(from)?;
+        self.storage
+            .block_on(store.copy(from.path(), to.path()))
+            .map_err(|e| {
+                RegistryError::Storage(StorageError::Request {
+                    op: "copy",
+                    url: to.to_string(),
+                    attempts: 1,
+                    reason: e.to_string(),
+                })
+            })
+    }
+
+    /// Removes what crashed writers left: `_incomplete/` folders and manifest-less version
+    /// folders whose newest object is older than `older_than` at `now` (younger ones may
+    /// belong to a writer still running).
+    pub fn remove_abandoned(
+        &self,
+        older_than: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Abandoned, RegistryError> {
+        let mut out = Abandoned::default();
+        let cutoff = now - older_than;
+        let incomplete = self.root.join(INCOMPLETE);
+        for (folder, (newest, _)) in self.folders(&incomplete)? {
+            if newest < cutoff {
+                out.files += self.storage.delete_prefix(&incomplete.join(&folder))?;
+                out.incomplete.push(folder);
+            }
+        }
+        let versions = self.root.join("risk/versions");
+        for (folder, (newest, has_manifest)) in self.folders(&versions)? {
+            if !has_manifest && newest < cutoff {
+                out.files += self.storage.delete_prefix(&versions.join(&folder))?;
+                out.unfinished_versions.push(folder);
+            }
+        }
+        if out.files > 0 {
+            tracing::info!(
+                incomplete = ?out.incomplete,
+                unfinished_versions = ?out.unfinished_versions,
+                files = out.files,
+                "removed what crashed registry writers left"
+            );
+        }
+        Ok(out)
+    }
+
+    /// The folders directly under `prefix`: newest object time and whether a manifest is
+    /// among their direct files.
+    fn folders(&self, prefix: &Location) -> Result<BTreeMap<String, (DateTime<Utc>, bool)>, RegistryError> {
+        let store = self.storage.object_store(prefix)?;
+        let path = prefix.path().clone();
+        let objects = self
+            .storage
+            .block_on(async { store.list(Some(&path)).try_collect::<Vec<_>>().await })
+            .map_err(|e| {
+                RegistryError::Storage(StorageError::Request {
+                    op: "list",
+                    url: prefix.to_string(),
+                    attempts: 1,
+                    reason: e.to_string(),
+                })
+            })?;
+        let mut out: BTreeMap<String, (DateTime<Utc>, bool)> = BTreeMap::new();
+        for meta in objects {
+            let rel: Vec<_> = meta.location.prefix_match(&path).into_iter().flatten().collect();
+            let Some(folder) = rel.first() else { continue };
+            let entry = out
+                .entry(folder.as_ref().to_string())
+                .or_insert((meta.last_modified, false));
+            entry.0 = entry.0.max(meta.last_modified);
+            entry.1 |= rel.len() == 2 && rel[1].as_ref() == MANIFEST;
+        }
+        Ok(out)
     }
 
     /// Reads a file of a version.
@@ -289,6 +405,49 @@ mod tests {
         // A stale writer that lost the race for sequence number 5 is refused.
         let taken = reg.alias_location().join("0000000005.json");
         assert!(!storage.create(&taken, Bytes::from_static(b"{}"))?);
+        Ok(())
+    }
+
+    #[test]
+    fn crashed_writes_stay_invisible_and_are_removed_once_abandoned() -> TestResult {
+        let storage = Storage::new(RetryPolicy::default(), Vec::new())?;
+        let dir = tempfile::tempdir()?;
+        let reg = Registry::new(&storage, Location::parse(&dir.path().to_string_lossy())?);
+        let manifest = serde_json::json!({"version": "v1"});
+        reg.write_version("v1", &[("model.bin", Bytes::from_static(b"one"))], &manifest)?;
+        assert!(
+            storage.list(&reg.root.join(INCOMPLETE))?.is_empty(),
+            "nothing left in progress"
+        );
+        // What a kill leaves: an in-progress folder, and a version folder without manifest.
+        let half = reg
+            .root
+            .join(&format!("{INCOMPLETE}/v2-00000000000000ab/model.bin"));
+        storage.write(&half, Bytes::from_static(b"two"))?;
+        storage.write(
+            &reg.version_location("v3").join("model.bin"),
+            Bytes::from_static(b"3"),
+        )?;
+        assert_eq!(reg.versions()?, vec!["v1"]);
+        assert!(!reg.exists("v3")?);
+        assert!(matches!(
+            reg.read("v3", "model.bin"),
+            Err(RegistryError::UnknownVersion { .. })
+        ));
+        assert!(matches!(
+            reg.promote("v3", "d", "r"),
+            Err(RegistryError::UnknownVersion { .. })
+        ));
+        // Young leftovers may belong to a running writer: kept.
+        let hour = chrono::Duration::hours(ABANDONED_AFTER_HOURS);
+        assert_eq!(reg.remove_abandoned(hour, Utc::now())?, Abandoned::default());
+        let later = Utc::now() + chrono::Duration::hours(2);
+        let removed = reg.remove_abandoned(hour, later)?;
+        assert_eq!(removed.incomplete, vec!["v2-00000000000000ab"]);
+        assert_eq!(removed.unfinished_versions, vec!["v3"]);
+        assert_eq!(removed.files, 2);
+        assert_eq!(reg.versions()?, vec!["v1"]);
+        assert_eq!(reg.read("v1", "model.bin")?, Bytes::from_static(b"one"));
         Ok(())
     }
 }

@@ -31,9 +31,11 @@ mod read;
 mod schema;
 #[cfg(test)]
 mod tests;
+mod vacuum;
 
 pub use commit::replace_partition;
-pub use read::{latest_partition_before, partitions, read_partition, table_version};
+pub use read::{latest_partition_before, partitions, read_partition, read_partition_at, table_version};
+pub use vacuum::{VacuumReport, tables_under, vacuum};
 
 use crate::storage::{Location, Storage, StorageError};
 use deltalake::logstore::{LogStore, LogStoreRef, StorageConfig, default_logstore};
@@ -224,6 +226,26 @@ fn log_store(storage: &Storage, table: &Location) -> Result<LogStoreRef, DeltaEr
     let root: Arc<dyn ObjectStore> = storage.object_store(table)?;
     let prefixed: Arc<dyn ObjectStore> = Arc::new(PrefixStore::new(Arc::clone(&root), table.path().clone()));
     Ok(default_logstore(prefixed, root, &url, &StorageConfig::default()))
+}
+
+/// Loads the table at `version`, or `None` if there is no Delta log or no such version
+/// (it was never committed, or its log entry is gone).
+async fn load_version(
+    log_store: LogStoreRef,
+    table: &Location,
+    version: u64,
+) -> Result<Option<DeltaTable>, DeltaError> {
+    let Some(latest) = load(log_store.clone(), table).await? else {
+        return Ok(None);
+    };
+    if latest.version().is_none_or(|v| v < version) {
+        return Ok(None);
+    }
+    let mut t = DeltaTable::new(log_store);
+    t.load_version(version)
+        .await
+        .map_err(DeltaError::delta(table, "loading a version of the table"))?;
+    Ok(Some(t))
 }
 
 /// Loads the latest version of the table, or `None` if there is no Delta log yet.

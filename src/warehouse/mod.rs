@@ -2,10 +2,12 @@
 //! object-store URL, and optionally PostgreSQL.
 //!
 //! Every sink replaces one `run_date` partition per table in one atomic step, so a re-run
-//! of the same date replaces, never duplicates, and a crash leaves the previous version.
+//! of the same date replaces, never duplicates, and a crash leaves the previous version. The
+//! `runs` table ([`runs`]) is committed last and says which versions form a complete run.
 
 pub mod delta;
 pub mod postgres;
+pub mod runs;
 
 /// An error of one of the warehouse sinks.
 #[derive(Debug, thiserror::Error)]

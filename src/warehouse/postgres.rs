@@ -179,6 +179,79 @@ impl PgSink {
         tracing::info!(table = %q.display(), %run_date, rows, secs, "replaced PostgreSQL partition");
         Ok(rows)
     }
+
+    /// [`Self::replace_partition`] for several tables in **one** transaction, in the order
+    /// given (pass them in a fixed order, e.g. by name with `runs` last, so concurrent
+    /// publishers lock tables in the same order and queue rather than deadlock). Returns the
+    /// rows written per table. On any error nothing changes in any table.
+    pub fn replace_partitions(
+        &mut self,
+        schema: &str,
+        run_date: NaiveDate,
+        tables: &[(&str, &DataFrame)],
+        run_id: &str,
+    ) -> Result<Vec<u64>, PostgresError> {
+        let names = tables
+            .iter()
+            .map(|(t, _)| Qualified::new(schema, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cols = names
+            .iter()
+            .zip(tables)
+            .map(|(q, (_, frame))| sql::frame_columns(q, frame))
+            .collect::<Result<Vec<_>, _>>()?;
+        if run_id.contains('\0') {
+            let reason = "it contains a NUL byte";
+            return Err(PostgresError::InvalidName {
+                what: "run id",
+                name: run_id.into(),
+                reason,
+            });
+        }
+        let jobs: Vec<Publish<'_>> = names
+            .iter()
+            .zip(&cols)
+            .zip(tables)
+            .map(|((q, cols), (_, frame))| Publish {
+                q,
+                cols,
+                run_date,
+                run_id,
+                height: frame.height(),
+            })
+            .collect();
+        let started = Instant::now();
+        let rows = self.runtime.block_on(run_together(&jobs, &mut self.client))?;
+        let secs = started.elapsed().as_secs_f64();
+        tracing::info!(tables = jobs.len(), %run_date, secs, "replaced PostgreSQL partitions in one transaction");
+        Ok(rows)
+    }
+}
+
+/// Runs the jobs' steps in one transaction: commit after the last, roll back on any error.
+async fn run_together(jobs: &[Publish<'_>], client: &mut Client) -> Result<Vec<u64>, PostgresError> {
+    let Some(first) = jobs.first() else {
+        return Ok(Vec::new());
+    };
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| first.server("begin", &e))?;
+    let mut rows = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match job.steps(&tx).await {
+            Ok(n) => rows.push(n),
+            Err(e) => {
+                if let Err(r) = tx.rollback().await {
+                    tracing::warn!(table = %job.q.display(), error = %server_message(&r), "rollback failed");
+                }
+                return Err(e);
+            }
+        }
+    }
+    let last = jobs.last().unwrap_or(first);
+    tx.commit().await.map_err(|e| last.server("commit", &e))?;
+    Ok(rows)
 }
 
 /// The documented DDL of the table vigil creates for `frame`: `run_date date NOT NULL`,
@@ -238,6 +311,10 @@ impl Publish<'_> {
             .execute(&sql::insert_staged(self.q, self.cols), &[])
             .await
             .map_err(|e| self.server("insert", &e))?;
+        // The next table of the same transaction stages into a fresh table of the same name.
+        tx.batch_execute(&sql::drop_staging())
+            .await
+            .map_err(|e| self.server("drop staging table", &e))?;
         tracing::debug!(table = %self.q.display(), copied, deleted, inserted, "partition swapped");
         Ok(inserted)
     }

@@ -3,7 +3,7 @@
 //! and must not be read.
 
 use super::schema::{naive, polars_type};
-use super::{DeltaError, PARTITION_COLUMN, load, log_store, table_name};
+use super::{DeltaError, PARTITION_COLUMN, load, load_version, log_store, table_name};
 use crate::storage::{FileFormat, Location, Storage};
 use chrono::NaiveDate;
 use deltalake::kernel::StructType;
@@ -18,7 +18,17 @@ struct Files {
 }
 
 fn files(storage: &Storage, table: &Location) -> Result<Option<Files>, DeltaError> {
-    let Some(t) = storage.block_on(load(log_store(storage, table)?, table))? else {
+    files_at(storage, table, None)
+}
+
+/// The active files of the table at `version` (`None`: the latest).
+fn files_at(storage: &Storage, table: &Location, version: Option<u64>) -> Result<Option<Files>, DeltaError> {
+    let store = log_store(storage, table)?;
+    let loaded = match version {
+        None => storage.block_on(load(store, table))?,
+        Some(v) => storage.block_on(load_version(store, table, v))?,
+    };
+    let Some(t) = loaded else {
         return Ok(None);
     };
     let state = t
@@ -70,6 +80,23 @@ pub fn read_partition(
     run_date: NaiveDate,
 ) -> Result<Option<DataFrame>, DeltaError> {
     let Some(f) = files(storage, table)? else {
+        return Ok(None);
+    };
+    match f.by_date.get(&run_date) {
+        Some(paths) => read_files(storage, table, &f.schema, paths).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The rows of one `run_date` partition as they were at table `version` (time travel: what a
+/// `runs` row names), or `None` when the table, that version or the partition does not exist.
+pub fn read_partition_at(
+    storage: &Storage,
+    table: &Location,
+    run_date: NaiveDate,
+    version: u64,
+) -> Result<Option<DataFrame>, DeltaError> {
+    let Some(f) = files_at(storage, table, Some(version))? else {
         return Ok(None);
     };
     match f.by_date.get(&run_date) {

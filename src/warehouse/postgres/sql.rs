@@ -170,6 +170,11 @@ pub(crate) fn create_staging(q: &Qualified, cols: &[FrameColumn<'_>]) -> String 
     )
 }
 
+/// Drops the staging table (it would go at commit anyway; several tables share a transaction).
+pub(crate) fn drop_staging() -> String {
+    format!("DROP TABLE IF EXISTS pg_temp.{}", quote(STAGING))
+}
+
 /// The binary COPY into the staging table.
 pub(crate) fn copy_in(cols: &[FrameColumn<'_>]) -> String {
     format!(
