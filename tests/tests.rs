@@ -10,6 +10,7 @@ mod drift;
 mod features;
 mod feedback;
 mod generate;
+mod hostile_data;
 mod logs;
 mod object_store_s3;
 mod postgres;
