@@ -59,10 +59,19 @@ fn drift_is_monitored_warned_about_and_gated_with_exit_4() {
     // that goes on anyway with --allow-stale.
     let stale = crate::common::vigil(
         p.path(),
-        &["score", "--config", "pipelines/test.toml", "--run-date", "2026-10-31"],
+        &[
+            "score",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-10-31",
+        ],
     );
     stale.expect_failure(3, &["table usage_daily is stale", "--allow-stale"]);
-    assert!(!p.file("wh/_staged/run_date=2026-10-31").exists(), "nothing staged");
+    assert!(
+        !p.file("wh/_staged/run_date=2026-10-31").exists(),
+        "nothing staged"
+    );
     let late = [
         "score",
         "--config",

@@ -107,7 +107,13 @@ fn exact_duplicate_ticket_is_not_a_bad_row() {
     append(&p, "history/tickets.csv", &format!("{row}\n"));
     p.validate().expect_code(0);
     let tickets = table(&report(&p, "2026-06-30"), "tickets").clone();
-    assert_eq!((tickets["duplicates_dropped"].as_u64(), tickets["rows_valid"].as_u64()), (Some(1), Some(200)));
+    assert_eq!(
+        (
+            tickets["duplicates_dropped"].as_u64(),
+            tickets["rows_valid"].as_u64()
+        ),
+        (Some(1), Some(200))
+    );
 }
 
 #[test]
@@ -136,13 +142,20 @@ fn conflicting_ticket_versions_are_all_quarantined_naming_each_other() {
     );
     run.expect_absent("Body, with comma 7");
     let q = quarantine(&p);
-    let rows: Vec<i64> = q.column("row").expect("row").i64().expect("i64").into_no_null_iter().collect();
+    let rows: Vec<i64> = q
+        .column("row")
+        .expect("row")
+        .i64()
+        .expect("i64")
+        .into_no_null_iter()
+        .collect();
     assert_eq!(rows, [8, 201], "every row of the key is quarantined");
 }
 
 /// The quarantine partition of 2026-06-30.
 fn quarantine(p: &Project) -> DataFrame {
-    let file = std::fs::File::open(p.file("wh/quarantine/run_date=2026-06-30/part-0.parquet")).expect("quarantine");
+    let file =
+        std::fs::File::open(p.file("wh/quarantine/run_date=2026-06-30/part-0.parquet")).expect("quarantine");
     ParquetReader::new(file).finish().expect("parquet")
 }
 
@@ -180,7 +193,10 @@ fn two_respondents_at_one_instant_are_two_answers() {
     );
     p.validate().expect_code(0);
     let nps = table(&report(&p, "2026-06-30"), "nps_responses").clone();
-    assert_eq!((nps["rows_valid"].as_u64(), nps["duplicates_dropped"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (nps["rows_valid"].as_u64(), nps["duplicates_dropped"].as_u64()),
+        (Some(2), Some(0))
+    );
 }
 
 #[test]
@@ -194,7 +210,14 @@ fn anonymous_nps_answers_with_one_key_and_two_scores_conflict() {
     );
     p.validate().expect_failure(
         BAD_DATA,
-        &["table nps_responses", "nps_responses.csv", "row 1", "row 2", "conflicting duplicate", "different score"],
+        &[
+            "table nps_responses",
+            "nps_responses.csv",
+            "row 1",
+            "row 2",
+            "conflicting duplicate",
+            "different score",
+        ],
     );
 }
 
@@ -210,7 +233,13 @@ fn feedback_of_two_authors_is_kept_but_one_author_twice_conflicts() {
     append(&p, "history/feedback.csv", "a001,2026-06-10,missed,kim\n");
     p.validate().expect_failure(
         BAD_DATA,
-        &["table feedback", "row 1", "row 3", "account_id + alert_date + author", "different verdict"],
+        &[
+            "table feedback",
+            "row 1",
+            "row 3",
+            "account_id + alert_date + author",
+            "different verdict",
+        ],
     );
 }
 
@@ -226,7 +255,14 @@ fn one_text_with_two_labels_conflicts_without_printing_the_text() {
     let run = p.validate();
     run.expect_failure(
         BAD_DATA,
-        &["table sentiment_labels", "row 1", "row 3", "column text", "redacted", "different label"],
+        &[
+            "table sentiment_labels",
+            "row 1",
+            "row 3",
+            "column text",
+            "redacted",
+            "different label",
+        ],
     );
     run.expect_absent(secret);
     run.expect_absent("Initech");
@@ -241,10 +277,20 @@ fn subscriptions_key_on_product_and_conflict_on_arr() {
         b"account_id,start_date,end_date,arr,product\na001,2026-01-01,2026-12-31,1000,core\na001,2026-01-01,2026-12-31,500,addon\n",
     );
     p.validate().expect_code(0);
-    append(&p, "history/subscriptions.csv", "a001,2026-01-01,2026-12-31,1500,core\n");
+    append(
+        &p,
+        "history/subscriptions.csv",
+        "a001,2026-01-01,2026-12-31,1500,core\n",
+    );
     p.validate().expect_failure(
         BAD_DATA,
-        &["table subscriptions", "row 1", "row 3", "account_id + start_date + product", "different arr"],
+        &[
+            "table subscriptions",
+            "row 1",
+            "row 3",
+            "account_id + start_date + product",
+            "different arr",
+        ],
     );
 }
 
@@ -252,7 +298,11 @@ fn subscriptions_key_on_product_and_conflict_on_arr() {
 fn conflicting_account_rows_quarantine_the_account_and_leave_its_rows_out() {
     let p = Project::new("[validation]\nmax_bad_row_share = 0.05\n");
     p.small_history();
-    append(&p, "history/accounts.csv", "a004,Account 4,smb,9999.5,2026-12-31,csm4\n");
+    append(
+        &p,
+        "history/accounts.csv",
+        "a004,Account 4,smb,9999.5,2026-12-31,csm4\n",
+    );
     let run = p.validate();
     run.expect_code(0);
     let r = report(&p, "2026-06-30");
@@ -262,7 +312,9 @@ fn conflicting_account_rows_quarantine_the_account_and_leave_its_rows_out() {
     assert_eq!(table(&r, "tickets")["bad_rows"], 0);
     let w = warnings(&run);
     assert!(
-        w.contains("table tickets: 2 rows left out because their account was quarantined (first: table accounts"),
+        w.contains(
+            "table tickets: 2 rows left out because their account was quarantined (first: table accounts"
+        ),
         "{w}"
     );
     assert!(w.contains("conflicting duplicate account_id"), "{w}");
@@ -334,7 +386,12 @@ fn a_run_weeks_after_the_data_ends_is_stale() {
 fn allow_stale_turns_the_gate_into_a_warning() {
     let p = Project::new("");
     p.small_history();
-    let run = on(&p, &["features", "--mode", "score"], "2026-08-11", &["--allow-stale"]);
+    let run = on(
+        &p,
+        &["features", "--mode", "score"],
+        "2026-08-11",
+        &["--allow-stale"],
+    );
     run.expect_code(0);
     let w = warnings(&run);
     assert!(w.contains("--allow-stale: table usage_daily is stale"), "{w}");
@@ -353,37 +410,69 @@ fn allow_stale_in_the_config_is_the_same_as_the_flag() {
 #[test]
 fn a_stale_table_with_a_tight_limit_is_named_with_its_latest_event() {
     // NPS has no default gate; a 24-hour limit makes May answers stale on 2026-06-30.
-    let p = Project::new("[validation]\nmax_bad_row_share = 0.0\nmax_staleness_hours = { nps_responses = 24 }\n");
+    let p =
+        Project::new("[validation]\nmax_bad_row_share = 0.0\nmax_staleness_hours = { nps_responses = 24 }\n");
     p.small_history();
     p.validate().expect_failure(
         BAD_DATA,
-        &["table nps_responses is stale", "(responded_at) is 2026-05-28T09:30:00+00:00", "limit is 24 hours"],
+        &[
+            "table nps_responses is stale",
+            "(responded_at) is 2026-05-28T09:30:00+00:00",
+            "limit is 24 hours",
+        ],
     );
 }
 
 #[test]
 fn zero_turns_one_gate_off_and_the_others_still_hold() {
-    let p = Project::new("[validation]\nmax_bad_row_share = 0.0\nmax_staleness_hours = { usage_daily = 0 }\n");
+    let p =
+        Project::new("[validation]\nmax_bad_row_share = 0.0\nmax_staleness_hours = { usage_daily = 0 }\n");
     p.small_history();
     let run = on(&p, &["validate"], "2026-07-05", &[]);
     run.expect_failure(BAD_DATA, &["table tickets is stale"]);
-    assert!(!run.stderr.contains("table usage_daily is stale"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("table usage_daily is stale"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_gated_table_with_no_event_up_to_the_run_is_stale() {
     let p = Project::new("");
     p.small_history();
-    p.write("history/usage_daily/2026-06.csv", b"account_id,date,active_users,logins\n");
-    features_fail(&p, "2026-06-30", &["table usage_daily is stale", "it has no event (date) up to --as-of"]);
+    p.write(
+        "history/usage_daily/2026-06.csv",
+        b"account_id,date,active_users,logins\n",
+    );
+    features_fail(
+        &p,
+        "2026-06-30",
+        &[
+            "table usage_daily is stale",
+            "it has no event (date) up to --as-of",
+        ],
+    );
 }
 
 #[test]
 fn freshness_limits_name_bad_keys_as_config_errors() {
     for (value, needles) in [
-        ("{ accounts = 24 }", &["validation.max_staleness_hours.accounts", "a table with an event time"][..]),
-        ("{ usage = 24 }", &["validation.max_staleness_hours.usage", "usage_daily"][..]),
-        ("{ tickets = 100000 }", &["validation.max_staleness_hours.tickets", "100000"][..]),
+        (
+            "{ accounts = 24 }",
+            &[
+                "validation.max_staleness_hours.accounts",
+                "a table with an event time",
+            ][..],
+        ),
+        (
+            "{ usage = 24 }",
+            &["validation.max_staleness_hours.usage", "usage_daily"][..],
+        ),
+        (
+            "{ tickets = 100000 }",
+            &["validation.max_staleness_hours.tickets", "100000"][..],
+        ),
     ] {
         let p = Project::new(&format!("[validation]\nmax_staleness_hours = {value}\n"));
         p.small_history();
@@ -400,7 +489,11 @@ fn one_bad_account_row_leaves_its_rows_out_and_names_itself() {
     // "no such account_id in table accounts".
     let p = Project::new("[validation]\nmax_bad_row_share = 0.01\n");
     p.small_history();
-    p.edit("history/accounts.csv", "a007,Account 7,mid-market", "a007,Account 7,galaxy");
+    p.edit(
+        "history/accounts.csv",
+        "a007,Account 7,mid-market",
+        "a007,Account 7,galaxy",
+    );
     let run = p.validate();
     run.expect_code(0);
     assert!(!run.stderr.contains("no such account_id"), "{}", run.stderr);
@@ -421,13 +514,33 @@ fn one_bad_account_row_leaves_its_rows_out_and_names_itself() {
 fn unknown_accounts_stay_bad_rows_next_to_a_quarantined_one() {
     let p = Project::new("[validation]\nmax_bad_row_share = 0.01\n");
     p.small_history();
-    p.edit("history/accounts.csv", "a007,Account 7,mid-market", "a007,Account 7,galaxy");
+    p.edit(
+        "history/accounts.csv",
+        "a007,Account 7,mid-market",
+        "a007,Account 7,galaxy",
+    );
     for i in 0..3 {
-        p.edit("history/tickets.csv", &format!("t000{i},a00{i}"), &format!("t000{i},zz{i}"));
+        p.edit(
+            "history/tickets.csv",
+            &format!("t000{i},a00{i}"),
+            &format!("t000{i},zz{i}"),
+        );
     }
     let run = p.validate();
-    run.expect_failure(BAD_DATA, &["table tickets", "column account_id", "\"zz0\"", "no such account_id"]);
-    assert!(!run.stderr.contains("\"a007\""), "the quarantined account's rows are not bad: {}", run.stderr);
+    run.expect_failure(
+        BAD_DATA,
+        &[
+            "table tickets",
+            "column account_id",
+            "\"zz0\"",
+            "no such account_id",
+        ],
+    );
+    assert!(
+        !run.stderr.contains("\"a007\""),
+        "the quarantined account's rows are not bad: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -435,11 +548,22 @@ fn every_account_quarantined_names_the_first_bad_row() {
     let p = Project::new("[validation]\nmax_bad_row_share = 1.0\n");
     p.small_history();
     let text = std::fs::read_to_string(p.file("history/accounts.csv")).expect("accounts");
-    p.write("history/accounts.csv", text.replace(",smb,", ",x,").replace(",mid-market,", ",x,").replace(",enterprise,", ",x,").as_bytes());
+    p.write(
+        "history/accounts.csv",
+        text.replace(",smb,", ",x,")
+            .replace(",mid-market,", ",x,")
+            .replace(",enterprise,", ",x,")
+            .as_bytes(),
+    );
     features_fail(
         &p,
         "2026-06-30",
-        &["table accounts", "has no valid rows", "first problem", "row 1, column segment: value \"x\""],
+        &[
+            "table accounts",
+            "has no valid rows",
+            "first problem",
+            "row 1, column segment: value \"x\"",
+        ],
     );
 }
 
@@ -448,9 +572,30 @@ fn every_account_quarantined_names_the_first_bad_row() {
 #[test]
 fn absurd_money_values_are_quarantined_by_name() {
     for (rel, from, to, needles) in [
-        ("history/accounts.csv", "1000.5", "1e308", &["table accounts", "row 1", "column arr", "\"1e308\"", "0 to 10000000000"][..]),
-        ("history/accounts.csv", "2000.5", "inf", &["table accounts", "row 2", "column arr", "\"inf\"", "finite"][..]),
-        ("history/accounts.csv", "3000.5", "NaN", &["table accounts", "row 3", "column arr", "\"NaN\"", "finite"][..]),
+        (
+            "history/accounts.csv",
+            "1000.5",
+            "1e308",
+            &[
+                "table accounts",
+                "row 1",
+                "column arr",
+                "\"1e308\"",
+                "0 to 10000000000",
+            ][..],
+        ),
+        (
+            "history/accounts.csv",
+            "2000.5",
+            "inf",
+            &["table accounts", "row 2", "column arr", "\"inf\"", "finite"][..],
+        ),
+        (
+            "history/accounts.csv",
+            "3000.5",
+            "NaN",
+            &["table accounts", "row 3", "column arr", "\"NaN\"", "finite"][..],
+        ),
     ] {
         let p = Project::new("");
         p.small_history();
@@ -467,26 +612,61 @@ fn absurd_subscription_and_escalation_values_are_quarantined() {
         "history/subscriptions.csv",
         b"account_id,start_date,end_date,arr,seats\na001,2026-01-01,2026-12-31,1000,50000000\n",
     );
-    features_fail(&p, "2026-06-30", &["table subscriptions", "row 1", "column seats", "\"50000000\"", "0 to 10000000"]);
+    features_fail(
+        &p,
+        "2026-06-30",
+        &[
+            "table subscriptions",
+            "row 1",
+            "column seats",
+            "\"50000000\"",
+            "0 to 10000000",
+        ],
+    );
     let p = Project::new("");
     p.small_history();
     p.write(
         "history/escalations.csv",
         b"escalation_id,account_id,opened_at,category,arr_at_risk\ne1,a001,2026-06-01T00:00:00Z,integration,3e15\n",
     );
-    features_fail(&p, "2026-06-30", &["table escalations", "row 1", "column arr_at_risk", "\"3e15\""]);
+    features_fail(
+        &p,
+        "2026-06-30",
+        &["table escalations", "row 1", "column arr_at_risk", "\"3e15\""],
+    );
 }
 
 #[test]
 fn absurd_usage_counts_are_quarantined() {
     let p = Project::new("");
     p.small_history();
-    p.edit("history/usage_daily/2026-06.csv", "a000,2026-06-28,5,10", "a000,2026-06-28,5,5000000000");
-    features_fail(&p, "2026-06-30", &["table usage_daily", "row 1", "column logins", "\"5000000000\"", "0 to 1000000000"]);
+    p.edit(
+        "history/usage_daily/2026-06.csv",
+        "a000,2026-06-28,5,10",
+        "a000,2026-06-28,5,5000000000",
+    );
+    features_fail(
+        &p,
+        "2026-06-30",
+        &[
+            "table usage_daily",
+            "row 1",
+            "column logins",
+            "\"5000000000\"",
+            "0 to 1000000000",
+        ],
+    );
     let p = Project::new("");
     p.small_history();
-    p.write("history/feature_usage.csv", b"account_id,date,feature,events\na001,2026-06-30,export,2000000000\n");
-    features_fail(&p, "2026-06-30", &["table feature_usage", "row 1", "column events", "\"2000000000\""]);
+    p.write(
+        "history/feature_usage.csv",
+        b"account_id,date,feature,events\na001,2026-06-30,export,2000000000\n",
+    );
+    features_fail(
+        &p,
+        "2026-06-30",
+        &["table feature_usage", "row 1", "column events", "\"2000000000\""],
+    );
 }
 
 // ---------------------------------------------------------------- whole runs
@@ -510,9 +690,23 @@ fn staged_scores(p: &Project, date: &str) -> Vec<Score> {
     let df = ParquetReader::new(std::fs::File::open(path).expect("staged risk_scores"))
         .finish()
         .expect("parquet");
-    let ids = df.column("account_id").expect("account_id").str().expect("str").clone();
-    let prob = df.column("probability").expect("probability").f64().expect("f64").clone();
-    let score = df.column("risk_score").expect("risk_score").cast(&DataType::Int64).expect("i64");
+    let ids = df
+        .column("account_id")
+        .expect("account_id")
+        .str()
+        .expect("str")
+        .clone();
+    let prob = df
+        .column("probability")
+        .expect("probability")
+        .f64()
+        .expect("f64")
+        .clone();
+    let score = df
+        .column("risk_score")
+        .expect("risk_score")
+        .cast(&DataType::Int64)
+        .expect("i64");
     let score = score.i64().expect("i64").clone();
     let tier = df.column("tier").expect("tier").str().expect("str").clone();
     let alert = df.column("alert").expect("alert").bool().expect("bool").clone();
@@ -546,7 +740,10 @@ fn deliver_twice(p: &Project, table: &str) -> usize {
     }
     for f in files {
         let name = f.file_name().expect("name").to_string_lossy().into_owned();
-        p.write(&format!("history/{table}/copy-{name}"), &std::fs::read(&f).expect("read"));
+        p.write(
+            &format!("history/{table}/copy-{name}"),
+            &std::fs::read(&f).expect("read"),
+        );
         copied += 1;
     }
     assert!(copied > 0, "{table} has files");
@@ -556,10 +753,14 @@ fn deliver_twice(p: &Project, table: &str) -> usize {
 #[test]
 fn usage_and_nps_delivered_twice_leave_scores_and_alerts_unchanged() {
     // Issue #16: a doubled table changed risk scores and alerts with exit 0 and no warning.
-    let p = trained("120", "2026-06-30");
+    let p = trained("300", "2026-06-30");
     on(&p, &["score"], "2026-06-30", &[]).expect_code(0);
     let once = staged_scores(&p, "2026-06-30");
-    assert!(once.len() > 50 && once.iter().any(|s| s.4), "scores with alerts: {}", once.len());
+    assert!(
+        once.len() > 50 && once.iter().any(|s| s.4),
+        "scores with alerts: {}",
+        once.len()
+    );
     deliver_twice(&p, "usage_daily");
     deliver_twice(&p, "nps_responses");
     let run = on(&p, &["score"], "2026-06-30", &[]);
@@ -572,9 +773,20 @@ fn usage_and_nps_delivered_twice_leave_scores_and_alerts_unchanged() {
     let r = report(&p, "2026-06-30");
     for t in ["usage_daily", "nps_responses"] {
         let section = table(&r, t);
-        let (read, dropped) = (section["rows_read"].as_u64(), section["duplicates_dropped"].as_u64());
-        assert_eq!(read, dropped.map(|d| 2 * d), "every copied row dropped: {section}");
-        assert!(warnings(&run).contains(&format!("table {t}: ")), "{}", warnings(&run));
+        let (read, dropped) = (
+            section["rows_read"].as_u64(),
+            section["duplicates_dropped"].as_u64(),
+        );
+        assert_eq!(
+            read,
+            dropped.map(|d| 2 * d),
+            "every copied row dropped: {section}"
+        );
+        assert!(
+            warnings(&run).contains(&format!("table {t}: ")),
+            "{}",
+            warnings(&run)
+        );
     }
     assert_eq!(r["quarantined_rows"], 0);
 }
@@ -582,7 +794,7 @@ fn usage_and_nps_delivered_twice_leave_scores_and_alerts_unchanged() {
 #[test]
 fn a_30_date_backfill_over_the_generated_history_succeeds() {
     // Issue #16: rows after --as-of were bad rows, so every run date from 06-27 back exited 3.
-    let p = trained("120", "2026-06-01");
+    let p = trained("300", "2026-06-01");
     for day in 1..=30 {
         let date = format!("2026-06-{day:02}");
         let run = on(&p, &["score"], &date, &[]);

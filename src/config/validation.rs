@@ -69,7 +69,11 @@ impl ValidationOptions {
                 return Err((key, format!("{table:?}"), allowed));
             }
             if *hours > 24 * 366 {
-                return Err((key, hours.to_string(), "allowed: 0 (no gate) to 8784 hours".into()));
+                return Err((
+                    key,
+                    hours.to_string(),
+                    "allowed: 0 (no gate) to 8784 hours".into(),
+                ));
             }
         }
         Ok(())

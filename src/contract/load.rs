@@ -97,7 +97,8 @@ impl History {
         let as_of = self.window.as_of;
         let mut stale = Vec::new();
         for t in self.tables.values() {
-            let (Some(limit), Some(column)) = (options.staleness_limit(t.spec.name), t.spec.time_column) else {
+            let (Some(limit), Some(column)) = (options.staleness_limit(t.spec.name), t.spec.time_column)
+            else {
                 continue;
             };
             let ty = t.spec.column(column).map_or(ColumnType::Timestamp, |c| c.ty);

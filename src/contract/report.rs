@@ -155,7 +155,10 @@ impl fmt::Display for ValidationReport {
             let left_out = [
                 (t.rows_after_as_of, "rows after --as-of (left out)"),
                 (t.duplicates_dropped, "exact duplicate rows (dropped)"),
-                (t.rows_of_quarantined_accounts, "rows of quarantined accounts (left out)"),
+                (
+                    t.rows_of_quarantined_accounts,
+                    "rows of quarantined accounts (left out)",
+                ),
             ];
             for (n, what) in left_out.iter().filter(|(n, _)| *n > 0) {
                 writeln!(f, "{:<17}   {n} {what}", "")?;

@@ -197,12 +197,7 @@ pub const TABLES: &[TableSpec] = &[
             req("account_id", Str, NoRule, "Stable account identifier."),
             req("name", Str, NoRule, "Account display name."),
             req("segment", Str, OneOf(SEGMENTS), "Customer segment."),
-            req(
-                "arr",
-                Float,
-                MONEY,
-                "Current annual recurring revenue (USD).",
-            ),
+            req("arr", Float, MONEY, "Current annual recurring revenue (USD)."),
             ColumnSpec {
                 nullable: true,
                 ..req(
@@ -346,12 +341,7 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             req("account_id", Str, NoRule, "Account."),
             req("date", Date, NoRule, "Day (UTC)."),
-            req(
-                "active_users",
-                Int,
-                PEOPLE,
-                "Distinct active users that day.",
-            ),
+            req("active_users", Int, PEOPLE, "Distinct active users that day."),
             req("logins", Int, DAILY_COUNT, "Logins that day."),
             opt("admin_users", Int, PEOPLE, "Active admin users that day."),
             opt("sessions", Int, DAILY_COUNT, "Sessions that day."),

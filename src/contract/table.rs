@@ -413,7 +413,12 @@ struct Times {
 
 /// The event times of a table's column in µs since the epoch and the span one value covers
 /// (a date D covers [D, D+1 day)).
-fn event_micros(spec: &TableSpec, frame: &DataFrame, tc: &str, ty: ColumnType) -> Result<(Vec<Option<i64>>, i64), ContractError> {
+fn event_micros(
+    spec: &TableSpec,
+    frame: &DataFrame,
+    tc: &str,
+    ty: ColumnType,
+) -> Result<(Vec<Option<i64>>, i64), ContractError> {
     let col_data = frame.column(tc).map_err(|e| polars_err(spec, e))?;
     if ty == ColumnType::Date {
         let days = col_data.cast(&DataType::Int32).map_err(|e| polars_err(spec, e))?;

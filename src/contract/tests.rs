@@ -1,8 +1,8 @@
 //! Unit tests of table validation, and the guard that keeps data/CONTRACT.md in sync with
 //! the schema in code.
 
-use super::schema::{self, ColumnType, Rule, TABLES};
 use super::keys::AccountIds;
+use super::schema::{self, ColumnType, Rule, TABLES};
 use super::table::validate;
 use crate::storage::{FileFormat, FileFrame, Location};
 use crate::time::{RunWindow, parse_run_date};
@@ -235,16 +235,35 @@ fn exact_duplicates_are_dropped_and_conflicts_quarantined_whole() -> TestResult 
         "active_users" => ["5", "5", "5", "6", "5", "5.0"],
         "logins" => ["9", "9", "9", "9", "9", "9"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1", "a2"])), None)?;
-    assert_eq!(t.duplicates_dropped, 2, "rows 2 and 6 copy row 1 (5.0 types as 5)");
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a1", "a2"])),
+        None,
+    )?;
+    assert_eq!(
+        t.duplicates_dropped, 2,
+        "rows 2 and 6 copy row 1 (5.0 types as 5)"
+    );
     let got: Vec<(usize, &str, &str)> = t
         .bad
         .iter()
         .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
         .collect();
-    assert_eq!(got, [(3, "account_id", "duplicate_key"), (4, "account_id", "duplicate_key")]);
+    assert_eq!(
+        got,
+        [
+            (3, "account_id", "duplicate_key"),
+            (4, "account_id", "duplicate_key")
+        ]
+    );
     assert!(t.bad[0].cell.reason.contains("row 4"), "{}", t.bad[0].cell.reason);
-    assert!(t.bad[0].cell.reason.contains("active_users"), "{}", t.bad[0].cell.reason);
+    assert!(
+        t.bad[0].cell.reason.contains("active_users"),
+        "{}",
+        t.bad[0].cell.reason
+    );
     assert!(t.bad[1].cell.reason.contains("row 3"), "{}", t.bad[1].cell.reason);
     assert_eq!(t.frame.height(), 2);
     assert_eq!(t.rows_checked(), 4);
@@ -265,7 +284,11 @@ fn future_rows_are_left_out_not_bad() -> TestResult {
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1"])), None)?;
     assert_eq!((t.bad_rows(), t.rows_after_as_of, t.frame.height()), (0, 2, 1));
     let latest = chrono::DateTime::parse_from_rfc3339("2026-06-29T10:00:00Z")?.timestamp_micros();
-    assert_eq!(t.latest_event_us, Some(latest), "future rows do not count as fresh");
+    assert_eq!(
+        t.latest_event_us,
+        Some(latest),
+        "future rows do not count as fresh"
+    );
     Ok(())
 }
 
@@ -280,7 +303,10 @@ fn rows_of_quarantined_accounts_are_left_out_and_unknown_ids_stay_bad() -> TestR
     let parent = validate(accounts, vec![frame(df)?], &window()?, None, None)?;
     assert_eq!(parent.quarantined_ids.len(), 1);
     let why = parent.quarantined_ids.get("a2").ok_or("a2 quarantined")?;
-    assert!(why.contains("row 2") && why.contains("column segment") && why.contains("galaxy"), "{why}");
+    assert!(
+        why.contains("row 2") && why.contains("column segment") && why.contains("galaxy"),
+        "{why}"
+    );
     let known = AccountIds {
         known: ["a1".to_string(), "a3".to_string()].into_iter().collect(),
         quarantined: parent.quarantined_ids.clone(),

@@ -156,7 +156,13 @@ fn tables_match_the_contract() -> TestResult {
         }
         // The generator never writes two rows of one natural key.
         let keys = df.group_by(spec.key.iter().copied())?.get_groups().len();
-        assert_eq!(keys, df.height(), "{} has duplicate natural keys {:?}", spec.name, spec.key);
+        assert_eq!(
+            keys,
+            df.height(),
+            "{} has duplicate natural keys {:?}",
+            spec.name,
+            spec.key
+        );
     }
     Ok(())
 }

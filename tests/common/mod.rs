@@ -139,7 +139,9 @@ impl Project {
     /// Tests use it to assert that a failed run wrote no output.
     pub fn files_under(&self, rel: &str) -> Vec<String> {
         fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
             for e in entries.flatten() {
                 let path = e.path();
                 if path.is_dir() {
