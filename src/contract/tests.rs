@@ -99,7 +99,7 @@ fn render_contract() -> String {
          All timestamps are UTC; ids are strings. Formats: Parquet, CSV (UTF-8, header row) or NDJSON, chosen by\n\
          extension; a table is one file or a folder of files. Only `accounts` is mandatory. Bad rows go to the\n\
          `quarantine` output with a reason; a run fails with exit 3 when a table is unreadable, a required column is\n\
-         missing, or the share of bad rows passes `[validation] max_bad_row_share`.\n\n\
+         missing, the share of bad rows passes `[validation] max_bad_row_share`, or a table is stale (below).\n\n\
          Rows whose event time is after `--as-of` are *future* rows: left out and counted (`rows_after_as_of` in the\n\
          validation report), never bad, so a backfill (a run date before the end of the data) validates like a daily\n\
          run. Rows before the lookback window are dropped, not counted as bad. A `date` D counts as the whole day D.\n\n\
@@ -136,7 +136,7 @@ fn render_contract() -> String {
         );
         let mut facts = Vec::new();
         let key: Vec<String> = t.key.iter().map(|k| format!("`{k}`")).collect();
-        facts.push(format!("natural key {} ({})", key.join(" + "), t.key_doc));
+        md += &format!("Natural key: {}. {}\n\n", key.join(" + "), t.key_doc);
         if let Some(tc) = t.time_column {
             facts.push(format!("event time `{tc}`"));
         }
