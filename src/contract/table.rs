@@ -157,12 +157,8 @@ pub fn validate(
         .map(|((b, l), w)| Some(b.is_none() && l.is_none() && *w))
         .collect();
     let valid = frame.filter(&keep).map_err(|e| polars_err(spec, e))?;
-    let count = |kind: LeftOut| left.iter().filter(|l| **l == Some(kind)).count();
-    let rows_before_window = (0..rows_read)
-        .filter(|&r| !times.in_window[r] && bad[r].is_none() && left[r].is_none())
-        .count();
-    let (rows_after_as_of, rows_of_quarantined_accounts) =
-        (count(LeftOut::Future), count(LeftOut::QuarantinedAccount));
+    let (rows_before_window, rows_after_as_of, rows_of_quarantined_accounts) =
+        left_out_counts(&bad, &left, &times.in_window);
     let quarantined = quarantine_rows(bad, &origin, &stats);
     let quarantined_ids = if spec.name == "accounts" {
         quarantined_account_ids(spec, &frame, &valid, &quarantined)?
@@ -192,6 +188,20 @@ pub fn validate(
         unknown_columns,
         feed: narrowed.map(|n| feed_frame(spec, n.times)).transpose()?.flatten(),
     })
+}
+
+/// Rows left out, not bad: (before the lookback window, after `--as-of`, of quarantined
+/// accounts).
+fn left_out_counts(
+    bad: &[Option<BadCell>],
+    left: &[Option<LeftOut>],
+    in_window: &[bool],
+) -> (usize, usize, usize) {
+    let count = |kind: LeftOut| left.iter().filter(|l| **l == Some(kind)).count();
+    let before = (0..bad.len())
+        .filter(|&r| !in_window[r] && bad[r].is_none() && left[r].is_none())
+        .count();
+    (before, count(LeftOut::Future), count(LeftOut::QuarantinedAccount))
 }
 
 /// Every file of a table typed against its contract and stacked.
