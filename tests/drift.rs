@@ -1,7 +1,8 @@
 //! Drift monitoring end to end through the real binary: `vigil run` trains (saving the drift
 //! reference) and publishes a `monitoring` partition; scoring the same accounts months after
-//! their history ends (usage, tickets and messages stop) drifts, warns, and with
-//! `--fail-on-drift` exits 4 with nothing staged or published for that date.
+//! their history ends (usage, tickets and messages stop) fails the freshness gate (exit 3)
+//! and, with `--allow-stale`, drifts, warns, and with `--fail-on-drift` exits 4 with nothing
+//! staged or published for that date.
 
 use crate::common::{Run, delta_partition};
 use crate::score::{project, run_on};
@@ -53,13 +54,31 @@ fn drift_is_monitored_warned_about_and_gated_with_exit_4() {
         "feed freshness is not monitored"
     );
 
-    // Four months after the history ends every account has gone quiet.
+    // Four months after the history ends every account has gone quiet. The freshness gate
+    // stops such a run first (exit 3, nothing staged); the drift gate is what guards a run
+    // that goes on anyway with --allow-stale.
+    let stale = crate::common::vigil(
+        p.path(),
+        &[
+            "score",
+            "--config",
+            "pipelines/test.toml",
+            "--run-date",
+            "2026-10-31",
+        ],
+    );
+    stale.expect_failure(3, &["table usage_daily is stale", "--allow-stale"]);
+    assert!(
+        !p.file("wh/_staged/run_date=2026-10-31").exists(),
+        "nothing staged"
+    );
     let late = [
         "score",
         "--config",
         "pipelines/test.toml",
         "--run-date",
         "2026-10-31",
+        "--allow-stale",
     ];
     let gated = crate::common::vigil(p.path(), &[&late[..], &["--fail-on-drift"]].concat());
     gated

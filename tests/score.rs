@@ -6,7 +6,7 @@
 use crate::common::{Project, Run, delta_partition, shipped_model, vigil_env};
 use polars::prelude::*;
 
-fn templates() -> String {
+pub(crate) fn templates() -> String {
     format!("{}/pipelines/templates", env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -37,7 +37,7 @@ notify = ["cs_manager", "vp_customer_success"]
 sla_hours = 8
 "#;
 
-fn config(warehouse: &str, templates_dir: &str, extra: &str) -> String {
+pub(crate) fn config(warehouse: &str, templates_dir: &str, extra: &str) -> String {
     format!(
         "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"{warehouse}\"\n{extra}\n[validation]\nmax_bad_row_share = 0.0\n\
          [sentiment]\nmodel = \"{}\"\n\

@@ -11,6 +11,7 @@ mod drift;
 mod features;
 mod feedback;
 mod generate;
+mod hostile_data;
 mod hostile_ops;
 mod hostile_runs;
 mod logs;

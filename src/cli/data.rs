@@ -1,5 +1,6 @@
 //! Data commands: `demo`, `generate`, `validate`.
 
+use crate::config::PipelineConfig;
 use crate::pipeline::{self, DemoSettings, GenerateSettings, RunSummary, ValidateSettings};
 use crate::storage::Location;
 use crate::synth::SynthParams;
@@ -9,10 +10,23 @@ use clap::Args;
 use std::io::Write;
 use std::path::Path;
 
-/// The run's point in time. Exactly one is required; there is no default.
+/// The run's point in time (exactly one is required; there is no default) and how stale
+/// its inputs may be.
+#[derive(Debug, Clone, Args)]
+pub struct WindowArgs {
+    /// The point in time.
+    #[command(flatten)]
+    pub point: PointArgs,
+    /// Run even when an input table's latest event is older than `[validation]
+    /// max_staleness_hours` allows: a warning in the run summary instead of exit 3.
+    #[arg(long)]
+    pub allow_stale: bool,
+}
+
+/// `--as-of` or `--run-date`.
 #[derive(Debug, Clone, Args)]
 #[group(required = true, multiple = false)]
-pub struct WindowArgs {
+pub struct PointArgs {
     /// Instant the run is "as of", RFC 3339, e.g. 2026-06-30T00:00:00Z.
     #[arg(long, value_name = "INSTANT")]
     pub as_of: Option<String>,
@@ -22,9 +36,15 @@ pub struct WindowArgs {
 }
 
 impl WindowArgs {
+    /// The config with `--allow-stale` applied (it can only relax `[validation] allow_stale`).
+    pub fn apply(&self, mut config: PipelineConfig) -> PipelineConfig {
+        config.options.validation.allow_stale |= self.allow_stale;
+        config
+    }
+
     /// The `--as-of` instant; an empty value is a usage error, never "now".
     pub fn as_of(&self) -> Result<chrono::DateTime<chrono::Utc>> {
-        match (&self.as_of, &self.run_date) {
+        match (&self.point.as_of, &self.point.run_date) {
             (Some(a), _) => parse_as_of(a).map_err(Error::Usage),
             (None, Some(d)) => parse_run_date(d).map_err(Error::Usage),
             (None, None) => Err(Error::Usage("pass --as-of INSTANT or --run-date DATE".into())),
@@ -106,7 +126,7 @@ pub(super) fn generate(args: &GenerateArgs, config: Option<&Path>, summary: &mut
 
 pub(super) fn validate(args: &ValidateArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
     let as_of = args.window.as_of()?;
-    let config = pipeline::require_config(config, "validate")?;
+    let config = args.window.apply(pipeline::require_config(config, "validate")?);
     let settings = ValidateSettings::from_config(&config, as_of)?;
     summary.set_window(&settings.window);
     let storage = pipeline::open_output_storage(&config, false)?;

@@ -39,7 +39,7 @@ pub struct FeaturesArgs {
 
 pub(super) fn features(args: &FeaturesArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
     let as_of = args.window.as_of()?;
-    let config = pipeline::require_config(config, "features")?;
+    let config = args.window.apply(pipeline::require_config(config, "features")?);
     let window = RunWindow::new(as_of, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
     let (mode, name) = match args.mode {

@@ -21,7 +21,7 @@ pub struct ReportArgs {
 }
 
 pub(super) fn report(args: &ReportArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
-    let config = pipeline::require_config(config, "report")?;
+    let config = args.window.apply(pipeline::require_config(config, "report")?);
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);

@@ -113,7 +113,7 @@ fn window(
 }
 
 pub(super) fn train(args: &TrainArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
-    let config = pipeline::require_config(config, "train")?;
+    let config = args.window.apply(pipeline::require_config(config, "train")?);
     let window = window(&args.window, &config, summary)?;
     let external = match &args.features {
         Some(url) => Some(ExternalFeatures {
@@ -155,7 +155,7 @@ pub(super) fn train(args: &TrainArgs, config: Option<&Path>, summary: &mut RunSu
 }
 
 pub(super) fn backtest(args: &BacktestArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
-    let config = pipeline::require_config(config, "backtest")?;
+    let config = args.window.apply(pipeline::require_config(config, "backtest")?);
     let window = window(&args.window, &config, summary)?;
     let storage = pipeline::open_output_storage(&config, false)?;
     let settings = BacktestSettings {

@@ -74,7 +74,7 @@ pub struct RunArgs {
 }
 
 pub(super) fn score(args: &ScoreArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
-    let config = pipeline::require_config(config, "score")?;
+    let config = args.window.apply(pipeline::require_config(config, "score")?);
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
@@ -142,7 +142,7 @@ pub(super) fn plan(args: &PlanArgs, config: Option<&Path>, summary: &mut RunSumm
 }
 
 pub(super) fn run(args: &RunArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
-    let config = pipeline::require_config(config, "run")?;
+    let config = args.window.apply(pipeline::require_config(config, "run")?);
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);

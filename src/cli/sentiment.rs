@@ -406,8 +406,9 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
             })?);
         }
         SentimentCommand::Run(a) => {
-            let config =
-                config.ok_or_else(|| Error::Usage("`vigil sentiment run` needs --config PATH".into()))?;
+            let config = a.window.apply(
+                config.ok_or_else(|| Error::Usage("`vigil sentiment run` needs --config PATH".into()))?,
+            );
             let window =
                 crate::time::RunWindow::new(a.window.as_of()?, config.options.window.lookback_months)
                     .map_err(Error::Usage)?;

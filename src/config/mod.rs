@@ -12,6 +12,7 @@ mod sentiment;
 mod storage;
 mod tiers;
 mod toml_error;
+mod validation;
 
 pub use features::FeatureOptions;
 pub use report::{PerformanceSource, ReportOptions};
@@ -20,6 +21,7 @@ pub use secret::{Secret, interpolate};
 pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
 pub use storage::{CredentialSource, is_store_option};
 pub use tiers::{TierLevel, TiersOptions, valid_name};
+pub use validation::ValidationOptions;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -183,27 +185,6 @@ fn default_pg_schema() -> String {
     "vigil".into()
 }
 
-/// Input validation thresholds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValidationOptions {
-    /// Largest share of bad rows per table (0–1) before the run fails with exit 3.
-    #[serde(default = "default_bad_share")]
-    pub max_bad_row_share: f64,
-}
-
-fn default_bad_share() -> f64 {
-    0.01
-}
-
-impl Default for ValidationOptions {
-    fn default() -> Self {
-        Self {
-            max_bad_row_share: default_bad_share(),
-        }
-    }
-}
-
 /// The synthetic history the `demo` command generates when its sources are absent.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -364,14 +345,9 @@ impl PipelineConfig {
                 "allowed: 6 to 24",
             ));
         }
-        let share = o.validation.max_bad_row_share;
-        if !(0.0..=1.0).contains(&share) {
-            return Err(bad(
-                "validation.max_bad_row_share",
-                share.to_string(),
-                "allowed: 0.0 to 1.0",
-            ));
-        }
+        o.validation
+            .check()
+            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
         o.features
             .check()
             .map_err(|(key, value, allowed)| bad(key, value.to_string(), &allowed))?;

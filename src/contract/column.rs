@@ -15,9 +15,7 @@ pub enum BadKind {
     Enum,
     /// Number out of range.
     Range,
-    /// Event time after `--as-of`.
-    Future,
-    /// Duplicate unique key.
+    /// Rows that share a natural key but differ in another column (all are quarantined).
     Duplicate,
     /// `account_id` not in `accounts`.
     UnknownAccount,
@@ -31,7 +29,6 @@ impl BadKind {
             BadKind::Null => "null_value",
             BadKind::Enum => "not_allowed",
             BadKind::Range => "out_of_range",
-            BadKind::Future => "after_as_of",
             BadKind::Duplicate => "duplicate_key",
             BadKind::UnknownAccount => "unknown_account",
         }

@@ -2,14 +2,14 @@
 //! through storage, validate them, and keep the good rows.
 
 use super::ContractError;
-use super::schema::{TABLES, TableSpec};
+use super::keys::AccountIds;
+use super::schema::{ColumnType, TABLES, TableSpec};
 use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
 use crate::Error;
-use crate::config::PipelineConfig;
+use crate::config::{PipelineConfig, ValidationOptions};
 use crate::storage::{FileFormat, Location, Storage, StorageError};
 use crate::time::RunWindow;
-use polars::prelude::PlHashSet;
 use std::collections::{BTreeMap, HashSet};
 
 /// The validated input history of one run.
@@ -33,14 +33,13 @@ impl History {
     /// first bad rows.
     pub fn check_bad_share(&self, limit: f64) -> Result<(), ContractError> {
         for t in self.tables.values() {
-            let total = t.rows_read.max(1);
-            let share = t.bad_rows() as f64 / total as f64;
+            let share = t.bad_share();
             if t.bad_rows() > 0 && share > limit {
                 let examples: Vec<String> = t.bad.iter().take(5).map(|q| q.describe(t.spec.name)).collect();
                 return Err(ContractError::TooManyBadRows {
                     table: t.spec.name.into(),
                     bad: t.bad_rows(),
-                    total: t.rows_read,
+                    total: t.rows_checked(),
                     share: share * 100.0,
                     limit: limit * 100.0,
                     examples: examples.join("\n  "),
@@ -49,7 +48,87 @@ impl History {
         }
         Ok(())
     }
+
+    /// The run's gates on its inputs: the bad-row share, then freshness. Returns the
+    /// warnings for the run summary: dropped duplicates, rows of quarantined accounts, and
+    /// stale tables when `allow_stale` lets the run go on.
+    pub fn check(&self, options: &ValidationOptions) -> Result<Vec<String>, ContractError> {
+        self.check_bad_share(options.max_bad_row_share)?;
+        let mut warnings = self.notes();
+        let stale = self.stale_tables(options);
+        if stale.is_empty() {
+            return Ok(warnings);
+        }
+        if !options.allow_stale {
+            return Err(ContractError::Stale {
+                tables: stale.join("\n"),
+            });
+        }
+        warnings.extend(stale.into_iter().map(|s| format!("--allow-stale: {s}")));
+        Ok(warnings)
+    }
+
+    /// What validation left out that is not bad but a reader should know: exact duplicates
+    /// dropped and rows of quarantined accounts, per table.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for t in self.tables.values() {
+            if t.duplicates_dropped > 0 {
+                notes.push(format!(
+                    "table {}: {} exact duplicate rows dropped (natural key {})",
+                    t.spec.name,
+                    t.duplicates_dropped,
+                    t.spec.key.join(" + ")
+                ));
+            }
+            if let (n @ 1.., Some(parent)) = (t.rows_of_quarantined_accounts, &t.first_quarantined_parent) {
+                notes.push(format!(
+                    "table {}: {n} rows left out because their account was quarantined (first: {parent})",
+                    t.spec.name
+                ));
+            }
+        }
+        notes
+    }
+
+    /// One line per table whose latest event ends more than its freshness limit before
+    /// `--as-of`, naming the table, the event and the limit.
+    pub fn stale_tables(&self, options: &ValidationOptions) -> Vec<String> {
+        let as_of = self.window.as_of;
+        let mut stale = Vec::new();
+        for t in self.tables.values() {
+            let (Some(limit), Some(column)) = (options.staleness_limit(t.spec.name), t.spec.time_column)
+            else {
+                continue;
+            };
+            let ty = t.spec.column(column).map_or(ColumnType::Timestamp, |c| c.ty);
+            let detail = match t.latest_event_us {
+                Some(end) => {
+                    let hours = (as_of.timestamp_micros() - end) / 3_600_000_000;
+                    if hours <= i64::from(limit) {
+                        continue;
+                    }
+                    // A date's event ends at the end of its day: show the day itself.
+                    let shown = if ty == ColumnType::Date { end - DAY_US } else { end };
+                    format!(
+                        "its latest event ({column}) is {}, which ends {hours} hours before --as-of {}",
+                        super::table::format_micros(shown, ty),
+                        as_of.to_rfc3339()
+                    )
+                }
+                None => format!("it has no event ({column}) up to --as-of {}", as_of.to_rfc3339()),
+            };
+            stale.push(format!(
+                "table {} is stale: {detail}; the limit is {limit} hours ([validation] max_staleness_hours.{})",
+                t.spec.name, t.spec.name
+            ));
+        }
+        stale
+    }
 }
+
+/// Microseconds in a day.
+const DAY_US: i64 = 86_400_000_000;
 
 /// Where a table's files are: an explicit `[sources]` URL, or `base/<table>/` and
 /// `base/<table>.<ext>` under `[sources] base`.
@@ -142,14 +221,21 @@ pub fn load_history_part(
     };
     let mut accounts = load_one(storage, accounts_spec, &accounts_files, &window, None, None)?;
     if accounts.frame.height() == 0 {
+        let reason = match accounts.bad.first() {
+            Some(q) => format!("has no valid rows (first problem: {})", q.describe("accounts")),
+            None => "has no valid rows".into(),
+        };
         return Err(ContractError::MandatoryTable {
             table: "accounts".into(),
             url: accounts.files.first().map(|f| f.url.clone()).unwrap_or_default(),
-            reason: "has no valid rows".into(),
+            reason,
         }
         .into());
     }
-    let account_ids = ids(&accounts)?;
+    let account_ids = AccountIds {
+        known: ids(&accounts)?,
+        quarantined: std::mem::take(&mut accounts.quarantined_ids),
+    };
     if let Some(p) = part {
         p.filter_frame(&mut accounts.frame)?;
     }
@@ -262,7 +348,7 @@ fn load_one(
     spec: &'static TableSpec,
     files: &[(Location, FileFormat)],
     window: &RunWindow,
-    accounts: Option<&PlHashSet<String>>,
+    accounts: Option<&AccountIds>,
     part: Option<Shard>,
 ) -> Result<ValidTable, Error> {
     let mut frames = Vec::with_capacity(files.len());
@@ -289,6 +375,9 @@ fn load_one(
         rows = valid.rows_read,
         valid = valid.frame.height(),
         bad = valid.bad_rows(),
+        after_as_of = valid.rows_after_as_of,
+        duplicates = valid.duplicates_dropped,
+        of_quarantined_accounts = valid.rows_of_quarantined_accounts,
         "table loaded"
     );
     Ok(valid)
@@ -306,7 +395,7 @@ fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
     }
 }
 
-fn ids(t: &ValidTable) -> Result<PlHashSet<String>, Error> {
+fn ids(t: &ValidTable) -> Result<polars::prelude::PlHashSet<String>, Error> {
     let col = t.frame.column("account_id")?;
     Ok(col.str()?.iter().flatten().map(str::to_string).collect())
 }

@@ -5,6 +5,7 @@
 //! the same rules apply whether a table is checked on its own or read for training.
 
 mod column;
+mod keys;
 mod load;
 mod native;
 mod parse;
@@ -17,6 +18,7 @@ mod table;
 mod tests;
 
 pub use column::{BadCell, BadKind};
+pub use keys::AccountIds;
 pub use load::{History, count_accounts, load_history, load_history_part};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
 pub use shard::{MAX_SHARDS, Shard, shard_of};
@@ -64,6 +66,12 @@ pub enum ContractError {
         limit: f64,
         /// First few bad rows, one per line, each naming file, row, column and value.
         examples: String,
+    },
+    /// Tables whose latest event ends too long before `--as-of` (feeds that stopped arriving).
+    #[error("{tables}\nfix the feeds, or pass --allow-stale to run anyway (a warning instead)")]
+    Stale {
+        /// One line per stale table: its name, latest event, age and limit.
+        tables: String,
     },
     /// A data operation failed while validating (e.g. a column polars cannot cast).
     #[error("table {table}: file {file}: {reason}")]

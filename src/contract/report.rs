@@ -20,9 +20,16 @@ pub struct TableReport {
     pub rows_valid: usize,
     /// Rows before the lookback window (dropped, not bad).
     pub rows_before_window: usize,
+    /// Rows after `--as-of` (future rows: left out, not bad).
+    pub rows_after_as_of: usize,
+    /// Exact duplicates of a kept row (dropped, not bad).
+    pub duplicates_dropped: usize,
+    /// Rows whose account's `accounts` row was quarantined (left out, not bad).
+    pub rows_of_quarantined_accounts: usize,
     /// Bad rows (quarantined).
     pub bad_rows: usize,
-    /// Bad rows / rows read.
+    /// Bad rows / rows checked (rows read less future rows, duplicates and rows of
+    /// quarantined accounts).
     pub bad_share: f64,
     /// Bad rows by reason code.
     pub bad_by_reason: BTreeMap<&'static str, usize>,
@@ -30,6 +37,9 @@ pub struct TableReport {
     pub span_start: Option<String>,
     /// Latest event time among valid rows.
     pub span_end: Option<String>,
+    /// End of the table's latest event up to `--as-of` (a date ends at the end of its day),
+    /// over every row that is not bad: what the freshness gate measures.
+    pub latest_event_end: Option<String>,
     /// Optional columns the files lack.
     pub missing_optional_columns: Vec<&'static str>,
     /// Columns the contract does not know (ignored).
@@ -67,11 +77,18 @@ impl ValidationReport {
                 rows_read: t.rows_read,
                 rows_valid: t.frame.height(),
                 rows_before_window: t.rows_before_window,
+                rows_after_as_of: t.rows_after_as_of,
+                duplicates_dropped: t.duplicates_dropped,
+                rows_of_quarantined_accounts: t.rows_of_quarantined_accounts,
                 bad_rows: t.bad_rows(),
-                bad_share: t.bad_rows() as f64 / t.rows_read.max(1) as f64,
+                bad_share: t.bad_share(),
                 bad_by_reason: t.bad_by_reason.clone(),
                 span_start,
                 span_end,
+                latest_event_end: t
+                    .latest_event_us
+                    .and_then(chrono::DateTime::from_timestamp_micros)
+                    .map(|d| d.to_rfc3339()),
                 missing_optional_columns: t.missing_optional.clone(),
                 unknown_columns: t.unknown_columns.clone(),
             });
@@ -134,6 +151,17 @@ impl fmt::Display for ValidationReport {
             )?;
             for (reason, n) in &t.bad_by_reason {
                 writeln!(f, "{:<17}   {n} bad rows: {reason}", "")?;
+            }
+            let left_out = [
+                (t.rows_after_as_of, "rows after --as-of (left out)"),
+                (t.duplicates_dropped, "exact duplicate rows (dropped)"),
+                (
+                    t.rows_of_quarantined_accounts,
+                    "rows of quarantined accounts (left out)",
+                ),
+            ];
+            for (n, what) in left_out.iter().filter(|(n, _)| *n > 0) {
+                writeln!(f, "{:<17}   {n} {what}", "")?;
             }
         }
         for s in &self.signals_missing {

@@ -71,11 +71,21 @@ pub struct TableSpec {
     pub name: &'static str,
     /// Whether the pipeline can run without it (only `accounts` is mandatory).
     pub mandatory: bool,
-    /// Column whose values must be unique and non-null, if any.
-    pub unique_key: Option<&'static str>,
-    /// Event-time column: rows after `--as-of` are invalid, rows before the lookback
-    /// window are dropped on load. `None` for tables that describe current state.
+    /// Natural key: the columns that identify one fact. Rows equal in every contract
+    /// column are exact duplicates (one is kept, the rest dropped and counted); rows equal
+    /// in the key but different elsewhere are conflicting duplicates (all quarantined).
+    /// Nulls in a nullable key column compare equal to each other.
+    pub key: &'static [&'static str],
+    /// Why the key is what it is, for `data/CONTRACT.md`.
+    pub key_doc: &'static str,
+    /// Event-time column: rows after `--as-of` are future rows (left out and counted, never
+    /// bad), rows before the lookback window are dropped on load. `None` for tables that
+    /// describe current state.
     pub time_column: Option<&'static str>,
+    /// Default freshness limit: a run fails (exit 3) when the table's latest event ends more
+    /// than this many hours before `--as-of` (`[validation] max_staleness_hours` overrides
+    /// it; `--allow-stale` turns the failure into a warning). `None`: no default gate.
+    pub max_staleness_hours: Option<u32>,
     /// Whether `account_id` must refer to a row of `accounts`.
     pub references_accounts: bool,
     /// Columns.
@@ -101,7 +111,7 @@ impl ColumnSpec {
             (ColumnType::Date, _) => "2026-06-29".into(),
             (ColumnType::Bool, _) => "true".into(),
             (ColumnType::Int, _) => match self.rule {
-                Rule::Range(lo, hi) => format!("{}", ((lo + hi) / 2.0).round()),
+                Rule::Range(lo, hi) if hi <= 100.0 => format!("{}", ((lo + hi) / 2.0).round()),
                 _ => "12".into(),
             },
             (ColumnType::Float, _) => "48000.0".into(),
@@ -140,7 +150,18 @@ const fn opt(name: &'static str, ty: ColumnType, rule: Rule, doc: &'static str) 
 }
 
 use ColumnType::{Bool, Date, Float, Int, Str, Timestamp};
-use Rule::{AtLeast, None as NoRule, OneOf, Range};
+use Rule::{None as NoRule, OneOf, Range};
+
+/// Money columns (USD per year): ten billion is above any one customer's contract, so a
+/// larger value (`1e308`, a cents/dollars mix-up times a currency bug) is a data error, not
+/// a score input.
+pub const MONEY: Rule = Range(0.0, 1.0e10);
+/// People at one customer (seats, daily active users): ten million is above the largest
+/// employer's workforce.
+pub const PEOPLE: Rule = Range(0.0, 1.0e7);
+/// Per-account daily event counts (logins, sessions, feature events): a billion a day is
+/// above any real account and keeps sums and ratios far from overflow.
+pub const DAILY_COUNT: Rule = Range(0.0, 1.0e9);
 
 /// Account segments.
 pub const SEGMENTS: &[&str] = &["smb", "mid-market", "enterprise"];
@@ -166,20 +187,17 @@ pub const TABLES: &[TableSpec] = &[
         name: "accounts",
         signals: "account attributes (segment, industry, owner) and routing",
         mandatory: true,
-        unique_key: Some("account_id"),
+        key: &["account_id"],
+        key_doc: "One row per account.",
         time_column: None,
+        max_staleness_hours: None,
         references_accounts: false,
         doc: "One row per customer account with its current values (today's ARR, next renewal). Current values are not history: training never reads them for past snapshots.",
         columns: &[
             req("account_id", Str, NoRule, "Stable account identifier."),
             req("name", Str, NoRule, "Account display name."),
             req("segment", Str, OneOf(SEGMENTS), "Customer segment."),
-            req(
-                "arr",
-                Float,
-                AtLeast(0.0),
-                "Current annual recurring revenue (USD).",
-            ),
+            req("arr", Float, MONEY, "Current annual recurring revenue (USD)."),
             ColumnSpec {
                 nullable: true,
                 ..req(
@@ -207,8 +225,10 @@ pub const TABLES: &[TableSpec] = &[
         name: "subscriptions",
         signals: "point-in-time ARR, plan and renewal proximity",
         mandatory: false,
-        unique_key: None,
+        key: &["account_id", "start_date", "product"],
+        key_doc: "One contract period per account, start date and product; a file without `product` (single-product vendors) compares nulls equal, so the key is then account + start date.",
         time_column: None,
+        max_staleness_hours: None,
         references_accounts: true,
         doc: "Contract periods: ARR, plan and renewal date as they were at any past date.",
         columns: &[
@@ -220,18 +240,20 @@ pub const TABLES: &[TableSpec] = &[
                 NoRule,
                 "Last day of the contract period (the renewal date).",
             ),
-            req("arr", Float, AtLeast(0.0), "ARR during the period (USD)."),
+            req("arr", Float, MONEY, "ARR during the period (USD)."),
             opt("product", Str, NoRule, "Product."),
             opt("plan", Str, NoRule, "Plan during the period."),
-            opt("seats", Int, AtLeast(0.0), "Licensed seats."),
+            opt("seats", Int, PEOPLE, "Licensed seats."),
         ],
     },
     TableSpec {
         name: "contacts",
         signals: "champion and executive signals",
         mandatory: false,
-        unique_key: Some("contact_id"),
+        key: &["contact_id"],
+        key_doc: "One row per person.",
         time_column: None,
+        max_staleness_hours: None,
         references_accounts: true,
         doc: "People at the customer; champions and executives drive stakeholder signals.",
         columns: &[
@@ -264,8 +286,10 @@ pub const TABLES: &[TableSpec] = &[
         name: "tickets",
         signals: "support volume, priority and ticket sentiment",
         mandatory: false,
-        unique_key: Some("ticket_id"),
+        key: &["ticket_id"],
+        key_doc: "The helpdesk id identifies a ticket; a ticket exported twice with a changed status is a conflict, not two tickets.",
         time_column: Some("created_at"),
+        max_staleness_hours: Some(72),
         references_accounts: true,
         doc: "Support tickets with their text.",
         columns: &[
@@ -308,45 +332,46 @@ pub const TABLES: &[TableSpec] = &[
         name: "usage_daily",
         signals: "usage trends",
         mandatory: false,
-        unique_key: None,
+        key: &["account_id", "date"],
+        key_doc: "One total per account and day: a second row for the same day is a re-delivered export, never extra usage.",
         time_column: Some("date"),
+        max_staleness_hours: Some(72),
         references_accounts: true,
         doc: "Daily product usage per account.",
         columns: &[
             req("account_id", Str, NoRule, "Account."),
             req("date", Date, NoRule, "Day (UTC)."),
-            req(
-                "active_users",
-                Int,
-                AtLeast(0.0),
-                "Distinct active users that day.",
-            ),
-            req("logins", Int, AtLeast(0.0), "Logins that day."),
-            opt("admin_users", Int, AtLeast(0.0), "Active admin users that day."),
-            opt("sessions", Int, AtLeast(0.0), "Sessions that day."),
+            req("active_users", Int, PEOPLE, "Distinct active users that day."),
+            req("logins", Int, DAILY_COUNT, "Logins that day."),
+            opt("admin_users", Int, PEOPLE, "Active admin users that day."),
+            opt("sessions", Int, DAILY_COUNT, "Sessions that day."),
         ],
     },
     TableSpec {
         name: "feature_usage",
         signals: "feature adoption",
         mandatory: false,
-        unique_key: None,
+        key: &["account_id", "date", "feature"],
+        key_doc: "One total per account, day and feature.",
         time_column: Some("date"),
+        max_staleness_hours: Some(72),
         references_accounts: true,
         doc: "Daily events per product feature (rows only for days with events).",
         columns: &[
             req("account_id", Str, NoRule, "Account."),
             req("date", Date, NoRule, "Day (UTC)."),
             req("feature", Str, NoRule, "Feature name."),
-            req("events", Int, AtLeast(0.0), "Events that day."),
+            req("events", Int, DAILY_COUNT, "Events that day."),
         ],
     },
     TableSpec {
         name: "nps_responses",
         signals: "NPS and comment sentiment",
         mandatory: false,
-        unique_key: None,
+        key: &["account_id", "responded_at", "contact_id"],
+        key_doc: "One answer per respondent and instant; anonymous answers (null `contact_id`) compare equal, so two anonymous answers of one account at the same second are one answer.",
         time_column: Some("responded_at"),
+        max_staleness_hours: None,
         references_accounts: true,
         doc: "NPS survey responses.",
         columns: &[
@@ -366,8 +391,10 @@ pub const TABLES: &[TableSpec] = &[
         name: "communications",
         signals: "champion responsiveness",
         mandatory: false,
-        unique_key: Some("message_id"),
+        key: &["message_id"],
+        key_doc: "The message or activity id from the CRM or mail system.",
         time_column: Some("sent_at"),
+        max_staleness_hours: None,
         references_accounts: true,
         doc: "E-mails, calls and CRM activities between the customer and the vendor.",
         columns: &[
@@ -390,8 +417,10 @@ pub const TABLES: &[TableSpec] = &[
         name: "escalations",
         signals: "training labels and escalation history",
         mandatory: false,
-        unique_key: Some("escalation_id"),
+        key: &["escalation_id"],
+        key_doc: "The escalation id from the case system.",
         time_column: Some("opened_at"),
+        max_staleness_hours: None,
         references_accounts: true,
         doc: "Past escalations: the labels the risk model learns from.",
         columns: &[
@@ -418,15 +447,17 @@ pub const TABLES: &[TableSpec] = &[
                 "Semicolon-separated interventions taken.",
             ),
             opt("outcome", Str, NoRule, "retained, churned, downgraded, ongoing…"),
-            opt("arr_at_risk", Float, AtLeast(0.0), "ARR at risk (USD)."),
+            opt("arr_at_risk", Float, MONEY, "ARR at risk (USD)."),
         ],
     },
     TableSpec {
         name: "feedback",
         signals: "CSM feedback for retraining",
         mandatory: false,
-        unique_key: None,
+        key: &["account_id", "alert_date", "author"],
+        key_doc: "One verdict per alert (account and run date) and author: two CSMs may judge the same alert; the same author twice with different verdicts is a conflict. A null author compares equal to another null author.",
         time_column: Some("alert_date"),
+        max_staleness_hours: None,
         references_accounts: true,
         doc: "CSM verdicts on past alerts, used for retraining.",
         columns: &[
@@ -447,8 +478,10 @@ pub const TABLES: &[TableSpec] = &[
         name: "sentiment_labels",
         signals: "user-labelled sentiment training data",
         mandatory: false,
-        unique_key: None,
+        key: &["text"],
+        key_doc: "One label per text: the same text labelled twice differently is contradictory training data.",
         time_column: None,
+        max_staleness_hours: None,
         references_accounts: false,
         doc: "Human-labelled texts for training the sentiment classifier.",
         columns: &[

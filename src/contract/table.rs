@@ -2,7 +2,8 @@
 //! into the good rows (typed, inside the window) and the bad rows (quarantined).
 
 use super::ContractError;
-use super::column::{self, BadCell, BadKind};
+use super::column::{self, BadCell};
+use super::keys::{self, AccountIds, LeftOut};
 use super::schema::{ColumnType, TableSpec};
 use crate::storage::FileFrame;
 use crate::time::RunWindow;
@@ -33,6 +34,21 @@ pub struct ValidTable {
     pub rows_read: usize,
     /// Rows dropped because their event time is before the lookback window.
     pub rows_before_window: usize,
+    /// Rows left out because their event time is after `--as-of` (not bad).
+    pub rows_after_as_of: usize,
+    /// Exact duplicate rows dropped (every contract column equal to a kept row; not bad).
+    pub duplicates_dropped: usize,
+    /// Rows left out because their account's `accounts` row was quarantined (not bad).
+    pub rows_of_quarantined_accounts: usize,
+    /// The quarantined `accounts` row behind the first of those rows.
+    pub first_quarantined_parent: Option<String>,
+    /// The end of the latest event up to `--as-of` over all of the table's rows that are
+    /// not bad (µs since the epoch; a date covers its whole day), for the freshness gate.
+    /// With narrowed reads it is taken over every row of the table, not only the shard's.
+    pub latest_event_us: Option<i64>,
+    /// For `accounts`: the ids whose every row was quarantined, each with its first
+    /// quarantined row described (what other tables' rows of that account are left out for).
+    pub quarantined_ids: PlHashMap<String, String>,
     /// Bad rows by reason code.
     pub bad_by_reason: BTreeMap<&'static str, usize>,
     /// Bad rows, for the quarantine table.
@@ -81,57 +97,144 @@ impl ValidTable {
     pub fn bad_rows(&self) -> usize {
         self.bad.len()
     }
+
+    /// Rows judged against the contract: rows read less future rows, exact duplicates and
+    /// rows of quarantined accounts (the denominator of the bad-row share).
+    pub fn rows_checked(&self) -> usize {
+        self.rows_read - self.rows_after_as_of - self.duplicates_dropped - self.rows_of_quarantined_accounts
+    }
+
+    /// Bad rows / rows checked.
+    pub fn bad_share(&self) -> f64 {
+        self.bad_rows() as f64 / self.rows_checked().max(1) as f64
+    }
 }
 
-/// Validates the files of one table. `accounts` is the set of known account ids (absent
-/// while validating `accounts` itself).
+/// Validates the files of one table. `accounts` holds the account ids other tables may refer
+/// to (absent while validating `accounts` itself).
 ///
 /// `narrowed` says that the files were narrowed to one account shard as they were read
 /// ([`super::shard::Shard::narrow`]): rows keep their file row numbers in the quarantine,
-/// unique keys are checked within the shard, and the table's event times over all its rows
-/// go to [`ValidTable::feed`].
+/// natural keys are checked within the shard (exact for keys with `account_id`; an id key
+/// such as `ticket_id` whose rows name accounts of different shards is caught only by the
+/// unsharded `vigil validate` of the run), and the table's event times over all its rows go
+/// to [`ValidTable::feed`] and [`ValidTable::latest_event_us`].
 pub fn validate(
     spec: &'static TableSpec,
     files: Vec<FileFrame>,
     window: &RunWindow,
-    accounts: Option<&PlHashSet<String>>,
+    accounts: Option<&AccountIds>,
     narrowed: Option<Narrowed>,
 ) -> Result<ValidTable, ContractError> {
+    let Typed {
+        frame,
+        mut bad,
+        origin,
+        stats,
+        missing_optional,
+        unknown_columns,
+    } = type_files(spec, &files, narrowed.as_ref())?;
+    drop(files);
+    let rows_read = frame.height();
+    let mut left: Vec<Option<LeftOut>> = vec![None; rows_read];
+    let times = check_time(spec, &frame, window, &bad, &mut left)?;
+    let locate = |row: usize| {
+        let (fi, r) = origin[row];
+        format!("file {} row {r}", stats[fi].url)
+    };
+    let duplicates_dropped = keys::check_natural_key(spec, &frame, &mut bad, &mut left, &locate)
+        .map_err(|e| polars_err(spec, e))?;
+    let orphans = match (spec.references_accounts, accounts) {
+        (true, Some(ids)) => {
+            keys::check_references(&frame, ids, &mut bad, &mut left).map_err(|e| polars_err(spec, e))?
+        }
+        _ => keys::Orphans::default(),
+    };
+    let keep: BooleanChunked = bad
+        .iter()
+        .zip(&left)
+        .zip(&times.in_window)
+        .map(|((b, l), w)| Some(b.is_none() && l.is_none() && *w))
+        .collect();
+    let valid = frame.filter(&keep).map_err(|e| polars_err(spec, e))?;
+    let (rows_before_window, rows_after_as_of, rows_of_quarantined_accounts) =
+        left_out_counts(&bad, &left, &times.in_window);
+    let quarantined = quarantine_rows(bad, &origin, &stats);
+    let quarantined_ids = if spec.name == "accounts" {
+        quarantined_account_ids(spec, &frame, &valid, &quarantined)?
+    } else {
+        PlHashMap::new()
+    };
+    drop(frame);
+    let latest_event_us = match &narrowed {
+        Some(n) => latest_up_to(spec, &n.times, window),
+        None => times.latest,
+    };
+    Ok(ValidTable {
+        spec,
+        frame: valid,
+        files: stats,
+        rows_read,
+        rows_before_window,
+        rows_after_as_of,
+        duplicates_dropped,
+        rows_of_quarantined_accounts,
+        first_quarantined_parent: orphans.first_parent,
+        latest_event_us,
+        quarantined_ids,
+        bad_by_reason: by_reason(&quarantined),
+        bad: quarantined.into_iter().map(|(_, q)| q).collect(),
+        missing_optional,
+        unknown_columns,
+        feed: narrowed.map(|n| feed_frame(spec, n.times)).transpose()?.flatten(),
+    })
+}
+
+/// Rows left out, not bad: (before the lookback window, after `--as-of`, of quarantined
+/// accounts).
+fn left_out_counts(
+    bad: &[Option<BadCell>],
+    left: &[Option<LeftOut>],
+    in_window: &[bool],
+) -> (usize, usize, usize) {
+    let count = |kind: LeftOut| left.iter().filter(|l| **l == Some(kind)).count();
+    let before = (0..bad.len())
+        .filter(|&r| !in_window[r] && bad[r].is_none() && left[r].is_none())
+        .count();
+    (before, count(LeftOut::Future), count(LeftOut::QuarantinedAccount))
+}
+
+/// Every file of a table typed against its contract and stacked.
+struct Typed {
+    frame: DataFrame,
+    bad: Vec<Option<BadCell>>,
+    /// Per stacked row: (file index, 1-based row in the file).
+    origin: Vec<(usize, usize)>,
+    stats: Vec<FileStats>,
+    missing_optional: Vec<&'static str>,
+    unknown_columns: Vec<String>,
+}
+
+/// Checks each file's columns, types every contract column and stacks the files.
+fn type_files(
+    spec: &'static TableSpec,
+    files: &[FileFrame],
+    narrowed: Option<&Narrowed>,
+) -> Result<Typed, ContractError> {
     let mut unknown_columns = Vec::new();
     let mut missing_optional = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
     let mut bad: Vec<Option<BadCell>> = Vec::new();
-    let mut origin: Vec<(usize, usize)> = Vec::new(); // (file index, 1-based row)
+    let mut origin: Vec<(usize, usize)> = Vec::new();
     let mut stats = Vec::with_capacity(files.len());
     for (fi, file) in files.iter().enumerate() {
         let url = file.location.to_string();
-        let names: Vec<String> = file
-            .frame
-            .get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect();
-        for col in spec.columns.iter().filter(|c| c.required) {
-            if !names.iter().any(|n| n == col.name) {
-                return Err(ContractError::MissingColumn {
-                    table: spec.name.into(),
-                    file: url,
-                    column: col.name.into(),
-                    found: names.join(", "),
-                });
-            }
-        }
-        for n in &names {
-            if spec.column(n).is_none() && !unknown_columns.contains(n) {
-                unknown_columns.push(n.clone());
-            }
-        }
-        let source = &file.frame;
-        let height = source.height();
+        check_columns(spec, file, &url, &mut unknown_columns)?;
+        let height = file.frame.height();
         let mut file_bad = vec![None; height];
         let mut cols = Vec::with_capacity(spec.columns.len());
         for col in spec.columns {
-            let series = match source.column(col.name) {
+            let series = match file.frame.column(col.name) {
                 Ok(c) => column::convert(col, c, &mut file_bad).map_err(|e| ContractError::Polars {
                     table: spec.name.into(),
                     file: url.clone(),
@@ -152,7 +255,7 @@ pub fn validate(
             reason: e.to_string(),
         })?);
         bad.extend(file_bad);
-        match narrowed.as_ref().and_then(|n| n.rows.get(fi)) {
+        match narrowed.and_then(|n| n.rows.get(fi)) {
             Some(rows) => origin.extend(rows.iter().map(|r| (fi, r + 1))),
             None => origin.extend((0..height).map(|r| (fi, r + 1))),
         }
@@ -162,52 +265,105 @@ pub fn validate(
             rows: height,
         });
     }
-    let mut frame = concat_frames(spec, frames)?;
-    let rows_read = frame.height();
-    let in_window = check_time(spec, &frame, window, &mut bad)?;
-    let locate = |row: usize| {
-        let (fi, r) = origin[row];
-        format!("file {} row {r}", stats[fi].url)
-    };
-    check_keys(spec, &frame, accounts, &mut bad, &locate)?;
-    let keep: BooleanChunked = bad
-        .iter()
-        .zip(&in_window)
-        .map(|(b, w)| Some(b.is_none() && *w))
-        .collect();
-    frame = frame.filter(&keep).map_err(|e| polars_err(spec, e))?;
-    let rows_before_window = in_window
-        .iter()
-        .zip(&bad)
-        .filter(|(w, b)| !**w && b.is_none())
-        .count();
-    let mut bad_by_reason = BTreeMap::new();
-    let quarantined: Vec<QuarantineRow> = bad
-        .into_iter()
-        .zip(origin)
-        .filter_map(|(b, (fi, row))| {
-            b.map(|cell| {
-                *bad_by_reason.entry(cell.kind.code()).or_insert(0) += 1;
-                QuarantineRow {
-                    file: stats[fi].url.clone(),
-                    row,
-                    cell,
-                }
-            })
-        })
-        .collect();
-    Ok(ValidTable {
-        spec,
-        frame,
-        files: stats,
-        rows_read,
-        rows_before_window,
-        bad_by_reason,
-        bad: quarantined,
+    Ok(Typed {
+        frame: concat_frames(spec, frames)?,
+        bad,
+        origin,
+        stats,
         missing_optional,
         unknown_columns,
-        feed: narrowed.map(|n| feed_frame(spec, n.times)).transpose()?.flatten(),
     })
+}
+
+/// Fails on a missing required column; collects columns the contract does not know.
+fn check_columns(
+    spec: &TableSpec,
+    file: &FileFrame,
+    url: &str,
+    unknown_columns: &mut Vec<String>,
+) -> Result<(), ContractError> {
+    let names: Vec<String> = file
+        .frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for col in spec.columns.iter().filter(|c| c.required) {
+        if !names.iter().any(|n| n == col.name) {
+            return Err(ContractError::MissingColumn {
+                table: spec.name.into(),
+                file: url.to_string(),
+                column: col.name.into(),
+                found: names.join(", "),
+            });
+        }
+    }
+    for n in &names {
+        if spec.column(n).is_none() && !unknown_columns.contains(n) {
+            unknown_columns.push(n.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The bad rows with their stacked row index, in row order.
+fn quarantine_rows(
+    bad: Vec<Option<BadCell>>,
+    origin: &[(usize, usize)],
+    stats: &[FileStats],
+) -> Vec<(usize, QuarantineRow)> {
+    bad.into_iter()
+        .zip(origin)
+        .enumerate()
+        .filter_map(|(i, (b, (fi, row)))| {
+            b.map(|cell| {
+                (
+                    i,
+                    QuarantineRow {
+                        file: stats[*fi].url.clone(),
+                        row: *row,
+                        cell,
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
+fn by_reason(rows: &[(usize, QuarantineRow)]) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for (_, q) in rows {
+        *counts.entry(q.cell.kind.code()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The account ids with no valid row whose rows were quarantined, each with its first
+/// quarantined row described. A row whose `account_id` itself is unreadable names no id.
+fn quarantined_account_ids(
+    spec: &TableSpec,
+    all: &DataFrame,
+    valid: &DataFrame,
+    quarantined: &[(usize, QuarantineRow)],
+) -> Result<PlHashMap<String, String>, ContractError> {
+    let err = |e| polars_err(spec, e);
+    let valid_ids: PlHashSet<&str> = valid
+        .column("account_id")
+        .map_err(err)?
+        .str()
+        .map_err(err)?
+        .iter()
+        .flatten()
+        .collect();
+    let ids = all.column("account_id").map_err(err)?.str().map_err(err)?;
+    let mut out = PlHashMap::new();
+    for (i, q) in quarantined {
+        let Some(id) = ids.get(*i) else { continue };
+        if !valid_ids.contains(id) && !out.contains_key(id) {
+            out.insert(id.to_string(), q.describe(spec.name));
+        }
+    }
+    Ok(out)
 }
 
 /// The distinct event times of a whole table, as a one-column frame named like its time
@@ -259,115 +415,89 @@ fn concat_frames(spec: &TableSpec, frames: Vec<DataFrame>) -> Result<DataFrame, 
     Ok(first)
 }
 
-/// Marks rows after `--as-of` bad; returns which rows are inside the lookback window.
+/// Which rows are inside the lookback window, and the latest event up to `--as-of`.
+struct Times {
+    in_window: Vec<bool>,
+    latest: Option<i64>,
+}
+
+/// The event times of a table's column in µs since the epoch and the span one value covers
+/// (a date D covers [D, D+1 day)).
+fn event_micros(
+    spec: &TableSpec,
+    frame: &DataFrame,
+    tc: &str,
+    ty: ColumnType,
+) -> Result<(Vec<Option<i64>>, i64), ContractError> {
+    let col_data = frame.column(tc).map_err(|e| polars_err(spec, e))?;
+    if ty == ColumnType::Date {
+        let days = col_data.cast(&DataType::Int32).map_err(|e| polars_err(spec, e))?;
+        let v = days
+            .i32()
+            .map_err(|e| polars_err(spec, e))?
+            .iter()
+            .map(|d| d.map(|d| d as i64 * DAY_US))
+            .collect();
+        return Ok((v, DAY_US));
+    }
+    let us = col_data.cast(&DataType::Int64).map_err(|e| polars_err(spec, e))?;
+    Ok((us.i64().map_err(|e| polars_err(spec, e))?.iter().collect(), 0))
+}
+
+/// Leaves rows after `--as-of` out as future rows (not bad); returns which rows are inside
+/// the lookback window and the end of the latest event up to `--as-of` among rows not bad.
 fn check_time(
     spec: &TableSpec,
     frame: &DataFrame,
     w: &RunWindow,
-    bad: &mut [Option<BadCell>],
-) -> Result<Vec<bool>, ContractError> {
-    let Some(tc) = spec.time_column else {
-        return Ok(vec![true; frame.height()]);
+    bad: &[Option<BadCell>],
+    left: &mut [Option<LeftOut>],
+) -> Result<Times, ContractError> {
+    let (Some(tc), Some(col)) = (spec.time_column, spec.time_column.and_then(|tc| spec.column(tc))) else {
+        return Ok(Times {
+            in_window: vec![true; frame.height()],
+            latest: None,
+        });
     };
-    let Some(col) = spec.column(tc) else {
-        return Ok(vec![true; frame.height()]);
-    };
-    let col_data = frame.column(tc).map_err(|e| polars_err(spec, e))?;
+    let (values, span) = event_micros(spec, frame, tc, col.ty)?;
     let as_of = w.as_of.timestamp_micros();
     let start = w.start.timestamp_micros();
-    // Values in microseconds since the epoch; a date D covers [D, D+1 day).
-    let (values, span): (Vec<Option<i64>>, i64) = match col.ty {
-        ColumnType::Date => {
-            let days = col_data.cast(&DataType::Int32).map_err(|e| polars_err(spec, e))?;
-            let v = days
-                .i32()
-                .map_err(|e| polars_err(spec, e))?
-                .iter()
-                .map(|d| d.map(|d| d as i64 * 86_400_000_000))
-                .collect();
-            (v, 86_400_000_000)
-        }
-        _ => {
-            let us = col_data.cast(&DataType::Int64).map_err(|e| polars_err(spec, e))?;
-            (us.i64().map_err(|e| polars_err(spec, e))?.iter().collect(), 0)
-        }
-    };
     let mut in_window = Vec::with_capacity(values.len());
+    let mut latest: Option<i64> = None;
     for (row, v) in values.iter().enumerate() {
         let Some(t) = v else {
             in_window.push(true);
             continue;
         };
-        if t + span > as_of && bad[row].is_none() {
-            let shown = format_micros(*t, col.ty);
-            bad[row] = Some(BadCell {
-                column: col.name,
-                value: format!("{shown:?}"),
-                kind: BadKind::Future,
-                reason: format!("after --as-of {}", w.as_of.to_rfc3339()),
-            });
+        if bad[row].is_none() {
+            if t + span > as_of {
+                left[row] = Some(LeftOut::Future);
+            } else {
+                latest = latest.max(Some(t + span));
+            }
         }
         in_window.push(t + span > start);
     }
-    Ok(in_window)
+    Ok(Times { in_window, latest })
 }
 
-fn format_micros(t: i64, ty: ColumnType) -> String {
+/// The end of the latest of `times` (a narrowed table's event times over all its rows) up
+/// to `--as-of`.
+fn latest_up_to(spec: &TableSpec, times: &[i64], w: &RunWindow) -> Option<i64> {
+    let col = spec.time_column.and_then(|tc| spec.column(tc))?;
+    let span = if col.ty == ColumnType::Date { DAY_US } else { 0 };
+    let as_of = w.as_of.timestamp_micros();
+    times.iter().map(|t| t + span).filter(|t| *t <= as_of).max()
+}
+
+/// Microseconds in a day.
+const DAY_US: i64 = 86_400_000_000;
+
+/// An instant in µs for a message: a date for date columns, RFC 3339 otherwise.
+pub(super) fn format_micros(t: i64, ty: ColumnType) -> String {
     match chrono::DateTime::from_timestamp_micros(t) {
         Some(dt) if ty == ColumnType::Date => dt.date_naive().to_string(),
         Some(dt) => dt.to_rfc3339(),
         None => t.to_string(),
     }
-}
-
-/// Marks duplicate unique keys and unknown account ids.
-fn check_keys(
-    spec: &TableSpec,
-    frame: &DataFrame,
-    accounts: Option<&PlHashSet<String>>,
-    bad: &mut [Option<BadCell>],
-    locate: &dyn Fn(usize) -> String,
-) -> Result<(), ContractError> {
-    if let Some(key) = spec.unique_key {
-        let col = frame.column(key).map_err(|e| polars_err(spec, e))?;
-        let ids = col.str().map_err(|e| polars_err(spec, e))?;
-        let mut seen: PlHashMap<&str, usize> = PlHashMap::with_capacity(ids.len());
-        for (row, id) in ids.iter().enumerate() {
-            let Some(id) = id else { continue };
-            if let Some(first) = seen.get(id) {
-                if bad[row].is_none() {
-                    bad[row] = Some(BadCell {
-                        column: key,
-                        value: column::display_value(key, id),
-                        kind: BadKind::Duplicate,
-                        reason: format!("duplicate {key}; first seen in {}", locate(*first)),
-                    });
-                }
-            } else {
-                seen.insert(id, row);
-            }
-        }
-    }
-    if let (true, Some(known)) = (spec.references_accounts, accounts) {
-        let col = frame.column("account_id").map_err(|e| polars_err(spec, e))?;
-        // Rows of one account often come together: check an id once per run of it.
-        let mut last_known: Option<&str> = None;
-        for (row, id) in col.str().map_err(|e| polars_err(spec, e))?.iter().enumerate() {
-            let Some(id) = id else { continue };
-            if last_known == Some(id) {
-                continue;
-            }
-            if known.contains(id) {
-                last_known = Some(id);
-            } else if bad[row].is_none() {
-                bad[row] = Some(BadCell {
-                    column: "account_id",
-                    value: column::display_value("account_id", id),
-                    kind: BadKind::UnknownAccount,
-                    reason: "no such account_id in table accounts".into(),
-                });
-            }
-        }
-    }
-    Ok(())
 }

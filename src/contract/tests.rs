@@ -1,11 +1,11 @@
 //! Unit tests of table validation, and the guard that keeps data/CONTRACT.md in sync with
 //! the schema in code.
 
+use super::keys::AccountIds;
 use super::schema::{self, ColumnType, Rule, TABLES};
 use super::table::validate;
 use crate::storage::{FileFormat, FileFrame, Location};
 use crate::time::{RunWindow, parse_run_date};
-use polars::prelude::PlHashSet;
 use polars::prelude::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -22,6 +22,13 @@ fn frame(df: DataFrame) -> Result<FileFrame, Box<dyn std::error::Error>> {
     })
 }
 
+fn ids(known: &[&str]) -> AccountIds {
+    AccountIds {
+        known: known.iter().map(|s| s.to_string()).collect(),
+        quarantined: Default::default(),
+    }
+}
+
 #[test]
 fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
     let spec = schema::table("nps_responses").ok_or("spec")?;
@@ -30,7 +37,7 @@ fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
         "responded_at" => ["2026-06-01T00:00:00Z", "2025-01-01T00:00:00Z", "2026-06-30T23:59:59Z"],
         "score" => [9i64, 3, 10],
     )?;
-    let known: PlHashSet<String> = ["a1", "a2"].iter().map(|s| s.to_string()).collect();
+    let known = ids(&["a1", "a2"]);
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     assert_eq!(t.rows_read, 3);
     assert_eq!(t.rows_before_window, 1);
@@ -61,7 +68,7 @@ fn every_bad_cell_is_named() -> TestResult {
         "body" => ["b", "b", "b", "b"],
         "csat" => ["5", "0", "3", "3"],
     )?;
-    let known: PlHashSet<String> = ["a1".to_string()].into_iter().collect();
+    let known = ids(&["a1"]);
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     let got: Vec<(usize, &str, &str)> = t
         .bad
@@ -92,9 +99,32 @@ fn render_contract() -> String {
          All timestamps are UTC; ids are strings. Formats: Parquet, CSV (UTF-8, header row) or NDJSON, chosen by\n\
          extension; a table is one file or a folder of files. Only `accounts` is mandatory. Bad rows go to the\n\
          `quarantine` output with a reason; a run fails with exit 3 when a table is unreadable, a required column is\n\
-         missing, or the share of bad rows passes `[validation] max_bad_row_share`.\n\n\
-         Rows whose event time is after `--as-of` are bad (`after_as_of`); rows before the lookback window are\n\
-         dropped, not counted as bad. A `date` D counts as the whole day D.\n",
+         missing, the share of bad rows passes `[validation] max_bad_row_share`, or a table is stale (below).\n\n\
+         Rows whose event time is after `--as-of` are *future* rows: left out and counted (`rows_after_as_of` in the\n\
+         validation report), never bad, so a backfill (a run date before the end of the data) validates like a daily\n\
+         run. Rows before the lookback window are dropped, not counted as bad. A `date` D counts as the whole day D.\n\n\
+         **Natural keys.** Every table has a natural key (below). Rows equal in every contract column are *exact\n\
+         duplicates* (a file delivered twice, a retried export): the first is kept, the others are dropped and counted\n\
+         (`duplicates_dropped`, and a warning in the run summary); they are not bad rows. Rows equal in the key but\n\
+         different in another column are *conflicting duplicates*: every row of that key is quarantined\n\
+         (`duplicate_key`), each naming another row of the key by file and row. None is kept, because choosing one\n\
+         (the first file listed, the last row) would be a silent, order-dependent choice between two versions of a\n\
+         fact. Nulls in a nullable key column compare equal to each other. Values compare after typing (`5` and\n\
+         `5.0` in an integer column are equal; text compares exactly).\n\n\
+         **References.** A row whose `account_id` is in no row of `accounts` is bad (`unknown_account`). A row whose\n\
+         account's `accounts` row was quarantined is left out as a consequence and counted\n\
+         (`rows_of_quarantined_accounts`, with the quarantined `accounts` row named in the run summary): the cause is\n\
+         the parent row, which the quarantine already holds.\n\n\
+         **Freshness.** A table with a freshness limit fails the run (exit 3) when its latest event (over every row that\n\
+         is not bad, up to `--as-of`) ends more than the limit before `--as-of`, naming the table and that event.\n\
+         `[validation] max_staleness_hours` sets limits per table (`0` turns one off); `--allow-stale` turns the\n\
+         failure into a warning. Defaults: 72 hours for the daily feeds (`usage_daily`, `feature_usage`) and\n\
+         `tickets` (any real installation opens tickets every working day; 72 hours covers a weekend). The other\n\
+         event tables are sparse by nature (a quiet week of NPS answers, escalations, feedback or logged\n\
+         communications is normal), so they have no default limit.\n\n\
+         **Ranges.** Money columns (ARR, ARR at risk) allow 0 to 1e10 USD; people counts (seats, active and admin\n\
+         users) 0 to 1e7; daily event counts (logins, sessions, feature events) 0 to 1e9. Larger values are data\n\
+         errors that would dominate scores and revenue totals, so their rows are quarantined (`out_of_range`).\n",
     );
     for t in TABLES {
         md += &format!(
@@ -105,11 +135,13 @@ fn render_contract() -> String {
             t.signals
         );
         let mut facts = Vec::new();
-        if let Some(k) = t.unique_key {
-            facts.push(format!("unique key `{k}`"));
-        }
+        let key: Vec<String> = t.key.iter().map(|k| format!("`{k}`")).collect();
+        md += &format!("Natural key: {}. {}\n\n", key.join(" + "), t.key_doc);
         if let Some(tc) = t.time_column {
             facts.push(format!("event time `{tc}`"));
+        }
+        if let Some(h) = t.max_staleness_hours {
+            facts.push(format!("default freshness limit {h} hours"));
         }
         if t.references_accounts {
             facts.push("`account_id` must exist in `accounts`".to_string());
@@ -163,7 +195,7 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
             Series::new("score".into(), [9i32, 3, 11, 5]).into_column(),
         ],
     )?;
-    let known: PlHashSet<String> = ["a1".to_string()].into_iter().collect();
+    let known = ids(&["a1"]);
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
     let got: Vec<(usize, &str, &str)> = t
         .bad
@@ -190,5 +222,130 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         (t.bad[0].cell.column, t.bad[0].cell.kind.code()),
         ("arr", "bad_type")
     );
+    Ok(())
+}
+
+#[test]
+fn exact_duplicates_are_dropped_and_conflicts_quarantined_whole() -> TestResult {
+    // A re-delivered usage row is one fact; two different totals for one day are a conflict.
+    let spec = schema::table("usage_daily").ok_or("spec")?;
+    let df = df!(
+        "account_id" => ["a1", "a1", "a1", "a1", "a2", "a1"],
+        "date" => ["2026-06-01", "2026-06-01", "2026-06-02", "2026-06-02", "2026-06-01", "2026-06-01"],
+        "active_users" => ["5", "5", "5", "6", "5", "5.0"],
+        "logins" => ["9", "9", "9", "9", "9", "9"],
+    )?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a1", "a2"])),
+        None,
+    )?;
+    assert_eq!(
+        t.duplicates_dropped, 2,
+        "rows 2 and 6 copy row 1 (5.0 types as 5)"
+    );
+    let got: Vec<(usize, &str, &str)> = t
+        .bad
+        .iter()
+        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, "account_id", "duplicate_key"),
+            (4, "account_id", "duplicate_key")
+        ]
+    );
+    assert!(t.bad[0].cell.reason.contains("row 4"), "{}", t.bad[0].cell.reason);
+    assert!(
+        t.bad[0].cell.reason.contains("active_users"),
+        "{}",
+        t.bad[0].cell.reason
+    );
+    assert!(t.bad[1].cell.reason.contains("row 3"), "{}", t.bad[1].cell.reason);
+    assert_eq!(t.frame.height(), 2);
+    assert_eq!(t.rows_checked(), 4);
+    Ok(())
+}
+
+#[test]
+fn future_rows_are_left_out_not_bad() -> TestResult {
+    let spec = schema::table("tickets").ok_or("spec")?;
+    let df = df!(
+        "ticket_id" => ["t1", "t2", "t3"],
+        "account_id" => ["a1", "a1", "a1"],
+        "created_at" => ["2026-06-29T10:00:00Z", "2026-07-01T00:00:01Z", "2026-08-01"],
+        "priority" => ["low", "low", "low"],
+        "subject" => ["s", "s", "s"],
+        "body" => ["b", "b", "b"],
+    )?;
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1"])), None)?;
+    assert_eq!((t.bad_rows(), t.rows_after_as_of, t.frame.height()), (0, 2, 1));
+    let latest = chrono::DateTime::parse_from_rfc3339("2026-06-29T10:00:00Z")?.timestamp_micros();
+    assert_eq!(
+        t.latest_event_us,
+        Some(latest),
+        "future rows do not count as fresh"
+    );
+    Ok(())
+}
+
+#[test]
+fn rows_of_quarantined_accounts_are_left_out_and_unknown_ids_stay_bad() -> TestResult {
+    let accounts = schema::table("accounts").ok_or("spec")?;
+    let df = df!(
+        "account_id" => ["a1", "a2", "a3"], "name" => ["A", "B", "C"],
+        "segment" => ["smb", "galaxy", "smb"], "arr" => ["1", "2", "3"],
+        "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
+    )?;
+    let parent = validate(accounts, vec![frame(df)?], &window()?, None, None)?;
+    assert_eq!(parent.quarantined_ids.len(), 1);
+    let why = parent.quarantined_ids.get("a2").ok_or("a2 quarantined")?;
+    assert!(
+        why.contains("row 2") && why.contains("column segment") && why.contains("galaxy"),
+        "{why}"
+    );
+    let known = AccountIds {
+        known: ["a1".to_string(), "a3".to_string()].into_iter().collect(),
+        quarantined: parent.quarantined_ids.clone(),
+    };
+    let spec = schema::table("nps_responses").ok_or("spec")?;
+    let df = df!(
+        "account_id" => ["a1", "a2", "a2", "zz"],
+        "responded_at" => ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04"],
+        "score" => ["1", "2", "3", "4"],
+    )?;
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
+    assert_eq!(t.rows_of_quarantined_accounts, 2);
+    assert_eq!(t.first_quarantined_parent.as_deref(), Some(why.as_str()));
+    let got: Vec<(usize, &str)> = t.bad.iter().map(|q| (q.row, q.cell.kind.code())).collect();
+    assert_eq!(got, [(4, "unknown_account")]);
+    Ok(())
+}
+
+#[test]
+fn money_and_counts_have_upper_bounds() -> TestResult {
+    let spec = schema::table("accounts").ok_or("spec")?;
+    let df = df!(
+        "account_id" => ["a", "b", "c"], "name" => ["A", "B", "C"], "segment" => ["smb", "smb", "smb"],
+        "arr" => ["1e308", "9999999999", "-1"], "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
+    )?;
+    let t = validate(spec, vec![frame(df)?], &window()?, None, None)?;
+    let got: Vec<(usize, &str, &str)> = t
+        .bad
+        .iter()
+        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
+        .collect();
+    assert_eq!(got, [(1, "arr", "out_of_range"), (3, "arr", "out_of_range")]);
+    let usage = schema::table("usage_daily").ok_or("spec")?;
+    let df = df!(
+        "account_id" => ["a", "a"], "date" => ["2026-06-01", "2026-06-02"],
+        "active_users" => [20_000_000i64, 5], "logins" => [1i64, 2_000_000_000],
+    )?;
+    let t = validate(usage, vec![frame(df)?], &window()?, Some(&ids(&["a"])), None)?;
+    let got: Vec<(usize, &str)> = t.bad.iter().map(|q| (q.row, q.cell.column)).collect();
+    assert_eq!(got, [(1, "active_users"), (2, "logins")]);
     Ok(())
 }

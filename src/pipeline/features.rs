@@ -121,8 +121,9 @@ pub fn features(
             ms = loading.elapsed().as_millis() as u64,
             "history loaded and validated"
         );
-        history.check_bad_share(config.options.validation.max_bad_row_share)?;
-        let (stage, summary, _) = write_features(storage, config, &history, settings)?;
+        let warnings = super::validate::gate(&history, &config.options.validation)?;
+        let (mut stage, summary, _) = write_features(storage, config, &history, settings)?;
+        stage.warnings.extend(warnings);
         return Ok((stage, summary));
     }
     features_in_parts(storage, config, settings, parts)
@@ -147,7 +148,7 @@ fn features_in_parts(
         let loading = Instant::now();
         let history = load_history_part(storage, config, settings.window, Some(part))?;
         let load_ms = loading.elapsed().as_millis() as u64;
-        history.check_bad_share(config.options.validation.max_bad_row_share)?;
+        super::validate::gate(&history, &config.options.validation)?;
         let tone = match &text_sentiment {
             Some(t) => {
                 let mut t = t.clone();

@@ -69,7 +69,7 @@ pub fn from_history(
     window: RunWindow,
 ) -> Result<(Labelled, History)> {
     let history = load_history(storage, config, window)?;
-    history.check_bad_share(config.options.validation.max_bad_row_share)?;
+    super::validate::gate(&history, &config.options.validation)?;
     let text_sentiment = super::text_sentiment::read_output(storage, config, &history.window)?;
     let table = super::feature_table(
         config,

@@ -42,7 +42,7 @@ pub fn run(
     run_id: &str,
 ) -> Result<Vec<StageReport>> {
     let history = load_history(storage, config, window)?;
-    history.check_bad_share(config.options.validation.max_bad_row_share)?;
+    super::validate::gate(&history, &config.options.validation)?;
     score_history(storage, config, &history, run_id)
 }
 

@@ -3,7 +3,7 @@
 
 use super::StageReport;
 use crate::Result;
-use crate::config::PipelineConfig;
+use crate::config::{PipelineConfig, ValidationOptions};
 use crate::contract::{History, Shard, ValidationReport, load_history, load_history_part, quarantine_frame};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
@@ -15,8 +15,8 @@ use std::time::Instant;
 pub struct ValidateSettings {
     /// The run window.
     pub window: RunWindow,
-    /// Largest share of bad rows per table.
-    pub max_bad_row_share: f64,
+    /// Bad-row and freshness limits (`[validation]`, with `--allow-stale` applied).
+    pub limits: ValidationOptions,
     /// Warehouse root for the quarantine and report.
     pub warehouse: Location,
 }
@@ -28,7 +28,7 @@ impl ValidateSettings {
             RunWindow::new(as_of, config.options.window.lookback_months).map_err(crate::Error::Usage)?;
         Ok(Self {
             window,
-            max_bad_row_share: config.options.validation.max_bad_row_share,
+            limits: config.options.validation.clone(),
             warehouse: Location::parse(&config.resolve(&config.options.warehouse.url))?,
         })
     }
@@ -75,7 +75,7 @@ pub fn validate(
             .iter()
             .map(|f| format!("ignored file {f}: matches no input table")),
     );
-    history.check_bad_share(settings.max_bad_row_share)?;
+    stage.warnings.extend(gate(&history, &settings.limits)?);
     Ok((history, report, stage))
 }
 
@@ -103,11 +103,23 @@ pub fn validate_shard(
     stage
         .warnings
         .extend(history.absent.iter().map(|s| format!("absent table {s}")));
-    history.check_bad_share(settings.max_bad_row_share)?;
+    stage.warnings.extend(gate(&history, &settings.limits)?);
     tracing::info!(
         shard = %shard,
         accounts = history.tables.get("accounts").map_or(0, |t| t.frame.height()),
         "shard validated"
     );
     Ok((history, stage))
+}
+
+/// The gates every command that loads the history applies: the bad-row share, then
+/// freshness (a warning instead with `allow_stale`). Returns the warnings for the stage
+/// report (duplicates dropped, rows of quarantined accounts, stale tables allowed), each
+/// also logged.
+pub fn gate(history: &History, limits: &ValidationOptions) -> Result<Vec<String>> {
+    let warnings = history.check(limits)?;
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(warnings)
 }

@@ -61,9 +61,23 @@ impl Sim<'_> {
         }
         let w = &self.ctx.window;
         let note = text::feedback_note(&mut self.rng, verdict);
+        let alert_date = w.epoch_day(day);
+        // One verdict per alert: the CSM judges an account's alert of a day once (the
+        // contract's natural key), so a second verdict on the same day is not written. The
+        // note is drawn anyway, so the random stream (and every later row) stays the same.
+        let judged = self
+            .out
+            .feedback
+            .iter()
+            .rev()
+            .take_while(|r| r.acct == self.acct)
+            .any(|r| r.alert_date == alert_date);
+        if judged {
+            return;
+        }
         self.out.feedback.push(FeedbackRow {
             acct: self.acct,
-            alert_date: w.epoch_day(day),
+            alert_date,
             verdict,
             model_version: w.model_version(day),
             note,

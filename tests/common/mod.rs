@@ -170,7 +170,8 @@ impl Project {
         std::fs::write(p, bytes).expect("write");
     }
 
-    /// Writes a small valid history as CSV: 100 accounts, 200 tickets, usage, NPS.
+    /// Writes a small valid history as CSV: 100 accounts, 200 tickets (up to 2026-06-28),
+    /// usage (2026-06-28..30), NPS (May): fresh as of the end of 2026-06-30.
     pub fn small_history(&self) {
         let mut accounts = String::from("account_id,name,segment,arr,renewal_date,csm_owner\n");
         for i in 0..100 {
@@ -193,9 +194,11 @@ impl Project {
             );
         }
         self.write("history/tickets.csv", tickets.as_bytes());
+        // Usage on the last three days up to the run date (2026-06-30), so the history is fresh
+        // under the default freshness limit of usage_daily (72 hours).
         let mut usage = String::from("account_id,date,active_users,logins\n");
         for i in 0..100 {
-            for d in 1..=3 {
+            for d in 28..=30 {
                 usage += &format!("a{i:03},2026-06-{d:02},{},{}\n", 5 + i % 7, 10 + i % 11);
             }
         }
