@@ -156,28 +156,8 @@ impl PgSink {
         frame: &DataFrame,
         run_id: &str,
     ) -> Result<u64, PostgresError> {
-        let q = Qualified::new(schema, table)?;
-        let cols = sql::frame_columns(&q, frame)?;
-        if run_id.contains('\0') {
-            let reason = "it contains a NUL byte";
-            return Err(PostgresError::InvalidName {
-                what: "run id",
-                name: run_id.into(),
-                reason,
-            });
-        }
-        let started = Instant::now();
-        let job = Publish {
-            q: &q,
-            cols: &cols,
-            run_date,
-            run_id,
-            height: frame.height(),
-        };
-        let rows = self.runtime.block_on(job.run(&mut self.client))?;
-        let secs = started.elapsed().as_secs_f64();
-        tracing::info!(table = %q.display(), %run_date, rows, secs, "replaced PostgreSQL partition");
-        Ok(rows)
+        let rows = self.replace_partitions(schema, run_date, &[(table, frame)], run_id)?;
+        Ok(rows.first().copied().unwrap_or_default())
     }
 
     /// [`Self::replace_partition`] for several tables in **one** transaction, in the order
@@ -278,22 +258,6 @@ struct Publish<'a> {
 }
 
 impl Publish<'_> {
-    async fn run(&self, client: &mut Client) -> Result<u64, PostgresError> {
-        let tx = client.transaction().await.map_err(|e| self.server("begin", &e))?;
-        match self.steps(&tx).await {
-            Ok(rows) => {
-                tx.commit().await.map_err(|e| self.server("commit", &e))?;
-                Ok(rows)
-            }
-            Err(e) => {
-                if let Err(r) = tx.rollback().await {
-                    tracing::warn!(table = %self.q.display(), error = %server_message(&r), "rollback failed");
-                }
-                Err(e)
-            }
-        }
-    }
-
     async fn steps(&self, tx: &Transaction<'_>) -> Result<u64, PostgresError> {
         let types = self.prepare_table(tx).await?;
         tx.batch_execute(&sql::create_staging(self.q, self.cols))
