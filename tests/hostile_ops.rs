@@ -522,6 +522,44 @@ fn warehouse_that_is_a_file_fails_before_any_work() {
     );
 }
 
+/// `plan`, `vacuum` and `sentiment run` write the warehouse and `models promote`/`rollback`
+/// the registry: each checks that before any work, as the pipeline commands do.
+#[test]
+fn every_writing_command_checks_its_target_first() {
+    let p = Project::new("");
+    p.small_history();
+    p.config(
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"history/accounts.csv/wh\"\n\
+         [risk]\nregistry = \"history/tickets.csv/registry\"\n",
+    );
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["plan", "--run-date", "2026-06-30", "--shards", "2"],
+            "cannot write the warehouse",
+        ),
+        (&["vacuum"], "cannot write the warehouse"),
+        (
+            &["sentiment", "run", "--run-date", "2026-06-30"],
+            "cannot write the warehouse",
+        ),
+        (
+            &["models", "promote", "v1", "--run-date", "2026-06-30"],
+            "cannot write the registry",
+        ),
+        (
+            &["models", "rollback", "--run-date", "2026-06-30"],
+            "cannot write the registry",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut full = args.to_vec();
+        full.extend_from_slice(&["--config", "pipelines/test.toml"]);
+        let run = vigil_clean(&p, &full, &[]);
+        run.expect_failure(USAGE, &[needle, "is a file"]);
+        assert!(p.files_under("wh").is_empty(), "{args:?} wrote output");
+    }
+}
+
 // --- storage errors on real servers -------------------------------------------------------
 
 /// moto's endpoint and bucket, or `None` outside tests/run.sh.

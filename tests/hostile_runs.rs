@@ -31,12 +31,12 @@ fn loc(p: &Project, rel: &str) -> Location {
 }
 
 /// A generated history (`accounts` accounts × 6 months, ending 2026-06-30) with a config that
-/// trains quickly and lets every model pass the gate. The bad-row limit is loose: run dates
-/// before the history's end see its later rows (not what this module tests).
+/// trains quickly and lets every model pass the gate. Run dates before the history's end see
+/// its later rows: future rows, left out (not bad), so the default bad-row limit holds.
 fn project(accounts: &str) -> Project {
     let p = Project::new("");
     p.config(&format!(
-        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n[validation]\nmax_bad_row_share = 0.5\n\
+        "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n\
          [sentiment]\nmodel = \"{}\"\n\
          [risk]\nregistry = \"registry\"\nvalidation_weeks = 6\nmin_recall = 0.0\nmin_precision = 0.0\n\
          promote_tolerance = 1.0\n[risk.gbdt]\nmax_rounds = 30\n\

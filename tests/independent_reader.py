@@ -130,6 +130,16 @@ def check_delta(vigil, root):
         assert dt.version() == info["version"] + 1, (name, dt.version(), info)
         assert stage(second)["metrics"][name]["rows"] == info["rows"]
         check_table(dt, name, info["rows"], score["run_id"])
+    # The `runs` row (publish's last commit) names the Delta version of every table it
+    # published: reading each table at that version gives the run's rows.
+    assert published["runs"]["rows"] == 1, published["runs"]
+    runs = DeltaTable(str(wh / "runs")).to_pyarrow_table().to_pylist()
+    assert len(runs) == 1 and runs[0]["run_id"] == score["run_id"] and runs[0]["status"] == "complete", runs
+    for name, info in stage(second)["metrics"].items():
+        if isinstance(info, dict) and name != "runs":
+            assert runs[0][f"{name}_version"] == info["version"], (name, runs[0], info)
+            at = DeltaTable(str(wh / name), version=runs[0][f"{name}_version"]).to_pyarrow_table()
+            assert at.num_rows == runs[0][f"{name}_rows"], (name, at.num_rows, runs[0])
     scores = DeltaTable(str(wh / "risk_scores")).to_pyarrow_table()
     assert scores.num_rows == published["risk_scores"]["rows"]
     factors = scores.schema.field("top_factors").type

@@ -189,6 +189,12 @@ fn record_alias(stage: &mut pipeline::StageReport, e: &crate::registry::AliasEve
 pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
     let config = pipeline::require_config(config, "models")?;
     let storage = pipeline::open_storage(Some(&config))?;
+    if matches!(
+        args.command,
+        ModelsCommand::Promote { .. } | ModelsCommand::Rollback { .. }
+    ) {
+        pipeline::check_registry_writable(&storage, &config)?;
+    }
     let registry = Registry::new(
         &storage,
         Location::parse(&config.resolve(&config.options.risk.registry))?,

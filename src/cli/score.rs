@@ -132,7 +132,7 @@ pub(super) fn plan(args: &PlanArgs, config: Option<&Path>, summary: &mut RunSumm
     let window =
         RunWindow::new(args.window.as_of()?, config.options.window.lookback_months).map_err(Error::Usage)?;
     summary.set_window(&window);
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let run_id = summary.run_id.clone().unwrap_or_default();
     let (stage, _) = pipeline::in_stage("plan", || {
         shard::plan(&storage, &config, &window, args.shards, &args.model, &run_id)

@@ -413,6 +413,7 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
                 crate::time::RunWindow::new(a.window.as_of()?, config.options.window.lookback_months)
                     .map_err(Error::Usage)?;
             summary.set_window(&window);
+            pipeline::check_warehouse_writable(&storage, &config)?;
             let run_id = summary.run_id.clone().unwrap_or_default();
             let stages = pipeline::in_stage("sentiment", || {
                 pipeline::text_sentiment::run(&storage, &config, window, &run_id)

@@ -30,7 +30,7 @@ pub(super) fn vacuum(args: &VacuumArgs, config: Option<&Path>, summary: &mut Run
     };
     // The retention is checked before any store is opened.
     settings.retention()?;
-    let storage = pipeline::open_storage(Some(&config))?;
+    let storage = pipeline::open_output_storage(&config, false)?;
     let stage = pipeline::in_stage("vacuum", || run_vacuum(&storage, &config, &settings))?;
     summary.push_stage(stage);
     Ok(())

@@ -40,7 +40,9 @@ pub use backtest::{BacktestSettings, run_backtest, run_backtest_on};
 pub use demo::{DemoSettings, demo, demo_report};
 pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use generate::{GenerateSettings, generate, write_history};
-pub use preflight::{check_summary_path, open_output_storage};
+pub use preflight::{
+    check_registry_writable, check_summary_path, check_warehouse_writable, open_output_storage,
+};
 pub use risk_data::ExternalFeatures;
 pub use summary::{RunSummary, StageReport, in_stage};
 pub use timing::timing_table;

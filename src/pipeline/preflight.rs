@@ -12,15 +12,24 @@ use std::path::Path;
 /// read-only credential or a folder path that is a file fails now, with exit 2.
 pub fn open_output_storage(config: &PipelineConfig, registry: bool) -> Result<Storage> {
     let storage: Storage = open_storage(Some(config))?;
-    let mut targets = vec![("warehouse", &config.options.warehouse.url)];
+    check_warehouse_writable(&storage, config)?;
     if registry {
-        targets.push(("registry", &config.options.risk.registry));
-    }
-    for (what, url) in targets {
-        let loc = Location::parse(&config.resolve(url))?;
-        storage.check_writable(&loc, what)?;
+        check_registry_writable(&storage, config)?;
     }
     Ok(storage)
+}
+
+/// Checks before any work that the warehouse can be written (exit 2 when it cannot).
+pub fn check_warehouse_writable(storage: &Storage, config: &PipelineConfig) -> Result<()> {
+    let loc = Location::parse(&config.resolve(&config.options.warehouse.url))?;
+    Ok(storage.check_writable(&loc, "warehouse")?)
+}
+
+/// Checks before any work that the model registry can be written (exit 2 when it cannot):
+/// training, and moving the champion alias.
+pub fn check_registry_writable(storage: &Storage, config: &PipelineConfig) -> Result<()> {
+    let loc = Location::parse(&config.resolve(&config.options.risk.registry))?;
+    Ok(storage.check_writable(&loc, "registry")?)
 }
 
 /// Checks that `--summary-json PATH` can be written: its folder exists and accepts a new

@@ -105,9 +105,10 @@ pub fn publish(
     let commit = delta::replace_partition(storage, &runs_table, run_date, &runs_row, &ctx)
         .map_err(WarehouseError::from)?;
     stage.outputs.push(runs_table.to_string());
-    stage
-        .metrics
-        .insert(RUNS_TABLE.into(), serde_json::json!({"version": commit.version}));
+    stage.metrics.insert(
+        RUNS_TABLE.into(),
+        serde_json::json!({"version": commit.version, "rows": commit.rows}),
+    );
     stage
         .metrics
         .insert("run_id".into(), serde_json::json!(ctx.run_id));
