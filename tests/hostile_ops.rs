@@ -522,6 +522,25 @@ fn warehouse_that_is_a_file_fails_before_any_work() {
     );
 }
 
+/// An `http://` S3 endpoint without `aws_allow_http` was an opaque "builder error" (exit 1)
+/// after the first request; it is a configuration error before any request.
+#[test]
+fn plain_http_endpoint_without_allow_http_is_a_config_error() {
+    let p = Project::new("");
+    p.small_history();
+    p.config(
+        "[sources]\nbase = \"s3://vigil-nowhere/history\"\n[warehouse]\nurl = \"wh\"\n\
+         [storage.options]\naws_endpoint = \"http://127.0.0.1:9\"\naws_region = \"us-east-1\"\n",
+    );
+    expect_clean_failure(
+        &p,
+        "validate",
+        &planted_keys(),
+        USAGE,
+        &["s3://vigil-nowhere", "plain http://", "aws_allow_http"],
+    );
+}
+
 /// `plan`, `vacuum` and `sentiment run` write the warehouse and `models promote`/`rollback`
 /// the registry: each checks that before any work, as the pipeline commands do.
 #[test]

@@ -31,7 +31,8 @@ fn set(value: Option<String>) -> bool {
     value.is_some_and(|v| !v.trim().is_empty())
 }
 
-fn truthy(value: Option<String>) -> bool {
+/// Whether a boolean option is set to a true value (as object_store parses booleans).
+pub(super) fn truthy(value: Option<String>) -> bool {
     value.is_some_and(|v| {
         matches!(
             v.trim().to_ascii_lowercase().as_str(),

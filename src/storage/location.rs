@@ -10,7 +10,7 @@ use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreScheme};
+use object_store::{ClientConfigKey, ObjectStore, ObjectStoreScheme};
 use std::fmt;
 use std::sync::Arc;
 use url::Url;
@@ -177,7 +177,11 @@ pub(super) fn build_store(
                 }
             }
             need(credentials::s3_has(&b), credentials::S3_HINT)?;
-            Arc::new(b.with_retry(retry).build().map_err(open_err)?)
+            // After the builder's own checks, which name a malformed allow_http value.
+            let plain_http = check_plain_http(loc, &b);
+            let store = b.with_retry(retry).build().map_err(open_err)?;
+            plain_http?;
+            Arc::new(store)
         }
         ObjectStoreScheme::GoogleCloudStorage => {
             let mut b = GoogleCloudStorageBuilder::from_env().with_url(loc.key.clone());
@@ -207,6 +211,28 @@ pub(super) fn build_store(
         }
     };
     Ok(store)
+}
+
+/// An `http://` S3 endpoint (MinIO, moto, Ceph on a private network) without `allow_http`:
+/// object_store would refuse every request with an opaque "builder error" (exit 1), so it
+/// is a configuration error up front, naming the keys (an endpoint may embed credentials,
+/// so its value is not printed).
+fn check_plain_http(loc: &Location, b: &AmazonS3Builder) -> Result<(), StorageError> {
+    let endpoint = b
+        .get_config_value(&AmazonS3ConfigKey::Endpoint)
+        .unwrap_or_default();
+    let allowed =
+        credentials::truthy(b.get_config_value(&AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp)));
+    if endpoint.trim_start().to_ascii_lowercase().starts_with("http://") && !allowed {
+        return Err(StorageError::Open {
+            url: loc.to_string(),
+            reason: "the S3 endpoint (aws_endpoint / AWS_ENDPOINT) is plain http://; set \
+                     aws_allow_http = \"true\" in [storage.options] (or AWS_ALLOW_HTTP) to allow it, \
+                     or use https://"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// A builder error naming the option whose value it rejects, without the value.
