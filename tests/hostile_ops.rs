@@ -8,8 +8,7 @@
 //! (`VIGIL_TEST_S3_ENDPOINT`), a second moto that enforces IAM (`VIGIL_TEST_S3_IAM_*`: a
 //! bucket and the keys of a user without any policy), and a closed port for unreachable.
 
-use crate::common::{Project, Run};
-use std::process::Command;
+use crate::common::{Project, Run, vigil_command};
 use std::time::{Duration, Instant};
 
 const PLANTED: &str = "planted-Ops-S3cret-9731";
@@ -23,11 +22,7 @@ const CLOUD_PREFIXES: [&str; 3] = ["AWS_", "GOOGLE_", "AZURE_"];
 
 /// Runs vigil with a clean cloud environment plus `env`.
 fn vigil_clean(p: &Project, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    cmd.current_dir(p.path())
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("VIGIL_CONFIG");
+    let mut cmd = vigil_command(p.path(), args);
     for (k, _) in std::env::vars() {
         if CLOUD_PREFIXES.iter().any(|pre| k.starts_with(pre)) {
             cmd.env_remove(k);
@@ -35,15 +30,8 @@ fn vigil_clean(p: &Project, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
     // Never the real metadata service, even if a regression fell back to it.
     cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("spawn vigil");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("spawn vigil").into()
 }
 
 /// Runs `command` at `-vv` in both log formats with `--summary-json`, and asserts each run

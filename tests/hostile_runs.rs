@@ -5,7 +5,7 @@
 //! and reads the outputs back the way a BI reader would: the `runs` table through the Delta
 //! log, each table at the version the `runs` row names.
 
-use crate::common::{Project, Run, vigil_env};
+use crate::common::{Project, Run, vigil_command, vigil_env};
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use std::process::{Command, Stdio};
@@ -184,12 +184,7 @@ fn assert_registry_whole(p: &Project, context: &str) -> Vec<String> {
 
 /// Spawns `vigil -q <args>` and SIGKILLs it after `delay`; whether it was still running.
 fn kill_after(p: &Project, args: &[&str], delay: Duration) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .current_dir(p.path())
-        .arg("-q")
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("VIGIL_CONFIG")
+    let mut child = vigil_command(p.path(), &[&["-q"], args].concat())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -476,21 +471,21 @@ fn concurrent_publishes_of_one_date_leave_one_consistent_runs_row() {
     stage(&p, D3, "run-b", 300, true);
     let children: Vec<_> = (0..3)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_vigil"))
-                .current_dir(p.path())
-                .args([
+            vigil_command(
+                p.path(),
+                &[
                     "-q",
                     "publish",
                     "--config",
                     "pipelines/test.toml",
                     "--run-date",
                     D3,
-                ])
-                .env_remove("RUST_LOG")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
+                ],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
         })
         .collect();
     for c in children {

@@ -222,21 +222,21 @@ fn publish_survives_sigkill_at_random_points() {
         // Delays spread over 0–1.3× a full publish, jittered.
         let jitter = rand::random::<f64>() * 0.1;
         let delay = full.mul_f64(1.3 * (f64::from(trial) / f64::from(trials - 1)) + jitter);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .current_dir(p.path())
-            .args([
+        let mut child = crate::common::vigil_command(
+            p.path(),
+            &[
                 "-q",
                 "publish",
                 "--config",
                 "pipelines/test.toml",
                 "--run-date",
                 RUN_DATE,
-            ])
-            .env_remove("RUST_LOG")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn vigil");
+            ],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn vigil");
         std::thread::sleep(delay);
         let killed = child.kill().is_ok(); // SIGKILL on Unix
         let status = child.wait().expect("wait");

@@ -67,22 +67,32 @@ impl Run {
     }
 }
 
-/// Runs `vigil` with `args` in `cwd` with extra environment variables.
-pub fn vigil_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The `vigil` binary with `args` in `cwd`, without the caller's `RUST_LOG` and
+/// `VIGIL_CONFIG` (for tests that spawn, kill or tweak the process themselves).
+pub fn vigil_command(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
     cmd.current_dir(cwd)
         .args(args)
         .env_remove("RUST_LOG")
         .env_remove("VIGIL_CONFIG");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("spawn vigil");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    cmd
+}
+
+/// Runs `vigil` with `args` in `cwd` with extra environment variables.
+pub fn vigil_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = vigil_command(cwd, args);
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("spawn vigil").into()
 }
 
 /// The shipped default sentiment model (absolute path, for configs in scratch projects).
