@@ -3,7 +3,7 @@
 
 use super::keys::AccountIds;
 use super::schema::{self, ColumnType, Rule, TABLES};
-use super::table::validate;
+use super::table::{ValidTable, validate};
 use crate::storage::{FileFormat, FileFrame, Location};
 use crate::time::{RunWindow, parse_run_date};
 use polars::prelude::*;
@@ -20,6 +20,14 @@ fn frame(df: DataFrame) -> Result<FileFrame, Box<dyn std::error::Error>> {
         format: FileFormat::Parquet,
         frame: df,
     })
+}
+
+/// Each quarantined row as (file row, column, reason code).
+fn bad_cells(t: &ValidTable) -> Vec<(usize, &'static str, &'static str)> {
+    t.bad
+        .iter()
+        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
+        .collect()
 }
 
 fn ids(known: &[&str]) -> AccountIds {
@@ -70,11 +78,7 @@ fn every_bad_cell_is_named() -> TestResult {
     )?;
     let known = ids(&["a1"]);
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
-    let got: Vec<(usize, &str, &str)> = t
-        .bad
-        .iter()
-        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
-        .collect();
+    let got = bad_cells(&t);
     assert_eq!(
         got,
         [
@@ -197,11 +201,7 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
     )?;
     let known = ids(&["a1"]);
     let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
-    let got: Vec<(usize, &str, &str)> = t
-        .bad
-        .iter()
-        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
-        .collect();
+    let got = bad_cells(&t);
     assert_eq!(
         got,
         [
@@ -246,11 +246,7 @@ fn exact_duplicates_are_dropped_and_conflicts_quarantined_whole() -> TestResult 
         t.duplicates_dropped, 2,
         "rows 2 and 6 copy row 1 (5.0 types as 5)"
     );
-    let got: Vec<(usize, &str, &str)> = t
-        .bad
-        .iter()
-        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
-        .collect();
+    let got = bad_cells(&t);
     assert_eq!(
         got,
         [
@@ -333,11 +329,7 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
         "arr" => ["1e308", "9999999999", "-1"], "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
     )?;
     let t = validate(spec, vec![frame(df)?], &window()?, None, None)?;
-    let got: Vec<(usize, &str, &str)> = t
-        .bad
-        .iter()
-        .map(|q| (q.row, q.cell.column, q.cell.kind.code()))
-        .collect();
+    let got = bad_cells(&t);
     assert_eq!(got, [(1, "arr", "out_of_range"), (3, "arr", "out_of_range")]);
     let usage = schema::table("usage_daily").ok_or("spec")?;
     let df = df!(
