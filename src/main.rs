@@ -12,7 +12,7 @@ use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::Writer;
 use vigil::cli::{Cli, LogFormat, run};
-use vigil::pipeline::progress::{self, LogWriter};
+use vigil::pipeline::runtime::progress::{self, LogWriter};
 use vigil::pipeline::{RunSummary, timing_table};
 
 fn main() -> ExitCode {

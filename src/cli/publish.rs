@@ -27,7 +27,7 @@ pub(super) fn publish(args: &PublishArgs, config: Option<&Path>, summary: &mut R
     let storage = pipeline::open_output_storage(&config, false)?;
     let run_id = summary.run_id.clone();
     let stages = pipeline::in_stage("publish", || {
-        pipeline::publish::publish(
+        pipeline::publish::commit::publish(
             &storage,
             &config,
             window.run_date(),

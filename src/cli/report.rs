@@ -1,7 +1,7 @@
 //! `vigil report`: the quarterly escalation-patterns report.
 
 use super::data::WindowArgs;
-use crate::pipeline::report::{ReportSettings, report as run_report};
+use crate::pipeline::report::quarterly::{ReportSettings, report as run_report};
 use crate::pipeline::{self, RunSummary};
 use crate::report::quarter::Quarter;
 use crate::time::RunWindow;

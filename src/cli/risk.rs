@@ -2,7 +2,8 @@
 
 use super::data::WindowArgs;
 use crate::config::EngineChoice;
-use crate::pipeline::{self, BacktestSettings, ExternalFeatures, RunSummary, TrainSettings, risk_model};
+use crate::pipeline::risk::artifact;
+use crate::pipeline::{self, BacktestSettings, ExternalFeatures, RunSummary, TrainSettings};
 use crate::registry::Registry;
 use crate::storage::Location;
 use crate::time::RunWindow;
@@ -240,7 +241,7 @@ pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut Run
         ModelsCommand::Promote { version, run_date } => {
             crate::time::parse_date(run_date, "--run-date").map_err(Error::Usage)?;
             // Refuse a model that failed its own gate unless it is explicitly a rollback target.
-            let m = risk_model::load(&registry, version, config.options.risk.device)?;
+            let m = artifact::load(&registry, version, config.options.risk.device)?;
             if !m.manifest.gate_passed {
                 return Err(Error::Usage(format!(
                     "{version} failed its quality gate ({}); it cannot be promoted",

@@ -3,8 +3,8 @@
 
 use super::data::WindowArgs;
 use crate::pipeline::run::{RunSettings, run_pipeline};
+use crate::pipeline::score::shard::{self, MAX_SHARDS, Shard};
 use crate::pipeline::score::{ScoreSettings, load_drafts, score_on};
-use crate::pipeline::shard::{self, MAX_SHARDS, Shard};
 use crate::pipeline::{self, RunSummary, ValidateSettings};
 use crate::time::RunWindow;
 use crate::{Error, Result};

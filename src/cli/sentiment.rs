@@ -2,11 +2,11 @@
 
 use super::data::WindowArgs;
 use crate::config::{DeviceName, PipelineConfig};
-use crate::pipeline::sentiment::{
+use crate::pipeline::sentiment::artifact::SplitSpec;
+use crate::pipeline::sentiment::commands::{
     EvalSettings, LabelledInputs, ScoreSettings, TrainSettings, UnlabelledInputs, eval_model, score_texts,
     train_model,
 };
-use crate::pipeline::sentiment_model::SplitSpec;
 use crate::pipeline::{self, RunSummary};
 use crate::storage::Location;
 use crate::text::data::LabelSpec;
@@ -416,7 +416,7 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
             pipeline::check_warehouse_writable(&storage, &config)?;
             let run_id = summary.run_id.clone().unwrap_or_default();
             let stages = pipeline::in_stage("sentiment", || {
-                pipeline::text_sentiment::run(&storage, &config, window, &run_id)
+                pipeline::sentiment::stage::run(&storage, &config, window, &run_id)
             })?;
             summary.extend_stages(stages);
         }

@@ -1,7 +1,7 @@
 //! `vigil vacuum`: remove Delta data files no table version within the retention needs.
 
 use crate::Result;
-use crate::pipeline::vacuum::{DEFAULT_RETAIN_HOURS, VacuumSettings, vacuum as run_vacuum};
+use crate::pipeline::publish::vacuum::{DEFAULT_RETAIN_HOURS, VacuumSettings, vacuum as run_vacuum};
 use crate::pipeline::{self, RunSummary};
 use clap::Args;
 use std::path::Path;

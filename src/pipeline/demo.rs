@@ -5,9 +5,10 @@
 //! features → train (risk model, backtest gate, registry, champion) → score → publish; it
 //! ends by printing the ten riskiest accounts.
 
+use super::data::{GenerateSettings, generate};
 use super::run::{RunSettings, run_pipeline};
+use super::runtime::{RunSummary, in_stage};
 use super::score::ScoreOutcome;
-use super::{GenerateSettings, RunSummary, generate, in_stage};
 use crate::config::PipelineConfig;
 use crate::storage::{Location, Storage};
 use crate::synth::SynthParams;

@@ -3,51 +3,36 @@
 //!
 //! Stages take the run window from the command line; nothing here reads the wall clock
 //! for data (only a monotonic timer for durations).
+//!
+//! One folder per stage, mirroring `cli/`: [`data`] (generate, validate, features),
+//! [`sentiment`], [`risk`] (train, backtest), [`score`] (plan, score, drift monitoring),
+//! [`publish`] (publish, vacuum) and [`report`]; [`run`] chains them into `vigil run`,
+//! [`demo`] into `vigil demo`, and [`runtime`] holds what every stage shares (the run
+//! summary, timings, progress bars, pre-flight checks).
 
-mod backtest;
-mod demo;
-mod features;
-mod feedback;
-mod generate;
-mod model_runs;
-mod monitoring;
-mod preflight;
-pub mod progress;
+pub mod data;
+pub mod demo;
 pub mod publish;
 pub mod report;
-mod report_performance;
-mod risk_data;
-pub mod risk_model;
-mod risk_report;
+pub mod risk;
 pub mod run;
+pub mod runtime;
 pub mod score;
 pub mod sentiment;
-mod sentiment_card;
-mod sentiment_data;
-pub mod sentiment_model;
-pub mod shard;
-mod staged;
-mod summary;
-pub mod text_sentiment;
-mod timing;
-mod train;
-mod train_fit;
-mod train_side;
-pub mod vacuum;
-mod validate;
 
-pub use backtest::{BacktestSettings, run_backtest, run_backtest_on};
-pub use demo::{DemoSettings, demo, demo_report};
-pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
-pub use generate::{GenerateSettings, generate, write_history};
-pub use preflight::{
-    check_registry_writable, check_summary_path, check_warehouse_writable, open_output_storage,
+pub use data::{
+    FeatureMode, FeatureSummary, FeaturesSettings, GenerateSettings, ValidateSettings, feature_table,
+    features, generate, validate, validate_shard, write_features, write_history,
 };
-pub use risk_data::ExternalFeatures;
-pub use summary::{RunSummary, StageReport, in_stage};
-pub use timing::timing_table;
-pub use train::{TrainOutcome, TrainSettings, train, train_on};
-pub use validate::{ValidateSettings, validate, validate_shard};
+pub use demo::{DemoSettings, demo, demo_report};
+pub use risk::{
+    BacktestSettings, ExternalFeatures, TrainOutcome, TrainSettings, run_backtest, run_backtest_on, train,
+    train_on,
+};
+pub use runtime::{
+    RunSummary, StageReport, check_registry_writable, check_summary_path, check_warehouse_writable, in_stage,
+    open_output_storage, timing_table,
+};
 
 use crate::config::PipelineConfig;
 use crate::storage::{RetryPolicy, Storage};

@@ -7,7 +7,7 @@
 //! re-proven when no training ran) stops the run with exit 4 before scoring, so no
 //! unproven score reaches a CSM. The previous partitions stay as they were.
 
-use super::features::{FeatureMode, FeaturesSettings, write_features};
+use super::data::{FeatureMode, FeaturesSettings, write_features};
 use super::score::{ScoreOutcome, ScoreSettings, load_drafts, score_on};
 use super::{
     BacktestSettings, RunSummary, TrainSettings, ValidateSettings, in_stage, run_backtest_on, train_on,
@@ -53,7 +53,7 @@ pub fn run_pipeline(
     let (history, _, stage) = in_stage("validate", || validate(storage, config, &validate_settings))?;
     summary.push_stage(stage);
     summary.extend_stages(in_stage("sentiment", || {
-        super::text_sentiment::score_history(storage, config, &history, &run_id)
+        super::sentiment::stage::score_history(storage, config, &history, &run_id)
     })?);
 
     let started = Instant::now();
@@ -71,7 +71,7 @@ pub fn run_pipeline(
         write_features(storage, config, &history, &features_settings)
     })?;
     summary.push_stage(stage);
-    let labelled = super::risk_data::from_table(config, &history, table)?;
+    let labelled = super::risk::input::from_table(config, &history, table)?;
 
     let registry = Registry::new(
         storage,
@@ -121,7 +121,7 @@ pub fn run_pipeline(
         version
     };
 
-    let staged = super::shard::prepare_target(storage, config, &window, None)?.dir;
+    let staged = super::score::shard::prepare_target(storage, config, &window, None)?.dir;
     let score_settings = ScoreSettings {
         window,
         run_id: run_id.clone(),
@@ -137,12 +137,12 @@ pub fn run_pipeline(
     summary.push_stage(stage);
     if settings.publish {
         summary.extend_stages(in_stage("publish", || {
-            super::publish::publish(storage, config, window.run_date(), Some(&run_id), false)
+            super::publish::commit::publish(storage, config, window.run_date(), Some(&run_id), false)
         })?);
     }
     if config.options.risk.feedback.enabled {
         summary.push_stage(in_stage("feedback_summary", || {
-            super::feedback::write_summary(storage, config, &history, &window, &run_id)
+            super::risk::feedback::write_summary(storage, config, &history, &window, &run_id)
         })?);
     }
     Ok(outcome)

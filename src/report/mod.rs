@@ -3,12 +3,12 @@
 //! plain values in, tables and text out; the I/O lives in `pipeline::report`.
 
 pub mod charts;
-pub mod drift;
-pub mod drift_merge;
 pub mod lift;
 pub mod quarter;
 pub mod quarterly;
 pub mod render;
+pub mod risk_report;
+pub mod sentiment_card;
 
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ pub mod category;
 pub mod columns;
 pub mod context;
 pub mod drafts;
+pub mod drift;
 pub mod factors;
 pub mod nan_json;
 pub mod resolution;

@@ -1,0 +1,318 @@
+//! `vigil report`: the quarterly escalation-patterns report. Reads the history and the
+//! champion, computes the patterns (`crate::report`), writes the `quarterly_patterns` Delta
+//! table (partition: the run date) and `<reports>/quarter=YYYYQn/report.{html,md}` + SVGs.
+//!
+//! Model performance comes from the scores published in the quarter, or from the quarter's
+//! daily snapshots re-scored with the champion when too few were published (see
+//! [`super::performance`]).
+
+use super::performance::{alerted_accounts, performance};
+use crate::config::PipelineConfig;
+use crate::contract::History;
+use crate::pipeline::risk::input::{Labelled, from_history};
+use crate::pipeline::runtime::StageReport;
+use crate::report::lift::{self, Bands, Snapshot};
+use crate::report::quarter::Quarter;
+use crate::report::quarterly::{self, Escalation};
+use crate::report::render::{self, QuarterlyReport, Rising};
+use crate::storage::{Location, Storage};
+use crate::time::RunWindow;
+use crate::warehouse::WarehouseError;
+use crate::warehouse::delta::{self, CommitContext};
+use crate::{Error, Result};
+use bytes::Bytes;
+use polars::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// Resolved settings of `vigil report`.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    /// The run window (the history read ends at its `as_of`).
+    pub window: RunWindow,
+    /// The quarter reported.
+    pub quarter: Quarter,
+    /// Run id, recorded in the Delta commit.
+    pub run_id: String,
+}
+
+/// Builds the report, writes the table and the files; returns the stage report and the
+/// report's content.
+pub fn report(
+    storage: &Storage,
+    config: &PipelineConfig,
+    settings: &ReportSettings,
+) -> Result<(StageReport, QuarterlyReport)> {
+    let started = Instant::now();
+    let q = settings.quarter;
+    if q.start() > settings.window.run_date() {
+        return Err(Error::Usage(format!(
+            "quarter {q} starts after the run date {}: nothing to report yet",
+            settings.window.run_date()
+        )));
+    }
+    let (data, history) = from_history(storage, config, settings.window)?;
+    let o = &config.options.report;
+    let esc = escalations(&history)?;
+    let snaps = snapshots(&data)?;
+    let changes = quarterly::category_changes(&esc, q);
+    let (population, at_escalation) = profiles(&snaps, &esc, q);
+    let bands = Bands::of(&population);
+    let rising = changes
+        .iter()
+        .filter(|c| c.rising())
+        .map(|c| {
+            let escalated: Vec<Snapshot> = at_escalation
+                .iter()
+                .filter(|(cat, _)| cat == &c.category)
+                .map(|(_, s)| s.clone())
+                .collect();
+            let lifts = lift::lifts(&population, &escalated, &bands, o.min_support, o.lift_top);
+            Rising {
+                sentence: quarterly::sentence(c, &lifts, o.min_support),
+                change: c.clone(),
+                lifts,
+            }
+        })
+        .collect();
+    let (feedback, prevented_verdicts) = feedback(&history, q)?;
+    let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
+    let run_date = settings.window.run_date();
+    let (performance, alerted) = match performance(storage, config, &data, q, run_date)? {
+        Some((p, alerts)) => {
+            let alerted = alerted_accounts(&alerts, &prevented_verdicts);
+            (Some(p), alerted)
+        }
+        None => (None, Vec::new()),
+    };
+    let report = QuarterlyReport {
+        quarter: q,
+        changes,
+        rising,
+        min_support: o.min_support,
+        performance,
+        feedback,
+        prevention: quarterly::prevention(&alerted, &esc, o.prevention_days),
+        prevention_days: o.prevention_days,
+        resolutions: quarterly::resolutions(&esc, q),
+    };
+    let rows = render::rows(&report);
+    let frame = quarterly::patterns_frame(q, &rows)?;
+    let table = warehouse.join("quarterly_patterns");
+    delta::replace_partition(
+        storage,
+        &table,
+        run_date,
+        &frame,
+        &CommitContext::new(&settings.run_id),
+    )
+    .map_err(WarehouseError::from)?;
+    let reports = if o.reports.is_empty() {
+        warehouse.join("reports")
+    } else {
+        Location::parse(&config.resolve(&o.reports))?
+    };
+    let out = reports.join(&format!("quarter={q}"));
+    for (name, body) in render::render(&report) {
+        storage.write(&out.join(&name), Bytes::from(body))?;
+    }
+    let mut stage = StageReport::new("report", started);
+    stage.rows_in = data.frame.height() as u64;
+    stage.rows_out = frame.height() as u64;
+    stage.outputs = vec![table.to_string(), out.join("report.html").to_string()];
+    stage
+        .metrics
+        .insert("quarter".into(), serde_json::json!(q.to_string()));
+    stage.metrics.insert(
+        "headlines".into(),
+        serde_json::json!(
+            report
+                .rising
+                .iter()
+                .map(|r| r.sentence.clone())
+                .collect::<Vec<_>>()
+        ),
+    );
+    if let Some(p) = &report.performance {
+        stage
+            .metrics
+            .insert("replayed".into(), serde_json::json!(p.replayed));
+        stage
+            .metrics
+            .insert("recall_24_72h".into(), serde_json::json!(p.recall));
+        stage
+            .metrics
+            .insert("precision".into(), serde_json::json!(p.precision));
+        stage.metrics.insert("alerts".into(), serde_json::json!(p.alerts));
+        stage
+            .metrics
+            .insert("published_dates".into(), serde_json::json!(p.published_dates));
+    }
+    Ok((stage, report))
+}
+
+fn escalations(history: &History) -> Result<Vec<Escalation>> {
+    let Some(t) = history.tables.get("escalations") else {
+        return Ok(Vec::new());
+    };
+    let f = &t.frame;
+    let s = |c: &'static str| crate::features::frame_strings(f, "escalations", c);
+    let (account, category) = (s("account_id")?, s("category")?);
+    let opened = crate::features::frame_micros(f, "escalations", "opened_at")?;
+    let resolved = match f.column("resolved_at") {
+        Ok(_) => crate::features::frame_micros(f, "escalations", "resolved_at")?,
+        Err(_) => vec![None; f.height()],
+    };
+    let interventions = match f.column("interventions") {
+        Ok(_) => s("interventions")?,
+        Err(_) => vec![None; f.height()],
+    };
+    Ok((0..f.height())
+        .filter_map(|i| {
+            Some(Escalation {
+                account: account[i].clone()?,
+                category: category[i].clone()?,
+                opened_us: opened[i]?,
+                resolved_us: resolved[i],
+                intervened: interventions[i].as_deref().is_some_and(|v| !v.trim().is_empty()),
+            })
+        })
+        .collect())
+}
+
+/// Verdict counts with alert dates in the quarter, and accounts with a `prevented` verdict.
+fn feedback(history: &History, q: Quarter) -> Result<(BTreeMap<String, usize>, HashSet<String>)> {
+    let (mut counts, mut prevented) = (BTreeMap::new(), HashSet::new());
+    let Some(t) = history.tables.get("feedback") else {
+        return Ok((counts, prevented));
+    };
+    let f = &t.frame;
+    let account = crate::features::frame_strings(f, "feedback", "account_id")?;
+    let verdict = crate::features::frame_strings(f, "feedback", "verdict")?;
+    let date = crate::features::frame_micros(f, "feedback", "alert_date")?;
+    let (a, b) = q.bounds_us();
+    for i in 0..f.height() {
+        let (Some(acc), Some(v), Some(d)) = (&account[i], &verdict[i], date[i]) else {
+            continue;
+        };
+        if d < a || d >= b {
+            continue;
+        }
+        *counts.entry(v.clone()).or_default() += 1;
+        if v == "prevented" {
+            prevented.insert(acc.clone());
+        }
+    }
+    Ok((counts, prevented))
+}
+
+fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    match frame.column(name) {
+        Ok(c) => Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect()),
+        Err(_) => Ok(vec![None; frame.height()]),
+    }
+}
+
+fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    match frame.column(name) {
+        Ok(c) => Ok(c
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()),
+        Err(_) => Ok(vec![None; frame.height()]),
+    }
+}
+
+/// Per snapshot row: time and characteristics (champion_changed: the 45-day flag of this
+/// row; widened to 90 days in `profiles`).
+fn snapshots(data: &Labelled) -> Result<Vec<(i64, Snapshot)>> {
+    let f = &data.frame;
+    let times = data
+        .times
+        .as_ref()
+        .ok_or_else(|| Error::Internal("feature table without snapshot times".into()))?;
+    let (tenure, arr, breadth, champ) = (
+        floats(f, "tenure_days")?,
+        floats(f, "arr")?,
+        floats(f, "feature_breadth_30d")?,
+        floats(f, "champion_departed")?,
+    );
+    let (segment, industry, plan) = (texts(f, "segment")?, texts(f, "industry")?, texts(f, "plan")?);
+    Ok((0..f.height())
+        .map(|i| {
+            (
+                times[i],
+                Snapshot {
+                    account: data.ids[i].clone(),
+                    tenure_days: tenure[i],
+                    arr: arr[i],
+                    segment: segment[i].clone(),
+                    industry: industry[i].clone(),
+                    plan: plan[i].clone(),
+                    feature_breadth: breadth[i],
+                    champion_changed: champ[i].is_some_and(|v| v > 0.5),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The population (every account with a snapshot in the quarter, as of the snapshot
+/// nearest the quarter's middle) and, per escalation category, each escalated account as of
+/// its last snapshot at or before its first escalation of that category in the quarter.
+fn profiles(
+    snaps: &[(i64, Snapshot)],
+    esc: &[Escalation],
+    q: Quarter,
+) -> (Vec<Snapshot>, Vec<(String, Snapshot)>) {
+    let (a, b) = q.bounds_us();
+    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, s)) in snaps.iter().enumerate() {
+        by_account.entry(s.account.as_str()).or_default().push(i);
+    }
+    for v in by_account.values_mut() {
+        v.sort_by_key(|&i| snaps[i].0);
+    }
+    // The snapshot at index `i`, its champion flag widened to the 90 days before.
+    let profile = |rows: &[usize], i: usize| {
+        let t = snaps[i].0;
+        let mut s = snaps[i].1.clone();
+        s.champion_changed = rows
+            .iter()
+            .any(|&j| snaps[j].0 <= t && snaps[j].0 > t - 90 * DAY_US && snaps[j].1.champion_changed);
+        s
+    };
+    let mid = a + (b - a) / 2;
+    let mut population = Vec::new();
+    let mut accounts: Vec<&&str> = by_account.keys().collect();
+    accounts.sort();
+    for acc in accounts {
+        let rows = &by_account[*acc];
+        if let Some(&i) = rows
+            .iter()
+            .filter(|&&i| snaps[i].0 >= a && snaps[i].0 < b)
+            .min_by_key(|&&i| (snaps[i].0 - mid).abs())
+        {
+            population.push(profile(rows, i));
+        }
+    }
+    let mut first: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for e in esc.iter().filter(|e| e.opened_us >= a && e.opened_us < b) {
+        let t = first
+            .entry((e.category.as_str(), e.account.as_str()))
+            .or_insert(e.opened_us);
+        *t = (*t).min(e.opened_us);
+    }
+    let mut escalated = Vec::new();
+    for ((cat, acc), t) in first {
+        let Some(rows) = by_account.get(acc) else { continue };
+        if let Some(&i) = rows.iter().rev().find(|&&i| snaps[i].0 <= t) {
+            escalated.push((cat.to_string(), profile(rows, i)));
+        }
+    }
+    (population, escalated)
+}
