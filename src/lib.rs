@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod device;
 pub mod error;
 pub mod features;
 pub mod pipeline;

@@ -2,12 +2,12 @@
 
 use super::data::WindowArgs;
 use crate::config::{DeviceName, PipelineConfig};
-use crate::pipeline::sentiment::artifact::SplitSpec;
 use crate::pipeline::sentiment::commands::{
     EvalSettings, LabelledInputs, ScoreSettings, TrainSettings, UnlabelledInputs, eval_model, score_texts,
     train_model,
 };
 use crate::pipeline::{self, RunSummary};
+use crate::report::sentiment_card::SplitSpec;
 use crate::storage::Location;
 use crate::text::data::LabelSpec;
 use crate::text::train::TrainOptions;

@@ -7,12 +7,11 @@
 //! re-proven when no training ran) stops the run with exit 4 before scoring, so no
 //! unproven score reaches a CSM. The previous partitions stay as they were.
 
-use super::data::{FeatureMode, FeaturesSettings, write_features};
+use super::data::{ValidateSettings, validate};
+use super::features::{FeatureMode, FeaturesSettings, write_features};
+use super::risk::{BacktestSettings, TrainSettings, run_backtest_on, train_on};
+use super::runtime::{RunSummary, in_stage};
 use super::score::{ScoreOutcome, ScoreSettings, load_drafts, score_on};
-use super::{
-    BacktestSettings, RunSummary, TrainSettings, ValidateSettings, in_stage, run_backtest_on, train_on,
-    validate,
-};
 use crate::config::PipelineConfig;
 use crate::registry::Registry;
 use crate::storage::{Location, Storage};

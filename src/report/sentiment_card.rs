@@ -1,8 +1,94 @@
-//! The generated model card (`README.md` beside a sentiment model's weights).
+//! A sentiment model's card: what `metrics.json` records about a trained model
+//! ([`ModelCard`]) and the `README.md` generated from it beside the weights.
 
-use crate::pipeline::sentiment::artifact::ModelCard;
+use crate::text::data::LabelledText;
 use crate::text::metrics::Evaluation;
+use crate::text::pretrain::PretrainEpoch;
+use crate::text::train::{EpochReport, TrainOptions};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// Texts and class counts of one training source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceCount {
+    /// Source name.
+    pub source: String,
+    /// Texts from it.
+    pub texts: usize,
+    /// Negative / neutral / positive counts.
+    pub classes: [usize; 3],
+}
+
+/// Counts per source, sorted by source name.
+pub fn source_counts(items: &[LabelledText]) -> Vec<SourceCount> {
+    let mut by: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for item in items {
+        by.entry(item.source.as_str()).or_default()[item.label.index()] += 1;
+    }
+    by.into_iter()
+        .map(|(source, classes)| SourceCount {
+            source: source.to_string(),
+            texts: classes.iter().sum(),
+            classes,
+        })
+        .collect()
+}
+
+/// The seeded split a model was trained and tested on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SplitSpec {
+    /// Validation share.
+    pub valid_share: f64,
+    /// Test share.
+    pub test_share: f64,
+    /// Split seed.
+    pub seed: u64,
+}
+
+/// Metrics of the model and the baselines on one test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Texts evaluated.
+    pub test_texts: usize,
+    /// Texts the baselines were trained on.
+    pub train_texts: usize,
+    /// The transformer.
+    pub transformer: Evaluation,
+    /// The VADER lexicon scorer.
+    pub lexicon: Evaluation,
+    /// TF-IDF + logistic regression trained on the same training split.
+    pub tfidf_logreg: Evaluation,
+}
+
+/// Everything `metrics.json` records about a trained model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Content hash of weights and tokenizer: `sentiment-<16 hex>`.
+    pub model_version: String,
+    /// The command that trained it.
+    pub command: String,
+    /// Training texts per source (before the split).
+    pub sources: Vec<SourceCount>,
+    /// The split.
+    pub split: SplitSpec,
+    /// Hyper-parameters.
+    pub options: TrainOptions,
+    /// Unlabelled texts added for the tokenizer and pre-training.
+    #[serde(default)]
+    pub unlabelled_texts: usize,
+    /// Masked-language-model pre-training epochs.
+    #[serde(default)]
+    pub pretrain: Vec<PretrainEpoch>,
+    /// Per-epoch figures.
+    pub epochs: Vec<EpochReport>,
+    /// The epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// Training wall time in seconds (tokenizer included).
+    pub train_seconds: f64,
+    /// Test-split comparison with the baselines.
+    pub test: Comparison,
+}
 
 fn row(out: &mut String, name: &str, e: &Evaluation) {
     let f1 = |i: usize| e.per_class.get(i).map_or(0.0, |c| c.f1);

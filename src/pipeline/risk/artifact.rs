@@ -105,7 +105,7 @@ pub fn load(registry: &Registry<'_>, version: &str, device: DeviceName) -> Resul
         EngineKind::Gbdt => Box::new(gbdt::Gbdt::from_bytes(&bytes)?),
         EngineKind::Mlp => Box::new(mlp::Mlp::from_bytes(
             &bytes,
-            &crate::pipeline::sentiment::artifact::device(device)?,
+            &crate::device::burn_device(device)?,
         )?),
     };
     if model.schema().fingerprint() != manifest.schema_fingerprint {

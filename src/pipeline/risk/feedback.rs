@@ -1,4 +1,5 @@
-//! CSM feedback: the `feedback` table's verdicts for retraining, and the `feedback_summary`
+//! CSM feedback: the `feedback` table's verdicts (read with the risk input,
+//! [`super::input::read_verdicts`]) for retraining, and the `feedback_summary`
 //! table — feedback-based precision of the published alerts by month and tier.
 //!
 //! `feedback_summary` is written by `vigil run` (when `[risk.feedback] enabled`) after
@@ -7,51 +8,22 @@
 //! `risk_scores` row of its account on `run_date = alert_date`. A verdict whose alert was
 //! never published under this warehouse counts under tier `unpublished`.
 
-use super::input::Labelled;
+use super::input::{Labelled, read_verdicts};
+use crate::Result;
 use crate::config::PipelineConfig;
 use crate::config::RiskOptions;
 use crate::contract::History;
 use crate::pipeline::runtime::StageReport;
 use crate::risk::backtest::{AtThreshold, BacktestReport};
-use crate::risk::feedback::{Adjustment, FeedbackParams, FeedbackRow, Verdict, plan};
+use crate::risk::feedback::{Adjustment, FeedbackParams, Verdict, plan};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
-use crate::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
-
-const DAY_US: i64 = 86_400_000_000;
-
-/// The history's verdicts (empty when it has no `feedback` table).
-pub fn read_verdicts(history: &History) -> Result<Vec<FeedbackRow>> {
-    let Some(t) = history.tables.get("feedback") else {
-        return Ok(Vec::new());
-    };
-    let accounts = crate::features::frame_strings(&t.frame, "feedback", "account_id")?;
-    let dates = crate::features::frame_micros(&t.frame, "feedback", "alert_date")?;
-    let verdicts = crate::features::frame_strings(&t.frame, "feedback", "verdict")?;
-    let mut out = Vec::with_capacity(accounts.len());
-    for (row, ((a, d), v)) in accounts.into_iter().zip(dates).zip(verdicts).enumerate() {
-        let (Some(account), Some(day), Some(v)) = (a, d, v) else {
-            continue;
-        };
-        let verdict = Verdict::parse(&v).ok_or_else(|| {
-            Error::Risk(crate::risk::RiskError::Data(format!(
-                "table feedback, column verdict, row {row}: {v:?} is not one of accurate, false_positive, missed, prevented"
-            )))
-        })?;
-        out.push(FeedbackRow {
-            account,
-            alert_day_us: day.div_euclid(DAY_US) * DAY_US,
-            verdict,
-        });
-    }
-    Ok(out)
-}
 
 /// Plans the verdicts of `data.feedback` on the training rows (relabelling `data.labels` of
 /// missed escalations' lead windows). Without snapshot times nothing matches.

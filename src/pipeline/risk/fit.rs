@@ -1,7 +1,6 @@
 //! Fitting the risk engines `vigil train` compares (GBDT, MLP or both) and measuring each on
 //! the validation rows; the better raw PR-AUC wins.
 
-use super::train::TrainSettings;
 use crate::config::{EngineChoice, PipelineConfig};
 use crate::pipeline::runtime::progress::Bar;
 use crate::risk::{Dataset, EngineKind, FitReport, RiskModel, gbdt, metrics, mlp};
@@ -28,12 +27,12 @@ pub(super) type Candidates = Vec<(EngineKind, f64, f64, f64, FitReport)>;
 /// Fits the chosen engine(s); the one with the better raw validation PR-AUC wins.
 pub(super) fn fit_engines(
     config: &PipelineConfig,
-    settings: &TrainSettings,
+    engine: Option<EngineChoice>,
     train: &Dataset,
     valid: &Dataset,
 ) -> Result<(Fitted, Candidates)> {
     let opts = &config.options.risk;
-    let choice = settings.engine.unwrap_or(opts.engine);
+    let choice = engine.unwrap_or(opts.engine);
     let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
     let ones = vec![1.0; valid.len()];
     let mut fitted: Vec<Fitted> = Vec::new();
@@ -70,7 +69,7 @@ pub(super) fn fit_engines(
         measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
     }
     if matches!(choice, EngineChoice::Mlp | EngineChoice::Auto) {
-        let device = crate::pipeline::sentiment::artifact::device(opts.device)?;
+        let device = crate::device::burn_device(opts.device)?;
         let t0 = Instant::now();
         let bar = Bar::new(opts.mlp.epochs as u64, "MLP epochs");
         let (m, r) = mlp::fit_with_progress(&opts.mlp, train, valid, &device, &|n| bar.set_position(n))?;

@@ -1,9 +1,10 @@
 //! The risk model's input: the labelled snapshot table (vigil's own feature stage, or an
-//! external feature table), the columns the model uses, and the escalations the backtest
-//! measures lead time against.
+//! external feature table), the columns the model uses, the escalations the backtest
+//! measures lead time against, and the CSM verdicts of the `feedback` table.
 
 use crate::config::PipelineConfig;
 use crate::contract::{History, load_history};
+use crate::risk::feedback::{FeedbackRow, Verdict};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
@@ -71,10 +72,10 @@ pub fn from_history(
     let history = load_history(storage, config, window)?;
     crate::pipeline::data::gate(&history, &config.options.validation)?;
     let text_sentiment = crate::pipeline::sentiment::stage::read_output(storage, config, &history.window)?;
-    let table = crate::pipeline::data::feature_table(
+    let table = crate::pipeline::features::feature_table(
         config,
         &history,
-        crate::pipeline::data::FeatureMode::Train,
+        crate::pipeline::features::FeatureMode::Train,
         text_sentiment.as_ref(),
     )?;
     Ok((from_table(config, &history, table)?, history))
@@ -126,7 +127,7 @@ pub fn from_table(config: &PipelineConfig, history: &History, table: DataFrame) 
         escalations,
         horizon_hours: o.horizon_hours,
         cadence_hours: o.cadence_hours,
-        feedback: super::feedback::read_verdicts(history)?,
+        feedback: read_verdicts(history)?,
     })
 }
 
@@ -182,6 +183,35 @@ pub fn from_external(storage: &Storage, config: &PipelineConfig, ext: &ExternalF
         cadence_hours: o.cadence_hours,
         feedback: Vec::new(),
     })
+}
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// The history's verdicts (empty when it has no `feedback` table).
+pub fn read_verdicts(history: &History) -> Result<Vec<FeedbackRow>> {
+    let Some(t) = history.tables.get("feedback") else {
+        return Ok(Vec::new());
+    };
+    let accounts = crate::features::frame_strings(&t.frame, "feedback", "account_id")?;
+    let dates = crate::features::frame_micros(&t.frame, "feedback", "alert_date")?;
+    let verdicts = crate::features::frame_strings(&t.frame, "feedback", "verdict")?;
+    let mut out = Vec::with_capacity(accounts.len());
+    for (row, ((a, d), v)) in accounts.into_iter().zip(dates).zip(verdicts).enumerate() {
+        let (Some(account), Some(day), Some(v)) = (a, d, v) else {
+            continue;
+        };
+        let verdict = Verdict::parse(&v).ok_or_else(|| {
+            Error::Risk(crate::risk::RiskError::Data(format!(
+                "table feedback, column verdict, row {row}: {v:?} is not one of accurate, false_positive, missed, prevented"
+            )))
+        })?;
+        out.push(FeedbackRow {
+            account,
+            alert_day_us: day.div_euclid(DAY_US) * DAY_US,
+            verdict,
+        });
+    }
+    Ok(out)
 }
 
 /// Applies `[risk] features` / `exclude_features`.

@@ -118,7 +118,7 @@ pub fn train_on(
         features = schema.columns.len(),
         "training the risk model"
     );
-    let (best, candidates) = fit_engines(config, settings, &train, &valid)?;
+    let (best, candidates) = fit_engines(config, settings.engine, &train, &valid)?;
     let Fitted {
         model,
         fit,

@@ -1,8 +1,8 @@
 //! Pre-flight checks: what a command will write to is proven writable before any work, so
 //! a wrong place fails in seconds with exit 2 instead of after the whole run.
 
+use super::setup::open_storage;
 use crate::config::PipelineConfig;
-use crate::pipeline::open_storage;
 use crate::storage::{Location, Storage};
 use crate::{Error, Result};
 use std::path::Path;

@@ -5,7 +5,7 @@
 
 use crate::config::PipelineConfig;
 use crate::contract::History;
-use crate::pipeline::data::{FeatureMode, feature_table};
+use crate::pipeline::features::{FeatureMode, feature_table};
 use crate::pipeline::risk::artifact;
 use crate::pipeline::runtime::StageReport;
 use crate::registry::Registry;

@@ -2,101 +2,15 @@
 //! `tokenizer.json`, `config.json` (architecture), `metrics.json` (the model card's data) and
 //! a generated `README.md` model card.
 
-use crate::config::DeviceName;
+use crate::report::sentiment_card::ModelCard;
 use crate::storage::{Location, Storage};
-use crate::text::data::LabelledText;
 use crate::text::infer::SentimentClassifier;
-use crate::text::metrics::Evaluation;
 use crate::text::model::ModelConfig;
-use crate::text::pretrain::PretrainEpoch;
 use crate::text::tokenizer::TextTokenizer;
-use crate::text::train::{EpochReport, TrainOptions};
 use crate::{Error, Result};
 use burn::tensor::Device;
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-/// Texts and class counts of one training source.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SourceCount {
-    /// Source name.
-    pub source: String,
-    /// Texts from it.
-    pub texts: usize,
-    /// Negative / neutral / positive counts.
-    pub classes: [usize; 3],
-}
-
-/// Counts per source, sorted by source name.
-pub fn source_counts(items: &[LabelledText]) -> Vec<SourceCount> {
-    let mut by: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
-    for item in items {
-        by.entry(item.source.as_str()).or_default()[item.label.index()] += 1;
-    }
-    by.into_iter()
-        .map(|(source, classes)| SourceCount {
-            source: source.to_string(),
-            texts: classes.iter().sum(),
-            classes,
-        })
-        .collect()
-}
-
-/// The seeded split a model was trained and tested on.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SplitSpec {
-    /// Validation share.
-    pub valid_share: f64,
-    /// Test share.
-    pub test_share: f64,
-    /// Split seed.
-    pub seed: u64,
-}
-
-/// Metrics of the model and the baselines on one test set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
-    /// Texts evaluated.
-    pub test_texts: usize,
-    /// Texts the baselines were trained on.
-    pub train_texts: usize,
-    /// The transformer.
-    pub transformer: Evaluation,
-    /// The VADER lexicon scorer.
-    pub lexicon: Evaluation,
-    /// TF-IDF + logistic regression trained on the same training split.
-    pub tfidf_logreg: Evaluation,
-}
-
-/// Everything `metrics.json` records about a trained model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelCard {
-    /// Content hash of weights and tokenizer: `sentiment-<16 hex>`.
-    pub model_version: String,
-    /// The command that trained it.
-    pub command: String,
-    /// Training texts per source (before the split).
-    pub sources: Vec<SourceCount>,
-    /// The split.
-    pub split: SplitSpec,
-    /// Hyper-parameters.
-    pub options: TrainOptions,
-    /// Unlabelled texts added for the tokenizer and pre-training.
-    #[serde(default)]
-    pub unlabelled_texts: usize,
-    /// Masked-language-model pre-training epochs.
-    #[serde(default)]
-    pub pretrain: Vec<PretrainEpoch>,
-    /// Per-epoch figures.
-    pub epochs: Vec<EpochReport>,
-    /// The epoch whose weights were kept.
-    pub best_epoch: usize,
-    /// Training wall time in seconds (tokenizer included).
-    pub train_seconds: f64,
-    /// Test-split comparison with the baselines.
-    pub test: Comparison,
-}
+use serde::Serialize;
 
 /// A model loaded from its folder.
 #[derive(Debug)]
@@ -107,19 +21,6 @@ pub struct LoadedModel {
     pub version: String,
     /// Its card, when `metrics.json` is present.
     pub card: Option<ModelCard>,
-}
-
-/// The burn device for a configured device name.
-pub fn device(name: DeviceName) -> Result<Device> {
-    match name {
-        DeviceName::Flex => Ok(Device::flex()),
-        #[cfg(feature = "wgpu")]
-        DeviceName::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
-        #[cfg(not(feature = "wgpu"))]
-        DeviceName::Wgpu => Err(Error::Usage(
-            "device wgpu needs a vigil built with `--features wgpu`; use flex (CPU)".into(),
-        )),
-    }
 }
 
 /// The version string of a model's weights and tokenizer.

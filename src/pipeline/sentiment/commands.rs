@@ -1,13 +1,15 @@
 //! `vigil sentiment train | eval | score`: the text model on any labelled or unlabelled
 //! table (CSV, Parquet, NDJSON), plus the vendored VADER corpus.
 
-use super::artifact::{Comparison, ModelCard, SplitSpec, device, load_model, save_model, source_counts};
+use super::artifact::{load_model, save_model};
 pub use super::inputs::{
     LabelledInputs, UnlabelledInputs, load_labelled, load_unlabelled, load_vader, source_name,
 };
 use crate::config::DeviceName;
+use crate::device::burn_device;
 use crate::pipeline::runtime::StageReport;
 use crate::pipeline::runtime::progress::Bar;
+use crate::report::sentiment_card::{Comparison, ModelCard, SplitSpec, source_counts};
 use crate::storage::{Location, Storage};
 use crate::text::baseline::{LexiconBaseline, TfidfLogistic, TfidfOptions};
 use crate::text::data::{self, LabelledText};
@@ -169,7 +171,7 @@ pub fn train_on(
         test = parts.test.len(),
         "training the sentiment model"
     );
-    let dev = device(device_name)?;
+    let dev = burn_device(device_name)?;
     let started = Instant::now();
     let mut report = progress_reporter(options.pretrain_epochs);
     let trained = train::train(&parts.train, &parts.valid, unlabelled, options, &dev, &mut report)?;
@@ -259,7 +261,7 @@ pub struct EvalReport {
 /// Evaluates a model and the two baselines side by side on the same test texts.
 pub fn eval_model(storage: &Storage, settings: &EvalSettings) -> Result<(StageReport, EvalReport)> {
     let started = Instant::now();
-    let loaded = load_model(storage, &settings.model, &device(settings.device)?)?;
+    let loaded = load_model(storage, &settings.model, &burn_device(settings.device)?)?;
     let items = load_labelled(storage, &settings.inputs)?;
     let (train, test, how) = match &settings.train_split {
         Some(train_inputs) => (
@@ -327,7 +329,7 @@ pub struct ScoreSettings {
 /// largest input file, not by the total).
 pub fn score_texts(storage: &Storage, settings: &ScoreSettings) -> Result<StageReport> {
     let started = Instant::now();
-    let loaded = load_model(storage, &settings.model, &device(settings.device)?)?;
+    let loaded = load_model(storage, &settings.model, &burn_device(settings.device)?)?;
     let files = storage.table_files("texts", &settings.data)?;
     let single = settings.out.file_name().is_some_and(|n| n.ends_with(".parquet"));
     if single && files.len() > 1 {

@@ -5,12 +5,14 @@
 //!
 //! Outbound messages are not scored: they are the vendor's words, not the customer's mood.
 
-use super::artifact::{LoadedModel, SplitSpec, device, load_model, save_model};
+use super::artifact::{LoadedModel, load_model, save_model};
 use super::commands::{load_vader, predict_with_progress, sentiment_columns, train_on};
 use crate::config::{PipelineConfig, SentimentSource};
 use crate::contract::{History, load_history};
+use crate::device::burn_device;
 use crate::features::{frame_micros as micros, frame_strings as strings, nps_text_id};
 use crate::pipeline::runtime::StageReport;
+use crate::report::sentiment_card::SplitSpec;
 use crate::storage::{Location, Storage};
 use crate::text::data::{self, LabelSpec, LabelledText};
 use crate::text::{LabelMap, RatingThresholds};
@@ -80,7 +82,7 @@ pub fn score_history(
             .push("[sentiment] enabled = false: tone features use the lexicon fallback".into());
         return Ok(vec![stage]);
     }
-    let dev = device(opts.device)?;
+    let dev = burn_device(opts.device)?;
     let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
     let loaded = if opts.train {
         let items = history_labelled(storage, config, history)?;

@@ -121,7 +121,7 @@ pub fn features(
             ms = loading.elapsed().as_millis() as u64,
             "history loaded and validated"
         );
-        let warnings = super::validate::gate(&history, &config.options.validation)?;
+        let warnings = crate::pipeline::data::gate(&history, &config.options.validation)?;
         let (mut stage, summary, _) = write_features(storage, config, &history, settings)?;
         stage.warnings.extend(warnings);
         return Ok((stage, summary));
@@ -148,7 +148,7 @@ fn features_in_parts(
         let loading = Instant::now();
         let history = load_history_part(storage, config, settings.window, Some(part))?;
         let load_ms = loading.elapsed().as_millis() as u64;
-        super::validate::gate(&history, &config.options.validation)?;
+        crate::pipeline::data::gate(&history, &config.options.validation)?;
         let tone = match &text_sentiment {
             Some(t) => {
                 let mut t = t.clone();
