@@ -6,6 +6,7 @@
 
 pub mod backtest;
 pub mod calibrate;
+pub mod engine;
 pub mod explain;
 pub mod feedback;
 pub mod gbdt;

@@ -4,7 +4,10 @@
 use crate::config::{DeviceName, RiskOptions};
 use crate::registry::Registry;
 use crate::risk::calibrate::Calibrator;
-use crate::risk::{EngineKind, FeatureSchema, Matrix, RiskModel, gbdt, mlp};
+use crate::risk::engine::Predict;
+use crate::risk::gbdt::Gbdt;
+use crate::risk::mlp::Mlp;
+use crate::risk::{EngineKind, FeatureSchema, Matrix, RiskModel};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -102,11 +105,8 @@ pub fn load(registry: &Registry<'_>, version: &str, device: DeviceName) -> Resul
         .map_err(|e| Error::Internal(format!("manifest of {version} is not a risk manifest: {e}")))?;
     let bytes = registry.read(&version, "model.bin")?;
     let model: Box<dyn RiskModel> = match manifest.engine {
-        EngineKind::Gbdt => Box::new(gbdt::Gbdt::from_bytes(&bytes)?),
-        EngineKind::Mlp => Box::new(mlp::Mlp::from_bytes(
-            &bytes,
-            &crate::device::burn_device(device)?,
-        )?),
+        EngineKind::Gbdt => Box::new(Gbdt::read(&bytes, &())?),
+        EngineKind::Mlp => Box::new(Mlp::read(&bytes, &crate::device::burn_device(device)?)?),
     };
     if model.schema().fingerprint() != manifest.schema_fingerprint {
         return Err(Error::Internal(format!(

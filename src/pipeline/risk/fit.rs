@@ -3,7 +3,8 @@
 
 use crate::config::{EngineChoice, PipelineConfig};
 use crate::pipeline::runtime::progress::Bar;
-use crate::risk::{Dataset, EngineKind, FitReport, RiskModel, gbdt, metrics, mlp};
+use crate::risk::engine::{Fit, GbdtFit, MlpFit};
+use crate::risk::{Dataset, EngineKind, FitReport, RiskModel, metrics};
 use crate::{Error, Result};
 use std::time::Instant;
 
@@ -32,49 +33,19 @@ pub(super) fn fit_engines(
     valid: &Dataset,
 ) -> Result<(Fitted, Candidates)> {
     let opts = &config.options.risk;
-    let choice = engine.unwrap_or(opts.engine);
-    let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
-    let ones = vec![1.0; valid.len()];
     let mut fitted: Vec<Fitted> = Vec::new();
-    let mut measure = |model: Box<dyn RiskModel>, fit: FitReport, fit_seconds: f64| -> Result<()> {
-        let t0 = Instant::now();
-        let margin = model.predict_margin(&valid.x)?;
-        let predict_rows_per_second = valid.len() as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-        let pr_auc = metrics::pr_auc(&margin, &valid_labels, &ones);
-        let roc_auc = metrics::roc_auc(&margin, &valid_labels, &ones);
-        tracing::info!(
-            engine = model.engine().name(),
-            iterations = fit.iterations,
-            pr_auc,
-            roc_auc,
-            fit_seconds,
-            "fitted"
-        );
-        fitted.push(Fitted {
-            model,
-            fit,
-            margin,
-            pr_auc,
-            roc_auc,
-            fit_seconds,
-            predict_rows_per_second,
+    for kind in engines(engine.unwrap_or(opts.engine)) {
+        fitted.push(match kind {
+            EngineKind::Gbdt => fit_one(&GbdtFit { params: &opts.gbdt }, train, valid)?,
+            EngineKind::Mlp => {
+                let device = crate::device::burn_device(opts.device)?;
+                let engine = MlpFit {
+                    params: &opts.mlp,
+                    device: &device,
+                };
+                fit_one(&engine, train, valid)?
+            }
         });
-        Ok(())
-    };
-    if matches!(choice, EngineChoice::Gbdt | EngineChoice::Auto) {
-        let t0 = Instant::now();
-        let bar = Bar::new(opts.gbdt.max_rounds as u64, "boosting rounds");
-        let (m, r) = gbdt::fit_with_progress(&opts.gbdt, train, Some(valid), &|n| bar.set_position(n))?;
-        drop(bar);
-        measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
-    }
-    if matches!(choice, EngineChoice::Mlp | EngineChoice::Auto) {
-        let device = crate::device::burn_device(opts.device)?;
-        let t0 = Instant::now();
-        let bar = Bar::new(opts.mlp.epochs as u64, "MLP epochs");
-        let (m, r) = mlp::fit_with_progress(&opts.mlp, train, valid, &device, &|n| bar.set_position(n))?;
-        drop(bar);
-        measure(Box::new(m), r, t0.elapsed().as_secs_f64())?;
     }
     let candidates: Candidates = fitted
         .iter()
@@ -93,4 +64,52 @@ pub(super) fn fit_engines(
         .max_by(|a, b| a.pr_auc.total_cmp(&b.pr_auc))
         .ok_or_else(|| Error::Internal("no engine fitted".into()))?;
     Ok((best, candidates))
+}
+
+/// The engines a choice fits, in the order they are fitted.
+fn engines(choice: EngineChoice) -> &'static [EngineKind] {
+    match choice {
+        EngineChoice::Gbdt => &[EngineKind::Gbdt],
+        EngineChoice::Mlp => &[EngineKind::Mlp],
+        EngineChoice::Auto => &[EngineKind::Gbdt, EngineKind::Mlp],
+    }
+}
+
+/// Fits one engine (with a progress bar of its steps) and measures it on the validation rows.
+fn fit_one<F: Fit>(engine: &F, train: &Dataset, valid: &Dataset) -> Result<Fitted> {
+    let t0 = Instant::now();
+    let (steps, unit) = engine.steps();
+    let bar = Bar::new(steps, unit);
+    let (model, fit) = engine.fit(train, valid, &|n| bar.set_position(n))?;
+    drop(bar);
+    let fit_seconds = t0.elapsed().as_secs_f64();
+    measure(Box::new(model), fit, fit_seconds, valid)
+}
+
+/// Scores the validation rows with a fitted model: raw PR-AUC and ROC-AUC and throughput.
+fn measure(model: Box<dyn RiskModel>, fit: FitReport, fit_seconds: f64, valid: &Dataset) -> Result<Fitted> {
+    let valid_labels: Vec<bool> = valid.y.iter().map(|&y| y > 0.5).collect();
+    let ones = vec![1.0; valid.len()];
+    let t0 = Instant::now();
+    let margin = model.predict_margin(&valid.x)?;
+    let predict_rows_per_second = valid.len() as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+    let pr_auc = metrics::pr_auc(&margin, &valid_labels, &ones);
+    let roc_auc = metrics::roc_auc(&margin, &valid_labels, &ones);
+    tracing::info!(
+        engine = model.engine().name(),
+        iterations = fit.iterations,
+        pr_auc,
+        roc_auc,
+        fit_seconds,
+        "fitted"
+    );
+    Ok(Fitted {
+        model,
+        fit,
+        margin,
+        pr_auc,
+        roc_auc,
+        fit_seconds,
+        predict_rows_per_second,
+    })
 }
