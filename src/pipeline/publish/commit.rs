@@ -28,6 +28,8 @@ use crate::warehouse::runs::{RUNS_TABLE, RunRecord, TableVersion};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 fn warehouse(config: &PipelineConfig) -> Result<Location> {
@@ -48,80 +50,28 @@ pub fn publish(
 ) -> Result<Vec<StageReport>> {
     let started = Instant::now();
     // A configured PostgreSQL sink without its URL fails before anything is committed.
-    let postgres = match &config.options.warehouse.postgres {
-        Some(pg) => {
-            let url = std::env::var(&pg.url_env).map_err(|_| {
-                Error::Usage(format!(
-                    "[warehouse.postgres] is configured but the environment variable {} (the connection \
-                     URL) is not set",
-                    pg.url_env
-                ))
-            })?;
-            let ca_file = pg
-                .ca_file
-                .as_deref()
-                .map(|f| std::path::PathBuf::from(config.resolve(f)));
-            Some((pg.schema.clone(), Secret::new(url), ca_file))
-        }
-        None => None,
-    };
-    let staged_dir = staged_location(config, run_date)?;
-    let StagedRun {
-        run_id: staged_run_id,
-        model_version,
-        tables,
-        shards,
-    } = read_run(storage, &staged_dir, run_date)?;
+    let postgres = postgres_target(config)?;
+    let staged = read_run(storage, &staged_location(config, run_date)?, run_date)?;
     if fail_on_drift {
-        gate_drift(&tables)?;
+        gate_drift(&staged.tables)?;
     }
     // Connected (TLS checked) before any commit: a sink that cannot be reached changes nothing.
-    let postgres = match postgres {
-        Some((schema, url, ca_file)) => {
-            let sink = crate::warehouse::postgres::connect_with_ca(&url, ca_file.as_deref())
-                .map_err(WarehouseError::from)?;
-            Some((schema, sink))
-        }
-        None => None,
-    };
+    let postgres = postgres.map(PostgresTarget::connect).transpose()?;
     let ctx = CommitContext::new(
-        staged_run_id
+        staged
+            .run_id
+            .clone()
             .or_else(|| run_id.map(str::to_string))
             .unwrap_or_default(),
     );
-    let root = warehouse(config)?;
-    let mut stage = StageReport::new("publish", started);
-    let versions = commit_tables(storage, &root, run_date, &tables, &ctx, &mut stage)?;
-    // Last: the row that makes the run visible to readers of `runs` as complete.
-    let record = RunRecord {
-        run_id: ctx.run_id.clone(),
-        model_version,
-        shards,
-        published_at_us: chrono::Utc::now().timestamp_micros(),
-        tables: versions,
-    };
-    let runs_row = record.to_frame()?;
-    let runs_table = root.join(RUNS_TABLE);
-    let commit = delta::replace_partition(storage, &runs_table, run_date, &runs_row, &ctx)
-        .map_err(WarehouseError::from)?;
-    stage.outputs.push(runs_table.to_string());
-    stage.metrics.insert(
-        RUNS_TABLE.into(),
-        serde_json::json!({"version": commit.version, "rows": commit.rows}),
-    );
-    stage
-        .metrics
-        .insert("run_id".into(), serde_json::json!(ctx.run_id));
-    stage.metrics.insert("shards".into(), serde_json::json!(shards));
-    stage.duration_ms = started.elapsed().as_millis() as u64;
-    tracing::info!(tables = tables.len(), rows = stage.rows_out, %run_date, runs_version = commit.version, "published to Delta Lake");
+    let (stage, runs_row) = publish_delta(storage, config, run_date, &staged, &ctx, started)?;
     let mut stages = vec![stage];
     if let Some((schema, mut sink)) = postgres {
         stages.push(publish_postgres(
             &mut sink,
             &schema,
             run_date,
-            &tables,
+            &staged.tables,
             &runs_row,
             &ctx.run_id,
         )?);
@@ -129,8 +79,118 @@ pub fn publish(
     Ok(stages)
 }
 
-/// One Delta commit per table, replacing its `run_date` partition; the stage's figures, and
-/// the versions for the `runs` row.
+/// The `[warehouse.postgres]` sink to publish to, before connecting: its schema, URL and CA
+/// file. A usage error when the URL's environment variable is not set.
+struct PostgresTarget {
+    schema: String,
+    url: Secret,
+    ca_file: Option<std::path::PathBuf>,
+}
+
+impl PostgresTarget {
+    /// Connects (TLS checked): the schema and the sink.
+    fn connect(self) -> Result<(String, crate::warehouse::postgres::PgSink)> {
+        let sink = crate::warehouse::postgres::connect_with_ca(&self.url, self.ca_file.as_deref())
+            .map_err(WarehouseError::from)?;
+        Ok((self.schema, sink))
+    }
+}
+
+/// The configured PostgreSQL sink, if any, with its URL read from the environment.
+fn postgres_target(config: &PipelineConfig) -> Result<Option<PostgresTarget>> {
+    let Some(pg) = &config.options.warehouse.postgres else {
+        return Ok(None);
+    };
+    let url = std::env::var(&pg.url_env).map_err(|_| {
+        Error::Usage(format!(
+            "[warehouse.postgres] is configured but the environment variable {} (the connection \
+             URL) is not set",
+            pg.url_env
+        ))
+    })?;
+    let ca_file = pg
+        .ca_file
+        .as_deref()
+        .map(|f| std::path::PathBuf::from(config.resolve(f)));
+    Ok(Some(PostgresTarget {
+        schema: pg.schema.clone(),
+        url: Secret::new(url),
+        ca_file,
+    }))
+}
+
+/// The `publish` stage's figures in the run summary: each table's commit under its name,
+/// the `runs` row's commit, the run id and the shard count.
+#[derive(Debug, Serialize)]
+struct PublishMetrics {
+    /// Per table name: the Delta commit of its partition.
+    #[serde(flatten)]
+    tables: BTreeMap<String, TableCommit>,
+    /// The `runs` row's commit.
+    runs: RunsCommit,
+    /// The run id recorded in the commits.
+    run_id: String,
+    /// Shards combined (`None`: an unsharded run).
+    shards: Option<u32>,
+}
+
+/// One table's Delta commit.
+#[derive(Debug, Serialize)]
+struct TableCommit {
+    version: i64,
+    rows: usize,
+    files_added: usize,
+    files_removed: usize,
+}
+
+/// The `runs` table's Delta commit.
+#[derive(Debug, Serialize)]
+struct RunsCommit {
+    version: i64,
+    rows: usize,
+}
+
+/// Commits every staged table, then, last, the `runs` row that makes the run visible to
+/// readers of `runs` as complete: the stage's report and the `runs` row.
+fn publish_delta(
+    storage: &Storage,
+    config: &PipelineConfig,
+    run_date: NaiveDate,
+    staged: &StagedRun,
+    ctx: &CommitContext,
+    started: Instant,
+) -> Result<(StageReport, DataFrame)> {
+    let root = warehouse(config)?;
+    let mut stage = StageReport::new("publish", started);
+    let (versions, tables) = commit_tables(storage, &root, run_date, &staged.tables, ctx, &mut stage)?;
+    let record = RunRecord {
+        run_id: ctx.run_id.clone(),
+        model_version: staged.model_version.clone(),
+        shards: staged.shards,
+        published_at_us: chrono::Utc::now().timestamp_micros(),
+        tables: versions,
+    };
+    let runs_row = record.to_frame()?;
+    let runs_table = root.join(RUNS_TABLE);
+    let commit = delta::replace_partition(storage, &runs_table, run_date, &runs_row, ctx)
+        .map_err(WarehouseError::from)?;
+    stage.outputs.push(runs_table.to_string());
+    stage.record(&PublishMetrics {
+        tables,
+        runs: RunsCommit {
+            version: commit.version,
+            rows: commit.rows,
+        },
+        run_id: ctx.run_id.clone(),
+        shards: staged.shards,
+    })?;
+    stage.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(tables = staged.tables.len(), rows = stage.rows_out, %run_date, runs_version = commit.version, "published to Delta Lake");
+    Ok((stage, runs_row))
+}
+
+/// One Delta commit per table, replacing its `run_date` partition: the versions for the
+/// `runs` row and each table's commit for the stage's figures.
 fn commit_tables(
     storage: &Storage,
     root: &Location,
@@ -138,8 +198,9 @@ fn commit_tables(
     tables: &[Staged],
     ctx: &CommitContext,
     stage: &mut StageReport,
-) -> Result<Vec<TableVersion>> {
+) -> Result<(Vec<TableVersion>, BTreeMap<String, TableCommit>)> {
     let mut versions = Vec::with_capacity(tables.len());
+    let mut commits = BTreeMap::new();
     for t in tables {
         let table = root.join(&t.name);
         let commit = delta::replace_partition(storage, &table, run_date, &t.frame, ctx)
@@ -147,10 +208,14 @@ fn commit_tables(
         stage.rows_in += t.frame.height() as u64;
         stage.rows_out += commit.rows as u64;
         stage.outputs.push(table.to_string());
-        stage.metrics.insert(
+        commits.insert(
             t.name.clone(),
-            serde_json::json!({"version": commit.version, "rows": commit.rows,
-                               "files_added": commit.files_added, "files_removed": commit.files_removed}),
+            TableCommit {
+                version: commit.version,
+                rows: commit.rows,
+                files_added: commit.files_added,
+                files_removed: commit.files_removed,
+            },
         );
         versions.push(TableVersion {
             table: t.name.clone(),
@@ -158,7 +223,7 @@ fn commit_tables(
             rows: commit.rows as u64,
         });
     }
-    Ok(versions)
+    Ok((versions, commits))
 }
 
 /// `--fail-on-drift` at publishing: the staged drift rows (combined over the shards) trip

@@ -14,6 +14,8 @@ use crate::storage::{Location, Storage};
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta;
 use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Delta's default retention (`delta.deletedFileRetentionDuration`): 7 days.
@@ -58,7 +60,7 @@ pub fn vacuum(storage: &Storage, config: &PipelineConfig, settings: &VacuumSetti
     let tables = delta::tables_under(storage, &root).map_err(WarehouseError::from)?;
     let mut stage = StageReport::new("vacuum", started);
     let (mut files, mut bytes) = (0usize, 0u64);
-    let mut per_table = serde_json::Map::new();
+    let mut per_table = BTreeMap::new();
     for table in &tables {
         let report = match delta::vacuum(storage, table, retain, settings.dry_run) {
             Ok(Some(report)) => report,
@@ -76,15 +78,19 @@ pub fn vacuum(storage: &Storage, config: &PipelineConfig, settings: &VacuumSetti
         stage.outputs.push(table.to_string());
         per_table.insert(
             report.table.clone(),
-            serde_json::json!({"files": report.files, "bytes": report.bytes}),
+            VacuumedTable {
+                files: report.files,
+                bytes: report.bytes,
+            },
         );
     }
-    let m = &mut stage.metrics;
-    m.insert("retain_hours".into(), settings.retain_hours.into());
-    m.insert("dry_run".into(), settings.dry_run.into());
-    m.insert("tables".into(), serde_json::Value::Object(per_table));
-    m.insert("files_removed".into(), files.into());
-    m.insert("bytes_removed".into(), bytes.into());
+    stage.record(&VacuumMetrics {
+        retain_hours: settings.retain_hours,
+        dry_run: settings.dry_run,
+        tables: per_table,
+        files_removed: files,
+        bytes_removed: bytes,
+    })?;
     stage.rows_in = tables.len() as u64;
     stage.duration_ms = started.elapsed().as_millis() as u64;
     tracing::info!(
@@ -95,6 +101,30 @@ pub fn vacuum(storage: &Storage, config: &PipelineConfig, settings: &VacuumSetti
         "vacuum finished"
     );
     Ok(stage)
+}
+
+/// The `vacuum` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct VacuumMetrics {
+    /// The retention applied.
+    retain_hours: u64,
+    /// Whether files were only listed.
+    dry_run: bool,
+    /// What went, per table name.
+    tables: BTreeMap<String, VacuumedTable>,
+    /// Files removed over all tables.
+    files_removed: usize,
+    /// Bytes removed over all tables.
+    bytes_removed: u64,
+}
+
+/// What vacuuming removed from one table.
+#[derive(Debug, Serialize)]
+struct VacuumedTable {
+    /// Files removed.
+    files: usize,
+    /// Their bytes.
+    bytes: u64,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::pipeline::risk::input::{Labelled, from_history};
 use crate::pipeline::runtime::StageReport;
 use crate::report::lift::{self, Bands, Snapshot};
 use crate::report::quarter::Quarter;
-use crate::report::quarterly::{self, Escalation};
+use crate::report::quarterly::{self, CategoryChange, Escalation};
 use crate::report::render::{self, QuarterlyReport, Rising};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
@@ -21,7 +21,9 @@ use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
 use crate::{Error, Result};
 use bytes::Bytes;
+use chrono::NaiveDate;
 use polars::prelude::*;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -47,47 +49,82 @@ pub fn report(
 ) -> Result<(StageReport, QuarterlyReport)> {
     let started = Instant::now();
     let q = settings.quarter;
-    if q.start() > settings.window.run_date() {
+    let run_date = settings.window.run_date();
+    if q.start() > run_date {
         return Err(Error::Usage(format!(
-            "quarter {q} starts after the run date {}: nothing to report yet",
-            settings.window.run_date()
+            "quarter {q} starts after the run date {run_date}: nothing to report yet"
         )));
     }
     let (data, history) = from_history(storage, config, settings.window)?;
-    let o = &config.options.report;
-    let esc = escalations(&history)?;
-    let snaps = snapshots(&data)?;
-    let changes = quarterly::category_changes(&esc, q);
-    let (population, at_escalation) = profiles(&snaps, &esc, q);
-    let bands = Bands::of(&population);
-    let rising = changes
-        .iter()
-        .filter(|c| c.rising())
-        .map(|c| {
-            let escalated: Vec<Snapshot> = at_escalation
-                .iter()
-                .filter(|(cat, _)| cat == &c.category)
-                .map(|(_, s)| s.clone())
-                .collect();
-            let lifts = lift::lifts(&population, &escalated, &bands, o.min_support, o.lift_top);
-            Rising {
-                sentence: quarterly::sentence(c, &lifts, o.min_support),
-                change: c.clone(),
-                lifts,
-            }
-        })
-        .collect();
-    let (feedback, prevented_verdicts) = feedback(&history, q)?;
+    let report = build(storage, config, &data, &history, q, run_date)?;
     let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
-    let run_date = settings.window.run_date();
-    let (performance, alerted) = match performance(storage, config, &data, q, run_date)? {
+    let (table, rows) = write_patterns(storage, &warehouse, &report, run_date, &settings.run_id)?;
+    let html = write_files(storage, config, &warehouse, &report)?;
+    let mut stage = StageReport::new("report", started);
+    stage.rows_in = data.frame.height() as u64;
+    stage.rows_out = rows as u64;
+    stage.outputs = vec![table.to_string(), html.to_string()];
+    stage.record(&ReportMetrics {
+        quarter: q.to_string(),
+        headlines: report.rising.iter().map(|r| r.sentence.clone()).collect(),
+        performance: report.performance.as_ref().map(|p| PerformanceFigures {
+            replayed: p.replayed,
+            recall_24_72h: p.recall,
+            precision: p.precision,
+            alerts: p.alerts,
+            published_dates: p.published_dates,
+        }),
+    })?;
+    Ok((stage, report))
+}
+
+/// The `report` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct ReportMetrics {
+    /// The quarter, `YYYYQn`.
+    quarter: String,
+    /// One sentence per rising escalation category.
+    headlines: Vec<String>,
+    /// The model-performance section's figures, when it has one.
+    #[serde(flatten)]
+    performance: Option<PerformanceFigures>,
+}
+
+/// The model-performance figures of the `report` stage.
+#[derive(Debug, Serialize)]
+struct PerformanceFigures {
+    /// Measured on replayed snapshots rather than published scores.
+    replayed: bool,
+    recall_24_72h: f64,
+    precision: f64,
+    alerts: usize,
+    published_dates: usize,
+}
+
+/// The quarter's report: escalation categories that rose with what their accounts had in
+/// common, feedback, model performance, prevention and resolutions.
+fn build(
+    storage: &Storage,
+    config: &PipelineConfig,
+    data: &Labelled,
+    history: &History,
+    q: Quarter,
+    run_date: NaiveDate,
+) -> Result<QuarterlyReport> {
+    let o = &config.options.report;
+    let esc = escalations(history)?;
+    let snaps = snapshots(data)?;
+    let changes = quarterly::category_changes(&esc, q);
+    let rising = rising(&changes, &snaps, &esc, q, o.min_support, o.lift_top);
+    let (feedback, prevented_verdicts) = feedback(history, q)?;
+    let (performance, alerted) = match performance(storage, config, data, q, run_date)? {
         Some((p, alerts)) => {
             let alerted = alerted_accounts(&alerts, &prevented_verdicts);
             (Some(p), alerted)
         }
         None => (None, Vec::new()),
     };
-    let report = QuarterlyReport {
+    Ok(QuarterlyReport {
         quarter: q,
         changes,
         rising,
@@ -97,60 +134,76 @@ pub fn report(
         prevention: quarterly::prevention(&alerted, &esc, o.prevention_days),
         prevention_days: o.prevention_days,
         resolutions: quarterly::resolutions(&esc, q),
-    };
-    let rows = render::rows(&report);
-    let frame = quarterly::patterns_frame(q, &rows)?;
+    })
+}
+
+/// The rising categories, each with the lifts of what its escalated accounts had in common
+/// against the quarter's population, and its headline sentence.
+fn rising(
+    changes: &[CategoryChange],
+    snaps: &[(i64, Snapshot)],
+    esc: &[Escalation],
+    q: Quarter,
+    min_support: usize,
+    lift_top: usize,
+) -> Vec<Rising> {
+    let (population, at_escalation) = profiles(snaps, esc, q);
+    let bands = Bands::of(&population);
+    changes
+        .iter()
+        .filter(|c| c.rising())
+        .map(|c| {
+            let escalated: Vec<Snapshot> = at_escalation
+                .iter()
+                .filter(|(cat, _)| cat == &c.category)
+                .map(|(_, s)| s.clone())
+                .collect();
+            let lifts = lift::lifts(&population, &escalated, &bands, min_support, lift_top);
+            Rising {
+                sentence: quarterly::sentence(c, &lifts, min_support),
+                change: c.clone(),
+                lifts,
+            }
+        })
+        .collect()
+}
+
+/// Replaces the run date's partition of the `quarterly_patterns` table: the table and the
+/// rows written.
+fn write_patterns(
+    storage: &Storage,
+    warehouse: &Location,
+    report: &QuarterlyReport,
+    run_date: NaiveDate,
+    run_id: &str,
+) -> Result<(Location, usize)> {
+    let rows = render::rows(report);
+    let frame = quarterly::patterns_frame(report.quarter, &rows)?;
     let table = warehouse.join("quarterly_patterns");
-    delta::replace_partition(
-        storage,
-        &table,
-        run_date,
-        &frame,
-        &CommitContext::new(&settings.run_id),
-    )
-    .map_err(WarehouseError::from)?;
+    delta::replace_partition(storage, &table, run_date, &frame, &CommitContext::new(run_id))
+        .map_err(WarehouseError::from)?;
+    Ok((table, frame.height()))
+}
+
+/// Writes `report.{html,md}` and the charts under `<reports>/quarter=YYYYQn/` (`[report]
+/// reports`, by default the warehouse's `reports`): the HTML file.
+fn write_files(
+    storage: &Storage,
+    config: &PipelineConfig,
+    warehouse: &Location,
+    report: &QuarterlyReport,
+) -> Result<Location> {
+    let o = &config.options.report;
     let reports = if o.reports.is_empty() {
         warehouse.join("reports")
     } else {
         Location::parse(&config.resolve(&o.reports))?
     };
-    let out = reports.join(&format!("quarter={q}"));
-    for (name, body) in render::render(&report) {
+    let out = reports.join(&format!("quarter={}", report.quarter));
+    for (name, body) in render::render(report) {
         storage.write(&out.join(&name), Bytes::from(body))?;
     }
-    let mut stage = StageReport::new("report", started);
-    stage.rows_in = data.frame.height() as u64;
-    stage.rows_out = frame.height() as u64;
-    stage.outputs = vec![table.to_string(), out.join("report.html").to_string()];
-    stage
-        .metrics
-        .insert("quarter".into(), serde_json::json!(q.to_string()));
-    stage.metrics.insert(
-        "headlines".into(),
-        serde_json::json!(
-            report
-                .rising
-                .iter()
-                .map(|r| r.sentence.clone())
-                .collect::<Vec<_>>()
-        ),
-    );
-    if let Some(p) = &report.performance {
-        stage
-            .metrics
-            .insert("replayed".into(), serde_json::json!(p.replayed));
-        stage
-            .metrics
-            .insert("recall_24_72h".into(), serde_json::json!(p.recall));
-        stage
-            .metrics
-            .insert("precision".into(), serde_json::json!(p.precision));
-        stage.metrics.insert("alerts".into(), serde_json::json!(p.alerts));
-        stage
-            .metrics
-            .insert("published_dates".into(), serde_json::json!(p.published_dates));
-    }
-    Ok((stage, report))
+    Ok(out.join("report.html"))
 }
 
 fn escalations(history: &History) -> Result<Vec<Escalation>> {

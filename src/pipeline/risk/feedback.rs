@@ -183,13 +183,20 @@ pub fn write_summary(
     stage.rows_in = verdicts.len() as u64;
     stage.rows_out = frame.height() as u64;
     stage.outputs = vec![table.to_string()];
-    stage
-        .metrics
-        .insert("verdicts_joined_to_risk_scores".into(), joined.into());
-    stage
-        .metrics
-        .insert("delta_version".into(), commit.version.into());
+    stage.record(&FeedbackSummaryMetrics {
+        verdicts_joined_to_risk_scores: joined,
+        delta_version: commit.version,
+    })?;
     Ok(stage)
+}
+
+/// The `feedback_summary` stage's figures in the run summary.
+#[derive(Debug, serde::Serialize)]
+struct FeedbackSummaryMetrics {
+    /// Verdicts whose alert was found among the published `risk_scores`.
+    verdicts_joined_to_risk_scores: u64,
+    /// The `feedback_summary` table's new Delta version.
+    delta_version: i64,
 }
 
 /// account → tier of one `risk_scores` partition.

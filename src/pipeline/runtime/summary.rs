@@ -3,6 +3,7 @@
 //! every log line says which run and stage wrote it, and one `stage finished` event per
 //! stage with its rows and duration.
 
+use crate::{Error, Result};
 use serde::Serialize;
 use std::time::Instant;
 use tracing::Span;
@@ -22,7 +23,8 @@ pub struct StageReport {
     pub warnings: Vec<String>,
     /// Where outputs went.
     pub outputs: Vec<String>,
-    /// Stage-specific figures (model version, metrics, throughput).
+    /// Stage-specific figures (model version, metrics, throughput): each stage's own metrics
+    /// struct, serialised by [`StageReport::record`] (an object with sorted keys).
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub metrics: serde_json::Map<String, serde_json::Value>,
 }
@@ -38,6 +40,25 @@ impl StageReport {
             warnings: Vec::new(),
             outputs: Vec::new(),
             metrics: serde_json::Map::new(),
+        }
+    }
+
+    /// Records the stage's figures: `metrics` (a stage's `#[derive(Serialize)]` metrics
+    /// struct) becomes the fields of the summary's `metrics` object, over any recorded before.
+    pub fn record<T: Serialize>(&mut self, metrics: &T) -> Result<()> {
+        match serde_json::to_value(metrics) {
+            Ok(serde_json::Value::Object(fields)) => {
+                self.metrics.extend(fields);
+                Ok(())
+            }
+            Ok(other) => Err(Error::Internal(format!(
+                "the metrics of stage {} are not a JSON object: {other}",
+                self.stage
+            ))),
+            Err(e) => Err(Error::Internal(format!(
+                "the metrics of stage {} cannot be encoded: {e}",
+                self.stage
+            ))),
         }
     }
 }

@@ -9,14 +9,32 @@ use crate::score::drift::{Drift, Reference, SIGNIFICANT_PSI, gate_trips, monitor
 use crate::storage::Storage;
 use crate::{Error, Result};
 use polars::prelude::DataFrame;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// What drift monitoring measured for one scoring run.
 pub(super) struct Monitoring {
     /// The `monitoring` table's rows.
     pub frame: DataFrame,
     /// Headline figures for the score stage's metrics.
-    pub metrics: Value,
+    pub metrics: DriftMetrics,
+}
+
+/// The headline drift figures of one scoring run (the `score` stage's `drift`).
+#[derive(Debug, Serialize)]
+pub(super) struct DriftMetrics {
+    /// Columns monitored (the features and the score).
+    columns: usize,
+    /// Columns above [`SIGNIFICANT_PSI`].
+    drifted: usize,
+    /// The largest PSI, and the column it belongs to.
+    max_psi: Option<f64>,
+    max_psi_feature: Option<String>,
+    /// The score's own PSI.
+    score_psi: Option<f64>,
+    /// [`SIGNIFICANT_PSI`].
+    threshold: f64,
+    /// Rows of the training reference.
+    reference_rows: usize,
 }
 
 /// Measures drift when the model version has a reference; `None` (with a warning) when it
@@ -84,15 +102,15 @@ pub(super) fn measure(
         ));
     }
     let score_psi = drifts.last().map(|d| d.psi);
-    let metrics = json!({
-        "columns": drifts.len(),
-        "drifted": drifted.len(),
-        "max_psi": max.map(|d| d.psi),
-        "max_psi_feature": max.map(|d| d.feature.clone()),
-        "score_psi": score_psi,
-        "threshold": SIGNIFICANT_PSI,
-        "reference_rows": reference.rows,
-    });
+    let metrics = DriftMetrics {
+        columns: drifts.len(),
+        drifted: drifted.len(),
+        max_psi: max.map(|d| d.psi),
+        max_psi_feature: max.map(|d| d.feature.clone()),
+        score_psi,
+        threshold: SIGNIFICANT_PSI,
+        reference_rows: reference.rows,
+    };
     let frame = monitoring_frame(run_id, version, &drifts)?;
     Ok(Some(Monitoring { frame, metrics }))
 }

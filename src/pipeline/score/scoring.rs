@@ -3,26 +3,29 @@
 //! category and resolution estimate, routed actions with drafted text — staged for
 //! `vigil publish` under `<warehouse>/_staged/run_date=D/`.
 
+use super::monitoring::{DriftMetrics, Monitoring};
 use crate::config::PipelineConfig;
 use crate::contract::History;
 use crate::pipeline::features::{FeatureMode, feature_table};
 use crate::pipeline::risk::artifact;
 use crate::pipeline::runtime::StageReport;
 use crate::registry::Registry;
-use crate::risk::Matrix;
+use crate::risk::{Contributions, Matrix};
 use crate::score::brief::AccountBrief;
 use crate::score::category::CategoryModel;
 use crate::score::context::Sources;
 use crate::score::drafts::Drafts;
 use crate::score::resolution::ResolutionIndex;
-use crate::score::{Prediction, ScoreError, ScoreInputs, ScoringRun};
+use crate::score::{Prediction, ScoreError, ScoreInputs, Scored, ScoringRun};
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::warehouse::delta;
 use crate::{Error, Result};
 use bytes::Bytes;
+use chrono::NaiveDate;
 use polars::prelude::*;
-use std::collections::HashMap;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
 
@@ -80,17 +83,11 @@ pub fn score_on(
 ) -> Result<(StageReport, ScoreOutcome)> {
     let started = Instant::now();
     let opts = &config.options.risk;
-    let window = &settings.window;
     let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
     let loaded = artifact::load(&registry, &settings.model, opts.device)?;
     let version = loaded.manifest.version.clone();
-    let alert_threshold = loaded.manifest.alert_threshold.unwrap_or(opts.alert_threshold);
-    let text_sentiment = crate::pipeline::sentiment::stage::read_output(storage, config, window)?;
     let mut warnings = Vec::new();
-    if text_sentiment.is_none() {
-        warnings
-            .push("no text_sentiment for this run date: tone features use the lexicon fallback".to_string());
-    }
+    let text_sentiment = read_text_sentiment(storage, config, &settings.window, &mut warnings)?;
     let features = feature_table(config, history, FeatureMode::Score, text_sentiment.as_ref())?;
     let (x, _, probability) = loaded.score(&features, "the scoring feature table")?;
     let monitoring = super::monitoring::measure(
@@ -106,98 +103,47 @@ pub fn score_on(
     let t_explain = Instant::now();
     let contributions = loaded.model.contributions(&x)?;
     let explain_seconds = t_explain.elapsed().as_secs_f64();
-    let (category, resolution) = side_models(storage, &registry, &version, &mut warnings)?;
-    let predictions = predict_alerted(
-        &features,
-        &probability,
-        alert_threshold,
-        category.as_ref(),
-        resolution.as_ref(),
-    )?;
-    let predict = |r: usize| predictions.get(&r).cloned().unwrap_or_default();
-    let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
-    let previous = delta::latest_partition_before(storage, &warehouse.join("risk_scores"), window.run_date())
-        .map_err(crate::warehouse::WarehouseError::from)?;
-    let tone = ticket_tone(text_sentiment.as_ref())?;
-    let table = |n: &str| history.tables.get(n).map(|t| &t.frame);
-    let accounts = table("accounts").ok_or_else(|| Error::Internal("accounts not loaded".into()))?;
-    let run = ScoringRun {
-        run_id: &settings.run_id,
-        as_of: window.as_of,
-        model_version: &version,
-        alert_threshold,
-        top_k: settings.top_k,
-        tiers: &config.options.tiers,
-        drafts,
-    };
-    let inputs = ScoreInputs {
+    let model = ModelScores {
+        version: &version,
+        alert_threshold: loaded.manifest.alert_threshold.unwrap_or(opts.alert_threshold),
         features: &features,
         matrix: &x,
         probability: &probability,
         contributions: &contributions,
-        accounts,
-        previous: previous.as_ref().map(|p| &p.1),
-        timeline: Sources {
-            tickets: table("tickets"),
-            communications: table("communications"),
-            nps: table("nps_responses"),
-            escalations: table("escalations"),
-            ticket_tone: &tone,
-        },
-        predict: Some(&predict),
     };
-    let mut scored = crate::score::score(&run, &inputs)?;
-    let staged = settings.staged.clone();
-    storage.write_parquet(&staged.join("risk_scores.parquet"), &mut scored.risk_scores)?;
-    storage.write_parquet(&staged.join("actions.parquet"), &mut scored.actions)?;
-    let drift = match monitoring {
-        Some(mut m) => {
-            storage.write_parquet(&staged.join("monitoring.parquet"), &mut m.frame)?;
-            m.metrics
-        }
-        None => serde_json::Value::Null,
+    let job = Job {
+        storage,
+        config,
+        registry: &registry,
+        settings,
+        history,
+        drafts,
     };
-    // The marker goes last: a staged folder without it is unfinished.
-    let run_json = serde_json::json!({
-        "run_id": settings.run_id,
-        "as_of": window.as_of.to_rfc3339(),
-        "model_version": version,
-        "shard": settings.shard.map(|s| s.to_string()),
-        "accounts": scored.risk_scores.height(),
-    });
-    storage.write(
-        &staged.join(super::shard::RUN_FILE),
-        Bytes::from(run_json.to_string()),
+    let previous = previous_scores(storage, config, &settings.window)?;
+    let mut scored = score_accounts(
+        &job,
+        &model,
+        previous.as_ref(),
+        text_sentiment.as_ref(),
+        &mut warnings,
     )?;
-
+    let drift = stage_tables(storage, settings, &version, &mut scored, monitoring)?;
     let mut stage = StageReport::new("score", started);
     stage.rows_in = features.height() as u64;
     stage.rows_out = scored.risk_scores.height() as u64;
-    stage.outputs = vec![staged.to_string()];
+    stage.outputs = vec![settings.staged.to_string()];
     stage.warnings = warnings;
-    let tiers = scored.risk_scores.column("tier")?.str()?.clone();
-    let mut per_tier: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for t in tiers.iter().flatten() {
-        *per_tier.entry(t.to_string()).or_default() += 1;
-    }
-    let m = &mut stage.metrics;
-    m.insert("model_version".into(), version.clone().into());
-    m.insert("shard".into(), settings.shard.map(|s| s.to_string()).into());
-    m.insert("accounts".into(), features.height().into());
-    m.insert("alerts".into(), scored.briefs.len().into());
-    m.insert("actions".into(), scored.actions.height().into());
-    m.insert("drift".into(), drift);
-    m.insert("tiers".into(), serde_json::json!(per_tier));
-    m.insert(
-        "previous_run_date".into(),
-        previous.as_ref().map(|p| p.0.to_string()).into(),
-    );
-    m.insert(
-        "explain_rows_per_second".into(),
-        (features.height() as f64 / explain_seconds.max(1e-9))
-            .round()
-            .into(),
-    );
+    stage.record(&ScoreMetrics {
+        model_version: &version,
+        shard: settings.shard.map(|s| s.to_string()),
+        accounts: features.height(),
+        alerts: scored.briefs.len(),
+        actions: scored.actions.height(),
+        drift,
+        tiers: per_tier(&scored.risk_scores)?,
+        previous_run_date: previous.as_ref().map(|p| p.0.to_string()),
+        explain_rows_per_second: (features.height() as f64 / explain_seconds.max(1e-9)).round(),
+    })?;
     tracing::info!(
         accounts = features.height(),
         alerts = scored.briefs.len(),
@@ -210,9 +156,171 @@ pub fn score_on(
         ScoreOutcome {
             version,
             briefs: std::mem::take(&mut scored.briefs),
-            staged,
+            staged: settings.staged.clone(),
         },
     ))
+}
+
+/// The `score` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct ScoreMetrics<'a> {
+    model_version: &'a str,
+    /// The shard scored, `i/n` (`None`: every account).
+    shard: Option<String>,
+    accounts: usize,
+    alerts: usize,
+    actions: usize,
+    /// Drift against the training reference (`None`: the model has no reference).
+    drift: Option<DriftMetrics>,
+    /// Accounts per tier.
+    tiers: BTreeMap<String, u64>,
+    /// The run date whose scores "what changed" compares against.
+    previous_run_date: Option<String>,
+    explain_rows_per_second: f64,
+}
+
+/// One scoring run: where it reads and stages, its settings, the history and the templates.
+struct Job<'a> {
+    storage: &'a Storage,
+    config: &'a PipelineConfig,
+    registry: &'a Registry<'a>,
+    settings: &'a ScoreSettings,
+    history: &'a History,
+    drafts: &'a Drafts,
+}
+
+/// What the model made of today's feature table.
+struct ModelScores<'a> {
+    version: &'a str,
+    /// The model's own alert threshold, else `[risk] alert_threshold`.
+    alert_threshold: u32,
+    features: &'a DataFrame,
+    matrix: &'a Matrix,
+    probability: &'a [f64],
+    contributions: &'a Contributions,
+}
+
+/// The sentiment stage's output for the run date; without it a warning (tone features fall
+/// back to the lexicon).
+fn read_text_sentiment(
+    storage: &Storage,
+    config: &PipelineConfig,
+    window: &RunWindow,
+    warnings: &mut Vec<String>,
+) -> Result<Option<DataFrame>> {
+    let text_sentiment = crate::pipeline::sentiment::stage::read_output(storage, config, window)?;
+    if text_sentiment.is_none() {
+        warnings
+            .push("no text_sentiment for this run date: tone features use the lexicon fallback".to_string());
+    }
+    Ok(text_sentiment)
+}
+
+/// The latest published `risk_scores` partition before the run date, with its date.
+fn previous_scores(
+    storage: &Storage,
+    config: &PipelineConfig,
+    window: &RunWindow,
+) -> Result<Option<(NaiveDate, DataFrame)>> {
+    let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
+    Ok(
+        delta::latest_partition_before(storage, &warehouse.join("risk_scores"), window.run_date())
+            .map_err(crate::warehouse::WarehouseError::from)?,
+    )
+}
+
+/// Every account's score, tier, factors, narrative, what changed, category and resolution
+/// estimate and routed actions with drafts ([`crate::score::score`]).
+fn score_accounts(
+    job: &Job<'_>,
+    model: &ModelScores<'_>,
+    previous: Option<&(NaiveDate, DataFrame)>,
+    text_sentiment: Option<&DataFrame>,
+    warnings: &mut Vec<String>,
+) -> Result<Scored> {
+    let (category, resolution) = side_models(job.storage, job.registry, model.version, warnings)?;
+    let predictions = predict_alerted(
+        model.features,
+        model.probability,
+        model.alert_threshold,
+        category.as_ref(),
+        resolution.as_ref(),
+    )?;
+    let predict = |r: usize| predictions.get(&r).cloned().unwrap_or_default();
+    let tone = ticket_tone(text_sentiment)?;
+    let table = |n: &str| job.history.tables.get(n).map(|t| &t.frame);
+    let accounts = table("accounts").ok_or_else(|| Error::Internal("accounts not loaded".into()))?;
+    let run = ScoringRun {
+        run_id: &job.settings.run_id,
+        as_of: job.settings.window.as_of,
+        model_version: model.version,
+        alert_threshold: model.alert_threshold,
+        top_k: job.settings.top_k,
+        tiers: &job.config.options.tiers,
+        drafts: job.drafts,
+    };
+    let inputs = ScoreInputs {
+        features: model.features,
+        matrix: model.matrix,
+        probability: model.probability,
+        contributions: model.contributions,
+        accounts,
+        previous: previous.map(|p| &p.1),
+        timeline: Sources {
+            tickets: table("tickets"),
+            communications: table("communications"),
+            nps: table("nps_responses"),
+            escalations: table("escalations"),
+            ticket_tone: &tone,
+        },
+        predict: Some(&predict),
+    };
+    Ok(crate::score::score(&run, &inputs)?)
+}
+
+/// Writes `risk_scores`, `actions` and (when measured) `monitoring` to the staged folder,
+/// then, last, the `_run.json` marker (a staged folder without it is unfinished): the drift
+/// figures for the stage's metrics.
+fn stage_tables(
+    storage: &Storage,
+    settings: &ScoreSettings,
+    version: &str,
+    scored: &mut Scored,
+    monitoring: Option<Monitoring>,
+) -> Result<Option<DriftMetrics>> {
+    let staged = &settings.staged;
+    storage.write_parquet(&staged.join("risk_scores.parquet"), &mut scored.risk_scores)?;
+    storage.write_parquet(&staged.join("actions.parquet"), &mut scored.actions)?;
+    let drift = match monitoring {
+        Some(mut m) => {
+            storage.write_parquet(&staged.join("monitoring.parquet"), &mut m.frame)?;
+            Some(m.metrics)
+        }
+        None => None,
+    };
+    // The marker goes last: a staged folder without it is unfinished.
+    let run_json = serde_json::json!({
+        "run_id": settings.run_id,
+        "as_of": settings.window.as_of.to_rfc3339(),
+        "model_version": version,
+        "shard": settings.shard.map(|s| s.to_string()),
+        "accounts": scored.risk_scores.height(),
+    });
+    storage.write(
+        &staged.join(super::shard::RUN_FILE),
+        Bytes::from(run_json.to_string()),
+    )?;
+    Ok(drift)
+}
+
+/// Accounts per tier of the `risk_scores` table.
+fn per_tier(risk_scores: &DataFrame) -> Result<BTreeMap<String, u64>> {
+    let tiers = risk_scores.column("tier")?.str()?.clone();
+    let mut per_tier = BTreeMap::new();
+    for t in tiers.iter().flatten() {
+        *per_tier.entry(t.to_string()).or_default() += 1;
+    }
+    Ok(per_tier)
 }
 
 /// The category model and resolution index saved with the model version, when present

@@ -111,13 +111,27 @@ pub fn plan(
     storage.write(&staged.join(PLAN_FILE), Bytes::from(json))?;
     let mut stage = StageReport::new("plan", started);
     stage.outputs = vec![staged.join(PLAN_FILE).to_string()];
-    let m = &mut stage.metrics;
-    m.insert("shards".into(), serde_json::json!(plan.shard_args()));
-    m.insert("shard_count".into(), shards.into());
-    m.insert("model_version".into(), plan.model_version.clone().into());
-    m.insert("staged_files_cleared".into(), cleared.into());
+    stage.record(&PlanMetrics {
+        shards: plan.shard_args(),
+        shard_count: shards,
+        model_version: plan.model_version.clone(),
+        staged_files_cleared: cleared,
+    })?;
     tracing::info!(shards, model = %plan.model_version, run_date = %plan.run_date, "planned a sharded run");
     Ok((stage, plan))
+}
+
+/// The `plan` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct PlanMetrics {
+    /// The shards as `i/n` arguments for `vigil score --shard`.
+    shards: Vec<String>,
+    /// Number of shards.
+    shard_count: u32,
+    /// The model version every shard scores with.
+    model_version: String,
+    /// Files an earlier attempt had staged for the date, removed.
+    staged_files_cleared: usize,
 }
 
 /// What a scoring run writes to, and what it must take over from, for `shard`.

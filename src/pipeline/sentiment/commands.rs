@@ -128,21 +128,25 @@ pub fn train_model(storage: &Storage, settings: &TrainSettings) -> Result<(Stage
     let mut stage = StageReport::new("sentiment_train", started);
     stage.rows_in = card.sources.iter().map(|s| s.texts as u64).sum();
     stage.outputs.push(settings.out.to_string());
-    stage.metrics.insert("model_version".into(), version.into());
-    stage
-        .metrics
-        .insert("test_macro_f1".into(), card.test.transformer.macro_f1.into());
-    stage
-        .metrics
-        .insert("lexicon_macro_f1".into(), card.test.lexicon.macro_f1.into());
-    stage.metrics.insert(
-        "tfidf_logreg_macro_f1".into(),
-        card.test.tfidf_logreg.macro_f1.into(),
-    );
-    stage
-        .metrics
-        .insert("train_seconds".into(), card.train_seconds.into());
+    stage.record(&SentimentTrainMetrics {
+        model_version: version,
+        test_macro_f1: card.test.transformer.macro_f1,
+        lexicon_macro_f1: card.test.lexicon.macro_f1,
+        tfidf_logreg_macro_f1: card.test.tfidf_logreg.macro_f1,
+        train_seconds: card.train_seconds,
+    })?;
     Ok((stage, card))
+}
+
+/// The `sentiment_train` stage's figures in the run summary: test-part macro-F1 of the
+/// model and of both baselines.
+#[derive(Debug, Serialize)]
+struct SentimentTrainMetrics {
+    model_version: String,
+    test_macro_f1: f64,
+    lexicon_macro_f1: f64,
+    tfidf_logreg_macro_f1: f64,
+    train_seconds: f64,
 }
 
 /// Splits, trains, and evaluates model and baselines on the test part.
@@ -300,10 +304,17 @@ pub fn eval_model(storage: &Storage, settings: &EvalSettings) -> Result<(StageRe
     };
     let mut stage = StageReport::new("sentiment_eval", started);
     stage.rows_in = (report.comparison.test_texts + report.comparison.train_texts) as u64;
-    stage
-        .metrics
-        .insert("macro_f1".into(), report.comparison.transformer.macro_f1.into());
+    stage.record(&SentimentEvalMetrics {
+        macro_f1: report.comparison.transformer.macro_f1,
+    })?;
     Ok((stage, report))
+}
+
+/// The `sentiment_eval` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct SentimentEvalMetrics {
+    /// The model's macro-F1 on the test texts.
+    macro_f1: f64,
 }
 
 /// Settings of `vigil sentiment score`.
@@ -363,23 +374,33 @@ pub fn score_texts(storage: &Storage, settings: &ScoreSettings) -> Result<StageR
     }
     stage.rows_out = stage.rows_in;
     stage.duration_ms = started.elapsed().as_millis() as u64;
-    stage.metrics.insert("texts".into(), stage.rows_in.into());
-    stage.metrics.insert("inference_seconds".into(), inference.into());
     let tps = if inference > 0.0 {
         stage.rows_in as f64 / inference
     } else {
         0.0
     };
-    stage.metrics.insert("texts_per_second".into(), tps.into());
-    stage
-        .metrics
-        .insert("model_version".into(), loaded.version.clone().into());
+    stage.record(&SentimentScoreMetrics {
+        texts: stage.rows_in,
+        inference_seconds: inference,
+        texts_per_second: tps,
+        model_version: &loaded.version,
+    })?;
     tracing::info!(
         texts = stage.rows_in,
         texts_per_second = format!("{tps:.0}"),
         "texts scored"
     );
     Ok(stage)
+}
+
+/// The `sentiment_score` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct SentimentScoreMetrics<'a> {
+    texts: u64,
+    /// Seconds spent in the model (reading and writing excluded).
+    inference_seconds: f64,
+    texts_per_second: f64,
+    model_version: &'a str,
 }
 
 fn score_frame(

@@ -20,6 +20,7 @@ use crate::time::RunWindow;
 use crate::warehouse::{WarehouseError, delta};
 use crate::{Error, Result};
 use polars::prelude::*;
+use serde::Serialize;
 use std::time::Instant;
 
 /// Columns of the `text_sentiment` Delta table (`run_date` is its partition column).
@@ -74,7 +75,6 @@ pub fn score_history(
 ) -> Result<Vec<StageReport>> {
     let opts = &config.options.sentiment;
     let started = Instant::now();
-    let mut stages = Vec::new();
     if !opts.enabled {
         let mut stage = StageReport::new("sentiment", started);
         stage
@@ -84,59 +84,97 @@ pub fn score_history(
     }
     let dev = burn_device(opts.device)?;
     let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
+    let mut stages = Vec::new();
     let loaded = if opts.train {
-        let items = history_labelled(storage, config, history)?;
-        // The history's own texts (unlabelled) teach the tokenizer and pre-training its words.
-        let texts = history_texts(history)?;
-        let unlabelled: Vec<&str> = texts.column("text")?.str()?.iter().flatten().collect();
-        let split = SplitSpec {
-            valid_share: opts.valid_share,
-            test_share: opts.test_share,
-            seed: opts.training.seed,
-        };
-        let (mut card, classifier) = train_on(
-            items,
-            &Default::default(),
-            &unlabelled,
-            split,
-            &opts.training,
-            opts.device,
-            &format!(
-                "vigil sentiment run --config {} ([sentiment] train = true)",
-                config.path.display()
-            ),
-        )?;
-        let dir = warehouse.join(&format!(
-            "models/sentiment/run_date={}",
-            history.window.run_date()
-        ));
-        let version = save_model(storage, &dir, &classifier, &mut card)?;
-        let mut stage = StageReport::new("sentiment_train", started);
-        stage.outputs.push(dir.to_string());
-        stage
-            .metrics
-            .insert("model_version".into(), version.clone().into());
-        stage
-            .metrics
-            .insert("test_macro_f1".into(), card.test.transformer.macro_f1.into());
+        let (stage, model) = train_on_history(storage, config, history, &warehouse, started)?;
         stages.push(stage);
-        LoadedModel {
-            classifier,
-            version,
-            card: Some(card),
-        }
+        model
     } else {
         load_model(storage, &Location::parse(&config.resolve(&opts.model))?, &dev)?
     };
+    stages.push(label_texts(storage, config, history, &loaded, run_id, started)?);
+    Ok(stages)
+}
+
+/// `[sentiment] train = true`: a model trained on the history's labelled texts (its own
+/// texts, unlabelled, teach the tokenizer and pre-training its words), saved under the
+/// `warehouse`'s `models/sentiment/run_date=D`, with its `sentiment_train` stage.
+fn train_on_history(
+    storage: &Storage,
+    config: &PipelineConfig,
+    history: &History,
+    warehouse: &Location,
+    started: Instant,
+) -> Result<(StageReport, LoadedModel)> {
+    let opts = &config.options.sentiment;
+    let items = history_labelled(storage, config, history)?;
+    let texts = history_texts(history)?;
+    let unlabelled: Vec<&str> = texts.column("text")?.str()?.iter().flatten().collect();
+    let split = SplitSpec {
+        valid_share: opts.valid_share,
+        test_share: opts.test_share,
+        seed: opts.training.seed,
+    };
+    let (mut card, classifier) = train_on(
+        items,
+        &Default::default(),
+        &unlabelled,
+        split,
+        &opts.training,
+        opts.device,
+        &format!(
+            "vigil sentiment run --config {} ([sentiment] train = true)",
+            config.path.display()
+        ),
+    )?;
+    let dir = warehouse.join(&format!(
+        "models/sentiment/run_date={}",
+        history.window.run_date()
+    ));
+    let version = save_model(storage, &dir, &classifier, &mut card)?;
+    let mut stage = StageReport::new("sentiment_train", started);
+    stage.outputs.push(dir.to_string());
+    stage.record(&HistoryTrainMetrics {
+        model_version: &version,
+        test_macro_f1: card.test.transformer.macro_f1,
+    })?;
+    let model = LoadedModel {
+        classifier,
+        version,
+        card: Some(card),
+    };
+    Ok((stage, model))
+}
+
+/// The `sentiment_train` stage's figures when `vigil run` trains the model.
+#[derive(Debug, Serialize)]
+struct HistoryTrainMetrics<'a> {
+    model_version: &'a str,
+    /// Macro-F1 on the test part of the split.
+    test_macro_f1: f64,
+}
+
+/// Labels every text of the history with `model` and replaces the run date's partition of
+/// the `text_sentiment` table: the `sentiment` stage, timed from `started` or, after a
+/// training, from when scoring began.
+fn label_texts(
+    storage: &Storage,
+    config: &PipelineConfig,
+    history: &History,
+    model: &LoadedModel,
+    run_id: &str,
+    started: Instant,
+) -> Result<StageReport> {
+    let opts = &config.options.sentiment;
     let scoring = Instant::now();
     let mut texts = history_texts(history)?;
     let n = texts.height();
     let column = texts.column("text")?.str()?.clone();
     let all: Vec<&str> = column.iter().map(|t| t.unwrap_or("")).collect();
-    let probs = predict_with_progress(&loaded.classifier, &all, opts.batch_size)?;
+    let probs = predict_with_progress(&model.classifier, &all, opts.batch_size)?;
     let seconds = scoring.elapsed().as_secs_f64();
     texts = texts.drop("text")?;
-    sentiment_columns(&mut texts, &probs, &loaded.version)?;
+    sentiment_columns(&mut texts, &probs, &model.version)?;
     let out = output_location(config)?;
     let ctx = delta::CommitContext::new(run_id);
     let commit = delta::replace_partition(storage, &out, history.window.run_date(), &texts, &ctx)
@@ -146,15 +184,11 @@ pub fn score_history(
     stage.rows_in = n as u64;
     stage.rows_out = n as u64;
     stage.outputs.push(out.to_string());
-    stage
-        .metrics
-        .insert("delta_version".into(), commit.version.into());
-    stage
-        .metrics
-        .insert("model_version".into(), loaded.version.clone().into());
-    stage
-        .metrics
-        .insert("texts_per_second".into(), (n as f64 / seconds.max(1e-9)).into());
+    stage.record(&SentimentStageMetrics {
+        delta_version: commit.version,
+        model_version: &model.version,
+        texts_per_second: n as f64 / seconds.max(1e-9),
+    })?;
     for absent in ["tickets", "communications", "nps_responses"]
         .iter()
         .filter(|t| !history.tables.contains_key(*t))
@@ -163,9 +197,17 @@ pub fn score_history(
             .warnings
             .push(format!("absent table {absent}: its texts are not scored"));
     }
-    tracing::info!(texts = n, seconds = format!("{seconds:.1}"), model_version = %loaded.version, "text sentiment written");
-    stages.push(stage);
-    Ok(stages)
+    tracing::info!(texts = n, seconds = format!("{seconds:.1}"), model_version = %model.version, "text sentiment written");
+    Ok(stage)
+}
+
+/// The `sentiment` stage's figures in the run summary.
+#[derive(Debug, Serialize)]
+struct SentimentStageMetrics<'a> {
+    /// The `text_sentiment` table's new Delta version.
+    delta_version: i64,
+    model_version: &'a str,
+    texts_per_second: f64,
 }
 
 fn frame<'a>(history: &'a History, name: &str) -> Option<&'a DataFrame> {
