@@ -9,6 +9,7 @@ use crate::storage::Location;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
 use std::path::Path;
 
 /// Learner choice on the command line.
@@ -177,14 +178,32 @@ pub(super) fn backtest(args: &BacktestArgs, config: Option<&Path>, summary: &mut
     }
 }
 
+/// The `models list` stage's figures.
+#[derive(Debug, Serialize)]
+struct ListMetrics<'a> {
+    /// The champion, if there is one.
+    champion: Option<&'a str>,
+}
+
+/// The `models promote | rollback` stage's figures: the new champion and the one it replaced.
+#[derive(Debug, Serialize)]
+struct AliasMetrics<'a> {
+    champion: &'a str,
+    previous: Option<&'a str>,
+}
+
+/// The `models show` stage's figures.
+#[derive(Debug, Serialize)]
+struct ShowMetrics<'a> {
+    model_version: &'a str,
+}
+
 /// Puts an alias change into the stage's metrics.
-fn record_alias(stage: &mut pipeline::StageReport, e: &crate::registry::AliasEvent) {
-    stage
-        .metrics
-        .insert("champion".into(), serde_json::json!(e.version));
-    stage
-        .metrics
-        .insert("previous".into(), serde_json::json!(e.previous));
+fn record_alias(stage: &mut pipeline::StageReport, e: &crate::registry::AliasEvent) -> Result<()> {
+    stage.record(&AliasMetrics {
+        champion: &e.version,
+        previous: e.previous.as_deref(),
+    })
 }
 
 pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut RunSummary) -> Result<()> {
@@ -205,23 +224,23 @@ pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut Run
         ModelsCommand::List => {
             let champion = registry.champion()?;
             for v in registry.versions()? {
-                let m = registry.manifest(&v)?;
+                let m = artifact::read_manifest(&registry, &v)?;
                 let line = serde_json::json!({
                     "version": v,
                     "champion": champion.as_deref() == Some(v.as_str()),
-                    "engine": m.get("engine"),
-                    "run_date": m.get("run_date"),
-                    "gate_passed": m.get("gate_passed"),
-                    "recall_24_72h": m.pointer("/metrics/recall_24_72h"),
-                    "precision": m.pointer("/metrics/precision"),
-                    "pr_auc": m.pointer("/metrics/pr_auc"),
+                    "engine": m.engine,
+                    "run_date": m.run_date,
+                    "gate_passed": m.gate_passed,
+                    "recall_24_72h": m.metrics.get("recall_24_72h"),
+                    "precision": m.metrics.get("precision"),
+                    "pr_auc": m.metrics.get("pr_auc"),
                 });
                 println!("{line}");
                 stage.rows_out += 1;
             }
-            stage
-                .metrics
-                .insert("champion".into(), serde_json::json!(champion));
+            stage.record(&ListMetrics {
+                champion: champion.as_deref(),
+            })?;
         }
         ModelsCommand::Show { version } => {
             let v = if version == "champion" {
@@ -236,25 +255,18 @@ pub(super) fn models(args: &ModelsArgs, config: Option<&Path>, summary: &mut Run
                 "{}",
                 serde_json::to_string_pretty(&m).map_err(|e| Error::Internal(e.to_string()))?
             );
-            stage.metrics.insert("model_version".into(), serde_json::json!(v));
+            stage.record(&ShowMetrics { model_version: &v })?;
         }
         ModelsCommand::Promote { version, run_date } => {
             crate::time::parse_date(run_date, "--run-date").map_err(Error::Usage)?;
-            // Refuse a model that failed its own gate unless it is explicitly a rollback target.
-            let m = artifact::load(&registry, version, config.options.risk.device)?;
-            if !m.manifest.gate_passed {
-                return Err(Error::Usage(format!(
-                    "{version} failed its quality gate ({}); it cannot be promoted",
-                    m.manifest.gate_reason
-                )));
-            }
-            let e = registry.promote(version, run_date, "promoted by hand (vigil models promote)")?;
-            record_alias(&mut stage, &e);
+            let e =
+                pipeline::risk::promote_by_hand(&registry, version, run_date, config.options.risk.device)?;
+            record_alias(&mut stage, &e)?;
         }
         ModelsCommand::Rollback { run_date } => {
             crate::time::parse_date(run_date, "--run-date").map_err(Error::Usage)?;
             let e = registry.rollback(run_date, "rolled back by hand (vigil models rollback)")?;
-            record_alias(&mut stage, &e);
+            record_alias(&mut stage, &e)?;
         }
     }
     summary.push_stage(stage);

@@ -101,8 +101,7 @@ pub fn load(registry: &Registry<'_>, version: &str, device: DeviceName) -> Resul
     } else {
         version.to_string()
     };
-    let manifest: Manifest = serde_json::from_value(registry.manifest(&version)?)
-        .map_err(|e| Error::Internal(format!("manifest of {version} is not a risk manifest: {e}")))?;
+    let manifest = read_manifest(registry, &version)?;
     let bytes = registry.read(&version, "model.bin")?;
     let model: Box<dyn RiskModel> = match manifest.engine {
         EngineKind::Gbdt => Box::new(Gbdt::read(&bytes, &())?),
@@ -114,6 +113,12 @@ pub fn load(registry: &Registry<'_>, version: &str, device: DeviceName) -> Resul
         )));
     }
     Ok(LoadedModel { manifest, model })
+}
+
+/// The manifest of a registered version.
+pub fn read_manifest(registry: &Registry<'_>, version: &str) -> Result<Manifest> {
+    serde_json::from_value(registry.manifest(version)?)
+        .map_err(|e| Error::Internal(format!("manifest of {version} is not a risk manifest: {e}")))
 }
 
 /// The git commit vigil was built from (set by build.rs), or `unknown`.

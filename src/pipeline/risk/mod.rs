@@ -3,7 +3,8 @@
 //! registered model). [`input`] builds the labelled snapshot table both read, [`fit`] fits
 //! the configured engines, [`side_models`] the category/resolution models trained beside the
 //! risk model, [`feedback`] folds CSM verdicts into training, [`artifact`] is the model as the
-//! registry stores it and [`model_runs`] the `model_runs` table.
+//! registry stores it, `promote` holds the promotion rule (a model that failed its gate is
+//! never champion) and `model_runs` writes the `model_runs` table.
 
 pub mod artifact;
 mod backtest;
@@ -11,9 +12,11 @@ pub mod feedback;
 mod fit;
 pub mod input;
 mod model_runs;
+mod promote;
 pub mod side_models;
 mod train;
 
 pub use backtest::{BacktestSettings, run_backtest, run_backtest_on};
 pub use input::ExternalFeatures;
+pub use promote::promote_by_hand;
 pub use train::{TrainOutcome, TrainSettings, train, train_on};

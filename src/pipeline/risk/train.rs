@@ -3,14 +3,18 @@
 //! promotes it to champion when the gate passes and it is not worse than the champion.
 
 use super::artifact::{self, Manifest, TrainingWindow};
-use super::fit::{Candidates, Fitted, fit_engines};
+use super::fit::{Candidates, fit_engines};
 use super::input::{ExternalFeatures, Labelled, from_external, from_history};
-use crate::config::{EngineChoice, PipelineConfig};
+use super::promote::promote;
+use super::side_models::SideModels;
+use crate::config::{EngineChoice, PipelineConfig, RiskOptions};
 use crate::pipeline::runtime::StageReport;
+use crate::registry::Abandoned;
 use crate::registry::Registry;
 use crate::report::risk_report;
-use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored};
+use crate::risk::backtest::{self, AtThreshold, BacktestOptions, BacktestReport, Scored};
 use crate::risk::calibrate::{Calibrator, cross_fit};
+use crate::risk::feedback::Adjustment;
 use crate::risk::{
     Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskModel, metrics, sigmoid, split,
 };
@@ -18,7 +22,7 @@ use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
-use serde_json::json;
+use serde::Serialize;
 use std::time::Instant;
 
 /// Resolved settings of `vigil train`.
@@ -68,7 +72,9 @@ pub fn train(
     train_on(storage, config, settings, data, started)
 }
 
-/// [`train`] on labelled snapshots already built (e.g. by the demo's feature stage).
+/// [`train`] on labelled snapshots already built (e.g. by the demo's feature stage): split
+/// and sample, fit, calibrate, prove on the validation weeks, explain, register, and promote
+/// when the gate passes and the model is not worse than the champion.
 pub fn train_on(
     storage: &Storage,
     config: &PipelineConfig,
@@ -77,13 +83,131 @@ pub fn train_on(
     started: Instant,
 ) -> Result<(StageReport, TrainOutcome)> {
     let opts = &config.options.risk;
+    let (parts, adjustment) = split_and_sample(&mut data, opts, settings.with_feedback)?;
+    let sets = datasets(&data, &parts)?;
+    let (best, candidates) = fit_engines(config, settings.engine, &sets.train, &sets.valid)?;
+    let valid = Validation::of(&data, &parts);
+    let calibrated = calibrate(opts, &best.margin, &valid)?;
+    let proof = prove(config, &data, &valid, &calibrated, adjustment.is_some())?;
+    let drivers = explain_sample(best.model.as_ref(), &sets.valid.x, best.predict_rows_per_second)?;
+    let side = match &data.times {
+        Some(_) => super::side_models::fit(&data, valid.times.iter().copied().min().unwrap_or(i64::MAX))?,
+        None => None,
+    };
+    let model_bytes = best.model.to_bytes()?;
+    let (version, input_fingerprint) =
+        version_of(&model_bytes, &calibrated.calibrator, &sets.all, &settings.window)?;
+    let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
+    let (promote_ok, compare_reason) = if proof.report.gate_passed {
+        compare_with_champion(&registry, config, &sets.valid, &valid.labels, &proof.report)?
+    } else {
+        (false, String::new())
+    };
+    let headline = TrainHeadline::new(&proof, &best.fit, &candidates, best.model.engine(), &drivers)
+        .with_feedback(adjustment.as_ref(), &proof, opts)
+        .with_side_models(side.as_ref());
+    let manifest = Manifest {
+        version: version.clone(),
+        engine: best.model.engine(),
+        run_id: settings.run_id.clone(),
+        run_date: settings.window.run_date().to_string(),
+        window: window(&data, &parts),
+        schema_fingerprint: sets.schema.fingerprint(),
+        feature_schema: sets.schema,
+        input_fingerprint,
+        calibrator: calibrated.calibrator,
+        horizon_hours: data.horizon_hours,
+        config: opts.clone(),
+        alert_threshold: proof.tuned.as_ref().map(|t| t.0),
+        metrics: to_json(&headline)?,
+        gate_passed: proof.report.gate_passed,
+        gate_reason: proof.report.gate_reason.clone(),
+        git_commit: artifact::git_commit().into(),
+        vigil_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let files = artifact_files(
+        model_bytes,
+        &manifest,
+        &best.margin,
+        &sets.valid.x,
+        side,
+        &proof,
+        &drivers,
+    )?;
+    let abandoned = register(&registry, &manifest, &files)?;
+    let (promoted, reason) = promote(
+        &registry,
+        &manifest,
+        &proof.report,
+        promote_ok,
+        settings.promote,
+        &compare_reason,
+    )?;
+    let runs_loc = super::model_runs::write_model_run(
+        storage,
+        config,
+        &settings.window,
+        &manifest,
+        &manifest.metrics,
+        promoted,
+        &reason,
+    )?;
+    let mut stage = StageReport::new("train", started);
+    stage.rows_in = data.labels.len() as u64;
+    stage.rows_out = sets.train.len() as u64;
+    stage.outputs = vec![
+        registry.version_location(&version).to_string(),
+        runs_loc.to_string(),
+    ];
+    stage.record(&TrainMetrics {
+        headline: &headline,
+        model_version: &version,
+        registry_abandoned_removed: (abandoned.files > 0).then_some(&abandoned),
+        promoted,
+        reason: &reason,
+    })?;
+    let a = &proof.report.at_alert_threshold;
+    tracing::info!(%version, promoted, recall = a.recall, precision = a.precision, "risk model trained");
+    Ok((
+        stage,
+        TrainOutcome {
+            version,
+            gate_passed: proof.report.gate_passed,
+            promoted,
+            reason,
+            backtest: proof.report,
+        },
+    ))
+}
+
+/// The `train` stage's figures in the run summary: the model's headline (also its
+/// manifest's `metrics`), its version and whether it was promoted.
+#[derive(Debug, Serialize)]
+struct TrainMetrics<'a> {
+    #[serde(flatten)]
+    headline: &'a TrainHeadline,
+    model_version: &'a str,
+    /// Leftovers of crashed trainings removed from the registry, when there were any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registry_abandoned_removed: Option<&'a Abandoned>,
+    promoted: bool,
+    reason: &'a str,
+}
+
+/// The train/validation split, negatives downsampled, and (with feedback) the CSM
+/// verdicts applied to the training rows.
+fn split_and_sample(
+    data: &mut Labelled,
+    opts: &RiskOptions,
+    with_feedback: bool,
+) -> Result<(split::Split, Option<Adjustment>)> {
     let mut parts = match &data.times {
         Some(t) => split::by_time(t, opts.validation_weeks, data.horizon_hours)?,
         None => split::random(data.labels.len(), Some(&data.ids), 0.2, opts.seed),
     };
     let before_sampling = parts.train.clone();
-    let mut adjustment = if settings.with_feedback {
-        Some(super::feedback::plan_training(&mut data, &parts.train, opts))
+    let mut adjustment = if with_feedback {
+        Some(super::feedback::plan_training(data, &parts.train, opts))
     } else {
         None
     };
@@ -100,6 +224,19 @@ pub fn train_on(
     if let Some(adj) = adjustment.as_mut() {
         crate::risk::feedback::apply(&mut parts, &before_sampling, adj);
     }
+    Ok((parts, adjustment))
+}
+
+/// The encoded snapshots: all rows, the (weighted) training rows and the validation rows.
+struct Datasets {
+    schema: FeatureSchema,
+    all: Dataset,
+    train: Dataset,
+    valid: Dataset,
+}
+
+/// Learns the feature schema and encodes the snapshots into the training and validation sets.
+fn datasets(data: &Labelled, parts: &split::Split) -> Result<Datasets> {
     let schema = FeatureSchema::learn(&data.frame, &data.features)?;
     let x = Matrix::from_frame(&data.frame, &schema, "the training feature table")?;
     let y: Vec<f32> = data.labels.iter().map(|&l| f32::from(u8::from(l))).collect();
@@ -118,43 +255,94 @@ pub fn train_on(
         features = schema.columns.len(),
         "training the risk model"
     );
-    let (best, candidates) = fit_engines(config, settings.engine, &train, &valid)?;
-    let Fitted {
-        model,
-        fit,
-        margin,
-        predict_rows_per_second,
-        ..
-    } = best;
-    let valid_labels: Vec<bool> = parts.valid.iter().map(|&i| data.labels[i]).collect();
-    let ones = vec![1.0; valid_labels.len()];
-    let valid_ids: Vec<String> = parts.valid.iter().map(|&i| data.ids[i].clone()).collect();
-    let folds: Vec<u8> = valid_ids
+    Ok(Datasets {
+        schema,
+        all,
+        train,
+        valid,
+    })
+}
+
+/// The validation rows' labels, accounts and snapshot times (0 without times).
+struct Validation {
+    labels: Vec<bool>,
+    ids: Vec<String>,
+    times: Vec<i64>,
+}
+
+impl Validation {
+    fn of(data: &Labelled, parts: &split::Split) -> Self {
+        Self {
+            labels: parts.valid.iter().map(|&i| data.labels[i]).collect(),
+            ids: parts.valid.iter().map(|&i| data.ids[i].clone()).collect(),
+            times: match &data.times {
+                Some(t) => parts.valid.iter().map(|&i| t[i]).collect(),
+                None => vec![0; parts.valid.len()],
+            },
+        }
+    }
+}
+
+/// The validation margins calibrated: cross-fitted probabilities (for an honest backtest),
+/// the calibrator fitted on all of them (saved with the model) and the raw probabilities.
+struct Calibrated {
+    probability: Vec<f64>,
+    calibrator: Calibrator,
+    raw: Vec<f64>,
+}
+
+fn calibrate(opts: &RiskOptions, margin: &[f64], valid: &Validation) -> Result<Calibrated> {
+    let ones = vec![1.0; valid.labels.len()];
+    let folds: Vec<u8> = valid
+        .ids
         .iter()
         .map(|id| u8::from(split::unit_hash(id.as_bytes(), opts.seed) < 0.5))
         .collect();
-    let prob = cross_fit(opts.calibration, &margin, &valid_labels, &ones, &folds)?;
-    let calibrator = Calibrator::fit(opts.calibration, &margin, &valid_labels, &ones)?;
-    let raw: Vec<f64> = margin.iter().map(|&m| sigmoid(m)).collect();
-    let times: Vec<i64> = match &data.times {
-        Some(t) => parts.valid.iter().map(|&i| t[i]).collect(),
-        None => vec![0; parts.valid.len()],
-    };
-    let mut bt_opts = backtest_options(config, &data);
+    let probability = cross_fit(opts.calibration, margin, &valid.labels, &ones, &folds)?;
+    let calibrator = Calibrator::fit(opts.calibration, margin, &valid.labels, &ones)?;
+    let raw = margin.iter().map(|&m| sigmoid(m)).collect();
+    Ok(Calibrated {
+        probability,
+        calibrator,
+        raw,
+    })
+}
+
+/// The lead-time backtest on the validation rows, and what it was run with.
+struct Proof {
+    report: BacktestReport,
+    options: BacktestOptions,
+    /// With feedback and re-tuning: the re-tuned threshold and the results at the
+    /// configured one.
+    tuned: Option<(u32, AtThreshold)>,
+}
+
+/// Proves the model on the validation weeks: the backtest and its gate; with feedback and
+/// `retune_threshold`, the alert threshold moved to the target recall. Without an
+/// escalations table the gate cannot pass.
+fn prove(
+    config: &PipelineConfig,
+    data: &Labelled,
+    valid: &Validation,
+    calibrated: &Calibrated,
+    with_feedback: bool,
+) -> Result<Proof> {
+    let opts = &config.options.risk;
+    let mut options = backtest_options(config, data);
     let scored = Scored {
-        account: &valid_ids,
-        time_us: &times,
-        probability: &prob,
-        raw_probability: &raw,
-        label: &valid_labels,
+        account: &valid.ids,
+        time_us: &valid.times,
+        probability: &calibrated.probability,
+        raw_probability: &calibrated.raw,
+        label: &valid.labels,
     };
-    let mut report = backtest::run(&scored, &data.escalations, &bt_opts);
-    let tuned = match (&adjustment, report.threshold_for_target_recall) {
-        (Some(_), Some(t)) if opts.feedback.retune_threshold && opts.min_recall > 0.0 => {
+    let mut report = backtest::run(&scored, &data.escalations, &options);
+    let tuned = match (with_feedback, report.threshold_for_target_recall) {
+        (true, Some(t)) if opts.feedback.retune_threshold && opts.min_recall > 0.0 => {
             let before = report.at_alert_threshold.clone();
-            if t != bt_opts.alert_threshold {
-                bt_opts.alert_threshold = t;
-                report = backtest::run(&scored, &data.escalations, &bt_opts);
+            if t != options.alert_threshold {
+                options.alert_threshold = t;
+                report = backtest::run(&scored, &data.escalations, &options);
             }
             Some((t, before))
         }
@@ -164,126 +352,78 @@ pub fn train_on(
         report.gate_passed = false;
         report.gate_reason = "no escalations table: the 24–72 h lead-time gate cannot be proven (pass --escalations with an external feature table)".into();
     }
-    let drivers = explain_sample(model.as_ref(), &valid.x, predict_rows_per_second)?;
-    let side = match &data.times {
-        Some(_) => super::side_models::fit(&data, times.iter().copied().min().unwrap_or(i64::MAX))?,
-        None => None,
-    };
-    let model_bytes = model.to_bytes()?;
-    let cal_json = serde_json::to_vec(&calibrator).map_err(|e| Error::Internal(e.to_string()))?;
-    let input_fingerprint = fingerprint(&all);
-    let hash = crate::text::fnv1a(&[&model_bytes, &cal_json, input_fingerprint.as_bytes()]);
-    let run_date = settings.window.run_date().to_string();
+    Ok(Proof {
+        report,
+        options,
+        tuned,
+    })
+}
+
+/// The model version (`risk-<run date>-<hash>`) from the model, its calibrator and the
+/// training input, and the input's fingerprint.
+fn version_of(
+    model_bytes: &[u8],
+    calibrator: &Calibrator,
+    all: &Dataset,
+    window: &RunWindow,
+) -> Result<(String, String)> {
+    let cal_json = serde_json::to_vec(calibrator).map_err(|e| Error::Internal(e.to_string()))?;
+    let input_fingerprint = fingerprint(all);
+    let hash = crate::text::fnv1a(&[model_bytes, &cal_json, input_fingerprint.as_bytes()]);
+    let run_date = window.run_date().to_string();
     let version = format!("risk-{}-{:08x}", run_date.replace('-', ""), hash >> 32);
-    let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
-    let (promote_ok, compare_reason) = if report.gate_passed {
-        compare_with_champion(&registry, config, &valid, &valid_labels, &report)?
-    } else {
-        (false, String::new())
-    };
-    let mut headline = headline(&report, &fit, &candidates, model.engine());
-    if let Some(adj) = &adjustment {
-        headline["feedback"] = super::feedback::describe(adj, tuned.as_ref(), &report, opts);
-    }
-    headline["predict_rows_per_second"] = json!(drivers.predict_rows_per_second);
-    headline["explain_rows_per_second"] = json!(drivers.explain_rows_per_second);
-    headline["drivers"] = json!(drivers.top);
-    if let Some(side) = &side {
-        headline["escalation_category_and_resolution"] = side.metrics.clone();
-    }
-    let manifest = Manifest {
-        version: version.clone(),
-        engine: model.engine(),
-        run_id: settings.run_id.clone(),
-        run_date: run_date.clone(),
-        window: window(&data, &parts),
-        schema_fingerprint: schema.fingerprint(),
-        feature_schema: schema,
-        input_fingerprint,
-        calibrator,
-        horizon_hours: data.horizon_hours,
-        config: opts.clone(),
-        alert_threshold: tuned.as_ref().map(|t| t.0),
-        metrics: headline.clone(),
-        gate_passed: report.gate_passed,
-        gate_reason: report.gate_reason.clone(),
-        git_commit: artifact::git_commit().into(),
-        vigil_version: env!("CARGO_PKG_VERSION").into(),
-    };
+    Ok((version, input_fingerprint))
+}
+
+/// The files of a model version besides its manifest: the model, the drift reference (the
+/// validation rows as the final calibrator scores them), the side models, the backtest and
+/// its report.
+fn artifact_files(
+    model_bytes: Vec<u8>,
+    manifest: &Manifest,
+    margin: &[f64],
+    valid_x: &Matrix,
+    side: Option<SideModels>,
+    proof: &Proof,
+    drivers: &Drivers,
+) -> Result<Vec<(&'static str, Bytes)>> {
     let mut files = vec![("model.bin", Bytes::from(model_bytes))];
-    // The drift reference: the validation rows as the final calibrator scores them.
-    let valid_probability = manifest.calibrator.apply_all(&margin);
-    files.push(super::side_models::drift_reference(&valid.x, &valid_probability)?);
+    let valid_probability = manifest.calibrator.apply_all(margin);
+    files.push(super::side_models::drift_reference(valid_x, &valid_probability)?);
     if let Some(side) = side {
         files.extend(side.files);
     }
-    let backtest_json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    let backtest_json =
+        serde_json::to_vec_pretty(&proof.report).map_err(|e| Error::Internal(e.to_string()))?;
     files.push(("backtest.json", Bytes::from(backtest_json)));
-    for (name, body) in risk_report::render(&version, &report, &bt_opts, &drivers.top) {
+    for (name, body) in risk_report::render(&manifest.version, &proof.report, &proof.options, &drivers.top) {
         files.push((name, Bytes::from(body)));
     }
-    let manifest_json = serde_json::to_value(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(files)
+}
+
+/// Writes the version into the registry (an identical one already there is reused), after
+/// removing what crashed trainings left: what was removed.
+fn register(
+    registry: &Registry<'_>,
+    manifest: &Manifest,
+    files: &[(&'static str, Bytes)],
+) -> Result<Abandoned> {
+    let manifest_json = to_json(manifest)?;
     // Housekeeping for crashed trainings; registry readers never see their leftovers.
     let abandoned = registry.remove_abandoned(
         chrono::Duration::hours(crate::registry::ABANDONED_AFTER_HOURS),
         chrono::Utc::now(),
     )?;
-    let written = registry.write_version(&version, &files, &manifest_json)?;
+    let written = registry.write_version(&manifest.version, files, &manifest_json)?;
     if !written {
-        tracing::info!(%version, "identical model already registered; reusing it");
+        tracing::info!(version = %manifest.version, "identical model already registered; reusing it");
     }
-    let promoted = report.gate_passed && promote_ok && settings.promote;
-    let reason = match (report.gate_passed, promote_ok, settings.promote) {
-        (false, _, _) => format!("gate failed: {}", report.gate_reason),
-        (true, false, _) => format!("gate passed, not promoted: {compare_reason}"),
-        (true, true, false) => format!("gate passed ({compare_reason}); promotion skipped (--no-promote)"),
-        (true, true, true) => format!("gate passed: {}; {compare_reason}", report.gate_reason),
-    };
-    if promoted {
-        if registry.champion()?.as_deref() == Some(version.as_str()) {
-            tracing::info!(%version, "already champion");
-        } else {
-            registry.promote(&version, &run_date, &reason)?;
-        }
-    }
-    let runs_loc = super::model_runs::write_model_run(
-        storage,
-        config,
-        &settings.window,
-        &manifest,
-        &headline,
-        promoted,
-        &reason,
-    )?;
-    let mut stage = StageReport::new("train", started);
-    stage.rows_in = data.labels.len() as u64;
-    stage.rows_out = train.len() as u64;
-    stage.outputs = vec![
-        registry.version_location(&version).to_string(),
-        runs_loc.to_string(),
-    ];
-    if let serde_json::Value::Object(m) = headline {
-        stage.metrics = m;
-    }
-    stage.metrics.insert("model_version".into(), json!(version));
-    if abandoned.files > 0 {
-        stage
-            .metrics
-            .insert("registry_abandoned_removed".into(), json!(abandoned));
-    }
-    stage.metrics.insert("promoted".into(), json!(promoted));
-    stage.metrics.insert("reason".into(), json!(reason));
-    tracing::info!(%version, promoted, recall = report.at_alert_threshold.recall, precision = report.at_alert_threshold.precision, "risk model trained");
-    Ok((
-        stage,
-        TrainOutcome {
-            version,
-            gate_passed: report.gate_passed,
-            promoted,
-            reason,
-            backtest: report,
-        },
-    ))
+    Ok(abandoned)
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// What drives the model on validation rows, and how fast it predicts and explains.
@@ -376,36 +516,105 @@ fn compare_with_champion(
     ))
 }
 
-fn headline(
-    r: &BacktestReport,
-    fit: &FitReport,
-    candidates: &Candidates,
-    engine: EngineKind,
-) -> serde_json::Value {
-    let a = &r.at_alert_threshold;
-    json!({
-        "engine": engine.name(),
-        "iterations": fit.iterations,
-        "alert_threshold": a.threshold,
-        "recall_24_72h": a.recall,
-        "precision": a.precision,
-        "snapshot_precision": a.snapshot_precision,
-        "alerts_per_100_accounts_per_week": a.alerts_per_100_accounts_per_week,
-        "eligible_escalations": r.eligible,
-        "median_lead_hours": r.median_lead_hours,
-        "roc_auc": r.roc_auc,
-        "pr_auc": r.pr_auc,
-        "brier": r.brier,
-        "brier_uncalibrated": r.brier_uncalibrated,
-        "threshold_for_target_recall": r.threshold_for_target_recall,
-        "candidates": candidates
-            .iter()
-            .map(|(e, ap, auc, secs, f)| {
-                json!({"engine": e.name(), "valid_pr_auc_raw": ap, "valid_roc_auc_raw": auc, "fit_seconds": secs,
-                       "iterations": f.iterations, "valid_loss": f.valid_loss})
-            })
-            .collect::<Vec<_>>(),
-    })
+/// A trained model's headline figures: its manifest's `metrics`, its `model_runs` row's
+/// figures, and the `train` stage's metrics.
+#[derive(Debug, Serialize)]
+struct TrainHeadline {
+    engine: &'static str,
+    iterations: usize,
+    alert_threshold: u32,
+    recall_24_72h: f64,
+    precision: f64,
+    snapshot_precision: f64,
+    alerts_per_100_accounts_per_week: f64,
+    eligible_escalations: usize,
+    median_lead_hours: Option<f64>,
+    roc_auc: f64,
+    pr_auc: f64,
+    brier: f64,
+    brier_uncalibrated: f64,
+    threshold_for_target_recall: Option<u32>,
+    /// Every engine fitted, the winner among them.
+    candidates: Vec<CandidateFigures>,
+    /// What the CSM verdicts changed (feedback retraining only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feedback: Option<serde_json::Value>,
+    predict_rows_per_second: f64,
+    explain_rows_per_second: f64,
+    /// The features that drive the model most, with their mean |contribution|.
+    drivers: Vec<(String, f64)>,
+    /// The category model's and resolution index's figures (time-split training only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    escalation_category_and_resolution: Option<serde_json::Value>,
+}
+
+/// One fitted engine's validation figures.
+#[derive(Debug, Serialize)]
+struct CandidateFigures {
+    engine: &'static str,
+    valid_pr_auc_raw: f64,
+    valid_roc_auc_raw: f64,
+    fit_seconds: f64,
+    iterations: usize,
+    valid_loss: f64,
+}
+
+impl TrainHeadline {
+    fn new(
+        proof: &Proof,
+        fit: &FitReport,
+        candidates: &Candidates,
+        engine: EngineKind,
+        drivers: &Drivers,
+    ) -> Self {
+        let r = &proof.report;
+        let a = &r.at_alert_threshold;
+        Self {
+            engine: engine.name(),
+            iterations: fit.iterations,
+            alert_threshold: a.threshold,
+            recall_24_72h: a.recall,
+            precision: a.precision,
+            snapshot_precision: a.snapshot_precision,
+            alerts_per_100_accounts_per_week: a.alerts_per_100_accounts_per_week,
+            eligible_escalations: r.eligible,
+            median_lead_hours: r.median_lead_hours,
+            roc_auc: r.roc_auc,
+            pr_auc: r.pr_auc,
+            brier: r.brier,
+            brier_uncalibrated: r.brier_uncalibrated,
+            threshold_for_target_recall: r.threshold_for_target_recall,
+            candidates: candidates
+                .iter()
+                .map(|(e, ap, auc, secs, f)| CandidateFigures {
+                    engine: e.name(),
+                    valid_pr_auc_raw: *ap,
+                    valid_roc_auc_raw: *auc,
+                    fit_seconds: *secs,
+                    iterations: f.iterations,
+                    valid_loss: f.valid_loss,
+                })
+                .collect(),
+            feedback: None,
+            predict_rows_per_second: drivers.predict_rows_per_second,
+            explain_rows_per_second: drivers.explain_rows_per_second,
+            drivers: drivers.top.clone(),
+            escalation_category_and_resolution: None,
+        }
+    }
+
+    /// With feedback retraining: what the verdicts changed.
+    fn with_feedback(mut self, adjustment: Option<&Adjustment>, proof: &Proof, opts: &RiskOptions) -> Self {
+        self.feedback =
+            adjustment.map(|adj| super::feedback::describe(adj, proof.tuned.as_ref(), &proof.report, opts));
+        self
+    }
+
+    /// With the side models' figures, when they were trained.
+    fn with_side_models(mut self, side: Option<&SideModels>) -> Self {
+        self.escalation_category_and_resolution = side.map(|s| s.metrics.clone());
+        self
+    }
 }
 
 fn window(data: &Labelled, parts: &split::Split) -> TrainingWindow {
