@@ -9,11 +9,14 @@
 
 use super::data::{ValidateSettings, validate};
 use super::features::{FeatureMode, FeaturesSettings, write_features};
+use super::risk::input::Labelled;
 use super::risk::{BacktestSettings, TrainSettings, run_backtest_on, train_on};
-use super::runtime::{RunSummary, in_stage};
+use super::runtime::{RunSummary, StageReport, in_stage};
 use super::score::{ScoreOutcome, ScoreSettings, load_drafts, score_on};
 use crate::config::PipelineConfig;
+use crate::contract::History;
 use crate::registry::Registry;
+use crate::score::drafts::Drafts;
 use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
@@ -48,46 +51,101 @@ pub fn run_pipeline(
     // Templates first: a broken template fails the run before an hour of work.
     let drafts = load_drafts(config)?;
     let validate_settings = ValidateSettings::from_config(config, settings.window.as_of)?;
-    let window = validate_settings.window;
     let (history, _, stage) = in_stage("validate", || validate(storage, config, &validate_settings))?;
     summary.push_stage(stage);
+    let run = Run {
+        storage,
+        config,
+        settings,
+        window: validate_settings.window,
+        run_id: &run_id,
+        history: &history,
+    };
     summary.extend_stages(in_stage("sentiment", || {
         super::sentiment::stage::score_history(storage, config, &history, &run_id)
     })?);
-
     let started = Instant::now();
-    let features_out = validate_settings
-        .warehouse
-        .join(&format!("features/mode=train/run_date={}", window.run_date()));
-    let features_settings = FeaturesSettings {
-        window,
-        mode: FeatureMode::Train,
-        out: features_out,
-        // The run trains from the table in memory: one partition, the loaded history.
-        partitions: Some(1),
-    };
-    let (stage, _, table) = in_stage("features", || {
-        write_features(storage, config, &history, &features_settings)
-    })?;
+    let labelled = run.features(&validate_settings.warehouse, summary)?;
+    let model = run.proven_model(labelled, started, summary)?;
+    let staged = super::score::shard::prepare_target(storage, config, &run.window, None)?.dir;
+    let (stage, outcome) = in_stage("score", || run.score(model, staged, &drafts))?;
     summary.push_stage(stage);
-    let labelled = super::risk::input::from_table(config, &history, table)?;
+    if settings.publish {
+        summary.extend_stages(in_stage("publish", || {
+            super::publish::commit::publish(storage, config, run.window.run_date(), Some(&run_id), false)
+        })?);
+    }
+    if config.options.risk.feedback.enabled {
+        summary.push_stage(in_stage("feedback_summary", || {
+            super::risk::feedback::write_summary(storage, config, &history, &run.window, &run_id)
+        })?);
+    }
+    Ok(outcome)
+}
 
-    let registry = Registry::new(
-        storage,
-        Location::parse(&config.resolve(&config.options.risk.registry))?,
-    );
-    let champion = registry.champion()?;
-    let model = if settings.retrain || champion.is_none() {
+/// One `vigil run` after validation: where it reads and writes, its settings and window,
+/// its run id and the validated history.
+struct Run<'a> {
+    storage: &'a Storage,
+    config: &'a PipelineConfig,
+    settings: &'a RunSettings,
+    window: RunWindow,
+    run_id: &'a str,
+    history: &'a History,
+}
+
+impl Run<'_> {
+    /// The `features` stage: the training feature table under `warehouse`, and the labelled
+    /// snapshots built from it in memory.
+    fn features(&self, warehouse: &Location, summary: &mut RunSummary) -> Result<Labelled> {
+        let features_settings = FeaturesSettings {
+            window: self.window,
+            mode: FeatureMode::Train,
+            out: warehouse.join(&format!(
+                "features/mode=train/run_date={}",
+                self.window.run_date()
+            )),
+            // The run trains from the table in memory: one partition, the loaded history.
+            partitions: Some(1),
+        };
+        let (stage, _, table) = in_stage("features", || {
+            write_features(self.storage, self.config, self.history, &features_settings)
+        })?;
+        summary.push_stage(stage);
+        super::risk::input::from_table(self.config, self.history, table)
+    }
+
+    /// The model that scores, proven by the gate: a freshly trained challenger (when there is
+    /// no champion, or with `--retrain`), or the champion re-proven on the latest weeks
+    /// (its backtest timed from `started`). Exit 4 when the gate fails.
+    fn proven_model(&self, labelled: Labelled, started: Instant, summary: &mut RunSummary) -> Result<String> {
+        let registry = Registry::new(
+            self.storage,
+            Location::parse(&self.config.resolve(&self.config.options.risk.registry))?,
+        );
+        let champion = registry.champion()?;
+        if self.settings.retrain || champion.is_none() {
+            self.train(labelled, summary)
+        } else {
+            self.backtest_champion(&labelled, started, summary)
+        }
+    }
+
+    /// Trains a challenger (promoted when it passes and is not worse than the champion);
+    /// scoring uses whichever is champion afterwards.
+    fn train(&self, labelled: Labelled, summary: &mut RunSummary) -> Result<String> {
         let started = Instant::now();
         let train = TrainSettings {
-            window,
-            run_id: Some(run_id.clone()),
+            window: self.window,
+            run_id: Some(self.run_id.to_string()),
             engine: None,
             external: None,
             promote: true,
-            with_feedback: config.options.risk.feedback.enabled,
+            with_feedback: self.config.options.risk.feedback.enabled,
         };
-        let (stage, outcome) = in_stage("train", || train_on(storage, config, &train, labelled, started))?;
+        let (stage, outcome) = in_stage("train", || {
+            train_on(self.storage, self.config, &train, labelled, started)
+        })?;
         summary.push_stage(stage);
         if !outcome.gate_passed {
             return Err(Error::GateFailed {
@@ -98,14 +156,22 @@ pub fn run_pipeline(
         if !outcome.promoted {
             tracing::warn!(version = %outcome.version, reason = %outcome.reason, "challenger not promoted; scoring with the champion");
         }
-        "champion".to_string()
-    } else {
+        Ok("champion".to_string())
+    }
+
+    /// Re-proves the champion on the latest weeks: its version.
+    fn backtest_champion(
+        &self,
+        labelled: &Labelled,
+        started: Instant,
+        summary: &mut RunSummary,
+    ) -> Result<String> {
         let backtest = BacktestSettings {
-            window,
+            window: self.window,
             model: "champion".into(),
         };
         let (stage, version, report) = in_stage("backtest", || {
-            run_backtest_on(storage, config, &backtest, &labelled, started)
+            run_backtest_on(self.storage, self.config, &backtest, labelled, started)
         })?;
         summary.push_stage(stage);
         if !report.gate_passed {
@@ -117,32 +183,20 @@ pub fn run_pipeline(
                 ),
             });
         }
-        version
-    };
+        Ok(version)
+    }
 
-    let staged = super::score::shard::prepare_target(storage, config, &window, None)?.dir;
-    let score_settings = ScoreSettings {
-        window,
-        run_id: run_id.clone(),
-        model,
-        top_k: settings.top_k,
-        fail_on_drift: settings.fail_on_drift,
-        staged,
-        shard: None,
-    };
-    let (stage, outcome) = in_stage("score", || {
-        score_on(storage, config, &score_settings, &history, &drafts)
-    })?;
-    summary.push_stage(stage);
-    if settings.publish {
-        summary.extend_stages(in_stage("publish", || {
-            super::publish::commit::publish(storage, config, window.run_date(), Some(&run_id), false)
-        })?);
+    /// Scores with `model` into `staged`, the run date's staged folder.
+    fn score(&self, model: String, staged: Location, drafts: &Drafts) -> Result<(StageReport, ScoreOutcome)> {
+        let score_settings = ScoreSettings {
+            window: self.window,
+            run_id: self.run_id.to_string(),
+            model,
+            top_k: self.settings.top_k,
+            fail_on_drift: self.settings.fail_on_drift,
+            staged,
+            shard: None,
+        };
+        score_on(self.storage, self.config, &score_settings, self.history, drafts)
     }
-    if config.options.risk.feedback.enabled {
-        summary.push_stage(in_stage("feedback_summary", || {
-            super::risk::feedback::write_summary(storage, config, &history, &window, &run_id)
-        })?);
-    }
-    Ok(outcome)
 }

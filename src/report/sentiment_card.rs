@@ -107,7 +107,16 @@ fn row(out: &mut String, name: &str, e: &Evaluation) {
 /// baselines, the exact command, and the limits a user must know.
 pub fn render(card: &ModelCard) -> String {
     let mut out = String::new();
-    let o = &card.options;
+    data_section(&mut out, card);
+    architecture_section(&mut out, card);
+    training_section(&mut out, card);
+    test_section(&mut out, card);
+    limits_section(&mut out);
+    out
+}
+
+/// Title, purpose, the training command, the data per source and the split.
+fn data_section(out: &mut String, card: &ModelCard) {
     let _ = writeln!(out, "# Sentiment model `{}`\n", card.model_version);
     let _ = writeln!(
         out,
@@ -134,6 +143,11 @@ pub fn render(card: &ModelCard) -> String {
         card.split.test_share * 100.0,
         card.split.seed
     );
+}
+
+/// The tokenizer and encoder, and the masked-language-model pre-training when there was one.
+fn architecture_section(out: &mut String, card: &ModelCard) {
+    let o = &card.options;
     let _ = writeln!(
         out,
         "## Architecture\n\nWordPiece tokenizer ({} tokens, max {} tokens per text), token + learned position \
@@ -170,6 +184,11 @@ pub fn render(card: &ModelCard) -> String {
                 .join(", ")
         );
     }
+}
+
+/// Optimiser, schedule, class weights and the per-epoch figures.
+fn training_section(out: &mut String, card: &ModelCard) {
+    let o = &card.options;
     let _ = writeln!(
         out,
         "## Training\n\nAdamW (lr {}, weight decay {}, {}% warm-up then linear decay), batch {}, up to {} \
@@ -196,6 +215,10 @@ pub fn render(card: &ModelCard) -> String {
             e.epoch, e.train_loss, e.valid_macro_f1, e.valid_accuracy, e.seconds
         );
     }
+}
+
+/// Test-part metrics of the model and both baselines.
+fn test_section(out: &mut String, card: &ModelCard) {
     let t = &card.test;
     let _ = writeln!(
         out,
@@ -206,9 +229,9 @@ pub fn render(card: &ModelCard) -> String {
         out,
         "| model | macro-F1 | accuracy | F1 negative | F1 neutral | F1 positive |\n|---|---|---|---|---|---|"
     );
-    row(&mut out, "this transformer", &t.transformer);
-    row(&mut out, "VADER lexicon (vader_sentiment crate)", &t.lexicon);
-    row(&mut out, "TF-IDF + logistic regression", &t.tfidf_logreg);
+    row(out, "this transformer", &t.transformer);
+    row(out, "VADER lexicon (vader_sentiment crate)", &t.lexicon);
+    row(out, "TF-IDF + logistic regression", &t.tfidf_logreg);
     let beats =
         t.transformer.macro_f1 > t.lexicon.macro_f1 && t.transformer.macro_f1 > t.tfidf_logreg.macro_f1;
     let _ = writeln!(
@@ -216,6 +239,10 @@ pub fn render(card: &ModelCard) -> String {
         "\nThe transformer {} both baselines on macro-F1.\n",
         if beats { "beats" } else { "does **not** beat" }
     );
+}
+
+/// What the model is not good at.
+fn limits_section(out: &mut String) {
     let _ = writeln!(
         out,
         "## Limits\n\n- Trained from scratch on the data above: English only, short texts; it has not seen \
@@ -226,5 +253,4 @@ pub fn render(card: &ModelCard) -> String {
          the argmax label when ranking frustration.\n\
          - Sarcasm, negated praise and mixed messages are often wrong.\n"
     );
-    out
 }

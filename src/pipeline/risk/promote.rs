@@ -9,16 +9,16 @@ use crate::risk::backtest::BacktestReport;
 use crate::{Error, Result};
 
 /// After training: whether the new version becomes champion and why, promoting it when so.
-/// It needs the gate passed, `better` (not worse than the champion, as `comparison` says)
-/// and `allowed` (no `--no-promote`).
+/// It needs the gate passed, `comparison` with the champion saying it is not worse (and
+/// why), and `allowed` (no `--no-promote`).
 pub(super) fn promote(
     registry: &Registry<'_>,
     manifest: &Manifest,
     report: &BacktestReport,
-    better: bool,
+    (better, comparison): &(bool, String),
     allowed: bool,
-    comparison: &str,
 ) -> Result<(bool, String)> {
+    let better = *better;
     let promoted = report.gate_passed && better && allowed;
     let reason = match (report.gate_passed, better, allowed) {
         (false, _, _) => format!("gate failed: {}", report.gate_reason),

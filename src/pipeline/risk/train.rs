@@ -90,19 +90,12 @@ pub fn train_on(
     let calibrated = calibrate(opts, &best.margin, &valid)?;
     let proof = prove(config, &data, &valid, &calibrated, adjustment.is_some())?;
     let drivers = explain_sample(best.model.as_ref(), &sets.valid.x, best.predict_rows_per_second)?;
-    let side = match &data.times {
-        Some(_) => super::side_models::fit(&data, valid.times.iter().copied().min().unwrap_or(i64::MAX))?,
-        None => None,
-    };
+    let side = fit_side_models(&data, &valid)?;
     let model_bytes = best.model.to_bytes()?;
     let (version, input_fingerprint) =
         version_of(&model_bytes, &calibrated.calibrator, &sets.all, &settings.window)?;
     let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
-    let (promote_ok, compare_reason) = if proof.report.gate_passed {
-        compare_with_champion(&registry, config, &sets.valid, &valid.labels, &proof.report)?
-    } else {
-        (false, String::new())
-    };
+    let comparison = compare_with_champion(&registry, config, &sets.valid, &valid.labels, &proof.report)?;
     let headline = TrainHeadline::new(&proof, &best.fit, &candidates, best.model.engine(), &drivers)
         .with_feedback(adjustment.as_ref(), &proof, opts)
         .with_side_models(side.as_ref());
@@ -135,14 +128,7 @@ pub fn train_on(
         &drivers,
     )?;
     let abandoned = register(&registry, &manifest, &files)?;
-    let (promoted, reason) = promote(
-        &registry,
-        &manifest,
-        &proof.report,
-        promote_ok,
-        settings.promote,
-        &compare_reason,
-    )?;
+    let (promoted, reason) = promote(&registry, &manifest, &proof.report, &comparison, settings.promote)?;
     let runs_loc = super::model_runs::write_model_run(
         storage,
         config,
@@ -153,8 +139,7 @@ pub fn train_on(
         &reason,
     )?;
     let mut stage = StageReport::new("train", started);
-    stage.rows_in = data.labels.len() as u64;
-    stage.rows_out = sets.train.len() as u64;
+    (stage.rows_in, stage.rows_out) = (data.labels.len() as u64, sets.train.len() as u64);
     stage.outputs = vec![
         registry.version_location(&version).to_string(),
         runs_loc.to_string(),
@@ -192,6 +177,15 @@ struct TrainMetrics<'a> {
     registry_abandoned_removed: Option<&'a Abandoned>,
     promoted: bool,
     reason: &'a str,
+}
+
+/// The category model and resolution index trained beside the risk model, on the
+/// snapshots before the validation rows (time-split training only).
+fn fit_side_models(data: &Labelled, valid: &Validation) -> Result<Option<SideModels>> {
+    match &data.times {
+        Some(_) => super::side_models::fit(data, valid.times.iter().copied().min().unwrap_or(i64::MAX)),
+        None => Ok(None),
+    }
 }
 
 /// The train/validation split, negatives downsampled, and (with feedback) the CSM
@@ -484,7 +478,8 @@ fn backtest_options(config: &PipelineConfig, data: &Labelled) -> BacktestOptions
 
 /// The champion rule: promote when there is no champion, when the champion cannot read these
 /// features, or when the challenger's PR-AUC is at least the champion's minus the tolerance,
-/// both measured on this run's validation rows.
+/// both measured on this run's validation rows. Not compared (not better) when the
+/// challenger failed its gate.
 fn compare_with_champion(
     registry: &Registry<'_>,
     config: &PipelineConfig,
@@ -492,6 +487,9 @@ fn compare_with_champion(
     labels: &[bool],
     challenger: &BacktestReport,
 ) -> Result<(bool, String)> {
+    if !challenger.gate_passed {
+        return Ok((false, String::new()));
+    }
     let Some(champion) = registry.champion()? else {
         return Ok((true, "no champion yet".into()));
     };
