@@ -8,7 +8,7 @@ use crate::pipeline::sentiment::commands::{
 };
 use crate::pipeline::{self, RunSummary};
 use crate::report::sentiment_card::SplitSpec;
-use crate::storage::Location;
+use crate::storage::{Location, Storage};
 use crate::text::data::LabelSpec;
 use crate::text::train::TrainOptions;
 use crate::text::{LabelMap, RatingThresholds};
@@ -334,93 +334,117 @@ pub(super) fn sentiment(args: &SentimentArgs, config: Option<&Path>, summary: &m
     let config = config.map(PipelineConfig::load).transpose()?;
     let storage = pipeline::open_storage(config.as_ref())?;
     match &args.command {
-        SentimentCommand::Train(a) => {
-            let settings = TrainSettings {
-                inputs: a.labels.inputs()?,
-                unlabelled: UnlabelledInputs {
-                    tables: a
-                        .unlabelled
-                        .iter()
-                        .map(|u| Location::parse(u))
-                        .collect::<std::result::Result<_, _>>()?,
-                    text_col: a.unlabelled_col.clone(),
-                },
-                out: Location::parse(&a.out)?,
-                options: train_options(a, config.as_ref()),
-                valid_share: a.valid_share,
-                test_share: a.test_share,
-                device: a.device.into(),
-                command: command_line(),
-            };
-            let (stage, _) = pipeline::in_stage("sentiment_train", || train_model(&storage, &settings))?;
-            summary.push_stage(stage);
-        }
-        SentimentCommand::Eval(a) => {
-            let split = match (a.seed, a.test_share) {
-                (None, None) => None,
-                (seed, test) => Some(SplitSpec {
-                    valid_share: 0.1,
-                    test_share: test.unwrap_or(0.1),
-                    seed: seed.unwrap_or(42),
-                }),
-            };
-            let train_split = match &a.train_split {
-                Some(url) => {
-                    let mut labels = a.labels.clone();
-                    labels.data = vec![url.clone()];
-                    labels.vader = None;
-                    labels.labelled = Vec::new();
-                    Some(labels.inputs()?)
-                }
-                None => None,
-            };
-            let settings = EvalSettings {
-                model: Location::parse(&a.model)?,
-                inputs: a.labels.inputs()?,
-                train_split,
-                split,
-                device: a.device.into(),
-            };
-            let (stage, report) = pipeline::in_stage("sentiment_eval", || eval_model(&storage, &settings))?;
-            let json = serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
-            if let Some(path) = &a.report {
-                std::fs::write(path, &json)
-                    .map_err(|e| Error::Usage(format!("cannot write --report {}: {e}", path.display())))?;
-            }
-            let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{json}");
-            summary.push_stage(stage);
-        }
-        SentimentCommand::Score(a) => {
-            let settings = ScoreSettings {
-                model: Location::parse(&a.model)?,
-                data: Location::parse(&a.data)?,
-                text_col: a.text_col.clone(),
-                keep_cols: a.keep_cols.clone(),
-                out: Location::parse(&a.out)?,
-                batch_size: a.batch_size.max(1),
-                device: a.device.into(),
-            };
-            summary.push_stage(pipeline::in_stage("sentiment_score", || {
-                score_texts(&storage, &settings)
-            })?);
-        }
-        SentimentCommand::Run(a) => {
-            let config = a.window.apply(
-                config.ok_or_else(|| Error::Usage("`vigil sentiment run` needs --config PATH".into()))?,
-            );
-            let window =
-                crate::time::RunWindow::new(a.window.as_of()?, config.options.window.lookback_months)
-                    .map_err(Error::Usage)?;
-            summary.set_window(&window);
-            pipeline::check_warehouse_writable(&storage, &config)?;
-            let run_id = summary.run_id.clone().unwrap_or_default();
-            let stages = pipeline::in_stage("sentiment", || {
-                pipeline::sentiment::stage::run(&storage, &config, window, &run_id)
-            })?;
-            summary.extend_stages(stages);
-        }
+        SentimentCommand::Train(a) => train(a, config.as_ref(), &storage, summary),
+        SentimentCommand::Eval(a) => eval(a, &storage, summary),
+        SentimentCommand::Score(a) => score(a, &storage, summary),
+        SentimentCommand::Run(a) => run(a, config, &storage, summary),
     }
+}
+
+/// `vigil sentiment train`.
+fn train(
+    a: &TrainArgs,
+    config: Option<&PipelineConfig>,
+    storage: &Storage,
+    summary: &mut RunSummary,
+) -> Result<()> {
+    let settings = TrainSettings {
+        inputs: a.labels.inputs()?,
+        unlabelled: UnlabelledInputs {
+            tables: a
+                .unlabelled
+                .iter()
+                .map(|u| Location::parse(u))
+                .collect::<std::result::Result<_, _>>()?,
+            text_col: a.unlabelled_col.clone(),
+        },
+        out: Location::parse(&a.out)?,
+        options: train_options(a, config),
+        valid_share: a.valid_share,
+        test_share: a.test_share,
+        device: a.device.into(),
+        command: command_line(),
+    };
+    let (stage, _) = pipeline::in_stage("sentiment_train", || train_model(storage, &settings))?;
+    summary.push_stage(stage);
+    Ok(())
+}
+
+/// `vigil sentiment eval`: the report as JSON on stdout (and in `--report`).
+fn eval(a: &EvalArgs, storage: &Storage, summary: &mut RunSummary) -> Result<()> {
+    let split = match (a.seed, a.test_share) {
+        (None, None) => None,
+        (seed, test) => Some(SplitSpec {
+            valid_share: 0.1,
+            test_share: test.unwrap_or(0.1),
+            seed: seed.unwrap_or(42),
+        }),
+    };
+    let train_split = match &a.train_split {
+        Some(url) => {
+            let mut labels = a.labels.clone();
+            labels.data = vec![url.clone()];
+            labels.vader = None;
+            labels.labelled = Vec::new();
+            Some(labels.inputs()?)
+        }
+        None => None,
+    };
+    let settings = EvalSettings {
+        model: Location::parse(&a.model)?,
+        inputs: a.labels.inputs()?,
+        train_split,
+        split,
+        device: a.device.into(),
+    };
+    let (stage, report) = pipeline::in_stage("sentiment_eval", || eval_model(storage, &settings))?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(path) = &a.report {
+        std::fs::write(path, &json)
+            .map_err(|e| Error::Usage(format!("cannot write --report {}: {e}", path.display())))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{json}");
+    summary.push_stage(stage);
+    Ok(())
+}
+
+/// `vigil sentiment score`.
+fn score(a: &ScoreArgs, storage: &Storage, summary: &mut RunSummary) -> Result<()> {
+    let settings = ScoreSettings {
+        model: Location::parse(&a.model)?,
+        data: Location::parse(&a.data)?,
+        text_col: a.text_col.clone(),
+        keep_cols: a.keep_cols.clone(),
+        out: Location::parse(&a.out)?,
+        batch_size: a.batch_size.max(1),
+        device: a.device.into(),
+    };
+    summary.push_stage(pipeline::in_stage("sentiment_score", || {
+        score_texts(storage, &settings)
+    })?);
+    Ok(())
+}
+
+/// `vigil sentiment run`: the pipeline stage for one window.
+fn run(
+    a: &RunArgs,
+    config: Option<PipelineConfig>,
+    storage: &Storage,
+    summary: &mut RunSummary,
+) -> Result<()> {
+    let config = a
+        .window
+        .apply(config.ok_or_else(|| Error::Usage("`vigil sentiment run` needs --config PATH".into()))?);
+    let window = crate::time::RunWindow::new(a.window.as_of()?, config.options.window.lookback_months)
+        .map_err(Error::Usage)?;
+    summary.set_window(&window);
+    pipeline::check_warehouse_writable(storage, &config)?;
+    let run_id = summary.run_id.clone().unwrap_or_default();
+    let stages = pipeline::in_stage("sentiment", || {
+        pipeline::sentiment::stage::run(storage, &config, window, &run_id)
+    })?;
+    summary.extend_stages(stages);
     Ok(())
 }
 

@@ -36,7 +36,6 @@ pub fn render(
 }
 
 fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(String, f64)]) -> String {
-    let a = &r.at_alert_threshold;
     let mut s = String::new();
     let _ = writeln!(s, "# Backtest of {version}\n");
     let _ = writeln!(
@@ -50,6 +49,20 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(
         "{} snapshots of {} accounts over {:.1} weeks; {} escalations opened, {} eligible (lead window {}–{} h covered and scorable).\n",
         r.snapshots, r.accounts, r.weeks, r.escalations, r.eligible, o.lead_min_hours, o.lead_max_hours
     );
+    headline_table(&mut s, r, o);
+    tier_table(&mut s, r);
+    reliability_table(&mut s, r);
+    drivers_table(&mut s, drivers);
+    let _ = writeln!(
+        s,
+        "\n![precision-recall](pr_curve.svg) ![calibration](calibration.svg) ![lead time](lead_time.svg)"
+    );
+    s
+}
+
+/// The figures at the alert threshold, lead time, ranking and calibration.
+fn headline_table(s: &mut String, r: &BacktestReport, o: &BacktestOptions) {
+    let a = &r.at_alert_threshold;
     let _ = writeln!(s, "| metric | value |\n|---|---|");
     let _ = writeln!(s, "| alert threshold (risk score) | {} |", a.threshold);
     let _ = writeln!(
@@ -85,6 +98,10 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(
             )
         });
     let _ = writeln!(s, "| threshold for recall ≥ {:.2} | {target} |\n", o.min_recall);
+}
+
+/// Recall, precision and alert volume at each tier's threshold.
+fn tier_table(s: &mut String, r: &BacktestReport) {
     let _ = writeln!(
         s,
         "## At each tier threshold\n\n| threshold | recall | precision | alerts / 100 accounts / week |\n|---|---|---|---|"
@@ -96,6 +113,10 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(
             t.threshold, t.recall, t.precision, t.alerts_per_100_accounts_per_week
         );
     }
+}
+
+/// Predicted against observed per probability bin, before and after calibration.
+fn reliability_table(s: &mut String, r: &BacktestReport) {
     let _ = writeln!(
         s,
         "\n## Reliability (predicted vs observed, validation snapshots)\n\n| bin | rows | before: predicted / observed | after: predicted / observed |\n|---|---|---|---|"
@@ -114,6 +135,10 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(
             after.lower, after.upper, after.rows, after.predicted, after.observed
         );
     }
+}
+
+/// The features that drive the model (when explained).
+fn drivers_table(s: &mut String, drivers: &[(String, f64)]) {
     if !drivers.is_empty() {
         let _ = writeln!(
             s,
@@ -123,11 +148,6 @@ fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(
             let _ = writeln!(s, "| {f} | {v:.4} |");
         }
     }
-    let _ = writeln!(
-        s,
-        "\n![precision-recall](pr_curve.svg) ![calibration](calibration.svg) ![lead time](lead_time.svg)"
-    );
-    s
 }
 
 fn pr_svg(r: &BacktestReport) -> String {

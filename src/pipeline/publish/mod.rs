@@ -1,5 +1,5 @@
 //! Publishing and upkeep of the warehouse, after scoring: `vigil publish` ([`commit`]: the
-//! staged tables of a run date committed to Delta and PostgreSQL, read through [`staged`])
+//! staged tables of a run date committed to Delta and PostgreSQL, read through `staged`)
 //! and `vigil vacuum` ([`vacuum`]: old Delta files removed).
 //!
 //! A folder of its own rather than part of `score/`: publishing is a separate command and

@@ -1,6 +1,6 @@
-//! The risk-model stages: `vigil train` ([`train`]: split, fit the engines, calibrate,
-//! backtest, register and promote) and `vigil backtest` ([`backtest`]: re-prove a
-//! registered model). [`input`] builds the labelled snapshot table both read, [`fit`] fits
+//! The risk-model stages: `vigil train` (`train`: split, fit the engines, calibrate,
+//! backtest, register and promote) and `vigil backtest` (`backtest`: re-prove a
+//! registered model). [`input`] builds the labelled snapshot table both read, `fit` fits
 //! the configured engines, [`side_models`] the category/resolution models trained beside the
 //! risk model, [`feedback`] folds CSM verdicts into training, [`artifact`] is the model as the
 //! registry stores it, `promote` holds the promotion rule (a model that failed its gate is
