@@ -15,7 +15,7 @@ use crate::registry::Registry;
 use crate::report::quarter::Quarter;
 use crate::report::quarterly::Alerted;
 use crate::report::render::Performance;
-use crate::risk::backtest::{self, BacktestOptions, Scored, risk_score};
+use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored, risk_score};
 use crate::risk::sigmoid;
 use crate::storage::{Location, Storage};
 use crate::warehouse::WarehouseError;
@@ -209,8 +209,6 @@ fn replayed(
 /// runs (first flagged snapshot of each run that starts in the quarter).
 fn measure(s: &QuarterScores, data: &Labelled, q: Quarter, config: &PipelineConfig) -> (Performance, Alerts) {
     let opts = &config.options.risk;
-    let (a, b) = q.bounds_us();
-    let lead_max = i64::from(opts.lead_max_hours) * HOUR_US;
     let bt = BacktestOptions {
         alert_threshold: opts.alert_threshold,
         lead_max_hours: opts.lead_max_hours,
@@ -221,66 +219,10 @@ fn measure(s: &QuarterScores, data: &Labelled, q: Quarter, config: &PipelineConf
         min_recall: opts.min_recall,
         min_precision: opts.min_precision,
     };
-    let t = &s.time_us;
-    // Escalations opened in [from, to): the quarter, or one month of it.
-    let run = |from: i64, to: i64| {
-        let keep: Vec<usize> = (0..t.len())
-            .filter(|&i| t[i] >= from - lead_max && t[i] < to)
-            .collect();
-        let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-        let (acc, tt): (Vec<String>, Vec<i64>) = keep.iter().map(|&i| (s.ids[i].clone(), t[i])).unzip();
-        let lab: Vec<bool> = keep.iter().map(|&i| s.labels[i]).collect();
-        let esc: Vec<(String, i64)> = data
-            .escalations
-            .iter()
-            .filter(|(_, e)| *e >= from && *e < to)
-            .cloned()
-            .collect();
-        let (p, r) = (pick(&s.probability), pick(&s.raw_probability));
-        backtest::run(
-            &Scored {
-                account: &acc,
-                time_us: &tt,
-                probability: &p,
-                raw_probability: &r,
-                label: &lab,
-            },
-            &esc,
-            &bt,
-        )
-    };
-    let whole = run(a, b);
-    let monthly = q
-        .months()
-        .iter()
-        .map(|&(y, m)| {
-            let start = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(q.start());
-            let end = start
-                .checked_add_months(chrono::Months::new(1))
-                .unwrap_or(q.end());
-            let us = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
-            let r = run(us(start), us(end));
-            let at = &r.at_alert_threshold;
-            (
-                start.format("%Y-%m").to_string(),
-                (at.alerts > 0).then_some(at.precision),
-                (r.eligible > 0).then_some(at.recall),
-            )
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..t.len()).collect();
-    order.sort_by(|&x, &y| s.ids[x].cmp(&s.ids[y]).then(t[x].cmp(&t[y])));
-    let gap = s.run_gap_us;
-    let mut alerts: Alerts = Vec::new();
-    let mut prev: Option<(usize, bool)> = None;
-    for &i in &order {
-        let flagged = risk_score(s.probability[i]) >= opts.alert_threshold;
-        let continues = prev.is_some_and(|(p, f)| f && s.ids[p] == s.ids[i] && t[i] - t[p] <= gap);
-        if flagged && !continues && t[i] >= a && t[i] < b {
-            alerts.push((s.ids[i].clone(), t[i], s.arr[i].unwrap_or(0.0)));
-        }
-        prev = Some((i, flagged));
-    }
+    let (a, b) = q.bounds_us();
+    let whole = backtest_between(s, data, &bt, a, b);
+    let monthly = monthly(s, data, &bt, q);
+    let alerts = alert_runs(s, opts.alert_threshold, a, b);
     let at = &whole.at_alert_threshold;
     let performance = Performance {
         model_version: s.model_version.clone(),
@@ -299,6 +241,90 @@ fn measure(s: &QuarterScores, data: &Labelled, q: Quarter, config: &PipelineConf
         lead_window: (opts.lead_min_hours, opts.lead_max_hours),
     };
     (performance, alerts)
+}
+
+/// The backtest over escalations opened in `[from, to)` (the quarter, or one month of it),
+/// on the snapshots from the lead window before `from` up to `to`.
+fn backtest_between(
+    s: &QuarterScores,
+    data: &Labelled,
+    bt: &BacktestOptions,
+    from: i64,
+    to: i64,
+) -> BacktestReport {
+    let t = &s.time_us;
+    let lead_max = i64::from(bt.lead_max_hours) * HOUR_US;
+    let keep: Vec<usize> = (0..t.len())
+        .filter(|&i| t[i] >= from - lead_max && t[i] < to)
+        .collect();
+    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let (acc, tt): (Vec<String>, Vec<i64>) = keep.iter().map(|&i| (s.ids[i].clone(), t[i])).unzip();
+    let lab: Vec<bool> = keep.iter().map(|&i| s.labels[i]).collect();
+    let esc: Vec<(String, i64)> = data
+        .escalations
+        .iter()
+        .filter(|(_, e)| *e >= from && *e < to)
+        .cloned()
+        .collect();
+    let (p, r) = (pick(&s.probability), pick(&s.raw_probability));
+    backtest::run(
+        &Scored {
+            account: &acc,
+            time_us: &tt,
+            probability: &p,
+            raw_probability: &r,
+            label: &lab,
+        },
+        &esc,
+        bt,
+    )
+}
+
+/// Per month of the quarter (`YYYY-MM`): precision when there were alerts, recall when
+/// there were eligible escalations.
+fn monthly(
+    s: &QuarterScores,
+    data: &Labelled,
+    bt: &BacktestOptions,
+    q: Quarter,
+) -> Vec<(String, Option<f64>, Option<f64>)> {
+    q.months()
+        .iter()
+        .map(|&(y, m)| {
+            let start = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(q.start());
+            let end = start
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(q.end());
+            let us = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
+            let r = backtest_between(s, data, bt, us(start), us(end));
+            let at = &r.at_alert_threshold;
+            (
+                start.format("%Y-%m").to_string(),
+                (at.alerts > 0).then_some(at.precision),
+                (r.eligible > 0).then_some(at.recall),
+            )
+        })
+        .collect()
+}
+
+/// The alert runs that start in `[a, b)`: per account, the first snapshot at or above
+/// `threshold` after one below it (or after a gap longer than the run cadence).
+fn alert_runs(s: &QuarterScores, threshold: u32, a: i64, b: i64) -> Alerts {
+    let t = &s.time_us;
+    let mut order: Vec<usize> = (0..t.len()).collect();
+    order.sort_by(|&x, &y| s.ids[x].cmp(&s.ids[y]).then(t[x].cmp(&t[y])));
+    let gap = s.run_gap_us;
+    let mut alerts: Alerts = Vec::new();
+    let mut prev: Option<(usize, bool)> = None;
+    for &i in &order {
+        let flagged = risk_score(s.probability[i]) >= threshold;
+        let continues = prev.is_some_and(|(p, f)| f && s.ids[p] == s.ids[i] && t[i] - t[p] <= gap);
+        if flagged && !continues && t[i] >= a && t[i] < b {
+            alerts.push((s.ids[i].clone(), t[i], s.arr[i].unwrap_or(0.0)));
+        }
+        prev = Some((i, flagged));
+    }
+    alerts
 }
 
 /// Each account's first alert in the quarter, with the `prevented` verdicts.
