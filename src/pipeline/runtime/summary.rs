@@ -189,6 +189,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn record_puts_a_metrics_struct_into_the_summary_as_its_fields_in_key_order() {
+        #[derive(Serialize)]
+        struct Figures {
+            zeta: u32,
+            alpha: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            skipped: Option<u8>,
+        }
+        let mut stage = StageReport::new("x", Instant::now());
+        stage.metrics.insert("earlier".into(), 1.into());
+        let figures = Figures {
+            zeta: 2,
+            alpha: None,
+            skipped: None,
+        };
+        stage.record(&figures).expect("an object");
+        assert_eq!(
+            serde_json::to_string(&stage.metrics).expect("json"),
+            r#"{"alpha":null,"earlier":1,"zeta":2}"#
+        );
+        assert!(stage.record(&3).is_err(), "a number is not a metrics object");
+    }
+
+    #[test]
     fn version_is_the_package_version_and_the_build_commit() {
         let inner = crate::VERSION
             .strip_prefix(concat!(env!("CARGO_PKG_VERSION"), " ("))
