@@ -1,6 +1,7 @@
 //! Batch scoring: turns a champion model's probabilities into what a CS team acts on —
 //! explained factors, narratives, tiers, routed actions with drafted text, a predicted
-//! escalation category and a resolution-time estimate from similar past cases.
+//! escalation category and a resolution-time estimate from similar past cases; and drift
+//! monitoring of the scored population against the model's training reference ([`drift`]).
 //!
 //! Pure: data frames and model outputs in, data frames out; the pipeline does the I/O.
 
