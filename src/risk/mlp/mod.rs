@@ -379,9 +379,7 @@ impl RiskModel for Mlp {
     }
 }
 
-#[path = "mlp_net.rs"]
 mod net;
 
 #[cfg(test)]
-#[path = "mlp_tests.rs"]
 mod tests;
