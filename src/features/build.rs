@@ -115,11 +115,11 @@ fn family(
     snaps: &Snapshots,
     table: Option<&DataFrame>,
     specs: &[FeatureSpec],
-    compute: fn(&Snapshots, &DataFrame, &mut Features) -> Result<(), FeatureError>,
+    compute: impl FnOnce(&DataFrame, &mut Features) -> Result<(), FeatureError>,
     out: &mut Features,
 ) -> Result<(), FeatureError> {
     match table {
-        Some(t) => compute(snaps, t, out),
+        Some(t) => compute(t, out),
         None => {
             out.add_missing(specs, snaps.len());
             Ok(())
@@ -135,73 +135,82 @@ pub fn build_features(
     lifetimes: &[Lifetime],
 ) -> Result<DataFrame, FeatureError> {
     let snaps = Snapshots::from_grid(grid)?;
-    let n = snaps.len();
-    let table = |name: &str| inputs.get(name);
-    let accounts = table("accounts").ok_or(FeatureError::Column {
+    let accounts = inputs.get("accounts").ok_or(FeatureError::Column {
         table: "accounts",
         column: "account_id",
         reason: "the accounts table is missing".into(),
     })?;
-    let snaps = &snaps;
-    let tone = &Tone::new(table("text_sentiment"))?;
-    // Families are independent: each runs on its own thread into its own columns, and the
-    // columns are joined in catalogue order.
-    let jobs: Vec<(&str, Job)> = vec![
+    let tone = Tone::new(inputs.get("text_sentiment"))?;
+    let jobs = family_jobs(&snaps, inputs, &tone, accounts, lifetimes);
+    let parts = run_in_parallel(jobs)?;
+    with_features(grid, parts, inputs, snaps.len())
+}
+
+/// One job per feature family, in catalogue order.
+fn family_jobs<'a>(
+    snaps: &'a Snapshots,
+    inputs: &'a Inputs<'_>,
+    tone: &'a Tone,
+    accounts: &'a DataFrame,
+    lifetimes: &'a [Lifetime],
+) -> Vec<(&'static str, Job<'a>)> {
+    let table = |name: &str| inputs.get(name);
+    let tickets = move |t: &DataFrame, o: &mut Features| tickets::compute(snaps, t, tone, o);
+    let nps = move |t: &DataFrame, o: &mut Features| nps::compute(snaps, t, tone, o);
+    vec![
         (
             "tickets",
-            Box::new(move |o| match table("tickets") {
-                Some(t) => tickets::compute(snaps, t, tone, o),
-                None => {
-                    o.add_missing(tickets::SPECS, snaps.len());
-                    Ok(())
-                }
-            }),
+            table_job(snaps, table("tickets"), tickets::SPECS, tickets),
         ),
         (
             "usage",
-            Box::new(move |o| family(snaps, table("usage_daily"), usage::SPECS, usage::compute, o)),
+            table_job(snaps, table("usage_daily"), usage::SPECS, |t, o| {
+                usage::compute(snaps, t, o)
+            }),
         ),
         (
             "adoption",
-            Box::new(move |o| {
-                family(
-                    snaps,
-                    table("feature_usage"),
-                    adoption::SPECS,
-                    adoption::compute,
-                    o,
-                )
+            table_job(snaps, table("feature_usage"), adoption::SPECS, |t, o| {
+                adoption::compute(snaps, t, o)
             }),
         ),
         (
             "stakeholders",
             Box::new(move |o| stakeholders::compute(snaps, table("contacts"), table("communications"), o)),
         ),
-        (
-            "nps",
-            Box::new(move |o| match table("nps_responses") {
-                Some(t) => nps::compute(snaps, t, tone, o),
-                None => {
-                    o.add_missing(nps::SPECS, snaps.len());
-                    Ok(())
-                }
-            }),
-        ),
+        ("nps", table_job(snaps, table("nps_responses"), nps::SPECS, nps)),
         (
             "contract",
             Box::new(move |o| contract::compute(snaps, accounts, table("subscriptions"), lifetimes, o)),
         ),
         (
             "history",
-            Box::new(move |o| family(snaps, table("escalations"), history::SPECS, history::compute, o)),
+            table_job(snaps, table("escalations"), history::SPECS, |t, o| {
+                history::compute(snaps, t, o)
+            }),
         ),
         (
             "freshness",
             Box::new(move |o| freshness::compute(&snaps.at, inputs, o)),
         ),
-    ];
+    ]
+}
+
+/// The job of a family that reads one table, or is all null when the table is absent.
+fn table_job<'a>(
+    snaps: &'a Snapshots,
+    table: Option<&'a DataFrame>,
+    specs: &'a [FeatureSpec],
+    compute: impl FnOnce(&DataFrame, &mut Features) -> Result<(), FeatureError> + Send + 'a,
+) -> Job<'a> {
+    Box::new(move |o| family(snaps, table, specs, compute, o))
+}
+
+/// Families are independent: each runs on its own thread into its own columns; the parts
+/// come back in job order.
+fn run_in_parallel(jobs: Vec<(&'static str, Job<'_>)>) -> Result<Vec<Features>, FeatureError> {
     let span = tracing::Span::current(); // the workers' log lines belong to the caller's stage
-    let parts = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .into_iter()
             .map(|(name, job)| {
@@ -221,18 +230,25 @@ pub fn build_features(
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(FeatureError::Worker)))
             .collect::<Result<Vec<Features>, FeatureError>>()
-    })?;
-    let out = Features {
-        columns: parts.into_iter().flat_map(|p| p.columns).collect(),
-    };
+    })
+}
+
+/// The grid with every family's columns, in job order, then one `has_<table>` column per
+/// table whose presence is a feature.
+fn with_features(
+    grid: &DataFrame,
+    parts: Vec<Features>,
+    inputs: &Inputs<'_>,
+    n: usize,
+) -> Result<DataFrame, FeatureError> {
     let mut df = grid.clone();
-    for c in out.columns {
+    for c in parts.into_iter().flat_map(|p| p.columns) {
         df.with_column(c)?;
     }
     for name in HAS_TABLES {
         df.with_column(Column::new(
             format!("has_{name}").into(),
-            vec![table(name).is_some(); n],
+            vec![inputs.get(name).is_some(); n],
         ))?;
     }
     Ok(df)

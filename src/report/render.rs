@@ -91,56 +91,19 @@ fn row(section: &'static str, category: Option<&str>, item: &str) -> PatternRow 
 /// The report's rows of `quarterly_patterns`.
 pub fn rows(r: &QuarterlyReport) -> Vec<PatternRow> {
     let mut out = Vec::new();
-    for c in &r.changes {
-        out.push(PatternRow {
-            value: c.change_pct,
-            count: Some(c.current as i64),
-            previous: Some(c.previous as f64),
-            ..row("category_change", Some(&c.category), "escalations")
-        });
-    }
+    out.extend(r.changes.iter().map(|c| PatternRow {
+        value: c.change_pct,
+        count: Some(c.current as i64),
+        previous: Some(c.previous as f64),
+        ..row("category_change", Some(&c.category), "escalations")
+    }));
     for rise in &r.rising {
-        out.push(PatternRow {
-            note: Some(rise.sentence.clone()),
-            count: Some(rise.change.current as i64),
-            ..row("headline", Some(&rise.change.category), "sentence")
-        });
-        for l in &rise.lifts {
-            out.push(PatternRow {
-                value: Some(l.lift),
-                count: Some(l.support as i64),
-                previous: Some(l.population_with as f64 / l.population.max(1) as f64),
-                ..row(
-                    "lift",
-                    Some(&rise.change.category),
-                    &format!("{}={}", l.dimension, l.value),
-                )
-            });
-        }
+        out.extend(rising_rows(rise));
     }
     if let Some(p) = &r.performance {
-        let note = Some(if p.replayed { "replayed" } else { "published" }.to_string());
-        for (item, value, count) in [
-            ("alerts", None, Some(p.alerts as i64)),
-            ("eligible_escalations", None, Some(p.eligible as i64)),
-            ("recall_24_72h", Some(p.recall), Some(p.detected as i64)),
-            ("alert_precision", Some(p.precision), Some(p.alerts as i64)),
-            (
-                "median_lead_hours",
-                p.median_lead_hours,
-                Some(p.lead_hours.len() as i64),
-            ),
-        ] {
-            out.push(PatternRow {
-                value,
-                count,
-                note: note.clone(),
-                ..row("performance", None, item)
-            });
-        }
+        out.extend(performance_rows(p));
     }
-    let total: usize = r.feedback.values().sum();
-    let fp = r.feedback.get("false_positive").copied().unwrap_or(0);
+    let (fp, total) = false_positives(r);
     out.push(PatternRow {
         value: (total > 0).then(|| fp as f64 / total as f64),
         count: Some(total as i64),
@@ -153,15 +116,61 @@ pub fn rows(r: &QuarterlyReport) -> Vec<PatternRow> {
         note: Some("estimate".into()),
         ..row("prevention", None, "prevented_accounts_arr")
     });
-    for res in &r.resolutions {
-        out.push(PatternRow {
-            value: res.current_hours,
-            count: Some(res.current_n as i64),
-            previous: res.previous_hours,
-            ..row("resolution", Some(&res.category), "median_resolution_hours")
-        });
-    }
+    out.extend(r.resolutions.iter().map(|res| PatternRow {
+        value: res.current_hours,
+        count: Some(res.current_n as i64),
+        previous: res.previous_hours,
+        ..row("resolution", Some(&res.category), "median_resolution_hours")
+    }));
     out
+}
+
+/// A rising category's headline row and one row per characteristic.
+fn rising_rows(rise: &Rising) -> Vec<PatternRow> {
+    let category = Some(rise.change.category.as_str());
+    let mut out = vec![PatternRow {
+        note: Some(rise.sentence.clone()),
+        count: Some(rise.change.current as i64),
+        ..row("headline", category, "sentence")
+    }];
+    out.extend(rise.lifts.iter().map(|l| PatternRow {
+        value: Some(l.lift),
+        count: Some(l.support as i64),
+        previous: Some(l.population_with as f64 / l.population.max(1) as f64),
+        ..row("lift", category, &format!("{}={}", l.dimension, l.value))
+    }));
+    out
+}
+
+/// The model's performance figures as rows, noted as replayed or published.
+fn performance_rows(p: &Performance) -> Vec<PatternRow> {
+    let note = Some(if p.replayed { "replayed" } else { "published" }.to_string());
+    [
+        ("alerts", None, Some(p.alerts as i64)),
+        ("eligible_escalations", None, Some(p.eligible as i64)),
+        ("recall_24_72h", Some(p.recall), Some(p.detected as i64)),
+        ("alert_precision", Some(p.precision), Some(p.alerts as i64)),
+        (
+            "median_lead_hours",
+            p.median_lead_hours,
+            Some(p.lead_hours.len() as i64),
+        ),
+    ]
+    .into_iter()
+    .map(|(item, value, count)| PatternRow {
+        value,
+        count,
+        note: note.clone(),
+        ..row("performance", None, item)
+    })
+    .collect()
+}
+
+/// `(false-positive verdicts, all verdicts)` recorded in the quarter.
+fn false_positives(r: &QuarterlyReport) -> (usize, usize) {
+    let total: usize = r.feedback.values().sum();
+    let fp = r.feedback.get("false_positive").copied().unwrap_or(0);
+    (fp, total)
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -174,15 +183,37 @@ fn hours(v: Option<f64>) -> String {
 
 /// The Markdown report (charts referenced as files next to it).
 pub fn markdown(r: &QuarterlyReport) -> String {
-    let q = r.quarter;
     let mut s = String::new();
-    let _ = writeln!(s, "# Escalation patterns, {q}\n");
+    headlines(&mut s, r);
+    category_table(&mut s, r);
+    for rise in &r.rising {
+        rising_section(&mut s, rise, r.min_support);
+    }
+    performance_section(&mut s, r.performance.as_ref());
+    feedback_row(&mut s, r);
+    prevention_section(&mut s, r);
+    resolution_section(&mut s, r);
+    let _ = writeln!(s, "\n## Charts\n");
+    for (name, _) in charts_of(r) {
+        let _ = writeln!(s, "![{name}]({name})");
+    }
+    s
+}
+
+/// The title and one line per rising category.
+fn headlines(s: &mut String, r: &QuarterlyReport) {
+    let _ = writeln!(s, "# Escalation patterns, {}\n", r.quarter);
     for rise in &r.rising {
         let _ = writeln!(s, "- {}", rise.sentence);
     }
     if r.rising.is_empty() {
         let _ = writeln!(s, "No escalation category rose this quarter.");
     }
+}
+
+/// Escalations per category, this quarter against the previous one.
+fn category_table(s: &mut String, r: &QuarterlyReport) {
+    let q = r.quarter;
     let _ = writeln!(
         s,
         "\n## Escalations per category ({q} vs {})\n\n| category | {} | {q} | change |\n|---|---|---|---|",
@@ -200,91 +231,111 @@ pub fn markdown(r: &QuarterlyReport) -> String {
             c.current as i64 - c.previous as i64
         );
     }
-    for rise in &r.rising {
-        let _ = writeln!(
-            s,
-            "\n## What the {} escalations have in common\n\n{} escalated accounts; characteristics need at least {} of them (minimum support).\n",
-            rise.change.category,
-            rise.lifts.first().map_or(0, |l| l.escalated),
-            r.min_support
-        );
-        if rise.lifts.is_empty() {
-            let _ = writeln!(s, "No characteristic reaches the minimum support.");
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "| characteristic | escalated accounts with it | share of all active accounts | lift |\n|---|---|---|---|"
-        );
-        for l in &rise.lifts {
-            let _ = writeln!(
-                s,
-                "| {} = {} | {} of {} | {} of {} | {:.2} |",
-                l.dimension, l.value, l.support, l.escalated, l.population_with, l.population, l.lift
-            );
-        }
+}
+
+/// What a rising category's escalations have in common, by lift.
+fn rising_section(s: &mut String, rise: &Rising, min_support: usize) {
+    let _ = writeln!(
+        s,
+        "\n## What the {} escalations have in common\n\n{} escalated accounts; characteristics need at least {} of them (minimum support).\n",
+        rise.change.category,
+        rise.lifts.first().map_or(0, |l| l.escalated),
+        min_support
+    );
+    if rise.lifts.is_empty() {
+        let _ = writeln!(s, "No characteristic reaches the minimum support.");
+        return;
     }
+    let _ = writeln!(
+        s,
+        "| characteristic | escalated accounts with it | share of all active accounts | lift |\n|---|---|---|---|"
+    );
+    for l in &rise.lifts {
+        let _ = writeln!(
+            s,
+            "| {} = {} | {} of {} | {} of {} | {:.2} |",
+            l.dimension, l.value, l.support, l.escalated, l.population_with, l.population, l.lift
+        );
+    }
+}
+
+/// The model-performance heading and the metric table's rows (the table is closed by
+/// [`feedback_row`]).
+fn performance_section(s: &mut String, performance: Option<&Performance>) {
     let _ = writeln!(s, "\n## Model performance\n");
-    match &r.performance {
-        Some(p) => {
-            let how = if p.replayed {
-                format!(
-                    "**Replayed**: the quarter's daily snapshots re-scored with {} ({} score date{} published in the quarter).",
-                    p.model_version,
-                    p.published_dates,
-                    if p.published_dates == 1 { " was" } else { "s were" }
-                )
-            } else {
-                format!(
-                    "**Published**: the scores vigil published on {} date{} of the quarter (model {}).",
-                    p.published_dates,
-                    if p.published_dates == 1 { "" } else { "s" },
-                    p.model_version
-                )
-            };
-            let _ = writeln!(s, "{how}");
-            if p.in_sample {
-                let _ = writeln!(
-                    s,
-                    "The quarter overlaps the model's training window: these figures are **in-sample** and optimistic."
-                );
-            }
-            let (lo, hi) = p.lead_window;
-            let _ = writeln!(s, "\n| metric | value |\n|---|---|");
-            let _ = writeln!(s, "| alerts raised | {} |", p.alerts);
-            let _ = writeln!(
-                s,
-                "| escalations eligible ({lo}–{hi} h window covered) | {} |",
-                p.eligible
-            );
-            let _ = writeln!(
-                s,
-                "| early-detection recall ({lo}–{hi} h) | {:.3} ({} of {}) |",
-                p.recall, p.detected, p.eligible
-            );
-            let _ = writeln!(s, "| alert precision | {:.3} |", p.precision);
-            let _ = writeln!(s, "| median lead time | {} |", hours(p.median_lead_hours));
-        }
-        None => {
-            let _ = writeln!(
-                s,
-                "No model in the registry: no performance figures.\n\n| metric | value |\n|---|---|"
-            );
-        }
+    let Some(p) = performance else {
+        let _ = writeln!(
+            s,
+            "No model in the registry: no performance figures.\n\n| metric | value |\n|---|---|"
+        );
+        return;
+    };
+    let _ = writeln!(s, "{}", how_measured(p));
+    if p.in_sample {
+        let _ = writeln!(
+            s,
+            "The quarter overlaps the model's training window: these figures are **in-sample** and optimistic."
+        );
     }
-    let total: usize = r.feedback.values().sum();
-    let fp = r.feedback.get("false_positive").copied().unwrap_or(0);
+    let (lo, hi) = p.lead_window;
+    let _ = writeln!(s, "\n| metric | value |\n|---|---|");
+    let _ = writeln!(s, "| alerts raised | {} |", p.alerts);
+    let _ = writeln!(
+        s,
+        "| escalations eligible ({lo}–{hi} h window covered) | {} |",
+        p.eligible
+    );
+    let _ = writeln!(
+        s,
+        "| early-detection recall ({lo}–{hi} h) | {:.3} ({} of {}) |",
+        p.recall, p.detected, p.eligible
+    );
+    let _ = writeln!(s, "| alert precision | {:.3} |", p.precision);
+    let _ = writeln!(s, "| median lead time | {} |", hours(p.median_lead_hours));
+}
+
+/// Whether the figures come from replayed or published scores, as a sentence.
+fn how_measured(p: &Performance) -> String {
+    if p.replayed {
+        format!(
+            "**Replayed**: the quarter's daily snapshots re-scored with {} ({} score date{} published in the quarter).",
+            p.model_version,
+            p.published_dates,
+            if p.published_dates == 1 { " was" } else { "s were" }
+        )
+    } else {
+        format!(
+            "**Published**: the scores vigil published on {} date{} of the quarter (model {}).",
+            p.published_dates,
+            if p.published_dates == 1 { "" } else { "s" },
+            p.model_version
+        )
+    }
+}
+
+/// The last row of the metric table: false positives per CSM verdict.
+fn feedback_row(s: &mut String, r: &QuarterlyReport) {
+    let (fp, total) = false_positives(r);
     let share = if total > 0 {
         format!("{:.3} ({fp} of {total} verdicts)", fp as f64 / total as f64)
     } else {
         "– (no verdicts)".into()
     };
     let _ = writeln!(s, "| false positives per feedback | {share} |");
+}
+
+/// The prevention estimate, with its caveat.
+fn prevention_section(s: &mut String, r: &QuarterlyReport) {
     let _ = writeln!(
         s,
         "\n## Prevention (estimate)\n\n{} of {} alerted accounts had a recorded intervention or a `prevented` verdict and no escalation within the following {} days; they represent **${:.0} ARR**. This is an estimate: nobody can know which of them would have escalated without the intervention.",
         r.prevention.prevented, r.prevention.alerted, r.prevention_days, r.prevention.arr
     );
+}
+
+/// Median resolution time per category, this quarter against the previous one.
+fn resolution_section(s: &mut String, r: &QuarterlyReport) {
+    let q = r.quarter;
     let _ = writeln!(
         s,
         "\n## Resolution time per category (median, escalations opened in the quarter)\n\n| category | {} | {q} |\n|---|---|---|",
@@ -301,75 +352,90 @@ pub fn markdown(r: &QuarterlyReport) -> String {
             res.current_n
         );
     }
-    let _ = writeln!(s, "\n## Charts\n");
-    for (name, _) in charts_of(r) {
-        let _ = writeln!(s, "![{name}]({name})");
-    }
-    s
 }
 
 /// The charts: (file name, SVG).
 pub fn charts_of(r: &QuarterlyReport) -> Vec<(&'static str, String)> {
-    let labels: Vec<String> = r.changes.iter().map(|c| c.category.clone()).collect();
-    let mut out = vec![(
-        "escalations_by_category.svg",
-        charts::grouped_bars(
-            "Escalations by category per quarter",
-            "escalations",
-            &labels,
-            &[
-                (
-                    r.quarter.previous().to_string(),
-                    r.changes.iter().map(|c| c.previous as f64).collect(),
-                ),
-                (
-                    r.quarter.to_string(),
-                    r.changes.iter().map(|c| c.current as f64).collect(),
-                ),
-            ],
-        ),
-    )];
-    let empty = Performance {
-        model_version: String::new(),
-        replayed: false,
-        in_sample: false,
-        published_dates: 0,
-        alerts: 0,
-        eligible: 0,
-        detected: 0,
-        recall: 0.0,
-        precision: 0.0,
-        median_lead_hours: None,
-        lead_hours: Vec::new(),
-        monthly: Vec::new(),
-        reliability: Vec::new(),
-        lead_window: (24, 72),
-    };
+    let empty = Performance::empty();
     let p = r.performance.as_ref().unwrap_or(&empty);
-    out.push((
-        "lead_time.svg",
-        charts::histogram(
-            &format!("Lead time of detected escalations (n = {})", p.lead_hours.len()),
-            "hours before the escalation (12 h bins)",
-            "escalations",
-            &p.lead_hours,
-            12.0,
-            f64::from(p.lead_window.1),
-        ),
-    ));
+    vec![
+        ("escalations_by_category.svg", category_chart(r)),
+        ("lead_time.svg", lead_time_chart(p)),
+        ("precision_recall_by_month.svg", monthly_chart(p)),
+        ("calibration.svg", calibration_chart(p)),
+    ]
+}
+
+impl Performance {
+    /// No figures: what the performance charts show without a model.
+    fn empty() -> Self {
+        Self {
+            model_version: String::new(),
+            replayed: false,
+            in_sample: false,
+            published_dates: 0,
+            alerts: 0,
+            eligible: 0,
+            detected: 0,
+            recall: 0.0,
+            precision: 0.0,
+            median_lead_hours: None,
+            lead_hours: Vec::new(),
+            monthly: Vec::new(),
+            reliability: Vec::new(),
+            lead_window: (24, 72),
+        }
+    }
+}
+
+/// Escalations per category, previous and current quarter side by side.
+fn category_chart(r: &QuarterlyReport) -> String {
+    let labels: Vec<String> = r.changes.iter().map(|c| c.category.clone()).collect();
+    charts::grouped_bars(
+        "Escalations by category per quarter",
+        "escalations",
+        &labels,
+        &[
+            (
+                r.quarter.previous().to_string(),
+                r.changes.iter().map(|c| c.previous as f64).collect(),
+            ),
+            (
+                r.quarter.to_string(),
+                r.changes.iter().map(|c| c.current as f64).collect(),
+            ),
+        ],
+    )
+}
+
+/// Histogram of the detected escalations' lead times.
+fn lead_time_chart(p: &Performance) -> String {
+    charts::histogram(
+        &format!("Lead time of detected escalations (n = {})", p.lead_hours.len()),
+        "hours before the escalation (12 h bins)",
+        "escalations",
+        &p.lead_hours,
+        12.0,
+        f64::from(p.lead_window.1),
+    )
+}
+
+/// Alert precision and recall per month.
+fn monthly_chart(p: &Performance) -> String {
     let months: Vec<String> = p.monthly.iter().map(|m| m.0.clone()).collect();
-    out.push((
-        "precision_recall_by_month.svg",
-        charts::lines(
-            "Alert precision and recall by month",
-            "share",
-            &months,
-            &[
-                ("precision".into(), p.monthly.iter().map(|m| m.1).collect()),
-                ("recall".into(), p.monthly.iter().map(|m| m.2).collect()),
-            ],
-        ),
-    ));
+    charts::lines(
+        "Alert precision and recall by month",
+        "share",
+        &months,
+        &[
+            ("precision".into(), p.monthly.iter().map(|m| m.1).collect()),
+            ("recall".into(), p.monthly.iter().map(|m| m.2).collect()),
+        ],
+    )
+}
+
+/// Reliability diagram, axes scaled to the largest predicted or observed rate.
+fn calibration_chart(p: &Performance) -> String {
     let top = p
         .reliability
         .iter()
@@ -389,8 +455,7 @@ pub fn charts_of(r: &QuarterlyReport) -> Vec<(&'static str, String)> {
         .collect();
     cal.push_str(&charts::polyline(&pts, "#2ca02c"));
     cal.push_str("</svg>");
-    out.push(("calibration.svg", cal));
-    out
+    cal
 }
 
 /// Markdown to HTML for the subset the report writes (headings, list items, tables,

@@ -131,54 +131,15 @@ pub fn risk_score(p: f64) -> u32 {
 /// Runs the backtest on scored validation snapshots and the escalations opened in the period.
 pub fn run(s: &Scored<'_>, escalations: &[(String, i64)], opts: &BacktestOptions) -> BacktestReport {
     let n = s.account.len();
-    // Snapshots per account, time-sorted.
-    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
-    for i in 0..n {
-        by_account.entry(s.account[i].as_str()).or_default().push(i);
-    }
-    for v in by_account.values_mut() {
-        v.sort_by_key(|&i| s.time_us[i]);
-    }
+    let by_account = snapshots_by_account(s);
     let (first, last) = (
         s.time_us.iter().copied().min().unwrap_or(0),
         s.time_us.iter().copied().max().unwrap_or(0),
     );
     let weeks = ((last - first) as f64 / (7.0 * 24.0 * HOUR_US as f64)).max(1.0 / 7.0);
-    let mut opened: HashMap<&str, Vec<i64>> = HashMap::new();
-    let mut in_period = 0;
-    for (a, e) in escalations {
-        if *e > first && *e <= last + i64::from(opts.lead_min_hours) * HOUR_US {
-            in_period += 1;
-        }
-        opened.entry(a.as_str()).or_default().push(*e);
-    }
-    for v in opened.values_mut() {
-        v.sort_unstable();
-    }
-    let (lead_min, lead_max) = (
-        i64::from(opts.lead_min_hours) * HOUR_US,
-        i64::from(opts.lead_max_hours) * HOUR_US,
-    );
-    // Eligible escalations with the indices of their lead-window snapshots.
-    let mut eligible: Vec<(i64, Vec<usize>, &str)> = Vec::new();
-    for (a, e) in escalations {
-        if e - lead_max < first || e - lead_min > last {
-            continue;
-        }
-        let snaps: Vec<usize> = by_account
-            .get(a.as_str())
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| s.time_us[i] >= e - lead_max && s.time_us[i] <= e - lead_min)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !snaps.is_empty() {
-            eligible.push((*e, snaps, a.as_str()));
-        }
-    }
+    let eligible = eligible_escalations(s, escalations, &by_account, (first, last), opts);
     let score: Vec<u32> = s.probability.iter().map(|&p| risk_score(p)).collect();
+    let opened = opened_by_account(escalations);
     let ctx = Ctx {
         s,
         score: &score,
@@ -190,21 +151,7 @@ pub fn run(s: &Scored<'_>, escalations: &[(String, i64)], opts: &BacktestOptions
     };
     let at_alert = ctx.at(opts.alert_threshold);
     let at_tiers = opts.tier_thresholds.iter().map(|&t| ctx.at(t)).collect();
-    // An escalation is detected at threshold t exactly when the best score in its lead
-    // window is at least t, so the highest threshold reaching the target recall is read off
-    // those maxima without re-running the backtest per threshold.
-    let mut window_max: Vec<u32> = eligible
-        .iter()
-        .map(|(_, snaps, _)| snaps.iter().map(|&i| score[i]).max().unwrap_or(0))
-        .collect();
-    window_max.sort_unstable_by(|a, b| b.cmp(a));
-    // (The epsilon keeps e.g. 0.8 × 160 = 128.000…03 from asking for 129 detections.)
-    let needed = (opts.min_recall * eligible.len() as f64 - 1e-9).ceil().max(0.0) as usize;
-    let target = match needed {
-        0 => Some(100),
-        n => window_max.get(n - 1).copied().filter(|&t| t >= 1),
-    }
-    .map(|t| ctx.at(t));
+    let target = ctx.at_target_recall();
     let lead_hours = ctx.lead_times(opts.alert_threshold);
     let median_lead_hours = (!lead_hours.is_empty()).then(|| lead_hours[lead_hours.len() / 2]);
     let ones = vec![1.0; n];
@@ -213,7 +160,7 @@ pub fn run(s: &Scored<'_>, escalations: &[(String, i64)], opts: &BacktestOptions
         snapshots: n,
         accounts: by_account.len(),
         weeks,
-        escalations: in_period,
+        escalations: escalations_in_period(escalations, (first, last), opts),
         eligible: eligible.len(),
         at_alert_threshold: at_alert,
         at_tiers,
@@ -236,6 +183,76 @@ pub fn run(s: &Scored<'_>, escalations: &[(String, i64)], opts: &BacktestOptions
         gate_passed,
         gate_reason,
     }
+}
+
+/// Indices of each account's snapshots, time-sorted.
+fn snapshots_by_account<'a>(s: &Scored<'a>) -> HashMap<&'a str, Vec<usize>> {
+    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, a) in s.account.iter().enumerate() {
+        by_account.entry(a.as_str()).or_default().push(i);
+    }
+    for v in by_account.values_mut() {
+        v.sort_by_key(|&i| s.time_us[i]);
+    }
+    by_account
+}
+
+/// Opening instants of each account's escalations, sorted.
+fn opened_by_account(escalations: &[(String, i64)]) -> HashMap<&str, Vec<i64>> {
+    let mut opened: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (a, e) in escalations {
+        opened.entry(a.as_str()).or_default().push(*e);
+    }
+    for v in opened.values_mut() {
+        v.sort_unstable();
+    }
+    opened
+}
+
+/// Escalations opened after the first snapshot and at most `lead_min` after the last.
+fn escalations_in_period(
+    escalations: &[(String, i64)],
+    (first, last): (i64, i64),
+    opts: &BacktestOptions,
+) -> usize {
+    escalations
+        .iter()
+        .filter(|(_, e)| *e > first && *e <= last + i64::from(opts.lead_min_hours) * HOUR_US)
+        .count()
+}
+
+/// Eligible escalations with the indices of their lead-window snapshots: the snapshots
+/// `[first, last]` cover the lead window and the account has a snapshot in it.
+fn eligible_escalations<'a>(
+    s: &Scored<'_>,
+    escalations: &'a [(String, i64)],
+    by_account: &HashMap<&str, Vec<usize>>,
+    (first, last): (i64, i64),
+    opts: &BacktestOptions,
+) -> Vec<(i64, Vec<usize>, &'a str)> {
+    let (lead_min, lead_max) = (
+        i64::from(opts.lead_min_hours) * HOUR_US,
+        i64::from(opts.lead_max_hours) * HOUR_US,
+    );
+    let mut eligible = Vec::new();
+    for (a, e) in escalations {
+        if e - lead_max < first || e - lead_min > last {
+            continue;
+        }
+        let snaps: Vec<usize> = by_account
+            .get(a.as_str())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&i| s.time_us[i] >= e - lead_max && s.time_us[i] <= e - lead_min)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !snaps.is_empty() {
+            eligible.push((*e, snaps, a.as_str()));
+        }
+    }
+    eligible
 }
 
 fn gate(at: &AtThreshold, eligible: usize, opts: &BacktestOptions) -> (bool, String) {
@@ -331,6 +348,29 @@ impl Ctx<'_> {
             alerts_per_100_accounts_per_week: alerts as f64 / accounts * 100.0 / self.weeks,
             detected,
         }
+    }
+
+    /// Results at the highest threshold whose recall reaches `min_recall` (None: none does).
+    ///
+    /// An escalation is detected at threshold t exactly when the best score in its lead
+    /// window is at least t, so that threshold is read off those maxima without re-running
+    /// the backtest per threshold.
+    fn at_target_recall(&self) -> Option<AtThreshold> {
+        let mut window_max: Vec<u32> = self
+            .eligible
+            .iter()
+            .map(|(_, snaps, _)| snaps.iter().map(|&i| self.score[i]).max().unwrap_or(0))
+            .collect();
+        window_max.sort_unstable_by(|a, b| b.cmp(a));
+        // (The epsilon keeps e.g. 0.8 × 160 = 128.000…03 from asking for 129 detections.)
+        let needed = (self.opts.min_recall * self.eligible.len() as f64 - 1e-9)
+            .ceil()
+            .max(0.0) as usize;
+        match needed {
+            0 => Some(100),
+            n => window_max.get(n - 1).copied().filter(|&t| t >= 1),
+        }
+        .map(|t| self.at(t))
     }
 
     /// Lead time (hours) of every detected escalation, sorted.

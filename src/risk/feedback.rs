@@ -137,15 +137,47 @@ pub fn plan(
     rows: &[FeedbackRow],
     params: &FeedbackParams,
 ) -> Adjustment {
-    let mut by_account: HashMap<&str, Vec<(i64, usize)>> = HashMap::new();
-    for &r in training {
-        by_account.entry(ids[r].as_str()).or_default().push((times[r], r));
-    }
+    let snapshots = TrainingSnapshots::new(ids, times, training);
+    let positives = |labels: &[bool]| training.iter().filter(|&&r| labels[r]).count();
     let mut adj = Adjustment::default();
     adj.stats.rows_read = rows.len();
-    adj.stats.training_positives_before = training.iter().filter(|&&r| labels[r]).count();
-    let in_range = |account: &str, from: i64, to: i64| -> Vec<usize> {
-        by_account
+    adj.stats.training_positives_before = positives(labels);
+    // Missed last, so a positive outranks another verdict on the same snapshot.
+    let mut ordered: Vec<&FeedbackRow> = rows.iter().collect();
+    ordered.sort_by_key(|f| u8::from(f.verdict == Verdict::Missed));
+    for f in ordered {
+        *adj.stats.by_verdict.entry(f.verdict.name()).or_default() += 1;
+        let hit = snapshots.concerned_by(f, escalations, params);
+        if hit.is_empty() {
+            adj.stats.unmatched += 1;
+            continue;
+        }
+        adj.stats.matched += 1;
+        for r in hit {
+            adj.record(f.verdict, r, labels, params);
+        }
+    }
+    adj.stats.training_positives_after = positives(labels);
+    adj
+}
+
+/// The training snapshots of each account: `(instant µs, row)`.
+struct TrainingSnapshots<'a> {
+    by_account: HashMap<&'a str, Vec<(i64, usize)>>,
+}
+
+impl<'a> TrainingSnapshots<'a> {
+    fn new(ids: &'a [String], times: &[i64], training: &[usize]) -> Self {
+        let mut by_account: HashMap<&str, Vec<(i64, usize)>> = HashMap::new();
+        for &r in training {
+            by_account.entry(ids[r].as_str()).or_default().push((times[r], r));
+        }
+        Self { by_account }
+    }
+
+    /// Rows of `account`'s snapshots in `[from, to]`.
+    fn in_range(&self, account: &str, from: i64, to: i64) -> Vec<usize> {
+        self.by_account
             .get(account)
             .map(|v| {
                 v.iter()
@@ -154,72 +186,73 @@ pub fn plan(
                     .collect()
             })
             .unwrap_or_default()
-    };
-    // Missed last, so a positive outranks another verdict on the same snapshot.
-    let mut ordered: Vec<&FeedbackRow> = rows.iter().collect();
-    ordered.sort_by_key(|f| u8::from(f.verdict == Verdict::Missed));
-    for f in ordered {
-        *adj.stats.by_verdict.entry(f.verdict.name()).or_default() += 1;
-        // The alert of run date D scored the state at the end of D (D+1 00:00).
-        let day = (f.alert_day_us + 1, f.alert_day_us + DAY_US);
-        let hit = match f.verdict {
+    }
+
+    /// The rows a verdict is about: the lead window before a missed escalation, else the
+    /// snapshots that the alert of run date D scored (the end of D, D+1 00:00 included).
+    fn concerned_by(
+        &self,
+        f: &FeedbackRow,
+        escalations: &[(String, i64)],
+        params: &FeedbackParams,
+    ) -> Vec<usize> {
+        let day = f.alert_day_us..f.alert_day_us + DAY_US;
+        match f.verdict {
             Verdict::Missed => {
                 let anchor = escalations
                     .iter()
-                    .filter(|(a, t)| a == &f.account && (f.alert_day_us..f.alert_day_us + DAY_US).contains(t))
+                    .filter(|(a, t)| a == &f.account && day.contains(t))
                     .map(|&(_, t)| t)
                     .min()
                     .unwrap_or(f.alert_day_us);
-                in_range(
+                self.in_range(
                     &f.account,
                     anchor - i64::from(params.lead_max_hours) * HOUR_US,
                     anchor - i64::from(params.lead_min_hours) * HOUR_US,
                 )
             }
-            _ => in_range(&f.account, day.0, day.1),
-        };
-        if hit.is_empty() {
-            adj.stats.unmatched += 1;
-            continue;
+            _ => self.in_range(&f.account, day.start + 1, day.end),
         }
-        adj.stats.matched += 1;
-        for r in hit {
-            match f.verdict {
-                Verdict::Accurate => {}
-                Verdict::FalsePositive if labels[r] => adj.stats.conflicting += 1,
-                Verdict::FalsePositive => {
-                    if adj.weight.insert(r, params.false_positive_weight).is_none() {
-                        adj.stats.negatives_confirmed += 1;
+    }
+}
+
+impl Adjustment {
+    /// Applies one verdict to training row `r` (see the module docs for each verdict).
+    fn record(&mut self, verdict: Verdict, r: usize, labels: &mut [bool], params: &FeedbackParams) {
+        let stats = &mut self.stats;
+        match verdict {
+            Verdict::Accurate => {}
+            Verdict::FalsePositive if labels[r] => stats.conflicting += 1,
+            Verdict::FalsePositive => {
+                if self.weight.insert(r, params.false_positive_weight).is_none() {
+                    stats.negatives_confirmed += 1;
+                }
+            }
+            Verdict::Prevented if labels[r] => {}
+            Verdict::Prevented => {
+                if !self.weight.contains_key(&r) && self.excluded.insert(r) {
+                    stats.prevented_excluded += 1;
+                }
+            }
+            Verdict::Missed => {
+                if labels[r] {
+                    if !self.weight.contains_key(&r) {
+                        stats.positives_reweighted += 1;
+                    }
+                } else {
+                    labels[r] = true;
+                    stats.relabelled_positive += 1;
+                    if self.weight.contains_key(&r) {
+                        stats.negatives_confirmed -= 1;
+                    }
+                    if self.excluded.remove(&r) {
+                        stats.prevented_excluded -= 1;
                     }
                 }
-                Verdict::Prevented if labels[r] => {}
-                Verdict::Prevented => {
-                    if !adj.weight.contains_key(&r) && adj.excluded.insert(r) {
-                        adj.stats.prevented_excluded += 1;
-                    }
-                }
-                Verdict::Missed => {
-                    if labels[r] {
-                        if !adj.weight.contains_key(&r) {
-                            adj.stats.positives_reweighted += 1;
-                        }
-                    } else {
-                        labels[r] = true;
-                        adj.stats.relabelled_positive += 1;
-                        if adj.weight.contains_key(&r) {
-                            adj.stats.negatives_confirmed -= 1;
-                        }
-                        if adj.excluded.remove(&r) {
-                            adj.stats.prevented_excluded -= 1;
-                        }
-                    }
-                    adj.weight.insert(r, params.missed_weight);
-                }
+                self.weight.insert(r, params.missed_weight);
             }
         }
     }
-    adj.stats.training_positives_after = training.iter().filter(|&&r| labels[r]).count();
-    adj
 }
 
 /// Applies a plan to a down-sampled split: `before` is the training part before

@@ -179,6 +179,25 @@ fn previous_scores(previous: Option<&DataFrame>) -> Result<Previous, ScoreError>
 /// Scores every row: factors, narrative, tier, what changed, category and resolution
 /// estimate, routed actions with drafts.
 pub fn score(run: &ScoringRun<'_>, inp: &ScoreInputs<'_>) -> Result<Scored, ScoreError> {
+    check_row_counts(inp)?;
+    let rows = contribution_rows(inp.matrix, inp.contributions);
+    let sources = BriefSources::read(run, inp)?;
+    let mut briefs = (0..rows.len())
+        .map(|r| sources.brief(run, inp, &rows[r], r))
+        .collect::<Result<Vec<_>, _>>()?;
+    add_timelines(&mut briefs, inp, run)?;
+    let actions = routed_actions(run, &briefs)?;
+    let risk_scores = risk_scores_frame(run, &briefs, &stored_contributions(&rows))?;
+    let actions = routing::actions_frame(&actions)?;
+    Ok(Scored {
+        risk_scores,
+        actions,
+        briefs: alerted_riskiest_first(briefs),
+    })
+}
+
+/// The feature rows, their encoding, probabilities and explanations must line up.
+fn check_row_counts(inp: &ScoreInputs<'_>) -> Result<(), ScoreError> {
     let n = inp.features.height();
     if inp.matrix.rows != n || inp.probability.len() != n || inp.contributions.values.len() != n {
         return Err(ScoreError::Mismatch(format!(
@@ -188,58 +207,91 @@ pub fn score(run: &ScoringRun<'_>, inp: &ScoreInputs<'_>) -> Result<Scored, Scor
             inp.contributions.values.len()
         )));
     }
-    let ids = frame_strings(inp.features, "features", "account_id")?;
-    let rows = contribution_rows(inp.matrix, inp.contributions);
-    let facts = facts_all(inp.features)?;
-    let previous = previous_scores(inp.previous)?;
-    let account = AccountTable::read(inp.accounts)?;
-    let arr = f64_col(inp.features, "arr")?;
-    let renewal = f64_col(inp.features, "days_to_renewal")?;
-    let tenure = f64_col(inp.features, "tenure_days")?;
-    let plan = opt_strings(inp.features, "features", "plan")?;
-    let as_of = run.as_of.format("%Y-%m-%d %H:%M UTC").to_string();
+    Ok(())
+}
 
-    let mut briefs = Vec::with_capacity(n);
-    for r in 0..n {
-        let id = ids[r]
+/// What the briefs read besides the model's outputs: feature columns, facts, the previous
+/// run and the `accounts` table, read once for all rows.
+struct BriefSources {
+    ids: Vec<Option<String>>,
+    facts: Vec<Vec<crate::features::Fact>>,
+    previous: Previous,
+    account: AccountTable,
+    arr: Option<Float64Chunked>,
+    renewal: Option<Float64Chunked>,
+    tenure: Option<Float64Chunked>,
+    plan: Vec<Option<String>>,
+    as_of: String,
+}
+
+impl BriefSources {
+    fn read(run: &ScoringRun<'_>, inp: &ScoreInputs<'_>) -> Result<Self, ScoreError> {
+        Ok(Self {
+            ids: frame_strings(inp.features, "features", "account_id")?,
+            facts: facts_all(inp.features)?,
+            previous: previous_scores(inp.previous)?,
+            account: AccountTable::read(inp.accounts)?,
+            arr: f64_col(inp.features, "arr")?,
+            renewal: f64_col(inp.features, "days_to_renewal")?,
+            tenure: f64_col(inp.features, "tenure_days")?,
+            plan: opt_strings(inp.features, "features", "plan")?,
+            as_of: run.as_of.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+    }
+
+    /// The brief of feature row `r` (`row` are its contributions), without timelines.
+    fn brief(
+        &self,
+        run: &ScoringRun<'_>,
+        inp: &ScoreInputs<'_>,
+        row: &[Contribution<'_>],
+        r: usize,
+    ) -> Result<AccountBrief, ScoreError> {
+        let id = self.ids[r]
             .clone()
             .ok_or_else(|| ScoreError::Mismatch(format!("feature row {r} has no account_id")))?;
-        let info = account.get(&id);
+        let info = self.account.get(&id);
         let probability = inp.probability[r];
         let score = risk_score(probability);
         let alert = score >= run.alert_threshold;
         let tier = routing::tier_name(routing::tier(score, alert, run.tiers)).to_string();
-        let ranked = ranked_facts(&facts[r], &rows[r], NARRATIVE_FACTS);
-        let arr_now = arr.as_ref().and_then(|c| c.get(r)).or(info.and_then(|i| i.arr));
-        let (score_delta, changed) = match previous.get(&id) {
-            Some((prev, contribs)) => (
-                prev.map(|p| i64::from(score) - i64::from(p)),
-                what_changed(&rows[r], contribs, CHANGES),
-            ),
-            None => (None, Vec::new()),
-        };
+        let ranked = ranked_facts(&self.facts[r], row, NARRATIVE_FACTS);
+        let arr_now = self
+            .arr
+            .as_ref()
+            .and_then(|c| c.get(r))
+            .or(info.and_then(|i| i.arr));
+        let (score_delta, changed) = self.changes(&id, score, row);
         let prediction = match (alert, inp.predict) {
             (true, Some(p)) => p(r),
             _ => Prediction::default(),
         };
-        briefs.push(AccountBrief {
+        Ok(AccountBrief {
             account_id: id,
             name: info.and_then(|i| i.name.clone()).unwrap_or_default(),
             segment: info.and_then(|i| i.segment.clone()),
             industry: info.and_then(|i| i.industry.clone()),
-            plan: plan[r].clone().or_else(|| info.and_then(|i| i.plan.clone())),
+            plan: self.plan[r].clone().or_else(|| info.and_then(|i| i.plan.clone())),
             csm_owner: info.and_then(|i| i.csm_owner.clone()),
             csm_email: info.and_then(|i| i.csm_email.clone()),
             arr: arr_now,
-            days_to_renewal: renewal.as_ref().and_then(|c| c.get(r)).map(|d| d.ceil() as i64),
-            tenure_days: tenure.as_ref().and_then(|c| c.get(r)).map(|d| d.floor() as i64),
-            as_of: as_of.clone(),
+            days_to_renewal: self
+                .renewal
+                .as_ref()
+                .and_then(|c| c.get(r))
+                .map(|d| d.ceil() as i64),
+            tenure_days: self
+                .tenure
+                .as_ref()
+                .and_then(|c| c.get(r))
+                .map(|d| d.floor() as i64),
+            as_of: self.as_of.clone(),
             probability,
             risk_score: score,
             tier,
             alert,
             revenue_at_risk: arr_now.map(|a| (a * probability * 100.0).round() / 100.0),
-            factors: top_factors(&rows[r], &facts[r], run.top_k),
+            factors: top_factors(row, &self.facts[r], run.top_k),
             narrative: narrative(&ranked, score),
             facts: ranked,
             score_delta,
@@ -250,17 +302,37 @@ pub fn score(run: &ScoringRun<'_>, inp: &ScoreInputs<'_>) -> Result<Scored, Scor
             predicted_category: prediction.category.as_ref().map(|c| c.0.clone()),
             category_probability: prediction.category.as_ref().map(|c| c.1),
             resolution: prediction.resolution,
-        });
+        })
     }
-    add_timelines(&mut briefs, inp, run)?;
+
+    /// The score's move since the previous run and the contributions that moved most
+    /// (none without a previous score).
+    fn changes(&self, id: &str, score: u32, row: &[Contribution<'_>]) -> (Option<i64>, Vec<String>) {
+        match self.previous.get(id) {
+            Some((prev, contribs)) => (
+                prev.map(|p| i64::from(score) - i64::from(p)),
+                what_changed(row, contribs, CHANGES),
+            ),
+            None => (None, Vec::new()),
+        }
+    }
+}
+
+/// The actions of every account that reaches a routing tier, in brief order.
+fn routed_actions(run: &ScoringRun<'_>, briefs: &[AccountBrief]) -> Result<Vec<Action>, ScoreError> {
     let mut actions: Vec<Action> = Vec::new();
-    for b in &briefs {
+    for b in briefs {
         if let Some(level) = routing::tier(b.risk_score, b.alert, run.tiers) {
             actions.extend(routing::actions(b, level, run.as_of, run.drafts)?);
         }
     }
-    let contributions: Vec<Vec<FeatureContribution>> = rows
-        .iter()
+    Ok(actions)
+}
+
+/// The contributions stored with each row: those of at least [`MIN_CONTRIBUTION`], with
+/// the value only for numeric features.
+fn stored_contributions(rows: &[Vec<Contribution<'_>>]) -> Vec<Vec<FeatureContribution>> {
+    rows.iter()
         .map(|row| {
             row.iter()
                 .filter(|c| c.contribution.abs() >= MIN_CONTRIBUTION)
@@ -273,20 +345,18 @@ pub fn score(run: &ScoringRun<'_>, inp: &ScoreInputs<'_>) -> Result<Scored, Scor
                 })
                 .collect()
         })
-        .collect();
-    let risk_scores = risk_scores_frame(run, &briefs, &contributions)?;
-    let actions = routing::actions_frame(&actions)?;
+        .collect()
+}
+
+/// The alerted accounts' briefs, riskiest first (ties by account id).
+fn alerted_riskiest_first(briefs: Vec<AccountBrief>) -> Vec<AccountBrief> {
     let mut alerted: Vec<AccountBrief> = briefs.into_iter().filter(|b| b.alert).collect();
     alerted.sort_by(|a, b| {
         b.probability
             .total_cmp(&a.probability)
             .then(a.account_id.cmp(&b.account_id))
     });
-    Ok(Scored {
-        risk_scores,
-        actions,
-        briefs: alerted,
-    })
+    alerted
 }
 
 /// Fills the timelines of the accounts that get a brief (alerted ones).
@@ -365,6 +435,7 @@ impl AccountTable {
     }
 }
 
+/// The `risk_scores` frame: one row per brief, in brief order.
 fn risk_scores_frame(
     run: &ScoringRun<'_>,
     briefs: &[AccountBrief],
@@ -374,20 +445,26 @@ fn risk_scores_frame(
     let as_of = crate::features::timestamp_column("as_of", vec![run.as_of.timestamp_micros(); n])?.cast(
         &DataType::Datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC)),
     )?;
-    let s = |f: fn(&AccountBrief) -> Option<&str>| briefs.iter().map(f).collect::<Vec<_>>();
-    let resolution = |f: fn(&ResolutionEstimate) -> f64| {
-        briefs
-            .iter()
-            .map(|b| b.resolution.as_ref().map(f))
-            .collect::<Vec<_>>()
-    };
-    let cols = vec![
-        Column::new("run_id".into(), vec![run.run_id; n]),
-        as_of,
-        Column::new("account_id".into(), s(|b| Some(b.account_id.as_str()))),
-        Column::new("name".into(), s(|b| Some(b.name.as_str()))),
-        Column::new("segment".into(), s(|b| b.segment.as_deref())),
-        Column::new("csm_owner".into(), s(|b| b.csm_owner.as_deref())),
+    let mut cols = vec![Column::new("run_id".into(), vec![run.run_id; n]), as_of];
+    cols.extend(assessment_columns(briefs)?);
+    cols.extend(prediction_columns(briefs)?);
+    cols.push(columns::contributions("contributions", contributions)?);
+    cols.push(Column::new("model_version".into(), vec![run.model_version; n]));
+    Ok(DataFrame::new(n, cols)?)
+}
+
+/// A text column of the briefs.
+fn text_column(briefs: &[AccountBrief], name: &str, f: impl Fn(&AccountBrief) -> Option<&str>) -> Column {
+    Column::new(name.into(), briefs.iter().map(f).collect::<Vec<_>>())
+}
+
+/// `account_id` … `what_changed`: who the account is and what the model says about it.
+fn assessment_columns(briefs: &[AccountBrief]) -> Result<Vec<Column>, ScoreError> {
+    Ok(vec![
+        text_column(briefs, "account_id", |b| Some(b.account_id.as_str())),
+        text_column(briefs, "name", |b| Some(b.name.as_str())),
+        text_column(briefs, "segment", |b| b.segment.as_deref()),
+        text_column(briefs, "csm_owner", |b| b.csm_owner.as_deref()),
         Column::new("arr".into(), briefs.iter().map(|b| b.arr).collect::<Vec<_>>()),
         Column::new(
             "probability".into(),
@@ -397,7 +474,7 @@ fn risk_scores_frame(
             "risk_score".into(),
             briefs.iter().map(|b| b.risk_score as i32).collect::<Vec<_>>(),
         ),
-        Column::new("tier".into(), s(|b| Some(b.tier.as_str()))),
+        text_column(briefs, "tier", |b| Some(b.tier.as_str())),
         Column::new("alert".into(), briefs.iter().map(|b| b.alert).collect::<Vec<_>>()),
         Column::new(
             "revenue_at_risk".into(),
@@ -407,7 +484,7 @@ fn risk_scores_frame(
             "top_factors",
             &briefs.iter().map(|b| b.factors.clone()).collect::<Vec<_>>(),
         )?,
-        Column::new("narrative".into(), s(|b| Some(b.narrative.as_str()))),
+        text_column(briefs, "narrative", |b| Some(b.narrative.as_str())),
         Column::new(
             "score_delta".into(),
             briefs.iter().map(|b| b.score_delta).collect::<Vec<_>>(),
@@ -416,34 +493,34 @@ fn risk_scores_frame(
             "what_changed",
             &briefs.iter().map(|b| b.what_changed.clone()).collect::<Vec<_>>(),
         ),
+    ])
+}
+
+/// `predicted_category` … `similar_cases`: the category and resolution predictions.
+fn prediction_columns(briefs: &[AccountBrief]) -> Result<Vec<Column>, ScoreError> {
+    let resolution = |name: &str, f: fn(&ResolutionEstimate) -> f64| {
         Column::new(
-            "predicted_category".into(),
-            s(|b| b.predicted_category.as_deref()),
-        ),
+            name.into(),
+            briefs
+                .iter()
+                .map(|b| b.resolution.as_ref().map(f))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let resolution_text = |name: &str, f: fn(&ResolutionEstimate) -> &str| {
+        text_column(briefs, name, move |b| b.resolution.as_ref().map(f))
+    };
+    Ok(vec![
+        text_column(briefs, "predicted_category", |b| b.predicted_category.as_deref()),
         Column::new(
             "category_probability".into(),
             briefs.iter().map(|b| b.category_probability).collect::<Vec<_>>(),
         ),
-        Column::new(
-            "predicted_resolution_days".into(),
-            resolution(|r| r.predicted_days),
-        ),
-        Column::new(
-            "resolution_method".into(),
-            briefs
-                .iter()
-                .map(|b| b.resolution.as_ref().map(|r| r.method.as_str()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("similar_cases_mean_days".into(), resolution(|r| r.mean_days)),
-        Column::new("resolution_spread_days".into(), resolution(|r| r.spread_days)),
-        Column::new(
-            "resolution_summary".into(),
-            briefs
-                .iter()
-                .map(|b| b.resolution.as_ref().map(|r| r.summary.as_str()))
-                .collect::<Vec<_>>(),
-        ),
+        resolution("predicted_resolution_days", |r| r.predicted_days),
+        resolution_text("resolution_method", |r| r.method.as_str()),
+        resolution("similar_cases_mean_days", |r| r.mean_days),
+        resolution("resolution_spread_days", |r| r.spread_days),
+        resolution_text("resolution_summary", |r| r.summary.as_str()),
         columns::similar_cases(
             "similar_cases",
             &briefs
@@ -451,8 +528,5 @@ fn risk_scores_frame(
                 .map(|b| b.resolution.as_ref().map(|r| r.cases.clone()).unwrap_or_default())
                 .collect::<Vec<_>>(),
         )?,
-        columns::contributions("contributions", contributions)?,
-        Column::new("model_version".into(), vec![run.model_version; n]),
-    ];
-    Ok(DataFrame::new(n, cols)?)
+    ])
 }

@@ -5,7 +5,7 @@
 //! escalations opened at or after the split and resolved by the end of the data. Both the
 //! estimate and the baseline see the same cases, so their mean absolute errors compare.
 
-use super::{CaseTable, ResolutionError, ResolutionIndex, rfc3339};
+use super::{Case, CaseTable, ResolutionError, ResolutionIndex, rfc3339};
 use crate::score::category::{CategoryLearner, CategoryModel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -66,18 +66,8 @@ pub fn backtest(
     k: usize,
     learner: CategoryLearner,
 ) -> Result<ResolutionBacktest, ResolutionError> {
-    let known: Vec<_> = table
-        .cases
-        .iter()
-        .filter(|c| c.resolved_at.is_some_and(|r| r < split_at))
-        .cloned()
-        .collect();
-    let opened: Vec<_> = table
-        .cases
-        .iter()
-        .filter(|c| c.opened_at < split_at)
-        .cloned()
-        .collect();
+    let known = cases_where(table, |c| c.resolved_at.is_some_and(|r| r < split_at));
+    let opened = cases_where(table, |c| c.opened_at < split_at);
     let held_out: Vec<_> = table
         .cases
         .iter()
@@ -91,72 +81,148 @@ pub fn backtest(
     }
     let index = ResolutionIndex::fit(&table.schema, &known)?;
     let model = CategoryModel::fit(&table.schema, &opened, learner)?;
-    let overall = index.overall_median().unwrap_or(f64::NAN);
-    let baseline = |category: &str| index.category_median(category).unwrap_or(overall);
-    let mut sums = [0.0; 5];
-    let (mut correct, mut filled) = (0usize, 0usize);
-    let mut per: BTreeMap<&str, (usize, f64, f64, f64)> = BTreeMap::new();
+    let judge = Judge {
+        overall: index.overall_median().unwrap_or(f64::NAN),
+        index: &index,
+        model: &model,
+        k,
+    };
+    let mut tally = Tally::default();
     for c in &held_out {
+        tally.add(c, &judge.judge(c)?);
+    }
+    Ok(tally.report(rfc3339(split_at), k, index.cases.len(), learner))
+}
+
+/// The cases that satisfy `keep`, in table order.
+fn cases_where(table: &CaseTable, keep: impl Fn(&Case) -> bool) -> Vec<Case> {
+    table.cases.iter().filter(|c| keep(c)).cloned().collect()
+}
+
+/// What was fitted before the split, estimating held-out cases.
+struct Judge<'a> {
+    index: &'a ResolutionIndex,
+    model: &'a CategoryModel,
+    k: usize,
+    /// Median of all indexed cases (the baseline of a category without one).
+    overall: f64,
+}
+
+/// One held-out case's absolute errors and how its estimate was made.
+struct Judged {
+    /// Errors of: estimate (true category), its median, estimate (predicted category), its
+    /// median, overall median.
+    errors: [f64; 5],
+    /// The category model predicted the true category.
+    correct: bool,
+    /// The estimate (true category) had to fill k from other categories.
+    filled: bool,
+}
+
+impl Judge<'_> {
+    /// The training median of `category`, or the overall one.
+    fn baseline(&self, category: &str) -> f64 {
+        self.index.category_median(category).unwrap_or(self.overall)
+    }
+
+    /// The k-nearest-cases mean for `case` in `category` (the baseline when there is no
+    /// neighbour), and whether a neighbour came from another category.
+    fn estimate(&self, case: &Case, category: &str) -> Result<(f64, bool), ResolutionError> {
+        Ok(self.index.estimate(&case.features, category, self.k)?.map_or(
+            (self.baseline(category), false),
+            |e| {
+                let other = e.cases.iter().any(|s| s.category != category);
+                (e.mean_days, other)
+            },
+        ))
+    }
+
+    fn judge(&self, c: &Case) -> Result<Judged, ResolutionError> {
         let actual = c.resolution_days.unwrap_or_default();
-        let estimate = |category: &str| -> Result<(f64, bool), ResolutionError> {
-            Ok(index
-                .estimate(&c.features, category, k)?
-                .map_or((baseline(category), false), |e| {
-                    let other = e.cases.iter().any(|s| s.category != category);
-                    (e.mean_days, other)
-                }))
-        };
-        let (knn, was_filled) = estimate(&c.category)?;
-        let predicted = model
+        let (knn, filled) = self.estimate(c, &c.category)?;
+        let predicted = self
+            .model
             .predict(&c.features)?
             .first()
             .map(|p| p.0.clone())
             .unwrap_or_default();
-        let (knn_pred, _) = estimate(&predicted)?;
-        correct += usize::from(predicted == c.category);
-        filled += usize::from(was_filled);
-        let errors = [
-            (knn - actual).abs(),
-            (baseline(&c.category) - actual).abs(),
-            (knn_pred - actual).abs(),
-            (baseline(&predicted) - actual).abs(),
-            (overall - actual).abs(),
-        ];
-        for (s, e) in sums.iter_mut().zip(errors) {
+        let (knn_pred, _) = self.estimate(c, &predicted)?;
+        Ok(Judged {
+            errors: [
+                (knn - actual).abs(),
+                (self.baseline(&c.category) - actual).abs(),
+                (knn_pred - actual).abs(),
+                (self.baseline(&predicted) - actual).abs(),
+                (self.overall - actual).abs(),
+            ],
+            correct: predicted == c.category,
+            filled,
+        })
+    }
+}
+
+/// Sums of the held-out cases' errors, overall and per true category.
+#[derive(Default)]
+struct Tally<'a> {
+    n: usize,
+    sums: [f64; 5],
+    correct: usize,
+    filled: usize,
+    /// Per category: cases, days to resolve, estimate error, median error.
+    per: BTreeMap<&'a str, (usize, f64, f64, f64)>,
+}
+
+impl<'a> Tally<'a> {
+    fn add(&mut self, c: &'a Case, j: &Judged) {
+        self.n += 1;
+        self.correct += usize::from(j.correct);
+        self.filled += usize::from(j.filled);
+        for (s, e) in self.sums.iter_mut().zip(j.errors) {
             *s += e;
         }
-        let row = per.entry(c.category.as_str()).or_default();
+        let row = self.per.entry(c.category.as_str()).or_default();
         row.0 += 1;
-        row.1 += actual;
-        row.2 += errors[0];
-        row.3 += errors[1];
+        row.1 += c.resolution_days.unwrap_or_default();
+        row.2 += j.errors[0];
+        row.3 += j.errors[1];
     }
-    let n = held_out.len() as f64;
-    Ok(ResolutionBacktest {
-        split_at: rfc3339(split_at),
-        k,
-        indexed: index.cases.len(),
-        n: held_out.len(),
-        knn_mae: sums[0] / n,
-        baseline_mae: sums[1] / n,
-        knn_mae_predicted: sums[2] / n,
-        baseline_mae_predicted: sums[3] / n,
-        overall_median_mae: sums[4] / n,
-        category_learner: learner,
-        category_accuracy: correct as f64 / n,
-        filled,
-        per_category: per
-            .into_iter()
-            .map(|(category, (count, days, knn, base))| {
-                let m = count as f64;
-                CategoryBacktestRow {
-                    category: category.to_string(),
-                    n: count,
-                    mean_days: days / m,
-                    knn_mae: knn / m,
-                    baseline_mae: base / m,
-                }
-            })
-            .collect(),
-    })
+
+    /// Mean errors over all cases and per category (sorted by name).
+    fn report(
+        self,
+        split_at: String,
+        k: usize,
+        indexed: usize,
+        learner: CategoryLearner,
+    ) -> ResolutionBacktest {
+        let n = self.n as f64;
+        ResolutionBacktest {
+            split_at,
+            k,
+            indexed,
+            n: self.n,
+            knn_mae: self.sums[0] / n,
+            baseline_mae: self.sums[1] / n,
+            knn_mae_predicted: self.sums[2] / n,
+            baseline_mae_predicted: self.sums[3] / n,
+            overall_median_mae: self.sums[4] / n,
+            category_learner: learner,
+            category_accuracy: self.correct as f64 / n,
+            filled: self.filled,
+            per_category: self
+                .per
+                .into_iter()
+                .map(|(category, (count, days, knn, base))| {
+                    let m = count as f64;
+                    CategoryBacktestRow {
+                        category: category.to_string(),
+                        n: count,
+                        mean_days: days / m,
+                        knn_mae: knn / m,
+                        baseline_mae: base / m,
+                    }
+                })
+                .collect(),
+        }
+    }
 }

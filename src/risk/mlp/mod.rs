@@ -16,7 +16,7 @@
 //! log loss, keeping the best epoch's weights.
 
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::softplus;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
@@ -29,7 +29,7 @@ use super::{
     ColumnKind, Contributions, Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskError, RiskModel,
     log_loss,
 };
-use net::{Input, Net, background_row, encode, learn_inputs, predict_with};
+use net::{Encoded, Input, Net, background_row, encode, learn_inputs, predict_with};
 
 /// Permutations per row of the sampling Shapley explanations.
 const SHAPLEY_PERMUTATIONS: usize = 8;
@@ -99,6 +99,57 @@ pub fn fit_with_progress(
     device: &Device,
     progress: &dyn Fn(u64),
 ) -> Result<(Mlp, FitReport), RiskError> {
+    check_training_data(params, train, valid)?;
+    let valid_w = class_weighted(params, valid);
+    let inputs = learn_inputs(&train.x);
+    let background = background_row(&train.x, &inputs);
+    let (mut trainer, mut model) = Trainer::new(params, train, &inputs, device);
+    // Batch order comes from `shuffle` (initial weights and dropout masks from the trainer's
+    // `noise`): burn's process-global RNG is never used, so a seed reproduces a run whatever
+    // other threads do.
+    let mut shuffle = ChaCha8Rng::seed_from_u64(params.seed ^ 0x6261_7463_6865_7300);
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut curve = Vec::with_capacity(params.epochs);
+    let mut best: Option<(f64, usize, Net)> = None;
+    for epoch in 1..=params.epochs {
+        order.shuffle(&mut shuffle);
+        model = trainer.epoch(model, &order);
+        let snapshot = model.valid();
+        let loss = log_loss(
+            &predict_with(&snapshot, &inputs, &valid.x, device)?,
+            &valid.y,
+            &valid_w,
+        );
+        curve.push(loss);
+        progress(epoch as u64);
+        if !loss.is_finite() {
+            break; // diverged: the weights will not recover
+        }
+        if keep_best(&mut best, (loss, epoch, snapshot), params.patience) {
+            break;
+        }
+    }
+    let (valid_loss, iterations, net) =
+        best.ok_or_else(|| RiskError::Neural(format!("training diverged (validation losses {curve:?})")))?;
+    let mlp = Mlp {
+        params: params.clone(),
+        schema: train.x.schema.clone(),
+        inputs,
+        background,
+        net,
+        device: device.clone(),
+    };
+    let report = FitReport {
+        iterations,
+        valid_loss,
+        curve,
+    };
+    Ok((mlp, report))
+}
+
+/// Checks the options, both datasets against the training schema, and that the training
+/// set has positive and negative rows with weight.
+fn check_training_data(params: &MlpParams, train: &Dataset, valid: &Dataset) -> Result<(), RiskError> {
     params.check()?;
     let schema = &train.x.schema;
     if schema.columns.is_empty() {
@@ -112,87 +163,93 @@ pub fn fit_with_progress(
             "the training set needs positive and negative rows (with weight > 0)".into(),
         ));
     }
-    let class_weighted = |d: &Dataset| -> Vec<f32> {
-        let k = params.positive_weight.unwrap_or(1.0) as f32;
-        d.y.iter()
-            .zip(&d.w)
-            .map(|(&y, &w)| if y == 1.0 { w * k } else { w })
-            .collect()
-    };
-    let (train_w, valid_w) = (class_weighted(train), class_weighted(valid));
-    let inputs = learn_inputs(&train.x);
-    let background = background_row(&train.x, &inputs);
-    let encoded = encode(&inputs, &train.x, 0, train.len());
+    Ok(())
+}
 
-    // Initial weights and dropout masks come from `noise`, batch order from `shuffle`: burn's
-    // process-global RNG is never used, so a seed reproduces a run whatever other threads do.
-    let mut noise = ChaCha8Rng::seed_from_u64(params.seed);
-    let mut shuffle = ChaCha8Rng::seed_from_u64(params.seed ^ 0x6261_7463_6865_7300);
-    let train_device = device.clone().autodiff();
-    let mut model = Net::init(params, &inputs, &train_device, Some(&mut noise));
-    let mut optimizer = AdamWConfig::new()
-        .with_weight_decay(params.weight_decay as f32)
-        .init();
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut curve = Vec::with_capacity(params.epochs);
-    let mut best: Option<(f64, usize, Net)> = None;
-    for epoch in 1..=params.epochs {
-        order.shuffle(&mut shuffle);
-        for idx in order.chunks(params.batch_size) {
-            let weight_sum: f32 = idx.iter().map(|&i| train_w[i]).sum();
-            if weight_sum <= 0.0 {
-                continue;
-            }
-            let column = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [idx.len()]), &train_device);
-            let y = column(idx.iter().map(|&i| train.y[i]).collect());
-            let w = column(idx.iter().map(|&i| train_w[i]).collect());
-            let z = model.forward(
-                &encoded.gather(idx),
-                &train_device,
-                Some((&mut noise, params.dropout)),
-            );
-            let loss = ((softplus(z.clone(), 1.0) - z * y) * w)
-                .sum()
-                .div_scalar(weight_sum);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(params.learning_rate, model, grads);
+/// Row weights with positive rows weighted `positive_weight` times more.
+fn class_weighted(params: &MlpParams, d: &Dataset) -> Vec<f32> {
+    let k = params.positive_weight.unwrap_or(1.0) as f32;
+    d.y.iter()
+        .zip(&d.w)
+        .map(|(&y, &w)| if y == 1.0 { w * k } else { w })
+        .collect()
+}
+
+/// Early stopping: keeps `(loss, epoch, weights)` when its loss beats the best so far;
+/// true when `patience` epochs (0: never) have passed without improvement.
+fn keep_best(best: &mut Option<(f64, usize, Net)>, epoch: (f64, usize, Net), patience: usize) -> bool {
+    match best {
+        Some((best_loss, best_epoch, _)) if epoch.0 >= *best_loss => {
+            patience > 0 && epoch.1 - *best_epoch >= patience
         }
-        let snapshot = model.valid();
-        let loss = log_loss(
-            &predict_with(&snapshot, &inputs, &valid.x, device)?,
-            &valid.y,
-            &valid_w,
-        );
-        curve.push(loss);
-        progress(epoch as u64);
-        if !loss.is_finite() {
-            break; // diverged: the weights will not recover
-        }
-        match &best {
-            Some((best_loss, best_epoch, _)) if loss >= *best_loss => {
-                if params.patience > 0 && epoch - best_epoch >= params.patience {
-                    break;
-                }
-            }
-            _ => best = Some((loss, epoch, snapshot)),
+        _ => {
+            *best = Some(epoch);
+            false
         }
     }
-    let (valid_loss, iterations, net) =
-        best.ok_or_else(|| RiskError::Neural(format!("training diverged (validation losses {curve:?})")))?;
-    let mlp = Mlp {
-        params: params.clone(),
-        schema: schema.clone(),
-        inputs,
-        background,
-        net,
-        device: device.clone(),
-    };
-    let report = FitReport {
-        iterations,
-        valid_loss,
-        curve,
-    };
-    Ok((mlp, report))
+}
+
+/// Mini-batch training on the autodiff device: the encoded training rows, their class
+/// weights, the optimizer and the RNG of initial weights and dropout masks.
+struct Trainer<'a> {
+    params: &'a MlpParams,
+    train: &'a Dataset,
+    train_w: Vec<f32>,
+    encoded: Encoded,
+    device: Device,
+    noise: ChaCha8Rng,
+    optimizer: ModuleOptimizer,
+}
+
+impl<'a> Trainer<'a> {
+    /// The trainer and the network with its initial weights.
+    fn new(params: &'a MlpParams, train: &'a Dataset, inputs: &[Input], device: &Device) -> (Self, Net) {
+        let mut noise = ChaCha8Rng::seed_from_u64(params.seed);
+        let device = device.clone().autodiff();
+        let model = Net::init(params, inputs, &device, Some(&mut noise));
+        let trainer = Self {
+            params,
+            train,
+            train_w: class_weighted(params, train),
+            encoded: encode(inputs, &train.x, 0, train.len()),
+            device,
+            noise,
+            optimizer: AdamWConfig::new()
+                .with_weight_decay(params.weight_decay as f32)
+                .init(),
+        };
+        (trainer, model)
+    }
+
+    /// One pass over the rows in `order`, `batch_size` rows per step.
+    fn epoch(&mut self, mut model: Net, order: &[usize]) -> Net {
+        for idx in order.chunks(self.params.batch_size) {
+            model = self.step(model, idx);
+        }
+        model
+    }
+
+    /// One optimizer step on the weighted loss of rows `idx` (skipped when their weights
+    /// sum to 0).
+    fn step(&mut self, model: Net, idx: &[usize]) -> Net {
+        let weight_sum: f32 = idx.iter().map(|&i| self.train_w[i]).sum();
+        if weight_sum <= 0.0 {
+            return model;
+        }
+        let column = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [idx.len()]), &self.device);
+        let y = column(idx.iter().map(|&i| self.train.y[i]).collect());
+        let w = column(idx.iter().map(|&i| self.train_w[i]).collect());
+        let z = model.forward(
+            &self.encoded.gather(idx),
+            &self.device,
+            Some((&mut self.noise, self.params.dropout)),
+        );
+        let loss = ((softplus(z.clone(), 1.0) - z * y) * w)
+            .sum()
+            .div_scalar(weight_sum);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.optimizer.step(self.params.learning_rate, model, grads)
+    }
 }
 
 /// A trained MLP on a device.
@@ -379,9 +436,7 @@ impl RiskModel for Mlp {
     }
 }
 
-#[path = "mlp_net.rs"]
 mod net;
 
 #[cfg(test)]
-#[path = "mlp_tests.rs"]
 mod tests;
