@@ -1,14 +1,14 @@
 //! Risk-model commands: `train`, `backtest`, `models`.
 
 use super::data::WindowArgs;
-use crate::config::EngineChoice;
 use crate::pipeline::{self, BacktestSettings, ExternalFeatures, RunSummary, TrainSettings, risk_model};
-use crate::registry::Registry;
-use crate::storage::Location;
+use crate::risk::params::EngineChoice;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::Path;
+use vigil_store::registry::Registry;
+use vigil_store::storage::Location;
 
 /// Learner choice on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,7 +177,7 @@ pub(super) fn backtest(args: &BacktestArgs, config: Option<&Path>, summary: &mut
 }
 
 /// Puts an alias change into the stage's metrics.
-fn record_alias(stage: &mut pipeline::StageReport, e: &crate::registry::AliasEvent) {
+fn record_alias(stage: &mut pipeline::StageReport, e: &vigil_store::registry::AliasEvent) {
     stage
         .metrics
         .insert("champion".into(), serde_json::json!(e.version));

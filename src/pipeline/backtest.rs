@@ -5,15 +5,16 @@
 use super::risk_data::{Labelled, from_history};
 use super::{StageReport, risk_model, risk_report};
 use crate::config::PipelineConfig;
-use crate::registry::Registry;
 use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored};
-use crate::risk::{sigmoid, split};
-use crate::storage::{Location, Storage};
+use crate::risk::split;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
 use polars::prelude::*;
 use std::time::Instant;
+use vigil_gbdt::loss::sigmoid;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil backtest`.
 #[derive(Debug, Clone)]

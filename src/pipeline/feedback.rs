@@ -10,19 +10,19 @@
 use super::StageReport;
 use super::risk_data::Labelled;
 use crate::config::PipelineConfig;
-use crate::config::RiskOptions;
 use crate::contract::History;
 use crate::risk::backtest::{AtThreshold, BacktestReport};
 use crate::risk::feedback::{Adjustment, FeedbackParams, FeedbackRow, Verdict, plan};
-use crate::storage::{Location, Storage};
+use crate::risk::params::RiskOptions;
 use crate::time::RunWindow;
-use crate::warehouse::WarehouseError;
-use crate::warehouse::delta::{self, CommitContext};
 use crate::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::WarehouseError;
+use vigil_store::warehouse::delta::{self, CommitContext};
 
 const DAY_US: i64 = 86_400_000_000;
 

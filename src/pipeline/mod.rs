@@ -50,9 +50,9 @@ pub use train::{TrainOutcome, TrainSettings, train, train_on};
 pub use validate::{ValidateSettings, validate, validate_shard};
 
 use crate::config::PipelineConfig;
-use crate::storage::{RetryPolicy, Storage};
 use crate::{Error, Result};
 use std::time::Duration;
+use vigil_store::storage::{RetryPolicy, Storage};
 
 /// Opens storage with the config's retry policy and builder options (or defaults).
 pub fn open_storage(config: Option<&PipelineConfig>) -> Result<Storage> {

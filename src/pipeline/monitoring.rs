@@ -3,13 +3,13 @@
 //! a warning naming the drifted features, and the optional `--fail-on-drift` gate.
 
 use super::train_side::DRIFT_REFERENCE;
-use crate::registry::Registry;
 use crate::report::drift::{Drift, Reference, SIGNIFICANT_PSI, gate_trips, monitoring_frame};
-use crate::risk::Matrix;
-use crate::storage::Storage;
 use crate::{Error, Result};
 use polars::prelude::DataFrame;
 use serde_json::{Value, json};
+use vigil_gbdt::Matrix;
+use vigil_store::registry::Registry;
+use vigil_store::storage::Storage;
 
 /// What drift monitoring measured for one scoring run.
 pub(super) struct Monitoring {

@@ -1,12 +1,15 @@
 //! Risk models as the registry stores them: the manifest, saving a trained model with its
 //! calibrator, and loading one back for scoring or a backtest.
 
-use crate::config::{DeviceName, RiskOptions};
-use crate::registry::Registry;
 use crate::risk::calibrate::Calibrator;
-use crate::risk::{EngineKind, FeatureSchema, Matrix, RiskModel, gbdt, mlp};
+use crate::risk::matrix::FromFrame;
+use crate::risk::params::RiskOptions;
+use crate::risk::{EngineKind, RiskModel, mlp};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{self as gbdt, FeatureSchema, Matrix};
+use vigil_store::registry::Registry;
+use vigil_text::DeviceName;
 
 /// `manifest.json` of a registered risk model.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -14,11 +14,11 @@ use super::{
     validate,
 };
 use crate::config::PipelineConfig;
-use crate::registry::Registry;
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use std::time::Instant;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil run`.
 #[derive(Debug, Clone)]

@@ -7,23 +7,24 @@ use super::features::{FeatureMode, feature_table};
 use super::{StageReport, risk_model};
 use crate::config::PipelineConfig;
 use crate::contract::History;
-use crate::registry::Registry;
-use crate::risk::Matrix;
+use crate::risk::matrix::FromFrame;
 use crate::score::brief::AccountBrief;
 use crate::score::category::CategoryModel;
 use crate::score::context::Sources;
 use crate::score::drafts::Drafts;
 use crate::score::resolution::ResolutionIndex;
 use crate::score::{Prediction, ScoreError, ScoreInputs, ScoringRun};
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
-use crate::warehouse::delta;
 use crate::{Error, Result};
 use bytes::Bytes;
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
+use vigil_gbdt::Matrix;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::delta;
 
 /// Similar past cases per resolution estimate.
 pub const SIMILAR_CASES: usize = crate::score::resolution::DEFAULT_K;
@@ -122,7 +123,7 @@ pub fn score_on(
     let predict = |r: usize| predictions.get(&r).cloned().unwrap_or_default();
     let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
     let previous = delta::latest_partition_before(storage, &warehouse.join("risk_scores"), window.run_date())
-        .map_err(crate::warehouse::WarehouseError::from)?;
+        .map_err(vigil_store::warehouse::WarehouseError::from)?;
     let tone = ticket_tone(text_sentiment.as_ref())?;
     let table = |n: &str| history.tables.get(n).map(|t| &t.frame);
     let accounts = table("accounts").ok_or_else(|| Error::Internal("accounts not loaded".into()))?;

@@ -9,19 +9,20 @@ pub use super::sentiment_data::{
 use super::sentiment_model::{
     Comparison, ModelCard, SplitSpec, device, load_model, save_model, source_counts,
 };
-use crate::config::DeviceName;
-use crate::storage::{Location, Storage};
-use crate::text::baseline::{LexiconBaseline, TfidfLogistic, TfidfOptions};
-use crate::text::data::{self, LabelledText};
-use crate::text::infer::SentimentClassifier;
-use crate::text::metrics::evaluate;
-use crate::text::train::{self, Progress, TrainOptions};
-use crate::text::{Sentiment, TextError};
 use crate::{Error, Result};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_text::DeviceName;
+use vigil_text::SentimentTrainOptions as TrainOptions;
+use vigil_text::baseline::{LexiconBaseline, TfidfLogistic, TfidfOptions};
+use vigil_text::data::{self, LabelledText};
+use vigil_text::infer::SentimentClassifier;
+use vigil_text::metrics::evaluate;
+use vigil_text::train::{self, Progress};
+use vigil_text::{Sentiment, TextError};
 
 /// Settings of `vigil sentiment train`.
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! The generated model card (`README.md` beside a sentiment model's weights).
 
 use super::sentiment_model::ModelCard;
-use crate::text::metrics::Evaluation;
 use std::fmt::Write;
+use vigil_text::metrics::Evaluation;
 
 fn row(out: &mut String, name: &str, e: &Evaluation) {
     let f1 = |i: usize| e.per_class.get(i).map_or(0.0, |c| c.f1);

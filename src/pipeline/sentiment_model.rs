@@ -2,20 +2,21 @@
 //! `tokenizer.json`, `config.json` (architecture), `metrics.json` (the model card's data) and
 //! a generated `README.md` model card.
 
-use crate::config::DeviceName;
-use crate::storage::{Location, Storage};
-use crate::text::data::LabelledText;
-use crate::text::infer::SentimentClassifier;
-use crate::text::metrics::Evaluation;
-use crate::text::model::ModelConfig;
-use crate::text::pretrain::PretrainEpoch;
-use crate::text::tokenizer::TextTokenizer;
-use crate::text::train::{EpochReport, TrainOptions};
 use crate::{Error, Result};
 use burn::tensor::Device;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use vigil_store::storage::{Location, Storage};
+use vigil_text::DeviceName;
+use vigil_text::SentimentTrainOptions as TrainOptions;
+use vigil_text::data::LabelledText;
+use vigil_text::infer::SentimentClassifier;
+use vigil_text::metrics::Evaluation;
+use vigil_text::model::ModelConfig;
+use vigil_text::pretrain::PretrainEpoch;
+use vigil_text::tokenizer::TextTokenizer;
+use vigil_text::train::EpochReport;
 
 /// Texts and class counts of one training source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,7 +127,7 @@ pub fn device(name: DeviceName) -> Result<Device> {
 pub fn model_version(weights: &[u8], tokenizer_json: &[u8]) -> String {
     format!(
         "sentiment-{:016x}",
-        crate::text::fnv1a(&[weights, tokenizer_json])
+        crate::hash::stable_hash(&[weights, tokenizer_json])
     )
 }
 

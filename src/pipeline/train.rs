@@ -6,19 +6,21 @@ use super::risk_data::{ExternalFeatures, Labelled, from_external, from_history};
 use super::risk_model::{self, Manifest, TrainingWindow};
 use super::train_fit::{Candidates, Fitted, fit_engines};
 use super::{StageReport, risk_report};
-use crate::config::{EngineChoice, PipelineConfig};
-use crate::registry::Registry;
+use crate::config::PipelineConfig;
 use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored};
 use crate::risk::calibrate::{Calibrator, cross_fit};
-use crate::risk::{
-    Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskModel, metrics, sigmoid, split,
-};
-use crate::storage::{Location, Storage};
+use crate::risk::matrix::{FromFrame, LearnSchema};
+use crate::risk::params::EngineChoice;
+use crate::risk::{EngineKind, RiskModel, metrics, split};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
 use serde_json::json;
 use std::time::Instant;
+use vigil_gbdt::loss::sigmoid;
+use vigil_gbdt::{Dataset, FeatureSchema, FitReport, Matrix};
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil train`.
 #[derive(Debug, Clone)]
@@ -171,7 +173,7 @@ pub fn train_on(
     let model_bytes = model.to_bytes()?;
     let cal_json = serde_json::to_vec(&calibrator).map_err(|e| Error::Internal(e.to_string()))?;
     let input_fingerprint = fingerprint(&all);
-    let hash = crate::text::fnv1a(&[&model_bytes, &cal_json, input_fingerprint.as_bytes()]);
+    let hash = crate::hash::stable_hash(&[&model_bytes, &cal_json, input_fingerprint.as_bytes()]);
     let run_date = settings.window.run_date().to_string();
     let version = format!("risk-{}-{:08x}", run_date.replace('-', ""), hash >> 32);
     let registry = Registry::new(storage, Location::parse(&config.resolve(&opts.registry))?);
@@ -224,7 +226,7 @@ pub fn train_on(
     let manifest_json = serde_json::to_value(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     // Housekeeping for crashed trainings; registry readers never see their leftovers.
     let abandoned = registry.remove_abandoned(
-        chrono::Duration::hours(crate::registry::ABANDONED_AFTER_HOURS),
+        chrono::Duration::hours(vigil_store::registry::ABANDONED_AFTER_HOURS),
         chrono::Utc::now(),
     )?;
     let written = registry.write_version(&version, &files, &manifest_json)?;
@@ -421,9 +423,9 @@ fn window(data: &Labelled, parts: &split::Split) -> TrainingWindow {
     }
 }
 
-/// FNV-1a of the training input (every feature value, then the labels), streamed.
+/// XXH3-64 of the training input (every feature value, then the labels), streamed.
 fn fingerprint(d: &Dataset) -> String {
-    let mut hash = crate::text::Fnv1a::default();
+    let mut hash = crate::hash::StableHasher::default();
     for column in &d.x.columns {
         for v in column {
             hash.update(&v.to_le_bytes());

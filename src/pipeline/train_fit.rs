@@ -3,10 +3,12 @@
 
 use super::progress::Bar;
 use super::train::TrainSettings;
-use crate::config::{EngineChoice, PipelineConfig};
-use crate::risk::{Dataset, EngineKind, FitReport, RiskModel, gbdt, metrics, mlp};
+use crate::config::PipelineConfig;
+use crate::risk::params::EngineChoice;
+use crate::risk::{EngineKind, RiskModel, metrics, mlp};
 use crate::{Error, Result};
 use std::time::Instant;
+use vigil_gbdt::{self as gbdt, Dataset, FitReport};
 
 /// A fitted engine and how it did on the validation rows.
 pub(super) struct Fitted {

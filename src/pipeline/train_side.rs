@@ -4,13 +4,13 @@
 
 use super::risk_data::Labelled;
 use crate::report::drift::Reference;
-use crate::risk::Matrix;
 use crate::score::ScoreError;
 use crate::score::category::fit_best;
 use crate::score::resolution::{DEFAULT_K, Estimator, ResolutionIndex, backtest, cases, default_features};
 use crate::{Error, Result};
 use bytes::Bytes;
 use serde_json::{Value, json};
+use vigil_gbdt::Matrix;
 
 /// Registry files and headline figures of the side models.
 pub struct SideModels {

@@ -1,10 +1,12 @@
 //! Tests of the risk model: GBDT, calibration, splits and the backtest on hand-built data.
 
 use super::backtest::{self, BacktestOptions, Scored};
-use super::calibrate::{Calibrator, Method, cross_fit};
-use super::gbdt::{self, GbdtParams};
-use super::{ColumnKind, Dataset, FeatureSchema, Matrix, RiskModel, SchemaColumn, metrics, split};
+use super::calibrate::{Calibrator, cross_fit};
+use super::params::CalibrationMethod as Method;
+use super::{metrics, split};
 use rand::{Rng, SeedableRng};
+use vigil_gbdt::loss::{log_loss, sigmoid};
+use vigil_gbdt::{self as gbdt, ColumnKind, Dataset, FeatureSchema, GbdtParams, Matrix, SchemaColumn};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -82,9 +84,9 @@ fn gbdt_learns_stops_early_and_round_trips() -> TestResult {
         "early stopping never triggered"
     );
     let constant = vec![model.base_score; valid.len()];
-    assert!(super::log_loss(&margin, &valid.y, &valid.w) < super::log_loss(&constant, &valid.y, &valid.w));
+    assert!(log_loss(&margin, &valid.y, &valid.w) < log_loss(&constant, &valid.y, &valid.w));
     // Early stopping scored the validation rows in bin space: the same margins as the saved trees.
-    let kept_loss = super::log_loss(&margin, &valid.y, &valid.w);
+    let kept_loss = log_loss(&margin, &valid.y, &valid.w);
     assert!(
         (report.valid_loss - kept_loss).abs() < 1e-9,
         "{} vs {kept_loss}",
@@ -198,10 +200,10 @@ fn calibration_is_monotone_and_improves_brier() -> TestResult {
     let margin: Vec<f64> = (0..n).map(|_| rng.random_range(-6.0..6.0)).collect();
     let label: Vec<bool> = margin
         .iter()
-        .map(|m| rng.random::<f64>() < super::sigmoid(m / 3.0 - 2.0))
+        .map(|m| rng.random::<f64>() < sigmoid(m / 3.0 - 2.0))
         .collect();
     let w = vec![1.0; n];
-    let raw: Vec<f64> = margin.iter().map(|&m| super::sigmoid(m)).collect();
+    let raw: Vec<f64> = margin.iter().map(|&m| sigmoid(m)).collect();
     for method in [Method::Isotonic, Method::Platt] {
         let cal = Calibrator::fit(method, &margin, &label, &w)?;
         let mut prev = -1.0;
