@@ -35,7 +35,7 @@ mod tests {
         let dir = std::env::var_os("VIGIL_VADER_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sentiment/vader")
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sentiment/vader")
             });
         let mut rows = Vec::new();
         for name in [

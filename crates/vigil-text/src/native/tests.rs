@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use std::path::Path;
 
 fn shipped() -> SentimentClassifier {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sentiment/default");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/sentiment/default");
     let read = |name: &str| std::fs::read(dir.join(name)).expect("the shipped model is in the repository");
     let config: ModelConfig = serde_json::from_slice(&read("config.json")).expect("config.json");
     let tokenizer =
