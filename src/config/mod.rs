@@ -121,7 +121,7 @@ pub struct StorageOptions {
     pub credentials: CredentialSource,
     /// Options handed to the object-store builder (e.g. `aws_endpoint`, `aws_region`,
     /// `azure_storage_account_name`); values may use `${ENV_VAR}` and are treated as secrets.
-    /// Keys must be object_store options ([`is_store_option`]).
+    /// Keys must be object_store options ([`vigil_store::storage::is_store_option`]).
     #[serde(default)]
     pub options: BTreeMap<String, String>,
 }
