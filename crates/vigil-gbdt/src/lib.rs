@@ -24,6 +24,9 @@ mod route;
 mod shap;
 pub mod tree;
 
+#[cfg(test)]
+mod tests;
+
 pub use data::{ColumnKind, Dataset, FeatureSchema, MAX_LEVELS, Matrix, SchemaColumn};
 pub use error::GbdtError;
 pub use model::{Contributions, FitReport, Gbdt, fit, fit_with_progress};
