@@ -6,9 +6,11 @@
 //! gradient-boosted trees over a plain matrix), `vigil-text` (the sentiment model and its
 //! baselines) and `vigil-store` (object storage, the model registry, the Delta Lake and
 //! PostgreSQL sinks). This crate holds the contract, features, risk, score, report, synth,
-//! pipeline and cli; dependencies point one way:
-//! `cli → pipeline → {contract, features, risk, score, report, synth} → config → {vigil-gbdt,
-//! vigil-text, vigil-store}`, with `error` mapping every crate's error to an exit code.
+//! pipeline and cli, and depends on the three crates, never they on it:
+//! `cli → pipeline → {contract, features, risk, score, report, synth} → {vigil-gbdt,
+//! vigil-text, vigil-store}`. `config` composes the parameter types where they live (the
+//! leaf modules `risk::params` and `features::params`, and the crates), and `error` maps
+//! every crate's error to an exit code.
 //! `main.rs` only parses the command line, sets up tracing and maps errors to exit codes.
 
 pub mod cli;

@@ -3,6 +3,12 @@
 //! Layers follow uv's naming: `*Args` live in `cli` (flags), `*Options` here (the file),
 //! and the resolved values a command runs with are built from both in `pipeline`.
 //! Unknown keys are errors that name the key, the file and the allowed keys.
+//!
+//! The sections of a domain are its own types, which check their own ranges: `[risk]` is
+//! [`RiskOptions`] (`risk::params`, with `vigil_gbdt::GbdtParams`), `[features]` is
+//! [`FeatureOptions`] (`features::params`), `[sentiment.training]` is
+//! `vigil_text::SentimentTrainOptions`; this module deserialises and composes them and turns
+//! their range errors into [`ConfigError::Value`] with the file's path.
 
 mod interpolate;
 mod report;
