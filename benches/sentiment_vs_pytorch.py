@@ -17,7 +17,7 @@ RSS, at batch 64 on 2 threads:
     mode under torch.inference_mode(), torch.set_num_threads(2), tokenized with the Python
     `tokenizers` package from DIR/tokenizer.json. It streams like vigil: Parquet read 16
     batches at a time, texts sorted by length within each such window (as
-    SentimentClassifier::predict in src/text/infer.rs does; --no-length-sort turns it off),
+    SentimentClassifier::predict in crates/vigil-text/src/infer.rs does; --no-length-sort turns it off),
     each batch padded to its longest text and masked with src_key_padding_mask. Model-only
     time is tokenize + forward + softmax + probabilities back to Python (no file I/O);
     end-to-end is everything after `import torch` (model build, read, score, zstd Parquet

@@ -2,9 +2,9 @@
 //! sentiment model and the risk MLP run on burn; neither owns the choice, so it sits here,
 //! below both.
 
-use crate::config::DeviceName;
 use crate::{Error, Result};
 use burn::tensor::Device;
+use vigil_text::DeviceName;
 
 /// The burn device for a configured device name: `flex` (CPU) always; `wgpu` only in a vigil
 /// built with `--features wgpu` (otherwise a usage error, exit 2).

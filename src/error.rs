@@ -4,10 +4,11 @@
 //! value, URL); this type gathers them and decides which exit code Airflow sees.
 
 use crate::{
-    config::ConfigError, contract::ContractError, features::FeatureError, registry::RegistryError,
-    risk::RiskError, score::ScoreError, score::resolution::ResolutionError, storage::StorageError,
-    synth::SynthError, text::TextError, warehouse::WarehouseError,
+    config::ConfigError, contract::ContractError, features::FeatureError, risk::RiskError, score::ScoreError,
+    score::resolution::ResolutionError, synth::SynthError,
 };
+use vigil_store::{registry::RegistryError, storage::StorageError, warehouse::WarehouseError};
+use vigil_text::TextError;
 
 /// Exit codes of the `vigil` binary (DESIGN.md, CLI contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,5 +164,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<crate::score::drafts::DraftError> for Error {
     fn from(e: crate::score::drafts::DraftError) -> Self {
         Error::Score(ScoreError::Draft(e))
+    }
+}
+
+impl From<vigil_gbdt::GbdtError> for Error {
+    /// A GBDT error is a risk-model error (same message and exit code as before the trees
+    /// became their own crate).
+    fn from(e: vigil_gbdt::GbdtError) -> Self {
+        Error::Risk(RiskError::from(e))
     }
 }

@@ -1,8 +1,16 @@
 //! vigil: a batch ML job that warns customer-success teams about escalations before they
 //! happen.
 //!
-//! The crate is one library with modules that could become crates; dependencies point one
-//! way: `cli → pipeline → {contract, synth} → {storage, config} → error`.
+//! The application crate of a Cargo workspace. The parts that stand alone are crates of
+//! their own, so Cargo enforces that they never import the application: `vigil-gbdt` (the
+//! gradient-boosted trees over a plain matrix), `vigil-text` (the sentiment model and its
+//! baselines) and `vigil-store` (object storage, the model registry, the Delta Lake and
+//! PostgreSQL sinks). This crate holds the contract, features, risk, score, report, synth,
+//! pipeline and cli, and depends on the three crates, never they on it:
+//! `cli → pipeline → {contract, features, risk, score, report, synth} → {vigil-gbdt,
+//! vigil-text, vigil-store}`. `config` composes the parameter types where they live (the
+//! leaf modules `risk::params` and `features::params`, and the crates), and `error` maps
+//! every crate's error to an exit code.
 //! `main.rs` only parses the command line, sets up tracing and maps errors to exit codes.
 
 pub mod cli;
@@ -11,16 +19,14 @@ pub mod contract;
 pub mod device;
 pub mod error;
 pub mod features;
+pub mod hash;
 pub mod pipeline;
-pub mod registry;
 pub mod report;
 pub mod risk;
 pub mod score;
-pub mod storage;
 pub mod synth;
-pub mod text;
+pub mod text_frames;
 pub mod time;
-pub mod warehouse;
 
 #[cfg(test)]
 mod testutil;

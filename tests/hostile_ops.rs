@@ -785,28 +785,31 @@ fn warehouse_on_s3_passes_the_preflight_probe_and_leaves_no_probe_behind() {
     run.expect_code(0);
     // The test process may lack AWS_* variables: list through moto with explicit options.
     let opts = vec![
-        ("aws_endpoint".to_string(), vigil::config::Secret::new(ep.clone())),
+        (
+            "aws_endpoint".to_string(),
+            vigil_store::secret::Secret::new(ep.clone()),
+        ),
         (
             "aws_allow_http".to_string(),
-            vigil::config::Secret::new("true".into()),
+            vigil_store::secret::Secret::new("true".into()),
         ),
         (
             "aws_access_key_id".to_string(),
-            vigil::config::Secret::new("testing".into()),
+            vigil_store::secret::Secret::new("testing".into()),
         ),
         (
             "aws_secret_access_key".to_string(),
-            vigil::config::Secret::new("testing".into()),
+            vigil_store::secret::Secret::new("testing".into()),
         ),
         (
             "aws_region".to_string(),
-            vigil::config::Secret::new("us-east-1".into()),
+            vigil_store::secret::Secret::new("us-east-1".into()),
         ),
     ];
-    let storage =
-        vigil::storage::Storage::new(vigil::storage::RetryPolicy::default(), opts).expect("storage");
+    let storage = vigil_store::storage::Storage::new(vigil_store::storage::RetryPolicy::default(), opts)
+        .expect("storage");
     let objects = storage
-        .list(&vigil::storage::Location::parse(&wh).expect("url"))
+        .list(&vigil_store::storage::Location::parse(&wh).expect("url"))
         .expect("list the warehouse");
     assert!(!objects.is_empty(), "validate wrote its outputs");
     assert!(

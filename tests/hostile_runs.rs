@@ -10,9 +10,9 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use vigil::registry::Registry;
-use vigil::storage::{Location, RetryPolicy, Storage};
-use vigil::warehouse::delta;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, RetryPolicy, Storage};
+use vigil_store::warehouse::delta;
 
 const D1: &str = "2026-06-28";
 const D2: &str = "2026-06-29";
@@ -764,7 +764,7 @@ fn vacuum_on_s3_removes_replaced_files_and_keeps_the_current_run() {
         ("aws_region", "us-east-1"),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), vigil::config::Secret::new(v.to_string())))
+    .map(|(k, v)| (k.to_string(), vigil_store::secret::Secret::new(v.to_string())))
     .collect();
     let s3 = Storage::new(RetryPolicy::default(), options).expect("storage");
     let wh = format!("s3://{bucket}/hostile-runs-{}/wh", std::process::id());

@@ -15,9 +15,9 @@
 
 use crate::common::{Project, vigil_env};
 use polars::prelude::df;
-use vigil::config::Secret;
-use vigil::storage::{Location, RetryPolicy, Storage};
-use vigil::warehouse::delta;
+use vigil_store::secret::Secret;
+use vigil_store::storage::{Location, RetryPolicy, Storage};
+use vigil_store::warehouse::delta;
 
 /// Azurite's published development account and key (not a secret: every Azurite has them).
 const AZURITE_ACCOUNT: &str = "devstoreaccount1";

@@ -8,7 +8,7 @@ mod tls;
 use chrono::NaiveDate;
 use polars::prelude::{DataType, NamedFrom, Series};
 use support::{Db, date, epoch_days, risk_frame, sink, url, with_column};
-use vigil::warehouse::postgres::{self, PostgresError};
+use vigil_store::warehouse::postgres::{self, PostgresError};
 
 #[test]
 fn republishing_a_date_replaces_it_and_leaves_other_dates() {

@@ -8,8 +8,8 @@
 use crate::common::{Project, vigil_env};
 use polars::prelude::*;
 use std::time::Instant;
-use vigil::storage::{Location, RetryPolicy, Storage};
-use vigil::warehouse::delta;
+use vigil_store::storage::{Location, RetryPolicy, Storage};
+use vigil_store::warehouse::delta;
 
 const RUN_DATE: &str = "2026-06-30";
 

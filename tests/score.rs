@@ -356,29 +356,35 @@ fn run_publishes_to_s3_and_postgres() {
         ))[0]
             .get::<_, i64>(0);
         assert!(n > 0, "{table} empty in PostgreSQL");
-        let storage = vigil::storage::Storage::new(
-            vigil::storage::RetryPolicy::default(),
+        let storage = vigil_store::storage::Storage::new(
+            vigil_store::storage::RetryPolicy::default(),
             vec![
-                ("aws_endpoint".into(), vigil::config::Secret::new(ep.clone())),
-                ("aws_allow_http".into(), vigil::config::Secret::new("true".into())),
+                (
+                    "aws_endpoint".into(),
+                    vigil_store::secret::Secret::new(ep.clone()),
+                ),
+                (
+                    "aws_allow_http".into(),
+                    vigil_store::secret::Secret::new("true".into()),
+                ),
                 (
                     "aws_access_key_id".into(),
-                    vigil::config::Secret::new("testing".into()),
+                    vigil_store::secret::Secret::new("testing".into()),
                 ),
                 (
                     "aws_secret_access_key".into(),
-                    vigil::config::Secret::new("testing".into()),
+                    vigil_store::secret::Secret::new("testing".into()),
                 ),
                 (
                     "aws_region".into(),
-                    vigil::config::Secret::new("us-east-1".into()),
+                    vigil_store::secret::Secret::new("us-east-1".into()),
                 ),
             ],
         )
         .expect("storage");
-        let loc = vigil::storage::Location::parse(&format!("{wh}/{table}")).expect("url");
+        let loc = vigil_store::storage::Location::parse(&format!("{wh}/{table}")).expect("url");
         let date = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
-        let delta = vigil::warehouse::delta::read_partition(&storage, &loc, date)
+        let delta = vigil_store::warehouse::delta::read_partition(&storage, &loc, date)
             .expect("read Delta on S3")
             .expect("partition");
         assert_eq!(

@@ -2,13 +2,13 @@
 
 use crate::config::PipelineConfig;
 use crate::pipeline::{self, DemoSettings, GenerateSettings, RunSummary, ValidateSettings};
-use crate::storage::Location;
 use crate::synth::SynthParams;
 use crate::time::{parse_as_of, parse_date, parse_run_date};
 use crate::{Error, Result};
 use clap::Args;
 use std::io::Write;
 use std::path::Path;
+use vigil_store::storage::Location;
 
 /// The run's point in time (exactly one is required; there is no default) and how stale
 /// its inputs may be.

@@ -3,11 +3,11 @@
 use super::data::WindowArgs;
 use crate::contract::MAX_SHARDS;
 use crate::pipeline::{self, FeatureMode, FeaturesSettings, RunSummary};
-use crate::storage::Location;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use clap::{Args, ValueEnum};
 use std::path::Path;
+use vigil_store::storage::Location;
 
 /// Which snapshots to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,16 +1,16 @@
 //! Risk-model commands: `train`, `backtest`, `models`.
 
 use super::data::WindowArgs;
-use crate::config::EngineChoice;
 use crate::pipeline::risk::artifact;
 use crate::pipeline::{self, BacktestSettings, ExternalFeatures, RunSummary, TrainSettings};
-use crate::registry::Registry;
-use crate::storage::Location;
+use crate::risk::params::EngineChoice;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use std::path::Path;
+use vigil_store::registry::Registry;
+use vigil_store::storage::Location;
 
 /// Learner choice on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -199,7 +199,7 @@ struct ShowMetrics<'a> {
 }
 
 /// Puts an alias change into the stage's metrics.
-fn record_alias(stage: &mut pipeline::StageReport, e: &crate::registry::AliasEvent) -> Result<()> {
+fn record_alias(stage: &mut pipeline::StageReport, e: &vigil_store::registry::AliasEvent) -> Result<()> {
     stage.record(&AliasMetrics {
         champion: &e.version,
         previous: e.previous.as_deref(),

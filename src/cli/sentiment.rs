@@ -1,21 +1,22 @@
 //! `vigil sentiment train | eval | score | run`.
 
 use super::data::WindowArgs;
-use crate::config::{DeviceName, PipelineConfig};
+use crate::config::PipelineConfig;
 use crate::pipeline::sentiment::commands::{
     EvalSettings, LabelledInputs, ScoreSettings, TrainSettings, UnlabelledInputs, eval_model, score_texts,
     train_model,
 };
 use crate::pipeline::{self, RunSummary};
 use crate::report::sentiment_card::SplitSpec;
-use crate::storage::{Location, Storage};
-use crate::text::data::LabelSpec;
-use crate::text::train::TrainOptions;
-use crate::text::{LabelMap, RatingThresholds};
 use crate::{Error, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::Path;
+use vigil_store::storage::{Location, Storage};
+use vigil_text::DeviceName;
+use vigil_text::SentimentTrainOptions as TrainOptions;
+use vigil_text::data::LabelSpec;
+use vigil_text::{LabelMap, RatingThresholds};
 
 /// `vigil sentiment`.
 #[derive(Debug, Args)]

@@ -3,29 +3,34 @@
 //! Layers follow uv's naming: `*Args` live in `cli` (flags), `*Options` here (the file),
 //! and the resolved values a command runs with are built from both in `pipeline`.
 //! Unknown keys are errors that name the key, the file and the allowed keys.
+//!
+//! The sections of a domain are its own types, which check their own ranges: `[risk]` is
+//! [`RiskOptions`] (`risk::params`, with `vigil_gbdt::GbdtParams`), `[features]` is
+//! [`FeatureOptions`] (`features::params`), `[sentiment.training]` is
+//! `vigil_text::SentimentTrainOptions`; this module deserialises and composes them and turns
+//! their range errors into [`ConfigError::Value`] with the file's path.
 
-mod features;
+mod interpolate;
 mod report;
-mod risk;
-mod secret;
 mod sentiment;
 mod storage;
 mod tiers;
 mod toml_error;
 mod validation;
 
-pub use features::FeatureOptions;
+pub use interpolate::interpolate;
 pub use report::{PerformanceSource, ReportOptions};
-pub use risk::{CalibrationMethod, EngineChoice, FeedbackOptions, GbdtParams, MlpParams, RiskOptions};
-pub use secret::{Secret, interpolate};
-pub use sentiment::{DeviceName, Pooling, SentimentOptions, SentimentSource, SentimentTrainOptions};
-pub use storage::{CredentialSource, is_store_option};
+pub use sentiment::{SentimentOptions, SentimentSource};
 pub use tiers::{TierLevel, TiersOptions, valid_name};
 pub use validation::ValidationOptions;
 
+use crate::features::params::FeatureOptions;
+use crate::risk::params::RiskOptions;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use vigil_store::secret::Secret;
+use vigil_store::storage::CredentialSource;
 
 /// Errors from reading or validating a pipeline config.
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +127,7 @@ pub struct StorageOptions {
     pub credentials: CredentialSource,
     /// Options handed to the object-store builder (e.g. `aws_endpoint`, `aws_region`,
     /// `azure_storage_account_name`); values may use `${ENV_VAR}` and are treated as secrets.
-    /// Keys must be object_store options ([`is_store_option`]).
+    /// Keys must be object_store options ([`vigil_store::storage::is_store_option`]).
     #[serde(default)]
     pub options: BTreeMap<String, String>,
 }
@@ -330,95 +335,112 @@ impl PipelineConfig {
         Ok(config)
     }
 
+    /// Checks every value range, section by section: the first value out of range is a
+    /// [`ConfigError::Value`] naming the file and the dotted key.
     fn check_values(&self) -> Result<(), ConfigError> {
         let o = &self.options;
-        let bad = |key: &str, value: String, allowed: &str| ConfigError::Value {
-            path: self.path.clone(),
-            key: key.into(),
-            value,
-            allowed: allowed.into(),
-        };
         if !(6..=24).contains(&o.window.lookback_months) {
-            return Err(bad(
+            return Err(self.bad(
                 "window.lookback_months",
                 o.window.lookback_months.to_string(),
                 "allowed: 6 to 24",
             ));
         }
-        o.validation
-            .check()
-            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
+        let in_file = |(key, value, allowed): (String, String, String)| self.bad(&key, value, &allowed);
+        o.validation.check().map_err(in_file)?;
         o.features
-            .check()
-            .map_err(|(key, value, allowed)| bad(key, value.to_string(), &allowed))?;
-        o.sentiment
-            .check()
-            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
-        o.risk
-            .check()
-            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
-        o.tiers
-            .check_values()
-            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
+            .validate()
+            .map_err(|(key, value, allowed)| self.bad(key, value.to_string(), &allowed))?;
+        o.sentiment.check().map_err(in_file)?;
+        o.risk.validate().map_err(in_file)?;
+        o.tiers.check_values().map_err(in_file)?;
         if let Some(pg) = &o.warehouse.postgres {
-            let ident = |s: &str| {
-                s.chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-                    && s.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            };
-            if !ident(&pg.schema) {
-                return Err(bad(
-                    "warehouse.postgres.schema",
-                    format!("{:?}", pg.schema),
-                    "allowed: a lower-case SQL identifier ([a-z_][a-z0-9_]*)",
-                ));
-            }
-            if pg.url_env.trim().is_empty() {
-                return Err(bad(
-                    "warehouse.postgres.url_env",
-                    "\"\"".into(),
-                    "the name of an environment variable",
-                ));
-            }
-            if pg.ca_file.as_deref().is_some_and(|f| f.trim().is_empty()) {
-                return Err(bad(
-                    "warehouse.postgres.ca_file",
-                    "\"\"".into(),
-                    "the path of a PEM file of CA certificates",
-                ));
-            }
+            self.check_postgres(pg)?;
         }
         let option_keys: Vec<&str> = self.store_options.iter().map(|(k, _)| k.as_str()).collect();
-        storage::check(&o.storage, &option_keys)
-            .map_err(|(key, value, allowed)| bad(&key, value, &allowed))?;
-        for table in o.sources.tables.keys() {
+        storage::check(&o.storage, &option_keys).map_err(in_file)?;
+        self.check_sources()?;
+        self.check_demo()?;
+        if o.warehouse.url.trim().is_empty() {
+            return Err(self.bad(
+                "warehouse.url",
+                "\"\"".into(),
+                "a folder path or URL (file://, s3://, gs://, az://, memory://)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The [`ConfigError::Value`] of `key` in this file.
+    fn bad(&self, key: &str, value: String, allowed: &str) -> ConfigError {
+        ConfigError::Value {
+            path: self.path.clone(),
+            key: key.into(),
+            value,
+            allowed: allowed.into(),
+        }
+    }
+
+    /// `[warehouse.postgres]`: a SQL identifier as schema, a variable name, a CA file path.
+    fn check_postgres(&self, pg: &PostgresOptions) -> Result<(), ConfigError> {
+        let ident = |s: &str| {
+            s.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if !ident(&pg.schema) {
+            return Err(self.bad(
+                "warehouse.postgres.schema",
+                format!("{:?}", pg.schema),
+                "allowed: a lower-case SQL identifier ([a-z_][a-z0-9_]*)",
+            ));
+        }
+        if pg.url_env.trim().is_empty() {
+            return Err(self.bad(
+                "warehouse.postgres.url_env",
+                "\"\"".into(),
+                "the name of an environment variable",
+            ));
+        }
+        if pg.ca_file.as_deref().is_some_and(|f| f.trim().is_empty()) {
+            return Err(self.bad(
+                "warehouse.postgres.ca_file",
+                "\"\"".into(),
+                "the path of a PEM file of CA certificates",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `[sources]`: every explicitly placed table is one of the contract's.
+    fn check_sources(&self) -> Result<(), ConfigError> {
+        for table in self.options.sources.tables.keys() {
             if crate::contract::schema::table(table).is_none() {
                 let allowed: Vec<&str> = crate::contract::schema::TABLES.iter().map(|t| t.name).collect();
-                return Err(bad(
+                return Err(self.bad(
                     &format!("sources.{table}"),
                     format!("{table:?}"),
                     &format!("unknown table; allowed: base, {}", allowed.join(", ")),
                 ));
             }
         }
-        if o.demo.accounts == 0 || o.demo.months == 0 {
-            return Err(bad(
+        Ok(())
+    }
+
+    /// `[demo]`: a non-empty history ending on a valid date.
+    fn check_demo(&self) -> Result<(), ConfigError> {
+        let demo = &self.options.demo;
+        if demo.accounts == 0 || demo.months == 0 {
+            return Err(self.bad(
                 "demo.accounts / demo.months",
-                format!("{} / {}", o.demo.accounts, o.demo.months),
+                format!("{} / {}", demo.accounts, demo.months),
                 "allowed: 1 or more",
             ));
         }
-        crate::time::parse_date(&o.demo.end, "demo.end")
-            .map_err(|m| bad("demo.end", format!("{:?}", o.demo.end), &m))?;
-        if o.warehouse.url.trim().is_empty() {
-            return Err(bad(
-                "warehouse.url",
-                "\"\"".into(),
-                "a folder path or URL (file://, s3://, gs://, az://, memory://)",
-            ));
-        }
+        crate::time::parse_date(&demo.end, "demo.end")
+            .map_err(|m| self.bad("demo.end", format!("{:?}", demo.end), &m))?;
         Ok(())
     }
 

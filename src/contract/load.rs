@@ -8,9 +8,9 @@ use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
 use crate::Error;
 use crate::config::{PipelineConfig, ValidationOptions};
-use crate::storage::{FileFormat, Location, Storage, StorageError};
 use crate::time::RunWindow;
 use std::collections::{BTreeMap, HashSet};
+use vigil_store::storage::{FileFormat, Location, Storage, StorageError};
 
 /// The validated input history of one run.
 #[derive(Debug)]

@@ -5,10 +5,10 @@ use super::ContractError;
 use super::column::{self, BadCell};
 use super::keys::{self, AccountIds, LeftOut};
 use super::schema::{ColumnType, TableSpec};
-use crate::storage::FileFrame;
 use crate::time::RunWindow;
 use polars::prelude::*;
 use std::collections::BTreeMap;
+use vigil_store::storage::FileFrame;
 
 /// Per-file facts for the validation report.
 #[derive(Debug, Clone, serde::Serialize)]

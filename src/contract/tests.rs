@@ -4,9 +4,9 @@
 use super::keys::AccountIds;
 use super::schema::{self, ColumnType, Rule, TABLES};
 use super::table::{ValidTable, validate};
-use crate::storage::{FileFormat, FileFrame, Location};
 use crate::time::{RunWindow, parse_run_date};
 use polars::prelude::*;
+use vigil_store::storage::{FileFormat, FileFrame, Location};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

@@ -9,8 +9,9 @@
 //!   `resolved_at` counts as unresolved); such snapshots are left out of training by default;
 //! - `label_complete`: `t + h <= --as-of`, i.e. the whole label window has been observed.
 
+use super::FeatureError;
 use super::frame::{HOUR_US, micros, str_column, strings};
-use super::{FeatureError, FeatureOptions};
+use super::params::FeatureOptions;
 use polars::prelude::*;
 
 /// One past escalation, as the labels need it.

@@ -24,6 +24,7 @@ mod labels;
 mod lexicon;
 mod narrative;
 mod nps;
+pub mod params;
 mod stakeholders;
 mod tickets;
 mod timeline;
@@ -35,7 +36,6 @@ mod tests;
 #[cfg(test)]
 mod tests_families;
 
-pub use crate::config::FeatureOptions;
 pub use build::{Features, Inputs, build_features};
 pub use catalogue::{FeatureSpec, catalogue, spec};
 pub use frame::{micros as frame_micros, strings as frame_strings, timestamp_column};

@@ -10,10 +10,10 @@ use super::run::{RunSettings, run_pipeline};
 use super::runtime::{RunSummary, in_stage};
 use super::score::ScoreOutcome;
 use crate::config::PipelineConfig;
-use crate::storage::{Location, Storage};
 use crate::synth::SynthParams;
 use crate::time::{RunWindow, parse_run_date};
 use crate::{Error, Result};
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil demo`.
 #[derive(Debug, Clone)]

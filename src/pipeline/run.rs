@@ -15,12 +15,12 @@ use super::runtime::{RunSummary, StageReport, in_stage};
 use super::score::{ScoreOutcome, ScoreSettings, load_drafts, score_on};
 use crate::config::PipelineConfig;
 use crate::contract::History;
-use crate::registry::Registry;
 use crate::score::drafts::Drafts;
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use std::time::Instant;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil run`.
 #[derive(Debug, Clone)]

@@ -1,13 +1,14 @@
 //! A sentiment model's card: what `metrics.json` records about a trained model
 //! ([`ModelCard`]) and the `README.md` generated from it beside the weights.
 
-use crate::text::data::LabelledText;
-use crate::text::metrics::Evaluation;
-use crate::text::pretrain::PretrainEpoch;
-use crate::text::train::{EpochReport, TrainOptions};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use vigil_text::SentimentTrainOptions as TrainOptions;
+use vigil_text::data::LabelledText;
+use vigil_text::metrics::Evaluation;
+use vigil_text::pretrain::PretrainEpoch;
+use vigil_text::train::EpochReport;
 
 /// Texts and class counts of one training source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,11 +7,12 @@
 //! monotone by construction. Platt scaling (a logistic fit of the margin) is the
 //! alternative for small validation sets.
 
-use super::{RiskError, sigmoid};
+use super::RiskError;
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::loss::sigmoid;
 
 /// Which calibrator to fit (`[risk] calibration`).
-pub use crate::config::CalibrationMethod as Method;
+use super::params::CalibrationMethod as Method;
 
 /// A fitted calibrator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,10 +4,11 @@
 //! [`RiskModel`]). Code that trains or loads a model names the engine once, here; a third
 //! engine is one more pair of impls.
 
-use super::gbdt::{self, Gbdt, GbdtParams};
-use super::mlp::{self, Mlp, MlpParams};
-use super::{Dataset, EngineKind, FitReport, RiskError, RiskModel};
+use super::mlp::{self, Mlp};
+use super::params::MlpParams;
+use super::{EngineKind, RiskError, RiskModel};
 use burn::tensor::Device;
+use vigil_gbdt::{Dataset, FitReport, Gbdt, GbdtParams};
 
 /// Training one engine: its parameters in, a fitted model and its fit report out.
 pub trait Fit {
@@ -68,7 +69,12 @@ impl Fit for GbdtFit<'_> {
         valid: &Dataset,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(Gbdt, FitReport), RiskError> {
-        gbdt::fit_with_progress(self.params, train, Some(valid), progress)
+        Ok(vigil_gbdt::fit_with_progress(
+            self.params,
+            train,
+            Some(valid),
+            progress,
+        )?)
     }
 }
 
@@ -97,7 +103,7 @@ impl Predict for Gbdt {
     type Context = ();
 
     fn read(bytes: &[u8], _: &()) -> Result<Self, RiskError> {
-        Gbdt::from_bytes(bytes)
+        Ok(Gbdt::from_bytes(bytes)?)
     }
 }
 

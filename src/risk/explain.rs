@@ -1,6 +1,6 @@
 //! Explanations: model-agnostic sampling Shapley values (for the MLP).
 //!
-//! Trees use exact TreeSHAP ([`super::gbdt`]); a neural network has no exact polynomial
+//! Trees use exact TreeSHAP ([`vigil_gbdt`]); a neural network has no exact polynomial
 //! algorithm, so the MLP uses permutation sampling against one background row (the
 //! training medians): each permutation walks the features in random order, switching one
 //! at a time from the background to the row's value, and credits each feature with the
@@ -8,9 +8,10 @@
 //! `margin(row) − margin(background)`, so the average does too — the additivity the
 //! narratives rely on holds exactly, and only the split between features is estimated.
 
-use super::{Contributions, Matrix, RiskError};
+use super::RiskError;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use vigil_gbdt::{Contributions, Matrix};
 
 /// Sampling Shapley values of `predict` (margins) for every row of `x` against
 /// `background` (one value per feature). `permutations` ≥ 1 per row; seeded.

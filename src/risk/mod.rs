@@ -2,25 +2,25 @@
 //! histogram GBDT and a burn MLP), calibration, explanations and the lead-time backtest.
 //!
 //! This module does no I/O: it takes feature frames and returns models, scores and
-//! metrics; [`crate::registry`] stores models and [`crate::pipeline`] runs the stages.
+//! metrics; [`vigil_store::registry`] stores models and [`crate::pipeline`] runs the stages.
 
 pub mod backtest;
 pub mod calibrate;
 pub mod engine;
 pub mod explain;
 pub mod feedback;
-pub mod gbdt;
+mod gbdt;
 pub mod matrix;
 pub mod metrics;
 pub mod mlp;
+pub mod params;
 pub mod split;
 
 #[cfg(test)]
 mod tests;
 
-pub use matrix::{ColumnKind, Dataset, FeatureSchema, Matrix, SchemaColumn};
-
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{Contributions, FeatureSchema, Matrix};
 
 /// Errors of the risk model.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +56,7 @@ pub enum RiskError {
         dtype: String,
     },
     /// A categorical feature has too many levels.
-    #[error("categorical column {column:?} has {levels} levels (at most {max})", max = matrix::MAX_LEVELS)]
+    #[error("categorical column {column:?} has {levels} levels (at most {max})", max = vigil_gbdt::MAX_LEVELS)]
     TooManyLevels {
         /// Column.
         column: String,
@@ -84,7 +84,7 @@ pub enum RiskError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineKind {
-    /// Histogram gradient-boosted trees ([`gbdt`]).
+    /// Histogram gradient-boosted trees ([`vigil_gbdt`]).
     Gbdt,
     /// Multi-layer perceptron in burn ([`mlp`]).
     Mlp,
@@ -100,26 +100,6 @@ impl EngineKind {
     }
 }
 
-/// Per-row additive explanation of a raw margin: `bias + Σ values[i] = margin`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Contributions {
-    /// The expected margin (same for every row of one model and background).
-    pub bias: f64,
-    /// One vector per row, one value per feature in schema order.
-    pub values: Vec<Vec<f64>>,
-}
-
-/// What a training run reports besides the model.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct FitReport {
-    /// Rounds (trees) or epochs kept.
-    pub iterations: usize,
-    /// Best validation loss (weighted log loss).
-    pub valid_loss: f64,
-    /// Validation loss after each round or epoch.
-    pub curve: Vec<f64>,
-}
-
 /// A trained model: raw margins (log-odds) and additive explanations of them.
 pub trait RiskModel: Send + Sync {
     /// The learner.
@@ -132,21 +112,4 @@ pub trait RiskModel: Send + Sync {
     fn contributions(&self, x: &Matrix) -> Result<Contributions, RiskError>;
     /// Serialised model (what the registry stores as `model.bin`).
     fn to_bytes(&self) -> Result<Vec<u8>, RiskError>;
-}
-
-/// Logistic function.
-pub fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
-/// Weighted binary log loss of margins.
-pub fn log_loss(margin: &[f64], y: &[f32], w: &[f32]) -> f64 {
-    let (mut sum, mut weight) = (0.0, 0.0);
-    for ((&m, &y), &w) in margin.iter().zip(y).zip(w) {
-        let p = sigmoid(m).clamp(1e-12, 1.0 - 1e-12);
-        let l = if y > 0.5 { -p.ln() } else { -(1.0 - p).ln() };
-        sum += f64::from(w) * l;
-        weight += f64::from(w);
-    }
-    if weight > 0.0 { sum / weight } else { 0.0 }
 }

@@ -33,9 +33,9 @@ pub struct Split {
     pub sampled_out: usize,
 }
 
-/// Seeded 64-bit hash of a key (SplitMix64 over FNV-1a), uniform in [0, 1).
+/// Seeded 64-bit hash of a key (SplitMix64 over XXH3-64), uniform in [0, 1).
 pub fn unit_hash(key: &[u8], seed: u64) -> f64 {
-    let mut z = crate::text::fnv1a(&[key]) ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut z = crate::hash::stable_hash(&[key]) ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;

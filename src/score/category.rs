@@ -5,7 +5,7 @@
 //! Four learners behind one [`CategoryModel`]: the majority class (the baseline),
 //! multinomial logistic regression on standardised features with missing indicators,
 //! k-nearest-cases vote in the resolution index's similarity space, and one-vs-rest
-//! gradient-boosted trees ([`crate::risk::gbdt`]). [`fit_best`] compares them on held-out
+//! gradient-boosted trees ([`vigil_gbdt`]). [`fit_best`] compares them on held-out
 //! time and refits the winner on every case. Saved as JSON in the model registry.
 
 mod learners;
@@ -19,10 +19,9 @@ pub use learners::{GBDT_ROUNDS, KNN_K};
 pub use logistic::Logistic;
 pub use metrics::{CategoryMetrics, evaluate};
 
-use crate::risk::FeatureSchema;
-use crate::risk::gbdt::Gbdt;
 use crate::score::resolution::{Case, FeatureSpace, ResolutionError};
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{FeatureSchema, Gbdt};
 
 /// Which learner a category model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

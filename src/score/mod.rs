@@ -18,8 +18,6 @@ pub mod routing;
 
 use crate::config::TiersOptions;
 use crate::features::{FeatureError, facts_all, frame_strings};
-use crate::risk::Contributions;
-use crate::risk::matrix::{ColumnKind, Matrix};
 use brief::{AccountBrief, ResolutionEstimate};
 use chrono::{DateTime, Utc};
 use columns::{FeatureContribution, read_contributions};
@@ -29,6 +27,7 @@ use factors::{Contribution, MIN_CONTRIBUTION, narrative, ranked_facts, top_facto
 use polars::prelude::*;
 use routing::Action;
 use std::collections::{HashMap, HashSet};
+use vigil_gbdt::{ColumnKind, Contributions, Matrix};
 
 /// Errors of the scoring stage.
 #[derive(Debug, thiserror::Error)]

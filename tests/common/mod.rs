@@ -104,10 +104,11 @@ pub fn shipped_model() -> String {
 /// read through the Delta log; `None` when the table or the partition does not exist.
 pub fn delta_partition(table: &str, run_date: &str) -> Option<polars::prelude::DataFrame> {
     let storage =
-        vigil::storage::Storage::new(vigil::storage::RetryPolicy::default(), Vec::new()).expect("storage");
-    let loc = vigil::storage::Location::parse(table).expect("table location");
+        vigil_store::storage::Storage::new(vigil_store::storage::RetryPolicy::default(), Vec::new())
+            .expect("storage");
+    let loc = vigil_store::storage::Location::parse(table).expect("table location");
     let date = chrono::NaiveDate::parse_from_str(run_date, "%Y-%m-%d").expect("run date");
-    vigil::warehouse::delta::read_partition(&storage, &loc, date).expect("read the Delta table")
+    vigil_store::warehouse::delta::read_partition(&storage, &loc, date).expect("read the Delta table")
 }
 
 /// Runs `vigil` with `args` in `cwd`.

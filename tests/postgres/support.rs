@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use polars::prelude::{
     DataFrame, DataType, IntoColumn, IntoSeries, NamedFrom, Series, StructChunked, TimeUnit, TimeZone,
 };
-use vigil::config::Secret;
-use vigil::warehouse::postgres::{self, PgSink};
+use vigil_store::secret::Secret;
+use vigil_store::warehouse::postgres::{self, PgSink};
 
 /// URL of the test server, or `None` when run outside tests/run.sh. Under
 /// `VIGIL_REQUIRE_SERVERS=1` (set by tests/run.sh and CI) a missing server fails the test.

@@ -6,8 +6,8 @@
 use super::support::{Db, date, plain_url, risk_frame, tls_ca, url, with_params};
 use crate::common::Project;
 use std::path::Path;
-use vigil::config::Secret;
-use vigil::warehouse::postgres::{self, PgSink, PostgresError};
+use vigil_store::secret::Secret;
+use vigil_store::warehouse::postgres::{self, PgSink, PostgresError};
 
 /// A password in every URL: the test servers trust any, and no message may show it.
 const PASSWORD: &str = "tls-s3cret-pw";
@@ -222,7 +222,8 @@ fn publish_over_verify_full_and_refused_before_any_commit() {
     std::fs::copy(&ca, p.file("test-ca.pem")).expect("copy CA");
     p.config(&config("test-ca.pem"));
     let storage =
-        vigil::storage::Storage::new(vigil::storage::RetryPolicy::default(), Vec::new()).expect("storage");
+        vigil_store::storage::Storage::new(vigil_store::storage::RetryPolicy::default(), Vec::new())
+            .expect("storage");
     let warehouse = p.file("wh").to_string_lossy().into_owned();
     crate::publish::stage(&storage, &warehouse, "tls-run", 40);
     let good = tls_url(&url, &unique("publish_ok"), "sslmode=verify-full");

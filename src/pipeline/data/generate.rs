@@ -4,12 +4,12 @@
 use crate::Result;
 use crate::contract::schema;
 use crate::pipeline::runtime::StageReport;
-use crate::storage::{Location, Storage};
 use crate::synth::{SynthParams, generate as synthesize};
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
 
 /// Tables written as one file per month.
 const MONTHLY: &[&str] = &["usage_daily", "feature_usage"];

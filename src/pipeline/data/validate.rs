@@ -5,10 +5,10 @@ use crate::Result;
 use crate::config::{PipelineConfig, ValidationOptions};
 use crate::contract::{History, Shard, ValidationReport, load_history, load_history_part, quarantine_frame};
 use crate::pipeline::runtime::StageReport;
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use bytes::Bytes;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil validate`.
 #[derive(Debug, Clone)]

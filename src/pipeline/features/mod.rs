@@ -5,7 +5,6 @@ use crate::config::PipelineConfig;
 use crate::contract::{History, MAX_SHARDS, Shard, count_accounts, load_history, load_history_part};
 use crate::features::{Inputs, build_features, catalogue, label, lifetimes, scoring_grid, training_grid};
 use crate::pipeline::runtime::StageReport;
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
@@ -13,6 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
 
 /// Which snapshots to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,6 +1,6 @@
 //! `vigil publish`: commits a run date's staged tables to the warehouse — one Delta commit per
 //! table that replaces its `run_date` partition — then, as its **last** commit, the date's
-//! row in the `runs` table ([`crate::warehouse::runs`]) naming each table's committed
+//! row in the `runs` table ([`vigil_store::warehouse::runs`]) naming each table's committed
 //! version; and, when `[warehouse.postgres]` is set, replaces the same run date of every table
 //! and of `runs` in PostgreSQL, all in one transaction.
 //!
@@ -16,21 +16,22 @@
 //! tables again and then the `runs` row, completing the set.
 
 use super::staged::{Staged, StagedRun, read_run};
-use crate::config::{PipelineConfig, Secret};
+use crate::config::PipelineConfig;
 use crate::pipeline::runtime::StageReport;
 use crate::pipeline::score::shard::staged_location;
 use crate::score::drift::merge::merge_shards;
 use crate::score::drift::{SIGNIFICANT_PSI, gate_trips};
-use crate::storage::{Location, Storage};
-use crate::warehouse::WarehouseError;
-use crate::warehouse::delta::{self, CommitContext};
-use crate::warehouse::runs::{RUNS_TABLE, RunRecord, TableVersion};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vigil_store::secret::Secret;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::WarehouseError;
+use vigil_store::warehouse::delta::{self, CommitContext};
+use vigil_store::warehouse::runs::{RUNS_TABLE, RunRecord, TableVersion};
 
 fn warehouse(config: &PipelineConfig) -> Result<Location> {
     Ok(Location::parse(&config.resolve(&config.options.warehouse.url))?)
@@ -89,8 +90,8 @@ struct PostgresTarget {
 
 impl PostgresTarget {
     /// Connects (TLS checked): the schema and the sink.
-    fn connect(self) -> Result<(String, crate::warehouse::postgres::PgSink)> {
-        let sink = crate::warehouse::postgres::connect_with_ca(&self.url, self.ca_file.as_deref())
+    fn connect(self) -> Result<(String, vigil_store::warehouse::postgres::PgSink)> {
+        let sink = vigil_store::warehouse::postgres::connect_with_ca(&self.url, self.ca_file.as_deref())
             .map_err(WarehouseError::from)?;
         Ok((self.schema, sink))
     }
@@ -258,7 +259,7 @@ fn gate_drift(tables: &[Staged]) -> Result<()> {
 /// Every table, then the `runs` row, in one PostgreSQL transaction: BI tools reading
 /// PostgreSQL see the whole previous run or the whole new one.
 fn publish_postgres(
-    sink: &mut crate::warehouse::postgres::PgSink,
+    sink: &mut vigil_store::warehouse::postgres::PgSink,
     schema: &str,
     run_date: NaiveDate,
     tables: &[Staged],
@@ -296,8 +297,8 @@ fn publish_postgres(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::RetryPolicy;
     use polars::prelude::*;
+    use vigil_store::storage::RetryPolicy;
 
     fn config(dir: &std::path::Path) -> PipelineConfig {
         std::fs::create_dir_all(dir.join("pipelines")).expect("mkdir");

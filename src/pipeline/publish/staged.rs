@@ -7,11 +7,11 @@
 use crate::pipeline::score::shard::{self, RUN_FILE, Shard};
 use crate::score::drift::merge::merge_shards;
 use crate::score::drift::monitoring_frame;
-use crate::storage::{FileFormat, Location, Storage};
-use crate::warehouse::delta::PARTITION_COLUMN;
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
+use vigil_store::storage::{FileFormat, Location, Storage};
+use vigil_store::warehouse::delta::PARTITION_COLUMN;
 
 /// The drift table, whose rows are combined by re-measuring rather than stacking.
 const MONITORING: &str = "monitoring";

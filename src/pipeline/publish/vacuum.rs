@@ -1,7 +1,7 @@
 //! `vigil vacuum`: removes the data files of every vigil Delta table under the warehouse that
 //! no table version within the retention needs (partitions replaced by re-publishing, files a
 //! crashed writer left uncommitted), with deltalake's own `VACUUM`; see
-//! [`crate::warehouse::delta::vacuum`].
+//! [`vigil_store::warehouse::delta::vacuum`].
 //!
 //! The retention defaults to Delta's 168 hours (7 days). A shorter one breaks time travel to
 //! the versions it drops — including the table versions an older `runs` row names, and what
@@ -10,13 +10,13 @@
 
 use crate::config::PipelineConfig;
 use crate::pipeline::runtime::StageReport;
-use crate::storage::{Location, Storage};
-use crate::warehouse::WarehouseError;
-use crate::warehouse::delta;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::WarehouseError;
+use vigil_store::warehouse::delta;
 
 /// Delta's default retention (`delta.deletedFileRetentionDuration`): 7 days.
 pub const DEFAULT_RETAIN_HOURS: u64 = 168;

@@ -11,19 +11,19 @@
 use crate::config::{PerformanceSource, PipelineConfig};
 use crate::pipeline::risk::artifact;
 use crate::pipeline::risk::input::Labelled;
-use crate::registry::Registry;
 use crate::report::quarter::Quarter;
 use crate::report::quarterly::Alerted;
 use crate::report::render::Performance;
 use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored, risk_score};
-use crate::risk::sigmoid;
-use crate::storage::{Location, Storage};
-use crate::warehouse::WarehouseError;
-use crate::warehouse::delta;
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use vigil_gbdt::loss::sigmoid;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::WarehouseError;
+use vigil_store::warehouse::delta;
 
 const HOUR_US: i64 = 3_600_000_000;
 

@@ -15,10 +15,7 @@ use crate::report::lift::{self, Bands, Snapshot};
 use crate::report::quarter::Quarter;
 use crate::report::quarterly::{self, CategoryChange, Escalation};
 use crate::report::render::{self, QuarterlyReport, Rising};
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
-use crate::warehouse::WarehouseError;
-use crate::warehouse::delta::{self, CommitContext};
 use crate::{Error, Result};
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -26,6 +23,9 @@ use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::WarehouseError;
+use vigil_store::warehouse::delta::{self, CommitContext};
 
 const DAY_US: i64 = 86_400_000_000;
 

@@ -1,15 +1,17 @@
 //! Risk models as the registry stores them: the manifest, saving a trained model with its
 //! calibrator, and loading one back for scoring or a backtest.
 
-use crate::config::{DeviceName, RiskOptions};
-use crate::registry::Registry;
 use crate::risk::calibrate::Calibrator;
 use crate::risk::engine::Predict;
-use crate::risk::gbdt::Gbdt;
+use crate::risk::matrix::FromFrame;
 use crate::risk::mlp::Mlp;
-use crate::risk::{EngineKind, FeatureSchema, Matrix, RiskModel};
+use crate::risk::params::RiskOptions;
+use crate::risk::{EngineKind, RiskModel};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{FeatureSchema, Gbdt, Matrix};
+use vigil_store::registry::Registry;
+use vigil_text::DeviceName;
 
 /// `manifest.json` of a registered risk model.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,17 +6,18 @@ use super::artifact;
 use super::input::{Labelled, from_history};
 use crate::config::PipelineConfig;
 use crate::pipeline::runtime::StageReport;
-use crate::registry::Registry;
 use crate::report::risk_report;
 use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored};
-use crate::risk::{sigmoid, split};
-use crate::storage::{Location, Storage};
+use crate::risk::split;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
 use polars::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
+use vigil_gbdt::loss::sigmoid;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil backtest`.
 #[derive(Debug, Clone)]

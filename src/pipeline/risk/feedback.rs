@@ -11,19 +11,19 @@
 use super::input::{Labelled, read_verdicts};
 use crate::Result;
 use crate::config::PipelineConfig;
-use crate::config::RiskOptions;
 use crate::contract::History;
 use crate::pipeline::runtime::StageReport;
 use crate::risk::backtest::{AtThreshold, BacktestReport};
 use crate::risk::feedback::{Adjustment, FeedbackParams, Verdict, plan};
-use crate::storage::{Location, Storage};
+use crate::risk::params::RiskOptions;
 use crate::time::RunWindow;
-use crate::warehouse::WarehouseError;
-use crate::warehouse::delta::{self, CommitContext};
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::WarehouseError;
+use vigil_store::warehouse::delta::{self, CommitContext};
 
 /// Plans the verdicts of `data.feedback` on the training rows (relabelling `data.labels` of
 /// missed escalations' lead windows). Without snapshot times nothing matches.

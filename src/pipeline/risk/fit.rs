@@ -1,12 +1,14 @@
 //! Fitting the risk engines `vigil train` compares (GBDT, MLP or both) and measuring each on
 //! the validation rows; the better raw PR-AUC wins.
 
-use crate::config::{EngineChoice, PipelineConfig};
+use crate::config::PipelineConfig;
 use crate::pipeline::runtime::progress::Bar;
 use crate::risk::engine::{Fit, GbdtFit, MlpFit};
-use crate::risk::{Dataset, EngineKind, FitReport, RiskModel, metrics};
+use crate::risk::params::EngineChoice;
+use crate::risk::{EngineKind, RiskModel, metrics};
 use crate::{Error, Result};
 use std::time::Instant;
+use vigil_gbdt::{Dataset, FitReport};
 
 /// A fitted engine and how it did on the validation rows.
 pub(super) struct Fitted {

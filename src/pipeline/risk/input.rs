@@ -5,10 +5,10 @@
 use crate::config::PipelineConfig;
 use crate::contract::{History, load_history};
 use crate::risk::feedback::{FeedbackRow, Verdict};
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use polars::prelude::*;
+use vigil_store::storage::{Location, Storage};
 
 /// An external feature table given to `vigil train --features`.
 #[derive(Debug, Clone)]

@@ -4,10 +4,10 @@
 use super::artifact::Manifest;
 use crate::config::PipelineConfig;
 use crate::risk::EngineKind;
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use polars::prelude::*;
+use vigil_store::storage::{Location, Storage};
 
 /// Writes the training's row (replacing an earlier row of the same version).
 pub fn write_model_run(
@@ -50,16 +50,16 @@ pub fn write_model_run(
     // One row per trained version in the run date's partition: a re-run that yields the same
     // version replaces its row instead of adding a second one.
     let table = Location::parse(&config.resolve(&config.options.warehouse.url))?.join("model_runs");
-    let ctx = crate::warehouse::delta::CommitContext::new(manifest.run_id.clone().unwrap_or_default());
+    let ctx = vigil_store::warehouse::delta::CommitContext::new(manifest.run_id.clone().unwrap_or_default());
     let run_date = window.run_date();
-    let existing = crate::warehouse::delta::read_partition(storage, &table, run_date)
-        .map_err(crate::warehouse::WarehouseError::from)?;
+    let existing = vigil_store::warehouse::delta::read_partition(storage, &table, run_date)
+        .map_err(vigil_store::warehouse::WarehouseError::from)?;
     let frame = match existing {
         Some(old) => other_runs(&old, &frame, &manifest.version)?.vstack(&frame)?,
         None => frame,
     };
-    crate::warehouse::delta::replace_partition(storage, &table, run_date, &frame, &ctx)
-        .map_err(crate::warehouse::WarehouseError::from)?;
+    vigil_store::warehouse::delta::replace_partition(storage, &table, run_date, &frame, &ctx)
+        .map_err(vigil_store::warehouse::WarehouseError::from)?;
     Ok(table)
 }
 

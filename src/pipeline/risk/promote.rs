@@ -3,10 +3,10 @@
 //! (`vigil models rollback`) returns to a champion of an earlier date and is not a promotion.
 
 use super::artifact::{self, Manifest};
-use crate::config::DeviceName;
-use crate::registry::{AliasEvent, Registry};
 use crate::risk::backtest::BacktestReport;
 use crate::{Error, Result};
+use vigil_store::registry::{AliasEvent, Registry};
+use vigil_text::DeviceName;
 
 /// After training: whether the new version becomes champion and why, promoting it when so.
 /// It needs the gate passed, `comparison` with the champion saying it is not worse (and

@@ -3,7 +3,6 @@
 //! before each past escalation, and backtested on the same held-out weeks as the risk model.
 
 use super::input::Labelled;
-use crate::risk::Matrix;
 use crate::score::ScoreError;
 use crate::score::category::fit_best;
 use crate::score::drift::Reference;
@@ -11,6 +10,7 @@ use crate::score::resolution::{DEFAULT_K, Estimator, ResolutionIndex, backtest, 
 use crate::{Error, Result};
 use bytes::Bytes;
 use serde_json::{Value, json};
+use vigil_gbdt::Matrix;
 
 /// Registry files and headline figures of the side models.
 pub struct SideModels {

@@ -7,23 +7,25 @@ use super::fit::{Candidates, fit_engines};
 use super::input::{ExternalFeatures, Labelled, from_external, from_history};
 use super::promote::promote;
 use super::side_models::SideModels;
-use crate::config::{EngineChoice, PipelineConfig, RiskOptions};
+use crate::config::PipelineConfig;
 use crate::pipeline::runtime::StageReport;
-use crate::registry::Abandoned;
-use crate::registry::Registry;
 use crate::report::risk_report;
 use crate::risk::backtest::{self, AtThreshold, BacktestOptions, BacktestReport, Scored};
 use crate::risk::calibrate::{Calibrator, cross_fit};
 use crate::risk::feedback::Adjustment;
-use crate::risk::{
-    Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskModel, metrics, sigmoid, split,
-};
-use crate::storage::{Location, Storage};
+use crate::risk::matrix::{FromFrame, LearnSchema};
+use crate::risk::params::{EngineChoice, RiskOptions};
+use crate::risk::{EngineKind, RiskModel, metrics, split};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
 use serde::Serialize;
 use std::time::Instant;
+use vigil_gbdt::loss::sigmoid;
+use vigil_gbdt::{Dataset, FeatureSchema, FitReport, Matrix};
+use vigil_store::registry::Abandoned;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// Resolved settings of `vigil train`.
 #[derive(Debug, Clone)]
@@ -363,7 +365,7 @@ fn version_of(
 ) -> Result<(String, String)> {
     let cal_json = serde_json::to_vec(calibrator).map_err(|e| Error::Internal(e.to_string()))?;
     let input_fingerprint = fingerprint(all);
-    let hash = crate::text::fnv1a(&[model_bytes, &cal_json, input_fingerprint.as_bytes()]);
+    let hash = crate::hash::stable_hash(&[model_bytes, &cal_json, input_fingerprint.as_bytes()]);
     let run_date = window.run_date().to_string();
     let version = format!("risk-{}-{:08x}", run_date.replace('-', ""), hash >> 32);
     Ok((version, input_fingerprint))
@@ -406,7 +408,7 @@ fn register(
     let manifest_json = to_json(manifest)?;
     // Housekeeping for crashed trainings; registry readers never see their leftovers.
     let abandoned = registry.remove_abandoned(
-        chrono::Duration::hours(crate::registry::ABANDONED_AFTER_HOURS),
+        chrono::Duration::hours(vigil_store::registry::ABANDONED_AFTER_HOURS),
         chrono::Utc::now(),
     )?;
     let written = registry.write_version(&manifest.version, files, &manifest_json)?;
@@ -629,9 +631,9 @@ fn window(data: &Labelled, parts: &split::Split) -> TrainingWindow {
     }
 }
 
-/// FNV-1a of the training input (every feature value, then the labels), streamed.
+/// XXH3-64 of the training input (every feature value, then the labels), streamed.
 fn fingerprint(d: &Dataset) -> String {
-    let mut hash = crate::text::Fnv1a::default();
+    let mut hash = crate::hash::StableHasher::default();
     for column in &d.x.columns {
         for v in column {
             hash.update(&v.to_le_bytes());

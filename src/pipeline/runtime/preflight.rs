@@ -3,9 +3,9 @@
 
 use super::setup::open_storage;
 use crate::config::PipelineConfig;
-use crate::storage::{Location, Storage};
 use crate::{Error, Result};
 use std::path::Path;
+use vigil_store::storage::{Location, Storage};
 
 /// Opens storage for a command that writes the warehouse (and the model registry when
 /// `registry`), and checks before any work that it can write there: a missing bucket, a

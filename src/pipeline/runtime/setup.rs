@@ -2,9 +2,9 @@
 //! with the config's retry policy.
 
 use crate::config::PipelineConfig;
-use crate::storage::{RetryPolicy, Storage};
 use crate::{Error, Result};
 use std::time::Duration;
+use vigil_store::storage::{RetryPolicy, Storage};
 
 /// Opens storage with the config's retry policy and builder options (or defaults).
 pub fn open_storage(config: Option<&PipelineConfig>) -> Result<Storage> {

@@ -3,13 +3,13 @@
 //! a warning naming the drifted features, and the optional `--fail-on-drift` gate.
 
 use crate::pipeline::risk::side_models::DRIFT_REFERENCE;
-use crate::registry::Registry;
-use crate::risk::Matrix;
 use crate::score::drift::{Drift, Reference, SIGNIFICANT_PSI, gate_trips, monitoring_frame};
-use crate::storage::Storage;
 use crate::{Error, Result};
 use polars::prelude::DataFrame;
 use serde::Serialize;
+use vigil_gbdt::Matrix;
+use vigil_store::registry::Registry;
+use vigil_store::storage::Storage;
 
 /// What drift monitoring measured for one scoring run.
 pub(super) struct Monitoring {

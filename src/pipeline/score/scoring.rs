@@ -9,17 +9,14 @@ use crate::contract::History;
 use crate::pipeline::features::{FeatureMode, feature_table};
 use crate::pipeline::risk::artifact;
 use crate::pipeline::runtime::StageReport;
-use crate::registry::Registry;
-use crate::risk::{Contributions, Matrix};
+use crate::risk::matrix::FromFrame;
 use crate::score::brief::AccountBrief;
 use crate::score::category::CategoryModel;
 use crate::score::context::Sources;
 use crate::score::drafts::Drafts;
 use crate::score::resolution::ResolutionIndex;
 use crate::score::{Prediction, ScoreError, ScoreInputs, Scored, ScoringRun};
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
-use crate::warehouse::delta;
 use crate::{Error, Result};
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -28,6 +25,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
+use vigil_gbdt::{Contributions, Matrix};
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::delta;
 
 /// Similar past cases per resolution estimate.
 pub const SIMILAR_CASES: usize = crate::score::resolution::DEFAULT_K;
@@ -225,7 +226,7 @@ fn previous_scores(
     let warehouse = Location::parse(&config.resolve(&config.options.warehouse.url))?;
     Ok(
         delta::latest_partition_before(storage, &warehouse.join("risk_scores"), window.run_date())
-            .map_err(crate::warehouse::WarehouseError::from)?,
+            .map_err(vigil_store::warehouse::WarehouseError::from)?,
     )
 }
 

@@ -13,13 +13,13 @@
 use crate::config::PipelineConfig;
 pub use crate::contract::{MAX_SHARDS, Shard, shard_of};
 use crate::pipeline::runtime::StageReport;
-use crate::registry::Registry;
-use crate::storage::{Location, Storage};
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
+use vigil_store::registry::Registry;
+use vigil_store::storage::{Location, Storage};
 
 /// The plan file of a sharded run, in the run date's staged folder.
 pub const PLAN_FILE: &str = "_plan.json";

@@ -3,14 +3,14 @@
 //! a generated `README.md` model card.
 
 use crate::report::sentiment_card::ModelCard;
-use crate::storage::{Location, Storage};
-use crate::text::infer::SentimentClassifier;
-use crate::text::model::ModelConfig;
-use crate::text::tokenizer::TextTokenizer;
 use crate::{Error, Result};
 use burn::tensor::Device;
 use bytes::Bytes;
 use serde::Serialize;
+use vigil_store::storage::{Location, Storage};
+use vigil_text::infer::SentimentClassifier;
+use vigil_text::model::ModelConfig;
+use vigil_text::tokenizer::TextTokenizer;
 
 /// A model loaded from its folder.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ pub struct LoadedModel {
 pub fn model_version(weights: &[u8], tokenizer_json: &[u8]) -> String {
     format!(
         "sentiment-{:016x}",
-        crate::text::fnv1a(&[weights, tokenizer_json])
+        crate::hash::stable_hash(&[weights, tokenizer_json])
     )
 }
 

@@ -5,23 +5,24 @@ use super::artifact::{load_model, save_model};
 pub use super::inputs::{
     LabelledInputs, UnlabelledInputs, load_labelled, load_unlabelled, load_vader, source_name,
 };
-use crate::config::DeviceName;
 use crate::device::burn_device;
 use crate::pipeline::runtime::StageReport;
 use crate::pipeline::runtime::progress::Bar;
 use crate::report::sentiment_card::{Comparison, ModelCard, SplitSpec, source_counts};
-use crate::storage::{Location, Storage};
-use crate::text::baseline::{LexiconBaseline, TfidfLogistic, TfidfOptions};
-use crate::text::data::{self, LabelledText};
-use crate::text::infer::SentimentClassifier;
-use crate::text::metrics::evaluate;
-use crate::text::train::{self, Progress, TrainOptions};
-use crate::text::{Sentiment, TextError};
 use crate::{Error, Result};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_text::DeviceName;
+use vigil_text::SentimentTrainOptions as TrainOptions;
+use vigil_text::baseline::{LexiconBaseline, TfidfLogistic, TfidfOptions};
+use vigil_text::data::{self, LabelledText};
+use vigil_text::infer::SentimentClassifier;
+use vigil_text::metrics::evaluate;
+use vigil_text::train::{self, Progress};
+use vigil_text::{Sentiment, TextError};
 
 /// Settings of `vigil sentiment train`.
 #[derive(Debug, Clone)]

@@ -1,11 +1,12 @@
 //! Labelled and unlabelled training texts for `vigil sentiment train | eval`: user tables
 //! (CSV / Parquet / NDJSON), `sentiment_labels`-shaped tables and the vendored VADER corpus.
 
-use crate::storage::{Location, Storage};
-use crate::text::data::{self, LabelSpec, LabelledText};
-use crate::text::{RatingThresholds, TextError};
+use crate::text_frames;
 use crate::{Error, Result};
 use polars::prelude::*;
+use vigil_store::storage::{Location, Storage};
+use vigil_text::data::{self, LabelSpec, LabelledText};
+use vigil_text::{RatingThresholds, TextError};
 
 /// Where labelled texts come from.
 #[derive(Debug, Clone, Default)]
@@ -89,7 +90,7 @@ pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<L
                 let frame = storage.read_file("labelled text", &file, format)?;
                 let before = items.len();
                 let rows = frame.frame.height();
-                items.extend(data::from_frame(
+                items.extend(text_frames::from_frame(
                     &frame.frame,
                     &source_name(&file),
                     &inputs.text_col,
@@ -105,12 +106,12 @@ pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<L
     }
     let named = LabelSpec::Labels {
         column: "label".into(),
-        map: crate::text::LabelMap::default(),
+        map: vigil_text::LabelMap::default(),
     };
     for loc in &inputs.labelled {
         for (file, format) in storage.table_files("sentiment_labels", loc)? {
             let frame = storage.read_file("sentiment_labels", &file, format)?;
-            items.extend(data::from_frame(
+            items.extend(text_frames::from_frame(
                 &frame.frame,
                 &source_name(&file),
                 "text",

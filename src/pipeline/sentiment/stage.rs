@@ -13,15 +13,15 @@ use crate::device::burn_device;
 use crate::features::{frame_micros as micros, frame_strings as strings, nps_text_id};
 use crate::pipeline::runtime::StageReport;
 use crate::report::sentiment_card::SplitSpec;
-use crate::storage::{Location, Storage};
-use crate::text::data::{self, LabelSpec, LabelledText};
-use crate::text::{LabelMap, RatingThresholds};
 use crate::time::RunWindow;
-use crate::warehouse::{WarehouseError, delta};
 use crate::{Error, Result};
 use polars::prelude::*;
 use serde::Serialize;
 use std::time::Instant;
+use vigil_store::storage::{Location, Storage};
+use vigil_store::warehouse::{WarehouseError, delta};
+use vigil_text::data::{LabelSpec, LabelledText};
+use vigil_text::{LabelMap, RatingThresholds};
 
 /// Columns of the `text_sentiment` Delta table (`run_date` is its partition column).
 pub const TEXT_SENTIMENT_COLUMNS: [&str; 10] = [
@@ -327,13 +327,19 @@ fn history_labelled(
                         column: "label".into(),
                         map: LabelMap::default(),
                     };
-                    items.extend(data::from_frame(f, "sentiment_labels", "text", &spec, false)?);
+                    items.extend(crate::text_frames::from_frame(
+                        f,
+                        "sentiment_labels",
+                        "text",
+                        &spec,
+                        false,
+                    )?);
                 }
             }
             SentimentSource::Weak => {
                 if let Some(f) = frame(history, "tickets").filter(|f| has(f, "csat")) {
                     let cols: Vec<&str> = ["subject", "body"].into_iter().filter(|c| has(f, c)).collect();
-                    items.extend(data::weak_labels(
+                    items.extend(crate::text_frames::weak_labels(
                         f,
                         "tickets",
                         &cols,
@@ -342,7 +348,7 @@ fn history_labelled(
                     )?);
                 }
                 if let Some(f) = frame(history, "nps_responses").filter(|f| has(f, "comment")) {
-                    items.extend(data::weak_labels(
+                    items.extend(crate::text_frames::weak_labels(
                         f,
                         "nps_responses",
                         &["comment"],

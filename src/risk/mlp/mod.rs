@@ -25,11 +25,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::explain::sampling_shapley;
-use super::{
-    ColumnKind, Contributions, Dataset, EngineKind, FeatureSchema, FitReport, Matrix, RiskError, RiskModel,
-    log_loss,
-};
+use super::{EngineKind, RiskError, RiskModel};
 use net::{Encoded, Input, Net, background_row, encode, learn_inputs, predict_with};
+use vigil_gbdt::loss::log_loss;
+use vigil_gbdt::{ColumnKind, Contributions, Dataset, FeatureSchema, FitReport, Matrix};
 
 /// Permutations per row of the sampling Shapley explanations.
 const SHAPLEY_PERMUTATIONS: usize = 8;
@@ -40,13 +39,12 @@ const MAGIC: &[u8; 8] = b"VIGILMLP";
 /// Version of the saved layout.
 const FORMAT: u32 = 1;
 
-/// Hyper-parameters of the MLP (`[risk.mlp]`; defined with the config, which depends on nothing above it).
-pub use crate::config::MlpParams;
+use super::params::MlpParams;
 
 impl MlpParams {
     /// Checks that every option is in range.
     pub fn check(&self) -> Result<(), RiskError> {
-        self.check_values()
+        self.validate()
             .map_err(|m| RiskError::InvalidOption(format!("risk.mlp: {m}")))
     }
 }

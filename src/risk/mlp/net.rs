@@ -11,7 +11,8 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::MlpParams;
-use crate::risk::{ColumnKind, Matrix, RiskError};
+use crate::risk::RiskError;
+use vigil_gbdt::{ColumnKind, Matrix};
 
 /// Rows per forward pass at prediction time.
 const PREDICT_BATCH: usize = 8192;

@@ -2,11 +2,11 @@
 //! global RNG), explanations, odd inputs.
 
 use super::*;
-use crate::risk::SchemaColumn;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use std::error::Error;
 use std::sync::OnceLock;
+use vigil_gbdt::SchemaColumn;
 
 type TestResult = Result<(), Box<dyn Error>>;
 

@@ -1,9 +1,10 @@
 //! Fitting and applying each learner of the category model.
 
 use super::{CategoryLearner, Fitted, Logistic};
-use crate::risk::gbdt::{self, GbdtParams};
-use crate::risk::{Dataset, FeatureSchema, Matrix, RiskModel, sigmoid};
+use crate::risk::RiskError;
 use crate::score::resolution::{FeatureSpace, ResolutionError};
+use vigil_gbdt::loss::sigmoid;
+use vigil_gbdt::{self as gbdt, Dataset, FeatureSchema, GbdtParams, Matrix};
 
 /// Neighbours in the k-nearest-cases vote.
 pub const KNN_K: usize = 25;
@@ -150,7 +151,7 @@ fn fit_gbdt(
             w: vec![1.0; y.len()],
             y,
         };
-        let (model, _) = gbdt::fit(&params, &data, None)?;
+        let (model, _) = gbdt::fit(&params, &data, None).map_err(RiskError::from)?;
         models.push(Some(model));
     }
     Ok(models)

@@ -3,9 +3,9 @@
 //! levels, L2 penalty, full-batch Adam. A few hundred cases and ~60 inputs make this a
 //! sub-second convex fit; no crate is needed for it.
 
-use crate::risk::{ColumnKind, FeatureSchema};
 use crate::score::resolution::FeatureSpace;
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{ColumnKind, FeatureSchema};
 
 /// L2 penalty on the weights (not the intercepts), per case. On the demo history's 8-week
 /// split, 0.1 gave held-out accuracy 0.321 / macro-F1 0.172 and 0.01 gave 0.279 / 0.211

@@ -4,10 +4,10 @@
 
 use super::{CategoryLearner, CategoryModel};
 use crate::score::resolution::{Case, ResolutionError};
-use crate::text::metrics::ClassMetrics;
-use crate::text::metrics::ratio;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use vigil_text::metrics::ClassMetrics;
+use vigil_text::metrics::ratio;
 
 /// Smallest probability in the log loss (a category the model never saw).
 const MIN_PROB: f64 = 1e-6;

@@ -1,7 +1,7 @@
 //! Unit tests of the category model on a separable fixture.
 
 use super::*;
-use crate::risk::{ColumnKind, SchemaColumn};
+use vigil_gbdt::{ColumnKind, SchemaColumn};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

@@ -88,7 +88,7 @@ pub fn merge_shards(rows: &DataFrame) -> Result<Vec<Drift>, DriftError> {
 mod tests {
     use super::super::{Reference, monitoring_frame};
     use super::*;
-    use crate::risk::{ColumnKind, FeatureSchema, Matrix, SchemaColumn};
+    use vigil_gbdt::{ColumnKind, FeatureSchema, Matrix, SchemaColumn};
 
     fn matrix(values: Vec<f32>) -> Matrix {
         let rows = values.len();

@@ -29,9 +29,9 @@
 //! threshold for PSI is 0.1), above 0.2 significant — the warning level of the industry rule
 //! of thumb and of vigil's `--fail-on-drift` gate.
 
-use crate::risk::{ColumnKind, Matrix};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{ColumnKind, Matrix};
 
 /// The floor Evidently puts on an empty bin's share.
 pub const EMPTY_BIN_SHARE: f64 = 0.0001;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::risk::{FeatureSchema, SchemaColumn};
+use vigil_gbdt::{FeatureSchema, SchemaColumn};
 
 fn matrix(name: &str, kind: ColumnKind, values: Vec<f32>) -> Matrix {
     let rows = values.len();

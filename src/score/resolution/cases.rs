@@ -2,10 +2,11 @@
 
 use super::{ResolutionError, rfc3339};
 use crate::features::{FeatureError, catalogue, frame_micros, frame_strings};
-use crate::risk::{FeatureSchema, Matrix};
+use crate::risk::matrix::{FromFrame, LearnSchema};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use vigil_gbdt::{FeatureSchema, Matrix};
 
 /// The oldest snapshot (hours before `opened_at`) that may describe an escalation. The
 /// risk model alerts 24–72 h ahead, so a snapshot up to 72 h old is exactly the state a

@@ -2,10 +2,10 @@
 
 use super::phrases::{category_phrase, intervention_phrase};
 use super::{Case, FeatureSpace, ResolutionError};
-use crate::risk::FeatureSchema;
 use crate::score::brief::{ResolutionEstimate, SimilarCase};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use vigil_gbdt::FeatureSchema;
 
 /// Similar cases per estimate. Measured on the demo history (8-week split, true category):
 /// MAE 3.72 days at k = 7, 3.48 at 15, 3.40 at 25 against 3.28 for the category median —

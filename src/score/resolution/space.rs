@@ -1,8 +1,8 @@
 //! The similarity space of cases: numeric features standardised (z-scores, clipped),
 //! categorical features compared by equality, missing values compared by presence.
 
-use crate::risk::{ColumnKind, FeatureSchema};
 use serde::{Deserialize, Serialize};
+use vigil_gbdt::{ColumnKind, FeatureSchema};
 
 /// z-scores are clipped to ±this, so one extreme value (a huge ARR, a year without an NPS
 /// answer) cannot dominate a distance.

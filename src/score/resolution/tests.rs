@@ -2,9 +2,9 @@
 //! small hand-built fixtures.
 
 use super::*;
-use crate::risk::{ColumnKind, FeatureSchema, SchemaColumn};
 use crate::score::category::CategoryLearner;
 use polars::prelude::*;
+use vigil_gbdt::{ColumnKind, FeatureSchema, SchemaColumn};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
