@@ -9,7 +9,7 @@ use super::table::{self, Narrowed, ValidTable};
 use crate::Error;
 use crate::config::{PipelineConfig, ValidationOptions};
 use crate::storage::{FileFormat, Location, Storage, StorageError};
-use crate::time::RunWindow;
+use crate::time::{DAY_US, HOUR_US, RunWindow};
 use std::collections::{BTreeMap, HashSet};
 
 /// The validated input history of one run.
@@ -104,7 +104,7 @@ impl History {
             let ty = t.spec.column(column).map_or(ColumnType::Timestamp, |c| c.ty);
             let detail = match t.latest_event_us {
                 Some(end) => {
-                    let hours = (as_of.timestamp_micros() - end) / 3_600_000_000;
+                    let hours = (as_of.timestamp_micros() - end) / HOUR_US;
                     if hours <= i64::from(limit) {
                         continue;
                     }
@@ -126,9 +126,6 @@ impl History {
         stale
     }
 }
-
-/// Microseconds in a day.
-const DAY_US: i64 = 86_400_000_000;
 
 /// Where a table's files are: an explicit `[sources]` URL, or `base/<table>/` and
 /// `base/<table>.<ext>` under `[sources] base`.

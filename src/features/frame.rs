@@ -1,6 +1,7 @@
 //! Reading typed columns of validated frames into plain vectors, and back.
 
 use super::FeatureError;
+use crate::time::DAY_US;
 use polars::prelude::*;
 
 fn col<'a>(df: &'a DataFrame, table: &'static str, column: &'static str) -> Result<&'a Column, FeatureError> {
@@ -65,11 +66,6 @@ pub fn micros(
     };
     Ok(us)
 }
-
-/// Microseconds in a day.
-pub const DAY_US: i64 = 86_400_000_000;
-/// Microseconds in an hour.
-pub const HOUR_US: i64 = 3_600_000_000;
 
 /// A timestamp column from microseconds.
 pub fn timestamp_column(name: &str, values: Vec<i64>) -> PolarsResult<Column> {

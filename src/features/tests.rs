@@ -1,7 +1,7 @@
 //! Snapshot grid and label tests on hand-built fixtures, plus a check on generated data.
 
-use super::frame::{DAY_US, HOUR_US};
 use super::*;
+use crate::time::{DAY_US, HOUR_US};
 use crate::time::{RunWindow, parse_as_of};
 use polars::prelude::*;
 

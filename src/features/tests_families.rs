@@ -1,8 +1,8 @@
 //! Hand-computed feature values on small fixtures, one per family, including the window
 //! boundaries; and the leakage property on generated data.
 
-use super::frame::DAY_US;
 use super::*;
+use crate::time::{DAY_US, HOUR_US};
 use crate::time::{RunWindow, parse_as_of};
 use polars::prelude::*;
 
@@ -11,7 +11,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const T: &str = "2026-06-30T00:00:00Z";
 
 fn at(offset_hours: i64) -> Result<i64, String> {
-    Ok(parse_as_of(T)?.timestamp_micros() + offset_hours * 3_600_000_000)
+    Ok(parse_as_of(T)?.timestamp_micros() + offset_hours * HOUR_US)
 }
 
 fn ts_col(name: &str, hours: &[Option<i64>]) -> Result<Column, Box<dyn std::error::Error>> {

@@ -5,9 +5,9 @@
 //! D = t−7d … t−1d (for snapshots at midnight).
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::DAY_US;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::time::DAY_US;
 use polars::prelude::*;
 
 /// Usage features.

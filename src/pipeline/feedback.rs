@@ -15,6 +15,7 @@ use crate::contract::History;
 use crate::risk::backtest::{AtThreshold, BacktestReport};
 use crate::risk::feedback::{Adjustment, FeedbackParams, FeedbackRow, Verdict, plan};
 use crate::storage::{Location, Storage};
+use crate::time::DAY_US;
 use crate::time::RunWindow;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
@@ -23,8 +24,6 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// The history's verdicts (empty when it has no `feedback` table).
 pub fn read_verdicts(history: &History) -> Result<Vec<FeedbackRow>> {

@@ -16,6 +16,7 @@ use crate::report::quarter::Quarter;
 use crate::report::quarterly::{self, Escalation};
 use crate::report::render::{self, QuarterlyReport, Rising};
 use crate::storage::{Location, Storage};
+use crate::time::DAY_US;
 use crate::time::RunWindow;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
@@ -24,8 +25,6 @@ use bytes::Bytes;
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// Resolved settings of `vigil report`.
 #[derive(Debug, Clone)]

@@ -18,14 +18,13 @@ use crate::report::render::Performance;
 use crate::risk::backtest::{self, BacktestOptions, Scored, risk_score};
 use crate::risk::sigmoid;
 use crate::storage::{Location, Storage};
+use crate::time::HOUR_US;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::delta;
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-
-const HOUR_US: i64 = 3_600_000_000;
 
 /// Share of the quarter's days (up to the run date) with a published `risk_scores` partition
 /// from which `auto` measures the published scores rather than replaying.

@@ -6,11 +6,11 @@
 
 use super::brief::{Interaction, PastEscalation, TicketRef};
 use crate::features::{FeatureError, frame_micros as micros, frame_strings as strings};
+use crate::time::DAY_US;
 use chrono::DateTime;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
 
-const DAY_US: i64 = 86_400_000_000;
 /// Tickets opened this many days before the scoring moment are "recent".
 pub const RECENT_TICKET_DAYS: i64 = 14;
 /// Interactions this many days before the scoring moment are "recent".

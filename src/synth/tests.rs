@@ -3,14 +3,13 @@
 
 use super::{SynthError, SynthHistory, SynthParams, generate};
 use crate::contract::schema::{ColumnType, Rule, TABLES};
+pub(super) use crate::time::DAY_US;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
 pub(super) type TestResult = Result<(), Box<dyn Error>>;
-
-pub(super) const DAY_US: i64 = 86_400_000_000;
 
 fn end() -> Result<NaiveDate, Box<dyn Error>> {
     NaiveDate::from_ymd_opt(2026, 3, 31).ok_or_else(|| "bad date".into())
