@@ -32,8 +32,6 @@ mod usage;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_families;
 
 pub use crate::config::FeatureOptions;
 pub use build::{Features, Inputs, build_features};

@@ -1,7 +1,7 @@
 //! Hand-computed feature values on small fixtures, one per family, including the window
 //! boundaries; and the leakage property on generated data.
 
-use super::*;
+use crate::features::*;
 use crate::time::{DAY_US, HOUR_US};
 use crate::time::{RunWindow, parse_as_of};
 use polars::prelude::*;

@@ -5,6 +5,8 @@ use crate::time::{DAY_US, HOUR_US};
 use crate::time::{RunWindow, parse_as_of};
 use polars::prelude::*;
 
+mod families;
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn us(raw: &str) -> Result<i64, String> {

@@ -9,6 +9,8 @@ use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
+mod report;
+
 pub(super) type TestResult = Result<(), Box<dyn Error>>;
 
 fn end() -> Result<NaiveDate, Box<dyn Error>> {
