@@ -165,3 +165,17 @@ impl From<crate::score::drafts::DraftError> for Error {
         Error::Score(ScoreError::Draft(e))
     }
 }
+
+impl From<crate::contract::LoadError> for Error {
+    /// Each case becomes the variant it was before loading had its own error type, so exit
+    /// codes and messages are unchanged.
+    fn from(e: crate::contract::LoadError) -> Self {
+        use crate::contract::LoadError;
+        match e {
+            LoadError::Contract(e) => Error::Contract(e),
+            LoadError::Storage(e) => Error::Storage(e),
+            LoadError::Polars(e) => Error::Polars(e),
+            LoadError::Internal(reason) => Error::Internal(reason),
+        }
+    }
+}

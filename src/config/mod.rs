@@ -5,6 +5,7 @@
 //! Unknown keys are errors that name the key, the file and the allowed keys.
 
 mod features;
+mod inputs;
 mod report;
 mod risk;
 mod secret;

@@ -68,7 +68,7 @@ pub fn from_history(
     config: &PipelineConfig,
     window: RunWindow,
 ) -> Result<(Labelled, History)> {
-    let history = load_history(storage, config, window)?;
+    let history = load_history(storage, &config.sources(), window)?;
     super::validate::gate(&history, &config.options.validation)?;
     let text_sentiment = super::text_sentiment::read_output(storage, config, &history.window)?;
     let table = super::feature_table(
