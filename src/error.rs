@@ -179,3 +179,11 @@ impl From<crate::contract::LoadError> for Error {
         }
     }
 }
+
+impl From<crate::contract::columns::ColumnError> for Error {
+    /// A column read outside a stage with its own error: reported like the feature stage's
+    /// column errors.
+    fn from(e: crate::contract::columns::ColumnError) -> Self {
+        Error::Features(e.into())
+    }
+}

@@ -5,6 +5,7 @@
 //! the same rules apply whether a table is checked on its own or read for training.
 
 mod column;
+pub mod columns;
 mod keys;
 mod load;
 mod native;

@@ -2,9 +2,9 @@
 //! stale the most neglected of the account's recently used features is.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::micros;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::micros;
 use crate::time::DAY_US;
 use crate::time::units;
 use polars::prelude::*;

@@ -3,10 +3,10 @@
 //! from the account's lifetime, and the static segment and industry.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::micros;
 use super::grid::Lifetime;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::micros;
 use crate::time::DAY_US;
 use crate::time::units;
 use polars::prelude::*;

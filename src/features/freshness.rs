@@ -2,8 +2,8 @@
 //! row was (over all accounts), so the model can tell "no tickets" from "no ticket feed".
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::micros;
 use super::{FeatureError, Features, Inputs};
+use crate::contract::columns::micros;
 use crate::time::DAY_US;
 use crate::time::units;
 

@@ -7,7 +7,7 @@
 //! they would leak a churn date into past snapshots.
 
 use super::FeatureError;
-use super::frame::{micros, strings, timestamp_column};
+use crate::contract::columns::{micros, strings, timestamp_column};
 use crate::time::RunWindow;
 use crate::time::{DAY_US, HOUR_US};
 use polars::prelude::*;

@@ -1,9 +1,9 @@
 //! Escalation-history features: recent escalations and how long ago the last one opened.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::strings;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::strings;
 use crate::time::DAY_US;
 use crate::time::units;
 use polars::prelude::*;

@@ -9,8 +9,8 @@
 //!   `resolved_at` counts as unresolved); such snapshots are left out of training by default;
 //! - `label_complete`: `t + h <= --as-of`, i.e. the whole label window has been observed.
 
-use super::frame::{micros, str_column, strings};
 use super::{FeatureError, FeatureOptions};
+use crate::contract::columns::{micros, str_column, strings};
 use crate::time::HOUR_US;
 use crate::time::units;
 use polars::prelude::*;

@@ -1,10 +1,10 @@
 //! NPS features: the latest answer, its change, detractors, recency and comment tone.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{micros, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::{Tone, nps_text_id};
 use super::{FeatureError, Features};
+use crate::contract::columns::{micros, strings};
 use crate::time::units;
 use polars::prelude::*;
 

@@ -2,9 +2,9 @@
 //! contacts, and a champion who appears to have left.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{micros, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::{micros, strings};
 use crate::time::DAY_US;
 use crate::time::units;
 use polars::prelude::*;

@@ -1,10 +1,10 @@
 //! Support-ticket features: volume, priority, velocity, backlog, time to close, tone, CSAT.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{micros, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::Tone;
 use super::{FeatureError, Features};
+use crate::contract::columns::{micros, strings};
 use crate::time::units;
 use crate::time::{DAY_US, HOUR_US};
 use polars::prelude::*;

@@ -11,6 +11,7 @@ use super::report_performance::{alerted_accounts, performance};
 use super::risk_data::{Labelled, from_history};
 use crate::config::PipelineConfig;
 use crate::contract::History;
+use crate::contract::columns::{opt_floats, opt_strings};
 use crate::report::lift::{self, Bands, Snapshot};
 use crate::report::quarter::Quarter;
 use crate::report::quarterly::{self, Escalation};
@@ -22,7 +23,6 @@ use crate::warehouse::WarehouseError;
 use crate::warehouse::delta::{self, CommitContext};
 use crate::{Error, Result};
 use bytes::Bytes;
-use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -207,25 +207,6 @@ fn feedback(history: &History, q: Quarter) -> Result<(BTreeMap<String, usize>, H
     Ok((counts, prevented))
 }
 
-fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    match frame.column(name) {
-        Ok(c) => Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect()),
-        Err(_) => Ok(vec![None; frame.height()]),
-    }
-}
-
-fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    match frame.column(name) {
-        Ok(c) => Ok(c
-            .cast(&DataType::String)?
-            .str()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect()),
-        Err(_) => Ok(vec![None; frame.height()]),
-    }
-}
-
 /// Per snapshot row: time and characteristics (champion_changed: the 45-day flag of this
 /// row; widened to 90 days in `profiles`).
 fn snapshots(data: &Labelled) -> Result<Vec<(i64, Snapshot)>> {
@@ -235,12 +216,13 @@ fn snapshots(data: &Labelled) -> Result<Vec<(i64, Snapshot)>> {
         .as_ref()
         .ok_or_else(|| Error::Internal("feature table without snapshot times".into()))?;
     let (tenure, arr, breadth, champ) = (
-        floats(f, "tenure_days")?,
-        floats(f, "arr")?,
-        floats(f, "feature_breadth_30d")?,
-        floats(f, "champion_departed")?,
+        opt_floats(f, "features", "tenure_days")?,
+        opt_floats(f, "features", "arr")?,
+        opt_floats(f, "features", "feature_breadth_30d")?,
+        opt_floats(f, "features", "champion_departed")?,
     );
-    let (segment, industry, plan) = (texts(f, "segment")?, texts(f, "industry")?, texts(f, "plan")?);
+    let text = |c| opt_strings(f, "features", c);
+    let (segment, industry, plan) = (text("segment")?, text("industry")?, text("plan")?);
     Ok((0..f.height())
         .map(|i| {
             (

@@ -5,7 +5,8 @@
 //! source system and never reach a draft.
 
 use super::brief::{Interaction, PastEscalation, TicketRef};
-use crate::features::{FeatureError, frame_micros as micros, frame_strings as strings};
+use crate::contract::columns::{micros, opt_micros, opt_strings, strings};
+use crate::features::FeatureError;
 use crate::time::DAY_US;
 use chrono::DateTime;
 use polars::prelude::*;
@@ -49,31 +50,6 @@ pub struct Sources<'a> {
     pub escalations: Option<&'a DataFrame>,
     /// Tone label per ticket id, from `text_sentiment`.
     pub ticket_tone: &'a HashMap<String, String>,
-}
-
-/// A text column as owned strings; all `None` when the table lacks the column.
-pub fn opt_strings(
-    df: &DataFrame,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Vec<Option<String>>, FeatureError> {
-    if df.column(column).is_ok() {
-        strings(df, table, column)
-    } else {
-        Ok(vec![None; df.height()])
-    }
-}
-
-fn opt_micros(
-    df: &DataFrame,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Vec<Option<i64>>, FeatureError> {
-    if df.column(column).is_ok() {
-        micros(df, table, column)
-    } else {
-        Ok(vec![None; df.height()])
-    }
 }
 
 /// Builds the timelines of `accounts` as seen at `as_of_us`.

@@ -15,13 +15,14 @@ pub mod resolution;
 pub mod routing;
 
 use crate::config::TiersOptions;
+use crate::contract::columns::{ColumnError, opt_strings};
 use crate::features::{FeatureError, facts_all, frame_strings};
 use crate::risk::Contributions;
 use crate::risk::matrix::{ColumnKind, Matrix};
 use brief::{AccountBrief, ResolutionEstimate};
 use chrono::{DateTime, Utc};
 use columns::{FeatureContribution, read_contributions};
-use context::{Sources, Timelines, opt_strings, timelines};
+use context::{Sources, Timelines, timelines};
 use drafts::{DraftError, Drafts};
 use factors::{Contribution, MIN_CONTRIBUTION, narrative, ranked_facts, top_factors, what_changed};
 use polars::prelude::*;
@@ -46,6 +47,12 @@ pub enum ScoreError {
     /// Inputs that do not line up (a bug in the caller).
     #[error("scoring: {0}")]
     Mismatch(String),
+}
+
+impl From<ColumnError> for ScoreError {
+    fn from(e: ColumnError) -> Self {
+        ScoreError::Features(e.into())
+    }
 }
 
 /// Facts shown in a narrative at most.

@@ -35,13 +35,9 @@ pub(super) fn table<'a>(h: &'a SynthHistory, name: &str) -> Result<&'a DataFrame
         .ok_or_else(|| format!("table {name} missing").into())
 }
 
-pub(super) fn strings(df: &DataFrame, col: &str) -> Result<Vec<Option<String>>, Box<dyn Error>> {
-    Ok(df
-        .column(col)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
+/// A text column of a generated table as owned strings.
+pub(super) fn strings(df: &DataFrame, col: &'static str) -> Result<Vec<Option<String>>, Box<dyn Error>> {
+    Ok(crate::contract::columns::strings(df, "generated", col)?)
 }
 
 /// Integer view of Int64, Date (days) and Datetime (µs) columns.
@@ -111,7 +107,7 @@ fn check_type(name: &str, col: &Column, ty: ColumnType) {
     assert!(ok, "{name}: dtype {:?} does not match {ty:?}", col.dtype());
 }
 
-fn check_rule(df: &DataFrame, name: &str, col: &str, rule: Rule) -> TestResult {
+fn check_rule(df: &DataFrame, name: &str, col: &'static str, rule: Rule) -> TestResult {
     let (lo, hi) = match rule {
         Rule::None => return Ok(()),
         Rule::OneOf(allowed) => {
