@@ -8,7 +8,6 @@ use super::brief::{Interaction, PastEscalation, TicketRef};
 use crate::contract::columns::{micros, opt_micros, opt_strings, strings};
 use crate::features::FeatureError;
 use crate::time::DAY_US;
-use chrono::DateTime;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -21,7 +20,7 @@ pub const MAX_ENTRIES: usize = 8;
 
 /// `YYYY-MM-DD` of a UTC timestamp in microseconds.
 pub fn date(us: i64) -> String {
-    DateTime::from_timestamp_micros(us)
+    crate::time::units::instant(us)
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
