@@ -174,3 +174,25 @@ impl From<vigil_gbdt::GbdtError> for Error {
         Error::Risk(RiskError::from(e))
     }
 }
+
+impl From<crate::contract::LoadError> for Error {
+    /// Each case becomes the variant it was before loading had its own error type, so exit
+    /// codes and messages are unchanged.
+    fn from(e: crate::contract::LoadError) -> Self {
+        use crate::contract::LoadError;
+        match e {
+            LoadError::Contract(e) => Error::Contract(e),
+            LoadError::Storage(e) => Error::Storage(e),
+            LoadError::Polars(e) => Error::Polars(e),
+            LoadError::Internal(reason) => Error::Internal(reason),
+        }
+    }
+}
+
+impl From<crate::contract::columns::ColumnError> for Error {
+    /// A column read outside a stage with its own error: reported like the feature stage's
+    /// column errors.
+    fn from(e: crate::contract::columns::ColumnError) -> Self {
+        Error::Features(e.into())
+    }
+}

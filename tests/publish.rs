@@ -1,6 +1,6 @@
 //! `vigil publish`: staged tables committed to Delta Lake on a local folder, re-published
 //! idempotently, and crash-safe under SIGKILL at random points. The same publish test on S3,
-//! Azure and GCS servers is in `object_store_backends`.
+//! Azure and GCS servers is in `object_store`.
 //!
 //! The tables are staged here by writing Parquet frames into `_staged/run_date=D/`, the
 //! layout `vigil score` writes.
@@ -117,7 +117,7 @@ fn publish(p: &Project, env: &[(&str, &str)]) -> crate::common::Run {
 }
 
 /// The same acceptance test on every backend (a local folder here; S3, Azure and GCS in
-/// `object_store_backends`): publish, re-publish, read back.
+/// `object_store`): publish, re-publish, read back.
 pub(crate) fn publish_and_republish(p: &Project, storage: &Storage, warehouse: &str, env: &[(&str, &str)]) {
     stage(storage, warehouse, "run-1", 2000);
     let started = Instant::now();

@@ -322,7 +322,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// same rows, and a re-run of the date leaves no duplicates in either.
 #[test]
 fn run_publishes_to_s3_and_postgres() {
-    let Some(ep) = crate::object_store_s3::endpoint() else {
+    let Some(ep) = crate::object_store::s3::endpoint() else {
         return;
     };
     let Ok(pg) = std::env::var("VIGIL_TEST_POSTGRES_URL") else {
@@ -344,7 +344,7 @@ fn run_publishes_to_s3_and_postgres() {
              [storage.options]\naws_conditional_put = \"etag\"\n"
         ),
     ));
-    let env = crate::object_store_s3::s3_env(&ep);
+    let env = crate::object_store::s3::s3_env(&ep);
     let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.push(("VIGIL_TEST_PG", pg.as_str()));
     run_on(&p, "2026-06-30", &[], &env).expect_code(0);

@@ -6,22 +6,17 @@
 
 mod common;
 
-mod bad_input;
 mod drift;
 mod features;
 mod feedback;
 mod generate;
-mod hostile_data;
-mod hostile_ops;
-mod hostile_runs;
+mod hostile;
 mod logs;
-mod object_store_backends;
-mod object_store_s3;
+mod object_store;
 mod postgres;
 mod publish;
 mod report;
 mod risk;
 mod score;
-mod secrets;
 mod sentiment;
 mod shard;

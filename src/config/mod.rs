@@ -10,6 +10,7 @@
 //! `vigil_text::SentimentTrainOptions`; this module deserialises and composes them and turns
 //! their range errors into [`ConfigError::Value`] with the file's path.
 
+mod inputs;
 mod interpolate;
 mod report;
 mod sentiment;

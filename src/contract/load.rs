@@ -1,14 +1,12 @@
 //! Loading the whole input history for a run window: find each table's files, read them
 //! through storage, validate them, and keep the good rows.
 
-use super::ContractError;
 use super::keys::AccountIds;
 use super::schema::{ColumnType, TABLES, TableSpec};
 use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
-use crate::Error;
-use crate::config::{PipelineConfig, ValidationOptions};
-use crate::time::RunWindow;
+use super::{ContractError, Gates, LoadError, Sources};
+use crate::time::{DAY_US, HOUR_US, RunWindow};
 use std::collections::{BTreeMap, HashSet};
 use vigil_store::storage::{FileFormat, Location, Storage, StorageError};
 
@@ -52,14 +50,14 @@ impl History {
     /// The run's gates on its inputs: the bad-row share, then freshness. Returns the
     /// warnings for the run summary: dropped duplicates, rows of quarantined accounts, and
     /// stale tables when `allow_stale` lets the run go on.
-    pub fn check(&self, options: &ValidationOptions) -> Result<Vec<String>, ContractError> {
-        self.check_bad_share(options.max_bad_row_share)?;
+    pub fn check(&self, gates: &Gates) -> Result<Vec<String>, ContractError> {
+        self.check_bad_share(gates.max_bad_row_share)?;
         let mut warnings = self.notes();
-        let stale = self.stale_tables(options);
+        let stale = self.stale_tables(gates);
         if stale.is_empty() {
             return Ok(warnings);
         }
-        if !options.allow_stale {
+        if !gates.allow_stale {
             return Err(ContractError::Stale {
                 tables: stale.join("\n"),
             });
@@ -93,18 +91,17 @@ impl History {
 
     /// One line per table whose latest event ends more than its freshness limit before
     /// `--as-of`, naming the table, the event and the limit.
-    pub fn stale_tables(&self, options: &ValidationOptions) -> Vec<String> {
+    pub fn stale_tables(&self, gates: &Gates) -> Vec<String> {
         let as_of = self.window.as_of;
         let mut stale = Vec::new();
         for t in self.tables.values() {
-            let (Some(limit), Some(column)) = (options.staleness_limit(t.spec.name), t.spec.time_column)
-            else {
+            let (Some(limit), Some(column)) = (gates.staleness_limit(t.spec.name), t.spec.time_column) else {
                 continue;
             };
             let ty = t.spec.column(column).map_or(ColumnType::Timestamp, |c| c.ty);
             let detail = match t.latest_event_us {
                 Some(end) => {
-                    let hours = (as_of.timestamp_micros() - end) / 3_600_000_000;
+                    let hours = (as_of.timestamp_micros() - end) / HOUR_US;
                     if hours <= i64::from(limit) {
                         continue;
                     }
@@ -127,9 +124,6 @@ impl History {
     }
 }
 
-/// Microseconds in a day.
-const DAY_US: i64 = 86_400_000_000;
-
 /// Where a table's files are: an explicit `[sources]` URL, or `base/<table>/` and
 /// `base/<table>.<ext>` under `[sources] base`.
 enum Source {
@@ -139,13 +133,13 @@ enum Source {
 }
 
 fn locate(
-    config: &PipelineConfig,
+    sources: &Sources,
     spec: &TableSpec,
     base_files: &[Location],
     base: Option<&Location>,
-) -> Result<Source, Error> {
-    if let Some(url) = config.options.sources.tables.get(spec.name) {
-        return Ok(Source::Explicit(Location::parse(&config.resolve(url))?));
+) -> Result<Source, LoadError> {
+    if let Some(url) = sources.tables.get(spec.name) {
+        return Ok(Source::Explicit(Location::parse(url)?));
     }
     let Some(base) = base else {
         return Ok(Source::Absent("no [sources] entry and no base".into()));
@@ -177,13 +171,13 @@ fn locate(
     Ok(Source::Files(files))
 }
 
-/// Loads and validates every contract table found in the config's sources.
+/// Loads and validates every contract table found at `sources`.
 ///
 /// Hard problems (an unreadable file, a missing required column, a missing `accounts`
 /// table) are errors; bad rows are kept in each [`ValidTable`] for the quarantine and
 /// judged by [`History::check_bad_share`].
-pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<History, Error> {
-    load_history_part(storage, config, window, None)
+pub fn load_history(storage: &Storage, sources: &Sources, window: RunWindow) -> Result<History, LoadError> {
+    load_history_part(storage, sources, window, None)
 }
 
 /// [`load_history`] narrowed to one account shard while the files are read (see
@@ -192,16 +186,16 @@ pub fn load_history(storage: &Storage, config: &PipelineConfig, window: RunWindo
 /// each timed table's event times over all accounts.
 pub fn load_history_part(
     storage: &Storage,
-    config: &PipelineConfig,
+    sources: &Sources,
     window: RunWindow,
     part: Option<Shard>,
-) -> Result<History, Error> {
-    let (base, base_files) = listing(storage, config)?;
+) -> Result<History, LoadError> {
+    let (base, base_files) = listing(storage, sources)?;
     let mut absent = Vec::new();
     let mut used: HashSet<String> = HashSet::new();
     let mut present: Vec<(&'static TableSpec, Vec<(Location, FileFormat)>)> = Vec::new();
     for spec in TABLES {
-        let Some(files) = table_files(storage, config, spec, &base_files, base.as_ref())? else {
+        let Some(files) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
             tracing::info!(
                 table = spec.name,
                 "optional input table absent; its signals will be null"
@@ -215,7 +209,7 @@ pub fn load_history_part(
     // `accounts` first: its ids are what every other table's account_id must refer to.
     let mut present = present.into_iter();
     let Some((accounts_spec, accounts_files)) = present.next() else {
-        return Err(Error::Internal(
+        return Err(LoadError::Internal(
             "accounts missing from the contract table list".into(),
         ));
     };
@@ -256,9 +250,9 @@ pub fn load_history_part(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(Error::Internal("a table loader thread panicked".into())))
+                    .unwrap_or_else(|_| Err(LoadError::Internal("a table loader thread panicked".into())))
             })
-            .collect::<Result<Vec<_>, Error>>()
+            .collect::<Result<Vec<_>, LoadError>>()
     })?;
     let mut tables = BTreeMap::new();
     let mut feed_times = BTreeMap::new();
@@ -288,28 +282,22 @@ pub fn load_history_part(
 
 /// The number of valid rows of the `accounts` table, read alone: how a partitioned build
 /// sizes its partitions before reading anything else.
-pub fn count_accounts(storage: &Storage, config: &PipelineConfig, window: RunWindow) -> Result<usize, Error> {
-    let (base, base_files) = listing(storage, config)?;
+pub fn count_accounts(storage: &Storage, sources: &Sources, window: RunWindow) -> Result<usize, LoadError> {
+    let (base, base_files) = listing(storage, sources)?;
     let spec = TABLES
         .iter()
         .find(|t| t.name == "accounts")
-        .ok_or_else(|| Error::Internal("accounts missing from the contract table list".into()))?;
-    let files = table_files(storage, config, spec, &base_files, base.as_ref())?
-        .ok_or_else(|| Error::Internal("the accounts table is mandatory".into()))?;
+        .ok_or_else(|| LoadError::Internal("accounts missing from the contract table list".into()))?;
+    let files = table_files(storage, sources, spec, &base_files, base.as_ref())?
+        .ok_or_else(|| LoadError::Internal("the accounts table is mandatory".into()))?;
     Ok(load_one(storage, spec, &files, &window, None, None)?
         .frame
         .height())
 }
 
 /// `[sources] base` and every file under it.
-fn listing(storage: &Storage, config: &PipelineConfig) -> Result<(Option<Location>, Vec<Location>), Error> {
-    let base = config
-        .options
-        .sources
-        .base
-        .as_deref()
-        .map(|b| Location::parse(&config.resolve(b)))
-        .transpose()?;
+fn listing(storage: &Storage, sources: &Sources) -> Result<(Option<Location>, Vec<Location>), LoadError> {
+    let base = sources.base.as_deref().map(Location::parse).transpose()?;
     let base_files = match &base {
         Some(b) => storage.list(b)?,
         None => Vec::new(),
@@ -320,12 +308,12 @@ fn listing(storage: &Storage, config: &PipelineConfig) -> Result<(Option<Locatio
 /// A table's files; `None` for an absent optional table, an error for an absent mandatory one.
 fn table_files(
     storage: &Storage,
-    config: &PipelineConfig,
+    sources: &Sources,
     spec: &'static TableSpec,
     base_files: &[Location],
     base: Option<&Location>,
-) -> Result<Option<Vec<(Location, FileFormat)>>, Error> {
-    match locate(config, spec, base_files, base)? {
+) -> Result<Option<Vec<(Location, FileFormat)>>, LoadError> {
+    match locate(sources, spec, base_files, base)? {
         Source::Explicit(loc) => Ok(Some(
             storage
                 .table_files(spec.name, &loc)
@@ -350,7 +338,7 @@ fn load_one(
     window: &RunWindow,
     accounts: Option<&AccountIds>,
     part: Option<Shard>,
-) -> Result<ValidTable, Error> {
+) -> Result<ValidTable, LoadError> {
     let mut frames = Vec::with_capacity(files.len());
     let mut narrowed = part.map(|_| Narrowed::default());
     for (loc, format) in files {
@@ -383,7 +371,7 @@ fn load_one(
     Ok(valid)
 }
 
-fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
+fn mandatory(spec: &TableSpec, e: StorageError) -> LoadError {
     match e {
         StorageError::NotFound { url, what } if spec.mandatory => ContractError::MandatoryTable {
             table: spec.name.into(),
@@ -395,7 +383,7 @@ fn mandatory(spec: &TableSpec, e: StorageError) -> Error {
     }
 }
 
-fn ids(t: &ValidTable) -> Result<polars::prelude::PlHashSet<String>, Error> {
+fn ids(t: &ValidTable) -> Result<polars::prelude::PlHashSet<String>, LoadError> {
     let col = t.frame.column("account_id")?;
     Ok(col.str()?.iter().flatten().map(str::to_string).collect())
 }

@@ -5,9 +5,11 @@
 //! the same rules apply whether a table is checked on its own or read for training.
 
 mod column;
+pub mod columns;
 mod keys;
 mod load;
 mod native;
+mod options;
 mod parse;
 mod report;
 pub mod schema;
@@ -17,9 +19,12 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+use vigil_store::storage::StorageError;
+
 pub use column::{BadCell, BadKind};
 pub use keys::AccountIds;
 pub use load::{History, count_accounts, load_history, load_history_part};
+pub use options::{Gates, Sources};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
 pub use shard::{MAX_SHARDS, Shard, shard_of};
 pub use table::{FileStats, QuarantineRow, ValidTable};
@@ -83,4 +88,22 @@ pub enum ContractError {
         /// What failed.
         reason: String,
     },
+}
+
+/// Why loading a history failed. The application's error keeps each case's exit code and
+/// message: contract breaks exit 3, storage errors by their kind, the rest 1.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Input data broke the contract.
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    /// Listing or reading the object store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A polars operation failed unexpectedly.
+    #[error("data processing failed: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+    /// A broken invariant (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
 }

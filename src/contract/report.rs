@@ -85,10 +85,7 @@ impl ValidationReport {
                 bad_by_reason: t.bad_by_reason.clone(),
                 span_start,
                 span_end,
-                latest_event_end: t
-                    .latest_event_us
-                    .and_then(chrono::DateTime::from_timestamp_micros)
-                    .map(|d| d.to_rfc3339()),
+                latest_event_end: t.latest_event_us.and_then(crate::time::units::rfc3339),
                 missing_optional_columns: t.missing_optional.clone(),
                 unknown_columns: t.unknown_columns.clone(),
             });

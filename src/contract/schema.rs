@@ -176,6 +176,14 @@ pub const ESCALATION_CATEGORIES: &[&str] = &[
     "integration",
     "performance",
 ];
+/// Escalation severities, mildest first.
+pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+/// Direction of a communication from the customer.
+pub const INBOUND: &str = "inbound";
+/// Direction of a communication to the customer.
+pub const OUTBOUND: &str = "outbound";
+/// Directions of a communication.
+pub const DIRECTIONS: &[&str] = &[INBOUND, OUTBOUND];
 /// CSM feedback verdicts on an alert.
 pub const VERDICTS: &[&str] = &["accurate", "false_positive", "missed", "prevented"];
 /// Sentiment labels.
@@ -404,7 +412,7 @@ pub const TABLES: &[TableSpec] = &[
             req(
                 "direction",
                 Str,
-                OneOf(&["inbound", "outbound"]),
+                OneOf(DIRECTIONS),
                 "inbound = from the customer.",
             ),
             req("channel", Str, NoRule, "email, call, meeting, chat…"),
@@ -428,12 +436,7 @@ pub const TABLES: &[TableSpec] = &[
             req("account_id", Str, NoRule, "Account."),
             req("opened_at", Timestamp, NoRule, "When the escalation was opened."),
             req("category", Str, OneOf(ESCALATION_CATEGORIES), "Escalation type."),
-            opt(
-                "severity",
-                Str,
-                OneOf(&["low", "medium", "high", "critical"]),
-                "Severity.",
-            ),
+            opt("severity", Str, OneOf(SEVERITIES), "Severity."),
             opt(
                 "resolved_at",
                 Timestamp,

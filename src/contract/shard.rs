@@ -4,6 +4,7 @@
 
 use super::column;
 use super::schema::{ColumnType, TableSpec};
+use crate::time::DAY_US;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -154,6 +155,3 @@ fn event_times(spec: &TableSpec, frame: &DataFrame) -> PolarsResult<Vec<i64>> {
     times.dedup();
     Ok(times)
 }
-
-/// Microseconds in a day.
-const DAY_US: i64 = 86_400_000_000;

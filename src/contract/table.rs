@@ -5,6 +5,7 @@ use super::ContractError;
 use super::column::{self, BadCell};
 use super::keys::{self, AccountIds, LeftOut};
 use super::schema::{ColumnType, TableSpec};
+use crate::time::DAY_US;
 use crate::time::RunWindow;
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -379,7 +380,7 @@ fn feed_frame(spec: &TableSpec, mut times: Vec<i64>) -> Result<Option<DataFrame>
             tc.into(),
             times
                 .iter()
-                .map(|t| t.div_euclid(86_400_000_000) as i32)
+                .map(|t| t.div_euclid(DAY_US) as i32)
                 .collect::<Vec<_>>(),
         )
         .cast(&DataType::Date),
@@ -490,12 +491,9 @@ fn latest_up_to(spec: &TableSpec, times: &[i64], w: &RunWindow) -> Option<i64> {
     times.iter().map(|t| t + span).filter(|t| *t <= as_of).max()
 }
 
-/// Microseconds in a day.
-const DAY_US: i64 = 86_400_000_000;
-
 /// An instant in µs for a message: a date for date columns, RFC 3339 otherwise.
 pub(super) fn format_micros(t: i64, ty: ColumnType) -> String {
-    match chrono::DateTime::from_timestamp_micros(t) {
+    match crate::time::units::instant(t) {
         Some(dt) if ty == ColumnType::Date => dt.date_naive().to_string(),
         Some(dt) => dt.to_rfc3339(),
         None => t.to_string(),

@@ -2,9 +2,11 @@
 //! stale the most neglected of the account's recently used features is.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, micros};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::micros;
+use crate::time::DAY_US;
+use crate::time::units;
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -77,7 +79,7 @@ pub fn compute(snaps: &Snapshots, usage: &DataFrame, out: &mut Features) -> Resu
             }
             cols[0][i] = Some(f64::from(used30));
             cols[1][i] = Some(f64::from(unused14));
-            cols[2][i] = stalest.map(|d| (t - (d + DAY_US)) as f64 / DAY_US as f64);
+            cols[2][i] = stalest.map(|d| units::days(t - (d + DAY_US)));
         }
     }
     out.add_family(SPECS, cols)

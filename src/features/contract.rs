@@ -3,10 +3,12 @@
 //! from the account's lifetime, and the static segment and industry.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, micros};
 use super::grid::Lifetime;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::micros;
+use crate::time::DAY_US;
+use crate::time::units;
 use polars::prelude::*;
 
 /// Contract features.
@@ -77,7 +79,7 @@ pub fn compute(
             if let Some((_, r)) = active {
                 arr[i] = arrs[r];
                 log_arr[i] = arrs[r].map(|x| x.max(0.0).ln_1p());
-                renewal[i] = ends[r].map(|e| (e + DAY_US - t) as f64 / DAY_US as f64);
+                renewal[i] = ends[r].map(|e| units::days(e + DAY_US - t));
                 plan_rows[i] = IdxSize::try_from(r).ok();
             }
         }
@@ -101,7 +103,7 @@ pub fn compute(
         .zip(&snaps.at)
         .map(|(&a, &t)| {
             let e = enter[a]?;
-            (e != i64::MIN).then(|| (t - e) as f64 / DAY_US as f64)
+            (e != i64::MIN).then(|| units::days(t - e))
         })
         .collect();
     out.add_family(&SPECS[..4], vec![arr, log_arr, renewal, tenure])?;

@@ -2,8 +2,10 @@
 //! row was (over all accounts), so the model can tell "no tickets" from "no ticket feed".
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, HOUR_US, micros};
 use super::{FeatureError, Features, Inputs};
+use crate::contract::columns::micros;
+use crate::time::DAY_US;
+use crate::time::units;
 
 /// Freshness features (the `has_<table>` flags are added by the builder).
 pub const SPECS: &[FeatureSpec] = &[
@@ -64,7 +66,7 @@ pub fn compute(at: &[i64], inputs: &Inputs, out: &mut Features) -> Result<(), Fe
                 .map(|&t| {
                     // Events strictly before t; a day once it has ended (at or before t).
                     let i = times.partition_point(|x| if daily { *x <= t } else { *x < t });
-                    i.checked_sub(1).map(|i| (t - times[i]) as f64 / HOUR_US as f64)
+                    i.checked_sub(1).map(|i| units::hours(t - times[i]))
                 })
                 .collect(),
         );

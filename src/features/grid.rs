@@ -7,8 +7,9 @@
 //! they would leak a churn date into past snapshots.
 
 use super::FeatureError;
-use super::frame::{DAY_US, HOUR_US, micros, strings, timestamp_column};
+use crate::contract::columns::{micros, strings, timestamp_column};
 use crate::time::RunWindow;
+use crate::time::{DAY_US, HOUR_US};
 use polars::prelude::*;
 use std::collections::HashMap;
 

@@ -1,9 +1,11 @@
 //! Escalation-history features: recent escalations and how long ago the last one opened.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::strings;
+use crate::time::DAY_US;
+use crate::time::units;
 use polars::prelude::*;
 
 /// History features.
@@ -44,7 +46,7 @@ pub fn compute(snaps: &Snapshots, escalations: &DataFrame, out: &mut Features) -
     for (&a, &t) in snaps.account.iter().zip(&snaps.at) {
         count.push(Some(tl.count(a, t - 180 * DAY_US, t) as f64));
         let prev = tl.last_before(a, t);
-        days.push(prev.map(|(at, _)| (t - at) as f64 / DAY_US as f64));
+        days.push(prev.map(|(at, _)| units::days(t - at)));
         last.push(prev.and_then(|(_, row)| category[row].clone()));
     }
     out.add_family(&SPECS[..2], vec![count, days])?;

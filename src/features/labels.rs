@@ -10,8 +10,10 @@
 //! - `label_complete`: `t + h <= --as-of`, i.e. the whole label window has been observed.
 
 use super::FeatureError;
-use super::frame::{HOUR_US, micros, str_column, strings};
 use super::params::FeatureOptions;
+use crate::contract::columns::{micros, str_column, strings};
+use crate::time::HOUR_US;
+use crate::time::units;
 use polars::prelude::*;
 
 /// One past escalation, as the labels need it.
@@ -74,7 +76,7 @@ pub fn label(
         let first_after = events.partition_point(|e| e.at <= t);
         let next = events.get(first_after).filter(|e| e.at - t <= max_lead);
         positive.push(Some(next.is_some_and(|e| e.at - t <= horizon)));
-        hours.push(next.map(|e| (e.at - t) as f64 / HOUR_US as f64));
+        hours.push(next.map(|e| units::hours(e.at - t)));
         category.push(next.and_then(|e| e.category.clone()));
         open.push(Some(
             events[..first_after]

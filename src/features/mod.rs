@@ -16,7 +16,6 @@ mod adoption;
 mod build;
 mod catalogue;
 mod contract;
-mod frame;
 mod freshness;
 mod grid;
 mod history;
@@ -33,12 +32,13 @@ mod usage;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_families;
 
+use crate::contract::columns::{self, ColumnError};
+use polars::prelude::DataFrame;
+
+pub use crate::contract::columns::timestamp_column;
 pub use build::{Features, Inputs, build_features};
 pub use catalogue::{FeatureSpec, catalogue, spec};
-pub use frame::{micros as frame_micros, strings as frame_strings, timestamp_column};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
 pub use lexicon::is_negative;
@@ -68,4 +68,33 @@ pub enum FeatureError {
     /// A polars operation failed.
     #[error("building snapshots failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
+}
+
+impl From<ColumnError> for FeatureError {
+    fn from(e: ColumnError) -> Self {
+        FeatureError::Column {
+            table: e.table,
+            column: e.column,
+            reason: e.reason,
+        }
+    }
+}
+
+/// [`columns::strings`] with the feature stage's error, for stages that read feature and
+/// input frames.
+pub fn frame_strings(
+    df: &DataFrame,
+    table: &'static str,
+    column: &'static str,
+) -> Result<Vec<Option<String>>, FeatureError> {
+    Ok(columns::strings(df, table, column)?)
+}
+
+/// [`columns::micros`] with the feature stage's error.
+pub fn frame_micros(
+    df: &DataFrame,
+    table: &'static str,
+    column: &'static str,
+) -> Result<Vec<Option<i64>>, FeatureError> {
+    Ok(columns::micros(df, table, column)?)
 }

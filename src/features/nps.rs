@@ -1,10 +1,11 @@
 //! NPS features: the latest answer, its change, detractors, recency and comment tone.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, micros, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::{Tone, nps_text_id};
 use super::{FeatureError, Features};
+use crate::contract::columns::{micros, strings};
+use crate::time::units;
 use polars::prelude::*;
 
 /// NPS features.
@@ -74,7 +75,7 @@ pub fn compute(
             s0,
             s0.zip(s1).map(|(a, b)| a - b),
             s0.map(|s| f64::from(u8::from(s <= 6.0))),
-            latest.map(|(at, _)| (t - at) as f64 / DAY_US as f64),
+            latest.map(|(at, _)| units::days(t - at)),
             latest.and_then(|(_, r)| {
                 let c = comment[r].as_deref()?;
                 let id = account[r]

@@ -2,9 +2,11 @@
 //! contacts, and a champion who appears to have left.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, micros, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::{micros, strings};
+use crate::time::DAY_US;
+use crate::time::units;
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -93,7 +95,7 @@ pub fn compute(
             .collect();
         for (i, (&a, &t)) in snaps.account.iter().zip(&snaps.at).enumerate() {
             let champion_in = tl.last_before_where(a, t, |r| inbound[r] && who[r].0);
-            cols[0][i] = champion_in.map(|(s, _)| (t - s) as f64 / DAY_US as f64);
+            cols[0][i] = champion_in.map(|(s, _)| units::days(t - s));
             let last_in = tl
                 .last_before_where(a, t, |r| inbound[r])
                 .map_or(i64::MIN, |(s, _)| s);

@@ -1,10 +1,12 @@
 //! Support-ticket features: volume, priority, velocity, backlog, time to close, tone, CSAT.
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::{DAY_US, HOUR_US, micros, strings};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::Tone;
 use super::{FeatureError, Features};
+use crate::contract::columns::{micros, strings};
+use crate::time::units;
+use crate::time::{DAY_US, HOUR_US};
 use polars::prelude::*;
 
 /// Ticket features.
@@ -125,7 +127,7 @@ pub fn compute(
         let closed30 = closed.rows(a, t - 30 * DAY_US, t);
         let hours: Vec<f64> = closed30
             .iter()
-            .filter_map(|r| Some((closed_at[*r]? - created[*r]?) as f64 / HOUR_US as f64))
+            .filter_map(|r| Some(units::hours(closed_at[*r]? - created[*r]?)))
             .collect();
         let values = [
             Some(opened.count(a, t - 48 * HOUR_US, t) as f64),

@@ -4,7 +4,7 @@
 //! event stamped exactly at t is never seen (it is not strictly before t).
 
 use super::FeatureError;
-use super::frame::{micros, str_column};
+use crate::contract::columns::{micros, str_column};
 use polars::prelude::*;
 
 /// The snapshots being featurised: account index and instant per row, in grid order.

@@ -2,8 +2,8 @@
 //! (`text_sentiment`) when present, the lexicon fallback for texts it did not score.
 
 use super::FeatureError;
-use super::frame::strings;
 use super::lexicon::is_negative;
+use crate::contract::columns::strings;
 use polars::prelude::*;
 
 /// The `text_id` the sentiment stage gives an NPS response (the contract has no response

@@ -5,9 +5,10 @@
 //! D = t−7d … t−1d (for snapshots at midnight).
 
 use super::catalogue::{FeatureSpec, f};
-use super::frame::DAY_US;
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::columns::floats;
+use crate::time::DAY_US;
 use polars::prelude::*;
 
 /// Usage features.
@@ -69,10 +70,6 @@ pub const SPECS: &[FeatureSpec] = &[
         "7 d",
     ),
 ];
-
-fn column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, FeatureError> {
-    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.iter().collect())
-}
 
 /// Running totals over one account's daily rows in time order: entry `k` covers rows
 /// `0..k`, so a window's total is a difference of two entries. Totals skip null values and
@@ -139,9 +136,9 @@ pub fn compute(snaps: &Snapshots, usage: &DataFrame, out: &mut Features) -> Resu
     // Day D is known at D + 1 day; `- 1` makes the half-open window [t − w, t) hold the
     // days that ended at or before t.
     let tl = Timeline::build(snaps, usage, "usage_daily", "date", DAY_US - 1)?;
-    let logins = column(usage, "logins")?;
-    let users = column(usage, "active_users")?;
-    let admins = column(usage, "admin_users")?;
+    let logins = floats(usage, "usage_daily", "logins")?;
+    let users = floats(usage, "usage_daily", "active_users")?;
+    let admins = floats(usage, "usage_daily", "admin_users")?;
     let n = snaps.len();
     let mut cols: Vec<Vec<Option<f64>>> = vec![vec![None; n]; SPECS.len()];
     let mut run = Running::default();

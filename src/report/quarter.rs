@@ -1,5 +1,6 @@
 //! Calendar quarters (`2026Q2`): parsing, the quarter containing a date, bounds.
 
+use crate::time::units;
 use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
@@ -66,8 +67,7 @@ impl Quarter {
 
     /// Start (inclusive) and end (exclusive) as µs since the epoch, UTC.
     pub fn bounds_us(self) -> (i64, i64) {
-        let us = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
-        (us(self.start()), us(self.end()))
+        (units::midnight(self.start()), units::midnight(self.end()))
     }
 
     /// The three months, as (year, month).

@@ -5,10 +5,9 @@
 use super::lift::Lift;
 use super::quarter::Quarter;
 use crate::contract::schema::ESCALATION_CATEGORIES;
+use crate::time::{DAY_US, units::hours};
 use polars::prelude::*;
 use std::collections::BTreeSet;
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// One escalation of the history.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +121,7 @@ pub fn resolutions(esc: &[Escalation], q: Quarter) -> Vec<Resolution> {
             let hours = |q: Quarter| -> Vec<f64> {
                 esc.iter()
                     .filter(|e| e.category == category && in_quarter(e.opened_us, q))
-                    .filter_map(|e| e.resolved_us.map(|r| (r - e.opened_us) as f64 / 3_600_000_000.0))
+                    .filter_map(|e| e.resolved_us.map(|r| hours(r - e.opened_us)))
                     .collect()
             };
             let (p, c) = (hours(q.previous()), hours(q));

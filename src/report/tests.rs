@@ -4,10 +4,9 @@ use super::lift::{self, Bands, Snapshot};
 use super::quarter::Quarter;
 use super::quarterly::{self, Alerted, Escalation};
 use super::render::{self, QuarterlyReport, Rising};
+use crate::time::{DAY_US, HOUR_US};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-
-const DAY_US: i64 = 86_400_000_000;
 
 fn day(y: i32, m: u32, d: u32) -> i64 {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -20,7 +19,7 @@ fn esc(account: &str, category: &str, opened_us: i64) -> Escalation {
         account: account.into(),
         category: category.into(),
         opened_us,
-        resolved_us: Some(opened_us + 48 * 3_600_000_000),
+        resolved_us: Some(opened_us + 48 * HOUR_US),
         intervened: false,
     }
 }

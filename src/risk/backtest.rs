@@ -18,10 +18,9 @@
 //! horizon) is reported beside it.
 
 use super::metrics::{self, PrPoint, ReliabilityBin};
+use crate::time::HOUR_US;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-const HOUR_US: i64 = 3_600_000_000;
 
 /// What the backtest scores.
 #[derive(Debug, Clone)]

@@ -19,11 +19,9 @@
 //! - `accurate`: the labels already agree; counted only.
 
 use super::split::Split;
+use crate::time::{DAY_US, HOUR_US};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-const HOUR_US: i64 = 3_600_000_000;
-const DAY_US: i64 = 24 * HOUR_US;
 
 /// A CSM verdict on an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -7,9 +7,8 @@
 //! the kept ones carry weight `1 / rate`, so weighted sums and the base rate are unbiased.
 
 use super::RiskError;
+use crate::time::HOUR_US;
 use serde::Serialize;
-
-const HOUR_US: i64 = 3_600_000_000;
 
 /// Row indices of the two parts and the training rows' weights.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -44,7 +44,7 @@ fn calibration_is_monotone_and_improves_brier() -> TestResult {
 
 #[test]
 fn time_split_has_no_overlap_and_respects_the_gap() -> TestResult {
-    const H: i64 = 3_600_000_000;
+    use crate::time::HOUR_US as H;
     let times: Vec<i64> = (0..24 * 200).map(|k| k * H).collect();
     let s = split::by_time(&times, 2, 72)?;
     let valid_start = s.valid_start_us.ok_or("no valid start")?;
@@ -90,7 +90,7 @@ fn time_split_has_no_overlap_and_respects_the_gap() -> TestResult {
 /// for two days and never escalates (a false alert), D is never flagged.
 #[test]
 fn backtest_counts_lead_time_recall_and_alert_precision() {
-    const H: i64 = 3_600_000_000;
+    use crate::time::HOUR_US as H;
     let day = |d: f64| (d * 24.0 * H as f64) as i64;
     let mut account = Vec::new();
     let mut time = Vec::new();

@@ -5,12 +5,12 @@
 //! source system and never reach a draft.
 
 use super::brief::{Interaction, PastEscalation, TicketRef};
-use crate::features::{FeatureError, frame_micros as micros, frame_strings as strings};
-use chrono::DateTime;
+use crate::contract::columns::{micros, opt_micros, opt_strings, strings};
+use crate::features::FeatureError;
+use crate::time::DAY_US;
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
 
-const DAY_US: i64 = 86_400_000_000;
 /// Tickets opened this many days before the scoring moment are "recent".
 pub const RECENT_TICKET_DAYS: i64 = 14;
 /// Interactions this many days before the scoring moment are "recent".
@@ -20,7 +20,7 @@ pub const MAX_ENTRIES: usize = 8;
 
 /// `YYYY-MM-DD` of a UTC timestamp in microseconds.
 pub fn date(us: i64) -> String {
-    DateTime::from_timestamp_micros(us)
+    crate::time::units::instant(us)
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
@@ -49,31 +49,6 @@ pub struct Sources<'a> {
     pub escalations: Option<&'a DataFrame>,
     /// Tone label per ticket id, from `text_sentiment`.
     pub ticket_tone: &'a HashMap<String, String>,
-}
-
-/// A text column as owned strings; all `None` when the table lacks the column.
-pub fn opt_strings(
-    df: &DataFrame,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Vec<Option<String>>, FeatureError> {
-    if df.column(column).is_ok() {
-        strings(df, table, column)
-    } else {
-        Ok(vec![None; df.height()])
-    }
-}
-
-fn opt_micros(
-    df: &DataFrame,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Vec<Option<i64>>, FeatureError> {
-    if df.column(column).is_ok() {
-        micros(df, table, column)
-    } else {
-        Ok(vec![None; df.height()])
-    }
 }
 
 /// Builds the timelines of `accounts` as seen at `as_of_us`.

@@ -17,11 +17,12 @@ pub mod resolution;
 pub mod routing;
 
 use crate::config::TiersOptions;
+use crate::contract::columns::{ColumnError, opt_floats, opt_strings};
 use crate::features::{FeatureError, facts_all, frame_strings};
 use brief::{AccountBrief, ResolutionEstimate};
 use chrono::{DateTime, Utc};
 use columns::{FeatureContribution, read_contributions};
-use context::{Sources, Timelines, opt_strings, timelines};
+use context::{Sources, Timelines, timelines};
 use drafts::{DraftError, Drafts};
 use factors::{Contribution, MIN_CONTRIBUTION, narrative, ranked_facts, top_factors, what_changed};
 use polars::prelude::*;
@@ -47,6 +48,12 @@ pub enum ScoreError {
     /// Inputs that do not line up (a bug in the caller).
     #[error("scoring: {0}")]
     Mismatch(String),
+}
+
+impl From<ColumnError> for ScoreError {
+    fn from(e: ColumnError) -> Self {
+        ScoreError::Features(e.into())
+    }
 }
 
 /// Facts shown in a narrative at most.
@@ -115,13 +122,6 @@ pub struct Scored {
 /// `round(100 × probability)`, clamped to 0–100.
 pub fn risk_score(probability: f64) -> u32 {
     (probability * 100.0).round().clamp(0.0, 100.0) as u32
-}
-
-fn f64_col(df: &DataFrame, name: &str) -> PolarsResult<Option<Float64Chunked>> {
-    match df.column(name) {
-        Ok(c) => Ok(Some(c.cast(&DataType::Float64)?.f64()?.clone())),
-        Err(_) => Ok(None),
-    }
 }
 
 /// Per-row contributions with values and level names, in schema order.
@@ -216,9 +216,9 @@ struct BriefSources {
     facts: Vec<Vec<crate::features::Fact>>,
     previous: Previous,
     account: AccountTable,
-    arr: Option<Float64Chunked>,
-    renewal: Option<Float64Chunked>,
-    tenure: Option<Float64Chunked>,
+    arr: Vec<Option<f64>>,
+    renewal: Vec<Option<f64>>,
+    tenure: Vec<Option<f64>>,
     plan: Vec<Option<String>>,
     as_of: String,
 }
@@ -230,9 +230,9 @@ impl BriefSources {
             facts: facts_all(inp.features)?,
             previous: previous_scores(inp.previous)?,
             account: AccountTable::read(inp.accounts)?,
-            arr: f64_col(inp.features, "arr")?,
-            renewal: f64_col(inp.features, "days_to_renewal")?,
-            tenure: f64_col(inp.features, "tenure_days")?,
+            arr: opt_floats(inp.features, "features", "arr")?,
+            renewal: opt_floats(inp.features, "features", "days_to_renewal")?,
+            tenure: opt_floats(inp.features, "features", "tenure_days")?,
             plan: opt_strings(inp.features, "features", "plan")?,
             as_of: run.as_of.format("%Y-%m-%d %H:%M UTC").to_string(),
         })
@@ -255,11 +255,7 @@ impl BriefSources {
         let alert = score >= run.alert_threshold;
         let tier = routing::tier_name(routing::tier(score, alert, run.tiers)).to_string();
         let ranked = ranked_facts(&self.facts[r], row, NARRATIVE_FACTS);
-        let arr_now = self
-            .arr
-            .as_ref()
-            .and_then(|c| c.get(r))
-            .or(info.and_then(|i| i.arr));
+        let arr_now = self.arr[r].or(info.and_then(|i| i.arr));
         let (score_delta, changed) = self.changes(&id, score, row);
         let prediction = match (alert, inp.predict) {
             (true, Some(p)) => p(r),
@@ -274,16 +270,8 @@ impl BriefSources {
             csm_owner: info.and_then(|i| i.csm_owner.clone()),
             csm_email: info.and_then(|i| i.csm_email.clone()),
             arr: arr_now,
-            days_to_renewal: self
-                .renewal
-                .as_ref()
-                .and_then(|c| c.get(r))
-                .map(|d| d.ceil() as i64),
-            tenure_days: self
-                .tenure
-                .as_ref()
-                .and_then(|c| c.get(r))
-                .map(|d| d.floor() as i64),
+            days_to_renewal: self.renewal[r].map(|d| d.ceil() as i64),
+            tenure_days: self.tenure[r].map(|d| d.floor() as i64),
             as_of: self.as_of.clone(),
             probability,
             risk_score: score,
@@ -409,7 +397,7 @@ impl AccountTable {
         let plan = opt_strings(df, "accounts", "plan")?;
         let owner = opt_strings(df, "accounts", "csm_owner")?;
         let email = opt_strings(df, "accounts", "csm_email")?;
-        let arr = f64_col(df, "arr")?;
+        let arr = opt_floats(df, "accounts", "arr")?;
         let mut rows = HashMap::with_capacity(ids.len());
         for (r, id) in ids.into_iter().enumerate() {
             let Some(id) = id else { continue };
@@ -422,7 +410,7 @@ impl AccountTable {
                     plan: plan[r].clone(),
                     csm_owner: owner[r].clone(),
                     csm_email: email[r].clone(),
-                    arr: arr.as_ref().and_then(|c| c.get(r)),
+                    arr: arr[r],
                 },
             );
         }

@@ -1,15 +1,18 @@
 //! Fixed vocabularies of the generator (segments, plans, industries, regions, features,
 //! escalation categories, names) and the shared run context built from them.
 //!
-//! Enumerated values are spelled exactly as the input contract lists them
-//! (`contract::schema`), lower-case; the tests check them against the contract.
+//! Values the input contract enumerates (segments, ticket priorities, escalation categories
+//! and severities, verdicts) are the contract's own lists from `contract::schema`, so the
+//! generator cannot drift from it; the arrays indexed alongside them (weights, medians)
+//! are checked against their lengths at compile time. Plans, industries, regions, channels
+//! and statuses are free text in the contract: those vocabularies are the generator's.
 
 use super::calendar::Window;
 use super::rng::{self, Rng};
 use super::{Ctx, SynthError, SynthParams};
 
-/// Customer segments, as in the contract.
-pub(crate) const SEGMENTS: [&str; 3] = ["smb", "mid-market", "enterprise"];
+pub(crate) use crate::contract::schema::{ESCALATION_CATEGORIES, PRIORITIES, SEGMENTS, SEVERITIES, VERDICTS};
+
 /// Share of accounts per segment.
 pub(crate) const SEGMENT_WEIGHTS: [f64; 3] = [0.6, 0.3, 0.1];
 /// Median starting ARR (USD) per segment.
@@ -25,6 +28,12 @@ pub(crate) const PLAN_WEIGHTS: [[f64; 4]; 3] = [
     [0.0, 0.40, 0.50, 0.10],
     [0.0, 0.0, 0.30, 0.70],
 ];
+const _: () = assert!(
+    SEGMENT_WEIGHTS.len() == SEGMENTS.len()
+        && ARR_MEDIAN.len() == SEGMENTS.len()
+        && PLAN_WEIGHTS.len() == SEGMENTS.len()
+        && FEATURE_ADOPTION.len() == SEGMENTS.len()
+);
 
 /// Industries.
 pub(crate) const INDUSTRIES: [&str; 12] = [
@@ -75,22 +84,6 @@ pub(crate) const FEATURE_ADOPTION: [[f64; 10]; 3] = [
 pub(crate) const FEATURE_TOUCH: [f64; 10] = [0.25, 0.06, 0.0, 0.0, 0.04, 0.03, 0.015, 0.0, 0.02, 0.04];
 /// Events per active user and day when the feature is used.
 pub(crate) const FEATURE_EVENTS: [f64; 10] = [3.0, 1.2, 0.0, 0.0, 0.8, 1.5, 0.4, 1.0, 1.1, 2.0];
-
-/// Escalation categories, exactly as in the contract (same order).
-pub(crate) const ESCALATION_CATEGORIES: [&str; 6] = [
-    "implementation_delay",
-    "product_defect",
-    "pricing_dispute",
-    "team_transition",
-    "integration",
-    "performance",
-];
-/// Escalation severities, mildest first.
-pub(crate) const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
-/// Ticket priorities, lowest first.
-pub(crate) const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
-/// CSM verdicts, as in the contract.
-pub(crate) const VERDICTS: [&str; 4] = ["accurate", "false_positive", "missed", "prevented"];
 
 /// Ordinary (non-executive) contact roles.
 pub(crate) const ROLES: [&str; 12] = [

@@ -12,7 +12,7 @@
 use super::accounts::Renewal;
 use super::calendar::{DAY_SECS, US};
 use super::catalog;
-use super::catalog::ESCALATION_CATEGORIES;
+use super::catalog::{ESCALATION_CATEGORIES, SEGMENTS, SEVERITIES};
 use super::contacts::Who;
 use super::phrases_areas::CATEGORY_AREAS;
 use super::rng::{self, chance, normal, sigmoid, uniform};
@@ -56,6 +56,15 @@ const INTERVENTIONS: [[&str; 4]; 6] = [
         "service_credit",
     ],
 ];
+const _: () = assert!(
+    SEGMENT_RISK.len() == SEGMENTS.len()
+        && USAGE_DROP.len() == ESCALATION_CATEGORIES.len()
+        && TICKET_BURST.len() == ESCALATION_CATEGORIES.len()
+        && SILENCE.len() == ESCALATION_CATEGORIES.len()
+        && RESOLUTION_DAYS.len() == ESCALATION_CATEGORIES.len()
+        && INTERVENTIONS.len() == ESCALATION_CATEGORIES.len()
+        && SEVERITY_SLOWDOWN.len() == SEVERITIES.len()
+);
 /// Category indices used by context rules.
 const IMPLEMENTATION_DELAY: usize = 0;
 const PRICING_DISPUTE: usize = 2;

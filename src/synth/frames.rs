@@ -10,6 +10,7 @@ use super::catalog::{
     ESCALATION_CATEGORIES, INDUSTRIES, PLANS, PRIORITIES, REGIONS, SEGMENTS, SEVERITIES, VERDICTS,
 };
 use super::rows::Out;
+use crate::contract::schema::{INBOUND, OUTBOUND};
 use polars::prelude::*;
 
 /// Product name on every subscription.
@@ -235,8 +236,7 @@ fn communications<'a>(id: &impl Fn(u32) -> &'a str, outs: &mut [Out]) -> PolarsR
         timestamp("sent_at", rows.iter().map(|r| r.sent_at)),
         string(
             "direction",
-            rows.iter()
-                .map(|r| if r.inbound { "inbound" } else { "outbound" }),
+            rows.iter().map(|r| if r.inbound { INBOUND } else { OUTBOUND }),
         ),
         string("channel", rows.iter().map(|r| r.channel)),
         opt_string("contact_id", contact_ids.iter().map(|c| c.as_deref())),

@@ -33,8 +33,6 @@ mod text;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_report;
 
 use calendar::Window;
 use polars::prelude::{DataFrame, PolarsError};

@@ -6,7 +6,7 @@
 //! priority and CSAT. NPS surveys go out quarterly to some contacts; scores follow health.
 
 use super::calendar::{DAY_SECS, US};
-use super::catalog::{self, FEATURES};
+use super::catalog::{self, FEATURES, PRIORITIES};
 use super::contacts::Who;
 use super::phrases_areas::{
     AREAS, BILLING, CATEGORY_AREAS, DATA_IMPORT, ONBOARDING, PERFORMANCE, USER_MANAGEMENT,
@@ -18,6 +18,7 @@ use super::text;
 
 /// Median hours to close per priority (low … urgent).
 const CLOSE_HOURS: [f64; 4] = [96.0, 40.0, 16.0, 6.0];
+const _: () = assert!(CLOSE_HOURS.len() == PRIORITIES.len());
 /// Ticket channels and their weights.
 const CHANNELS: [&str; 4] = ["email", "portal", "chat", "phone"];
 /// Days between NPS survey waves, and the offset of the first wave.

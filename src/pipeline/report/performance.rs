@@ -15,6 +15,7 @@ use crate::report::quarter::Quarter;
 use crate::report::quarterly::Alerted;
 use crate::report::render::Performance;
 use crate::risk::backtest::{self, BacktestOptions, BacktestReport, Scored, risk_score};
+use crate::time::{HOUR_US, units};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -24,8 +25,6 @@ use vigil_store::registry::Registry;
 use vigil_store::storage::{Location, Storage};
 use vigil_store::warehouse::WarehouseError;
 use vigil_store::warehouse::delta;
-
-const HOUR_US: i64 = 3_600_000_000;
 
 /// Share of the quarter's days (up to the run date) with a published `risk_scores` partition
 /// from which `auto` measures the published scores rather than replaying.
@@ -295,8 +294,7 @@ fn monthly(
             let end = start
                 .checked_add_months(chrono::Months::new(1))
                 .unwrap_or(q.end());
-            let us = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros();
-            let r = backtest_between(s, data, bt, us(start), us(end));
+            let r = backtest_between(s, data, bt, units::midnight(start), units::midnight(end));
             let at = &r.at_alert_threshold;
             (
                 start.format("%Y-%m").to_string(),

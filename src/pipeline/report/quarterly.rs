@@ -9,25 +9,24 @@
 use super::performance::{alerted_accounts, performance};
 use crate::config::PipelineConfig;
 use crate::contract::History;
+use crate::contract::columns::{opt_floats, opt_strings};
 use crate::pipeline::risk::input::{Labelled, from_history};
 use crate::pipeline::runtime::StageReport;
 use crate::report::lift::{self, Bands, Snapshot};
 use crate::report::quarter::Quarter;
 use crate::report::quarterly::{self, CategoryChange, Escalation};
 use crate::report::render::{self, QuarterlyReport, Rising};
+use crate::time::DAY_US;
 use crate::time::RunWindow;
 use crate::{Error, Result};
 use bytes::Bytes;
 use chrono::NaiveDate;
-use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 use vigil_store::storage::{Location, Storage};
 use vigil_store::warehouse::WarehouseError;
 use vigil_store::warehouse::delta::{self, CommitContext};
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// Resolved settings of `vigil report`.
 #[derive(Debug, Clone)]
@@ -261,25 +260,6 @@ fn feedback(history: &History, q: Quarter) -> Result<(BTreeMap<String, usize>, H
     Ok((counts, prevented))
 }
 
-fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    match frame.column(name) {
-        Ok(c) => Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect()),
-        Err(_) => Ok(vec![None; frame.height()]),
-    }
-}
-
-fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    match frame.column(name) {
-        Ok(c) => Ok(c
-            .cast(&DataType::String)?
-            .str()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect()),
-        Err(_) => Ok(vec![None; frame.height()]),
-    }
-}
-
 /// Per snapshot row: time and characteristics (champion_changed: the 45-day flag of this
 /// row; widened to 90 days in `profiles`).
 fn snapshots(data: &Labelled) -> Result<Vec<(i64, Snapshot)>> {
@@ -289,12 +269,13 @@ fn snapshots(data: &Labelled) -> Result<Vec<(i64, Snapshot)>> {
         .as_ref()
         .ok_or_else(|| Error::Internal("feature table without snapshot times".into()))?;
     let (tenure, arr, breadth, champ) = (
-        floats(f, "tenure_days")?,
-        floats(f, "arr")?,
-        floats(f, "feature_breadth_30d")?,
-        floats(f, "champion_departed")?,
+        opt_floats(f, "features", "tenure_days")?,
+        opt_floats(f, "features", "arr")?,
+        opt_floats(f, "features", "feature_breadth_30d")?,
+        opt_floats(f, "features", "champion_departed")?,
     );
-    let (segment, industry, plan) = (texts(f, "segment")?, texts(f, "industry")?, texts(f, "plan")?);
+    let text = |c| opt_strings(f, "features", c);
+    let (segment, industry, plan) = (text("segment")?, text("industry")?, text("plan")?);
     Ok((0..f.height())
         .map(|i| {
             (

@@ -149,8 +149,7 @@ pub fn write_summary(
     let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
     let mut joined = 0u64;
     for f in &verdicts {
-        let Some(date) = chrono::DateTime::from_timestamp_micros(f.alert_day_us).map(|t| t.date_naive())
-        else {
+        let Some(date) = crate::time::units::instant(f.alert_day_us).map(|t| t.date_naive()) else {
             continue;
         };
         if !tiers.contains_key(&date) && published.binary_search(&date).is_ok() {

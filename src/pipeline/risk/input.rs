@@ -5,7 +5,7 @@
 use crate::config::PipelineConfig;
 use crate::contract::{History, load_history};
 use crate::risk::feedback::{FeedbackRow, Verdict};
-use crate::time::RunWindow;
+use crate::time::{DAY_US, RunWindow};
 use crate::{Error, Result};
 use polars::prelude::*;
 use vigil_store::storage::{Location, Storage};
@@ -69,7 +69,7 @@ pub fn from_history(
     config: &PipelineConfig,
     window: RunWindow,
 ) -> Result<(Labelled, History)> {
-    let history = load_history(storage, config, window)?;
+    let history = load_history(storage, &config.sources(), window)?;
     crate::pipeline::data::gate(&history, &config.options.validation)?;
     let text_sentiment = crate::pipeline::sentiment::stage::read_output(storage, config, &history.window)?;
     let table = crate::pipeline::features::feature_table(
@@ -184,8 +184,6 @@ pub fn from_external(storage: &Storage, config: &PipelineConfig, ext: &ExternalF
         feedback: Vec::new(),
     })
 }
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// The history's verdicts (empty when it has no `feedback` table).
 pub fn read_verdicts(history: &History) -> Result<Vec<FeedbackRow>> {

@@ -618,7 +618,7 @@ impl TrainHeadline {
 }
 
 fn window(data: &Labelled, parts: &split::Split) -> TrainingWindow {
-    let fmt = |us: i64| chrono::DateTime::from_timestamp_micros(us).map(|t| t.to_rfc3339());
+    let fmt = crate::time::units::rfc3339;
     let (first, last) = match &data.times {
         Some(t) => (t.iter().min().copied(), t.iter().max().copied()),
         None => (None, None),

@@ -3,6 +3,7 @@
 use super::{ResolutionError, rfc3339};
 use crate::features::{FeatureError, catalogue, frame_micros, frame_strings};
 use crate::risk::matrix::{FromFrame, LearnSchema};
+use crate::time::{HOUR_US, units::days};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -14,9 +15,6 @@ use vigil_gbdt::{FeatureSchema, Matrix};
 /// 24 h old, and one older than 72 h (an account absent from the grid, or inside an earlier
 /// escalation that training snapshots leave out) no longer describes the run-up.
 pub const MAX_SNAPSHOT_AGE_HOURS: i64 = 72;
-
-const HOUR_US: i64 = 3_600_000_000;
-const DAY_US: f64 = 86_400_000_000.0;
 
 /// One past escalation with the account's state before it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,7 +122,7 @@ pub fn cases_within(
             snapshot_at,
             resolved_at,
             category: category.to_string(),
-            resolution_days: resolved_at.map(|r| (r - opened_at) as f64 / DAY_US),
+            resolution_days: resolved_at.map(|r| days(r - opened_at)),
             interventions: split_interventions(interventions),
             features: matrix.columns.iter().map(|c| f64::from(c[frame_row])).collect(),
         });

@@ -6,12 +6,13 @@
 use super::*;
 use crate::features::catalogue;
 use crate::score::category::{CategoryLearner, CategoryModel, Logistic, evaluate, fit_best};
+use crate::time::DAY_US;
 use polars::prelude::*;
 use std::time::Instant;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const WEEK: i64 = 7 * 86_400_000_000;
+const WEEK: i64 = 7 * DAY_US;
 
 fn read(var: &str, default: &str) -> Result<DataFrame, Box<dyn std::error::Error>> {
     let path = std::env::var(var).unwrap_or_else(|_| format!("{}/{default}", env!("CARGO_MANIFEST_DIR")));
@@ -35,8 +36,7 @@ fn split_of(features: &DataFrame) -> Result<i64, Box<dyn std::error::Error>> {
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or(8);
-    let day = 86_400_000_000;
-    Ok((last / day + 1) * day - weeks * WEEK)
+    Ok((last / DAY_US + 1) * DAY_US - weeks * WEEK)
 }
 
 #[test]

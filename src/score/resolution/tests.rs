@@ -3,13 +3,12 @@
 
 use super::*;
 use crate::score::category::CategoryLearner;
+use crate::time::{DAY_US as DAY, HOUR_US as HOUR};
 use polars::prelude::*;
 use vigil_gbdt::{ColumnKind, FeatureSchema, SchemaColumn};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-const DAY: i64 = 86_400_000_000;
-const HOUR: i64 = 3_600_000_000;
 /// 2026-01-01T00:00:00Z in µs.
 const T0: i64 = 1_767_225_600_000_000;
 

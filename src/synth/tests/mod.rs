@@ -3,14 +3,15 @@
 
 use super::{SynthError, SynthHistory, SynthParams, generate};
 use crate::contract::schema::{ColumnType, Rule, TABLES};
+pub(super) use crate::time::DAY_US;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
-pub(super) type TestResult = Result<(), Box<dyn Error>>;
+mod report;
 
-pub(super) const DAY_US: i64 = 86_400_000_000;
+pub(super) type TestResult = Result<(), Box<dyn Error>>;
 
 fn end() -> Result<NaiveDate, Box<dyn Error>> {
     NaiveDate::from_ymd_opt(2026, 3, 31).ok_or_else(|| "bad date".into())
@@ -34,13 +35,9 @@ pub(super) fn table<'a>(h: &'a SynthHistory, name: &str) -> Result<&'a DataFrame
         .ok_or_else(|| format!("table {name} missing").into())
 }
 
-pub(super) fn strings(df: &DataFrame, col: &str) -> Result<Vec<Option<String>>, Box<dyn Error>> {
-    Ok(df
-        .column(col)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
+/// A text column of a generated table as owned strings.
+pub(super) fn strings(df: &DataFrame, col: &'static str) -> Result<Vec<Option<String>>, Box<dyn Error>> {
+    Ok(crate::contract::columns::strings(df, "generated", col)?)
 }
 
 /// Integer view of Int64, Date (days) and Datetime (µs) columns.
@@ -110,7 +107,7 @@ fn check_type(name: &str, col: &Column, ty: ColumnType) {
     assert!(ok, "{name}: dtype {:?} does not match {ty:?}", col.dtype());
 }
 
-fn check_rule(df: &DataFrame, name: &str, col: &str, rule: Rule) -> TestResult {
+fn check_rule(df: &DataFrame, name: &str, col: &'static str, rule: Rule) -> TestResult {
     let (lo, hi) = match rule {
         Rule::None => return Ok(()),
         Rule::OneOf(allowed) => {

@@ -1,8 +1,9 @@
 //! Hand-computed feature values on small fixtures, one per family, including the window
 //! boundaries; and the leakage property on generated data.
 
-use super::frame::DAY_US;
-use super::*;
+use crate::contract::columns;
+use crate::features::*;
+use crate::time::{DAY_US, HOUR_US};
 use crate::time::{RunWindow, parse_as_of};
 use polars::prelude::*;
 
@@ -11,7 +12,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const T: &str = "2026-06-30T00:00:00Z";
 
 fn at(offset_hours: i64) -> Result<i64, String> {
-    Ok(parse_as_of(T)?.timestamp_micros() + offset_hours * 3_600_000_000)
+    Ok(parse_as_of(T)?.timestamp_micros() + offset_hours * HOUR_US)
 }
 
 fn ts_col(name: &str, hours: &[Option<i64>]) -> Result<Column, Box<dyn std::error::Error>> {
@@ -236,14 +237,14 @@ fn known_before(name: &str, df: &DataFrame, t: i64) -> Result<DataFrame, Box<dyn
         "contacts" => ("first_seen_at", 0),
         _ => return Ok(df.clone()),
     };
-    let times = frame::micros(df, "test", col)?;
+    let times = columns::micros(df, "test", col)?;
     let mask: BooleanChunked = times
         .iter()
         .map(|v| Some(v.is_some_and(|v| v + shift < t)))
         .collect();
     let mut out = df.filter(&mask)?;
     if name == "tickets" {
-        let closed: Vec<Option<i64>> = frame::micros(&out, "tickets", "closed_at")?
+        let closed: Vec<Option<i64>> = columns::micros(&out, "tickets", "closed_at")?
             .into_iter()
             .map(|c| c.filter(|c| *c < t))
             .collect();

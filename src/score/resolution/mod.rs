@@ -93,5 +93,5 @@ pub enum ResolutionError {
 
 /// Formats microseconds since the epoch as RFC 3339 (for messages).
 fn rfc3339(us: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(us).map_or_else(|| format!("{us} µs"), |t| t.to_rfc3339())
+    crate::time::units::rfc3339(us).unwrap_or_else(|| format!("{us} µs"))
 }

@@ -571,7 +571,7 @@ fn every_writing_command_checks_its_target_first() {
 
 /// moto's endpoint and bucket, or `None` outside tests/run.sh.
 fn s3() -> Option<(String, String)> {
-    let ep = crate::object_store_s3::endpoint()?;
+    let ep = crate::object_store::s3::endpoint()?;
     let bucket = std::env::var("VIGIL_TEST_S3_BUCKET").unwrap_or_else(|_| "vigil-test".into());
     Some((ep, bucket))
 }

@@ -12,6 +12,11 @@
 //! name, `vigil%2Dtest`, against its routes undecoded) and ignores preconditions too.
 //! object_store's own CI uses a patched fake-gcs-server image. So on GCS the history is seeded
 //! through the emulator's JSON upload API, and vigil lists and reads it back.
+//!
+//! S3 specifics (the server's address for the other modules, the registry's conditional
+//! writes): [`s3`].
+
+pub(crate) mod s3;
 
 use crate::common::{Project, vigil_env};
 use polars::prelude::df;
@@ -49,11 +54,11 @@ impl Backend {
     fn server(self) -> Option<Server> {
         match self {
             Backend::S3 => {
-                let ep = crate::object_store_s3::endpoint()?;
+                let ep = crate::object_store::s3::endpoint()?;
                 let bucket = var("VIGIL_TEST_S3_BUCKET").unwrap_or_else(|| "vigil-test".into());
                 Some(Server {
                     root: format!("s3://{bucket}"),
-                    env: crate::object_store_s3::s3_env(&ep),
+                    env: crate::object_store::s3::s3_env(&ep),
                     options: vec![
                         ("aws_endpoint", ep),
                         ("allow_http", "true".into()),

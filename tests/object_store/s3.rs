@@ -1,7 +1,7 @@
 //! S3 specifics on a real S3-compatible server (moto, started by tests/run.sh on 127.0.0.1):
 //! the server's address for the other modules, and the model registry's conditional writes.
 //! The round trip, Delta commits and concurrent writers run on S3, Azure and GCS alike in
-//! `object_store_backends`.
+//! the parent module, `object_store`.
 
 use crate::common::{Project, vigil_env};
 

@@ -2,7 +2,12 @@
 //!
 //! `--as-of 2026-06-30T00:00:00Z` is an instant; `--run-date 2026-06-29` means "as of the
 //! end of that day", i.e. `2026-06-30T00:00:00Z`. A missing or empty value (an Airflow
-//! template that rendered to nothing) is a usage error.
+//! template that rendered to nothing) is a usage error. Units and conversions of
+//! microsecond instants are in [`units`].
+
+pub mod units;
+
+pub use units::{DAY_US, HOUR_US};
 
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 

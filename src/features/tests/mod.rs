@@ -1,10 +1,12 @@
 //! Snapshot grid and label tests on hand-built fixtures, plus a check on generated data.
 
-use super::frame::{DAY_US, HOUR_US};
 use super::params::FeatureOptions;
 use super::*;
+use crate::time::{DAY_US, HOUR_US};
 use crate::time::{RunWindow, parse_as_of};
 use polars::prelude::*;
+
+mod families;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

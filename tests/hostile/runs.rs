@@ -750,11 +750,11 @@ fn postgres_publishes_every_table_and_the_runs_row_in_one_transaction() {
 /// listing, replaced files go, the current version and the `runs` row still read.
 #[test]
 fn vacuum_on_s3_removes_replaced_files_and_keeps_the_current_run() {
-    let Some(ep) = crate::object_store_s3::endpoint() else {
+    let Some(ep) = crate::object_store::s3::endpoint() else {
         return;
     };
     let bucket = std::env::var("VIGIL_TEST_S3_BUCKET").unwrap_or_else(|_| "vigil-test".into());
-    let env = crate::object_store_s3::s3_env(&ep);
+    let env = crate::object_store::s3::s3_env(&ep);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let options = [
         ("aws_endpoint", ep.as_str()),

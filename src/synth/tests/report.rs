@@ -1,14 +1,14 @@
 //! Calibration report and text samples behind the numbers in `data/SYNTHETIC.md`
 //! (ignored tests; run them with `-- --ignored --nocapture`).
 
-use super::tests::{DAY_US, TestResult, daily, ints, params, strings, table, window_sum};
-use super::{SynthHistory, generate};
+use super::{DAY_US, TestResult, daily, ints, params, strings, table, window_sum};
+use crate::synth::{SynthHistory, generate};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
 /// Calibration numbers for `data/SYNTHETIC.md`:
-/// `VIGIL_SYNTH_ACCOUNTS=2000 cargo test --lib synth::tests_report::calibration -- --ignored --nocapture`.
+/// `VIGIL_SYNTH_ACCOUNTS=2000 cargo test --lib synth::tests::report::calibration -- --ignored --nocapture`.
 #[test]
 #[ignore = "prints calibration numbers; slow"]
 fn calibration_report() -> TestResult {
@@ -34,8 +34,8 @@ fn calibration_report() -> TestResult {
         "total",
         elapsed.as_secs_f64()
     );
-    let ctx = super::catalog::context(&p)?;
-    let outs = super::run_parallel(&ctx, 2)?;
+    let ctx = crate::synth::catalog::context(&p)?;
+    let outs = crate::synth::run_parallel(&ctx, 2)?;
     let episodes: Vec<_> = outs.iter().flat_map(|o| o.episodes.iter()).collect();
     let escalations: Vec<_> = outs.iter().flat_map(|o| o.escalation_log.iter()).collect();
     let escalated = episodes.iter().filter(|e| e.escalated).count();
@@ -59,7 +59,7 @@ fn calibration_report() -> TestResult {
     Ok(())
 }
 
-fn print_distributions(h: &SynthHistory, episodes: &[&super::rows::EpisodeLog]) -> TestResult {
+fn print_distributions(h: &SynthHistory, episodes: &[&crate::synth::rows::EpisodeLog]) -> TestResult {
     let mut by_cat = [0usize; 6];
     for e in episodes {
         by_cat[e.category] += 1;
@@ -85,7 +85,7 @@ fn print_distributions(h: &SynthHistory, episodes: &[&super::rows::EpisodeLog]) 
 }
 
 /// Prints a few generated texts to eyeball the phrase bank:
-/// `cargo test --lib synth::tests_report::print_samples -- --ignored --nocapture`.
+/// `cargo test --lib synth::tests::report::print_samples -- --ignored --nocapture`.
 #[test]
 #[ignore = "prints sample rows"]
 fn print_samples() -> TestResult {
