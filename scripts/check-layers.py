@@ -6,9 +6,10 @@ whose file holds it.
 Fails (exit 1) when
   1. a top-level module imports one declared above it in LAYERS (e.g. `risk` → `pipeline`);
   2. a pipeline stage imports a stage declared after it in STAGES (e.g. `score` → `publish`);
-  3. sibling modules anywhere under `pipeline/` import each other, directly or in a circle.
+  3. sibling modules anywhere in the crate import each other, directly or in a circle.
 
-Test code is not checked: `tests.rs` / `*_tests.rs` / `testutil.rs` files and an inline
+Test code is not checked: `tests.rs` files, `tests/` folders, `testutil.rs`, modules declared
+`#[cfg(test)] mod x;` and an inline
 `#[cfg(test)] mod … {` block to the end of its file. Comments (doc links included) are
 not dependencies.
 
@@ -19,21 +20,22 @@ import sys
 from pathlib import Path
 
 # Top-level modules of the application crate, highest first. A module may import modules
-# of a later group only; modules of one group may not import each other.
-# `config` composes the parameter types of the modules below it; `score` still reads its
-# tier options from it. `error` (the crate-wide `Error` wrapping every module's error, and
-# the crate root's `Error`/`Result`/`VERSION`) is outside the order: every module may use
-# it and it may name every module's error type.
+# of a later group only; modules of one group may not import each other. `config` composes
+# the parameter types of the modules below it (each defines and validates its own). `error`
+# (the crate-wide `Error` wrapping every module's error, and the crate root's
+# `Error`/`Result`/`VERSION`) is outside the order: every module may use it and it may name
+# every module's error type. The crates (vigil-gbdt, vigil-text, vigil-store) sit below all of
+# these; Cargo enforces that they never import the application.
 LAYERS = [
     ["main"],
     ["cli"],
     ["pipeline"],
+    ["config"],
     ["report"],
     ["score", "device"],
-    ["config"],
-    ["risk", "features", "synth"],
-    ["contract", "registry", "warehouse", "text"],
-    ["storage", "time"],
+    ["risk", "features", "synth", "text_frames"],
+    ["contract"],
+    ["time", "hash"],
 ]
 OUTSIDE = {"error", "testutil"}
 # Stages under `pipeline/`, last first: a stage may import a stage listed after it.
@@ -105,11 +107,27 @@ def resolve(module: list[str], path: str) -> list[str] | None:
     return base + segs
 
 
+TEST_MOD_RE = re.compile(r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+(\w+)\s*;")
+
+
+def test_only_modules(src: Path) -> set[tuple]:
+    """Modules declared `#[cfg(test)] mod x;`: test code wherever their file lives."""
+    out = set()
+    for path in src.rglob("*.rs"):
+        parent = module_of(path, src)
+        for m in TEST_MOD_RE.finditer(path.read_text()):
+            out.add(tuple(parent + [m.group(1)]))
+    return out
+
+
 def dependencies(src: Path) -> dict[tuple, set[tuple]]:
     deps: dict[tuple, set[tuple]] = {}
+    test_only = test_only_modules(src)
     for path in sorted(src.rglob("*.rs")):
         name = path.name
-        if name.startswith("tests") or name == "testutil.rs" or name.endswith("_tests.rs"):
+        if name.startswith("tests") or name == "testutil.rs" or "tests" in path.relative_to(src).parts:
+            continue
+        if any(tuple(module_of(path, src)[: n + 1]) in test_only for n in range(len(module_of(path, src)))):
             continue
         module = module_of(path, src)
         if name == "main.rs":
@@ -173,8 +191,8 @@ def main() -> int:
                 b = rank(stages, "")  # a re-export of pipeline/mod.rs
             if a is not None and b is not None and b <= a:
                 errors.append(f"stage imports a later stage: {'::'.join(src_mod)} → {'::'.join(dst)}")
-    # Cycles between sibling modules under pipeline/.
-    errors += sibling_cycles(deps, ("pipeline",))
+    # Cycles between sibling modules anywhere in the crate.
+    errors += sibling_cycles(deps, ())
     for e in errors:
         print(e)
     print(f"check-layers: {len(deps)} modules, {sum(map(len, deps.values()))} paths, "

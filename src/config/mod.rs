@@ -15,14 +15,13 @@ mod interpolate;
 mod report;
 mod sentiment;
 mod storage;
-mod tiers;
 mod toml_error;
 mod validation;
 
+use crate::score::tiers::TiersOptions;
 pub use interpolate::interpolate;
 pub use report::{PerformanceSource, ReportOptions};
 pub use sentiment::{SentimentOptions, SentimentSource};
-pub use tiers::{TierLevel, TiersOptions, valid_name};
 pub use validation::ValidationOptions;
 
 use crate::features::params::FeatureOptions;

@@ -87,7 +87,7 @@ fn shipped_pipeline_configs_parse() -> Result<(), ConfigError> {
     )?;
     assert!(prod.options.warehouse.url.starts_with("s3://"));
     // The production example spells out the default tiers.
-    assert_eq!(prod.options.tiers, super::TiersOptions::default());
+    assert_eq!(prod.options.tiers, crate::score::tiers::TiersOptions::default());
     assert_eq!(
         prod.options
             .warehouse

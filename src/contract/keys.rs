@@ -2,7 +2,7 @@
 //! quarantined) and references to `accounts` (unknown ids bad, ids of quarantined accounts
 //! left out as a consequence).
 
-use super::column::{self, BadCell, BadKind};
+use super::convert::{self, BadCell, BadKind};
 use super::schema::TableSpec;
 use polars::prelude::*;
 
@@ -137,9 +137,9 @@ fn key_value(frame: &DataFrame, column: &str, row: usize) -> PolarsResult<String
     let v = frame.column(column)?.get(row)?;
     Ok(match v {
         AnyValue::Null => "null".to_string(),
-        AnyValue::String(s) => column::display_value(column, s),
-        AnyValue::StringOwned(s) => column::display_value(column, s.as_str()),
-        other => column::display_value(column, &other.to_string()),
+        AnyValue::String(s) => convert::display_value(column, s),
+        AnyValue::StringOwned(s) => convert::display_value(column, s.as_str()),
+        other => convert::display_value(column, &other.to_string()),
     })
 }
 
@@ -169,7 +169,7 @@ pub(super) fn check_references(
         } else {
             bad[row] = Some(BadCell {
                 column: "account_id",
-                value: column::display_value("account_id", id),
+                value: convert::display_value("account_id", id),
                 kind: BadKind::UnknownAccount,
                 reason: "no such account_id in table accounts (in no row, valid or quarantined)".into(),
             });

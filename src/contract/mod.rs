@@ -4,11 +4,10 @@
 //! `vigil validate` and every later stage load their inputs through [`load_history`], so
 //! the same rules apply whether a table is checked on its own or read for training.
 
-mod column;
 pub mod columns;
+mod convert;
 mod keys;
 mod load;
-mod native;
 mod options;
 mod parse;
 mod report;
@@ -21,7 +20,7 @@ mod tests;
 
 use vigil_store::storage::StorageError;
 
-pub use column::{BadCell, BadKind};
+pub use convert::{BadCell, BadKind};
 pub use keys::AccountIds;
 pub use load::{History, count_accounts, load_history, load_history_part};
 pub use options::{Gates, Sources};

@@ -2,7 +2,7 @@
 //! the account id. Sharded scoring (`vigil score --shard i/n`) and the partitioned feature
 //! build (`vigil features --partitions n`) both narrow the input history to one shard.
 
-use super::column;
+use super::convert;
 use super::schema::{ColumnType, TableSpec};
 use crate::time::DAY_US;
 use polars::prelude::*;
@@ -140,7 +140,7 @@ fn event_times(spec: &TableSpec, frame: &DataFrame) -> PolarsResult<Vec<i64>> {
         return Ok(Vec::new());
     };
     let mut ignored = vec![None; frame.height()];
-    let typed = column::convert(col, raw, &mut ignored)?;
+    let typed = convert::convert(col, raw, &mut ignored)?;
     let mut times: Vec<i64> = match col.ty {
         ColumnType::Date => typed
             .cast(&DataType::Int32)?

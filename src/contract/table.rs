@@ -2,7 +2,7 @@
 //! into the good rows (typed, inside the window) and the bad rows (quarantined).
 
 use super::ContractError;
-use super::column::{self, BadCell};
+use super::convert::{self, BadCell};
 use super::keys::{self, AccountIds, LeftOut};
 use super::schema::{ColumnType, TableSpec};
 use crate::time::DAY_US;
@@ -236,7 +236,7 @@ fn type_files(
         let mut cols = Vec::with_capacity(spec.columns.len());
         for col in spec.columns {
             let series = match file.frame.column(col.name) {
-                Ok(c) => column::convert(col, c, &mut file_bad).map_err(|e| ContractError::Polars {
+                Ok(c) => convert::convert(col, c, &mut file_bad).map_err(|e| ContractError::Polars {
                     table: spec.name.into(),
                     file: url.clone(),
                     reason: format!("column {}: {e}", col.name),
@@ -245,7 +245,7 @@ fn type_files(
                     if !missing_optional.contains(&col.name) {
                         missing_optional.push(col.name);
                     }
-                    Series::full_null(col.name.into(), height, &column::dtype(col.ty))
+                    Series::full_null(col.name.into(), height, &convert::dtype(col.ty))
                 }
             };
             cols.push(series.into_column());

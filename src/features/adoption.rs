@@ -1,7 +1,7 @@
 //! Feature-adoption features from `feature_usage`: breadth, abandoned features, and how
 //! stale the most neglected of the account's recently used features is.
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use crate::contract::columns::micros;

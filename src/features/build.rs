@@ -1,7 +1,7 @@
 //! Assembling the feature table: the grid plus every family's columns, in catalogue order.
 
-use super::catalogue::FeatureSpec;
 use super::grid::Lifetime;
+use super::spec::FeatureSpec;
 use super::timeline::Snapshots;
 use super::tone::Tone;
 use super::{FeatureError, adoption, contract, freshness, history, nps, stakeholders, tickets, usage};

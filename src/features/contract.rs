@@ -2,8 +2,8 @@
 //! `subscriptions` period active at t (never the accounts table's current values), tenure
 //! from the account's lifetime, and the static segment and industry.
 
-use super::catalogue::{FeatureSpec, f};
 use super::grid::Lifetime;
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use crate::contract::columns::micros;

@@ -1,7 +1,7 @@
 //! Data-freshness features: per signal, how long before the snapshot its table's latest
 //! row was (over all accounts), so the model can tell "no tickets" from "no ticket feed".
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::{FeatureError, Features, Inputs};
 use crate::contract::columns::micros;
 use crate::time::DAY_US;

@@ -1,6 +1,6 @@
 //! Escalation-history features: recent escalations and how long ago the last one opened.
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use crate::contract::columns::strings;

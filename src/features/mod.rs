@@ -24,6 +24,7 @@ mod lexicon;
 mod narrative;
 mod nps;
 pub mod params;
+mod spec;
 mod stakeholders;
 mod tickets;
 mod timeline;
@@ -38,11 +39,12 @@ use polars::prelude::DataFrame;
 
 pub use crate::contract::columns::timestamp_column;
 pub use build::{Features, Inputs, build_features};
-pub use catalogue::{FeatureSpec, catalogue, spec};
+pub use catalogue::{catalogue, spec};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
 pub use lexicon::is_negative;
 pub use narrative::{Fact, facts, facts_all, sentence};
+pub use spec::FeatureSpec;
 pub use tone::{Tone, nps_text_id};
 
 /// Errors of the feature stage.

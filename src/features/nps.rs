@@ -1,6 +1,6 @@
 //! NPS features: the latest answer, its change, detractors, recency and comment tone.
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::{Tone, nps_text_id};
 use super::{FeatureError, Features};

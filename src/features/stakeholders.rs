@@ -1,7 +1,7 @@
 //! Stakeholder features: champion responsiveness, unanswered outreach, new and executive
 //! contacts, and a champion who appears to have left.
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use crate::contract::columns::{micros, strings};

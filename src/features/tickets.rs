@@ -1,6 +1,6 @@
 //! Support-ticket features: volume, priority, velocity, backlog, time to close, tone, CSAT.
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::Tone;
 use super::{FeatureError, Features};

@@ -4,7 +4,7 @@
 //! A daily row for day D is known at the end of D, so at snapshot t the last 7 days are
 //! D = t−7d … t−1d (for snapshots at midnight).
 
-use super::catalogue::{FeatureSpec, f};
+use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
 use crate::contract::columns::floats;

@@ -14,11 +14,13 @@ pub mod drift;
 pub mod factors;
 pub mod nan_json;
 pub mod resolution;
+pub mod resolution_backtest;
 pub mod routing;
+pub mod tiers;
 
-use crate::config::TiersOptions;
 use crate::contract::columns::{ColumnError, opt_floats, opt_strings};
 use crate::features::{FeatureError, facts_all, frame_strings};
+use crate::score::tiers::TiersOptions;
 use brief::{AccountBrief, ResolutionEstimate};
 use chrono::{DateTime, Utc};
 use columns::{FeatureContribution, read_contributions};

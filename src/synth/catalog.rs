@@ -290,3 +290,12 @@ pub(crate) fn business_second(rng: &mut Rng, region: usize) -> i64 {
 pub(crate) fn business_start(region: usize) -> i64 {
     REGIONS[region.min(REGIONS.len() - 1)].1 * 3600
 }
+
+/// Extra trouble tickets per weekday at full build-up of an escalation, per category (the
+/// simulation and the escalation episodes both read it).
+pub(crate) const TICKET_BURST: [f64; 6] = [2.0, 2.8, 1.7, 1.7, 2.5, 2.5];
+/// How strongly the champion goes silent before an escalation, per category.
+pub(crate) const SILENCE: [f64; 6] = [0.75, 0.65, 0.9, 1.0, 0.7, 0.65];
+const _: () = assert!(
+    TICKET_BURST.len() == ESCALATION_CATEGORIES.len() && SILENCE.len() == ESCALATION_CATEGORIES.len()
+);

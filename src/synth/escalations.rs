@@ -29,10 +29,6 @@ const ESCALATE_BIAS: f64 = -0.2;
 const SEGMENT_RISK: [f64; 3] = [0.9, 1.1, 1.3];
 /// Usage drop at full build-up per category (before intensity scaling).
 const USAGE_DROP: [f64; 6] = [0.38, 0.36, 0.2, 0.4, 0.34, 0.4];
-/// Extra trouble tickets per weekday at full build-up per category.
-pub(crate) const TICKET_BURST: [f64; 6] = [2.0, 2.8, 1.7, 1.7, 2.5, 2.5];
-/// How strongly the champion goes silent per category.
-pub(crate) const SILENCE: [f64; 6] = [0.75, 0.65, 0.9, 1.0, 0.7, 0.65];
 /// Median days to resolve per category.
 const RESOLUTION_DAYS: [f64; 6] = [21.0, 10.0, 14.0, 18.0, 12.0, 9.0];
 /// Resolution time multiplier per severity.
@@ -59,8 +55,6 @@ const INTERVENTIONS: [[&str; 4]; 6] = [
 const _: () = assert!(
     SEGMENT_RISK.len() == SEGMENTS.len()
         && USAGE_DROP.len() == ESCALATION_CATEGORIES.len()
-        && TICKET_BURST.len() == ESCALATION_CATEGORIES.len()
-        && SILENCE.len() == ESCALATION_CATEGORIES.len()
         && RESOLUTION_DAYS.len() == ESCALATION_CATEGORIES.len()
         && INTERVENTIONS.len() == ESCALATION_CATEGORIES.len()
         && SEVERITY_SLOWDOWN.len() == SEVERITIES.len()

@@ -263,9 +263,9 @@ impl Sim<'_> {
         }
         let build = |cat: usize, intensity: f64, drop: f64, k: f64, r: f64| Pressure {
             usage: 1.0 - drop * k,
-            tickets: super::escalations::TICKET_BURST[cat] * intensity * k,
+            tickets: super::catalog::TICKET_BURST[cat] * intensity * k,
             negativity: intensity * k,
-            silence: intensity * k * super::escalations::SILENCE[cat],
+            silence: intensity * k * super::catalog::SILENCE[cat],
             chase: 0.6 * intensity * r,
             focus: Some(cat),
             escalated: false,

@@ -1,10 +1,10 @@
 //! Test fixtures: a realistic scored account, and the shipped templates.
 
 use super::{Drafts, load};
-use crate::config::TiersOptions;
 use crate::score::brief::{
     AccountBrief, Factor, Interaction, PastEscalation, ResolutionEstimate, SimilarCase, TicketRef,
 };
+use crate::score::tiers::TiersOptions;
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::PathBuf;
 

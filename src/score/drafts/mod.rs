@@ -29,7 +29,8 @@ pub(crate) mod fixture;
 mod tests;
 
 use super::brief::AccountBrief;
-use crate::config::{TiersOptions, valid_name};
+use crate::score::tiers::TiersOptions;
+use crate::score::tiers::valid_name;
 use chrono::{DateTime, Utc};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;

@@ -3,8 +3,8 @@
 
 use super::fixture::{as_of, at, newcomer, northwind, shipped, shipped_dir};
 use super::*;
-use crate::config::{TierLevel, TiersOptions};
 use crate::score::routing;
+use crate::score::tiers::{TierLevel, TiersOptions};
 use chrono::TimeDelta;
 use std::path::Path;
 

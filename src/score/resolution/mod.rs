@@ -5,13 +5,12 @@
 //! days it took to resolve and the interventions used. For an alerted account, the
 //! [`ResolutionIndex`] finds the k most similar resolved cases (same category first, then
 //! others to fill k), averages their resolution days and names the interventions most
-//! common among the fastest half of them. [`backtest`] measures that estimate on held-out
-//! time against a per-category median.
+//! common among the fastest half of them. `score::resolution_backtest` measures that
+//! estimate on held-out time against a per-category median.
 //!
 //! Pure: frames in, plain structures out; the pipeline reads inputs and stores the fitted
 //! index (JSON) in the model registry.
 
-mod backtest;
 mod cases;
 mod index;
 mod phrases;
@@ -22,7 +21,6 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-pub use backtest::{CategoryBacktestRow, ResolutionBacktest, backtest};
 pub use cases::{
     Case, CaseTable, MAX_SNAPSHOT_AGE_HOURS, cases, cases_within, default_features, encode, rows,
 };
@@ -92,6 +90,6 @@ pub enum ResolutionError {
 }
 
 /// Formats microseconds since the epoch as RFC 3339 (for messages).
-fn rfc3339(us: i64) -> String {
+pub(crate) fn rfc3339(us: i64) -> String {
     crate::time::units::rfc3339(us).unwrap_or_else(|| format!("{us} µs"))
 }

@@ -6,6 +6,7 @@
 use super::*;
 use crate::features::catalogue;
 use crate::score::category::{CategoryLearner, CategoryModel, Logistic, evaluate, fit_best};
+use crate::score::resolution_backtest::backtest;
 use crate::time::DAY_US;
 use polars::prelude::*;
 use std::time::Instant;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::score::category::CategoryLearner;
+use crate::score::resolution_backtest::backtest;
 use crate::time::{DAY_US as DAY, HOUR_US as HOUR};
 use polars::prelude::*;
 use vigil_gbdt::{ColumnKind, FeatureSchema, SchemaColumn};

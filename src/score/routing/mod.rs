@@ -8,7 +8,7 @@
 
 use super::brief::AccountBrief;
 use super::drafts::{DraftError, DraftExtra, Drafts};
-use crate::config::{TierLevel, TiersOptions};
+use super::tiers::{TierLevel, TiersOptions};
 use chrono::{DateTime, TimeDelta, Utc};
 use polars::prelude::*;
 

@@ -3,8 +3,8 @@
 //! strings, non-finite floats and the numeric rule are checked. Anything else, and any
 //! column where a value needs rewriting (empty strings, enums), takes the text path.
 
-use super::column::{BadCell, BadKind, dtype, out_of_range, set_bad};
-use super::schema::{ColumnSpec, ColumnType, Rule};
+use super::{BadCell, BadKind, dtype, out_of_range, set_bad};
+use crate::contract::schema::{ColumnSpec, ColumnType, Rule};
 use polars::prelude::*;
 
 /// Whether `dt` can be taken as `ty` without parsing text.

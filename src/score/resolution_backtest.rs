@@ -1,12 +1,13 @@
-//! Backtest of the resolution estimate on held-out time.
+//! Backtest of the resolution estimate (and the category model it relies on) on held-out
+//! time. Above both `resolution` and `category`, which it measures together.
 //!
 //! What is known at the split: the escalations resolved before it (the index and the
 //! per-category medians) and those opened before it (the category model). Evaluated: the
 //! escalations opened at or after the split and resolved by the end of the data. Both the
 //! estimate and the baseline see the same cases, so their mean absolute errors compare.
 
-use super::{Case, CaseTable, ResolutionError, ResolutionIndex, rfc3339};
 use crate::score::category::{CategoryLearner, CategoryModel};
+use crate::score::resolution::{Case, CaseTable, ResolutionError, ResolutionIndex, rfc3339};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

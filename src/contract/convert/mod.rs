@@ -1,5 +1,7 @@
 //! Typing one column of one file against its contract spec, collecting bad cells.
 
+mod native;
+
 use super::parse;
 use super::schema::{ColumnSpec, ColumnType, Rule};
 use polars::prelude::*;
@@ -109,7 +111,7 @@ pub(super) fn set_bad(
 
 /// Types one column: returns the typed series (null where bad) and marks bad rows.
 pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> PolarsResult<Series> {
-    if let Some(series) = super::native::convert(spec, col, bad)? {
+    if let Some(series) = native::convert(spec, col, bad)? {
         return Ok(series);
     }
     let text = col.cast(&DataType::String)?;
