@@ -6,11 +6,12 @@
 //! gradient-boosted trees over a plain matrix), `vigil-text` (the sentiment model and its
 //! baselines) and `vigil-store` (object storage, the model registry, the Delta Lake and
 //! PostgreSQL sinks). This crate holds the contract, features, risk, score, report, synth,
-//! pipeline and cli, and depends on the three crates, never they on it:
-//! `cli → pipeline → {contract, features, risk, score, report, synth} → {vigil-gbdt,
-//! vigil-text, vigil-store}`. `config` composes the parameter types where they live (the
-//! leaf modules `risk::params` and `features::params`, and the crates), and `error` maps
-//! every crate's error to an exit code.
+//! pipeline and cli, and depends on the three crates, never they on it. Inside it, modules
+//! import only downwards: `cli → pipeline → config → report → {score, device} → {risk,
+//! features, synth, text_frames} → contract → {time, hash}`, with `error` mapping every
+//! module's and crate's error to an exit code (ARCHITECTURE.md; `scripts/check-layers.py`
+//! checks it). `config` composes the parameter types where they live (`risk::params`,
+//! `features::params`, `score::tiers`, and the crates).
 //! `main.rs` only parses the command line, sets up tracing and maps errors to exit codes.
 
 pub mod cli;

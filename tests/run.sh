@@ -190,6 +190,8 @@ export VIGIL_REQUIRE_SERVERS=1
 if [[ -z "${VIGIL_SKIP_LINT:-}" ]]; then
   log "cargo fmt --check"
   cargo fmt --all -- --check
+  log "module layering (ARCHITECTURE.md)"
+  python3 scripts/check-layers.py
 fi
 log "building (dev profile, dependencies optimised)"
 cargo build --all-targets --locked
