@@ -156,11 +156,7 @@ fn locate(
                 && name.rsplit_once('.').is_some_and(|(stem, _)| stem == spec.name);
             in_folder || stem_matches
         })
-        .filter_map(|l| {
-            l.file_name()
-                .and_then(FileFormat::from_name)
-                .map(|f| (l.clone(), f))
-        })
+        .filter_map(FileFormat::of)
         .collect();
     if files.is_empty() {
         return Ok(Source::Absent(format!(

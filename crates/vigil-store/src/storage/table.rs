@@ -21,6 +21,11 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
+    /// A listed file with the format its name says (`None` for any other file).
+    pub fn of(l: &Location) -> Option<(Location, Self)> {
+        l.file_name().and_then(Self::from_name).map(|f| (l.clone(), f))
+    }
+
     /// Infers the format from a file name's extension.
     pub fn from_name(name: &str) -> Option<Self> {
         let lower = name.to_ascii_lowercase();
@@ -81,11 +86,7 @@ impl Storage {
                 !l.file_name()
                     .is_some_and(|n| n.starts_with('_') || n.starts_with('.'))
             })
-            .filter_map(|l| {
-                l.file_name()
-                    .and_then(FileFormat::from_name)
-                    .map(|f| (l.clone(), f))
-            })
+            .filter_map(|l| FileFormat::of(&l))
             .collect();
         if files.is_empty() {
             return Err(StorageError::NotFound {
