@@ -131,6 +131,7 @@ impl Error {
                 | ResolutionError::Risk(_),
             )) => ExitCode::InvalidInput,
             Error::Warehouse(e) if e.is_usage() => ExitCode::Usage,
+            Error::Warehouse(e) if e.is_input_problem() => ExitCode::InvalidInput,
             Error::Risk(RiskError::InvalidOption(_)) => ExitCode::Usage,
             Error::Risk(
                 RiskError::MissingColumn { .. }

@@ -1,5 +1,6 @@
 //! Output tables: their schemas, and the sinks that publish them — Delta Lake on any
-//! object-store URL, and optionally PostgreSQL.
+//! object-store URL, and optionally PostgreSQL (which can also be a source of input tables:
+//! [`postgres::source`]).
 //!
 //! Every sink replaces one `run_date` partition per table in one atomic step, so a re-run
 //! of the same date replaces, never duplicates, and a crash leaves the previous version. The
@@ -18,6 +19,9 @@ pub enum WarehouseError {
     /// The PostgreSQL sink failed.
     #[error(transparent)]
     Postgres(#[from] postgres::PostgresError),
+    /// Reading a table from a PostgreSQL source failed.
+    #[error(transparent)]
+    PgSource(#[from] postgres::source::PgSourceError),
 }
 
 impl WarehouseError {
@@ -33,6 +37,13 @@ impl WarehouseError {
                     | postgres::PostgresError::TlsSettings(_)
                     | postgres::PostgresError::Tls(_)
             ),
+            WarehouseError::PgSource(e) => e.is_usage(),
         }
+    }
+
+    /// Whether the input data is at fault (exit 3): a PostgreSQL source's value vigil cannot
+    /// read, or a data exception while the server computed it.
+    pub fn is_input_problem(&self) -> bool {
+        matches!(self, WarehouseError::PgSource(e) if e.is_input_problem())
     }
 }

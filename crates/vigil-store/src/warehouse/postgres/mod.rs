@@ -18,6 +18,7 @@
 mod conninfo;
 mod encode;
 mod error;
+pub mod source;
 mod sql;
 mod tls;
 mod types;
