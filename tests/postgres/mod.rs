@@ -2,6 +2,7 @@
 //! 127.0.0.1): re-publishing a date replaces it, a failure part-way leaves the previous rows,
 //! and new frame columns are added to the table. TLS: [`tls`].
 
+mod source;
 pub(crate) mod support;
 mod tls;
 

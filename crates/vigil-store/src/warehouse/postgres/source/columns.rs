@@ -6,7 +6,7 @@ use std::error::Error;
 
 use polars::prelude::{
     BooleanChunkedBuilder, ChunkedBuilder, Column, DataType, Float64Type, Int32Type, Int64Type, IntoColumn,
-    IntoSeries, PolarsResult, PrimitiveChunkedBuilder, StringChunkedBuilder, TimeUnit, TimeZone,
+    IntoSeries, PolarsResult, PrimitiveChunkedBuilder, StringChunkedBuilder, TimeUnit,
 };
 use tokio_postgres::binary_copy::BinaryCopyOutRow;
 use tokio_postgres::types::{FromSql, Kind, Type};
@@ -40,7 +40,8 @@ pub(crate) enum Decode {
     Date,
     /// timestamp → Datetime(µs), no time zone.
     Timestamp,
-    /// timestamptz → Datetime(µs, UTC).
+    /// timestamptz → Datetime(µs) holding the UTC instant (vigil's convention for naive
+    /// datetimes; its polars build has no time zone support).
     Timestamptz,
 }
 
@@ -208,8 +209,8 @@ pub(crate) enum Builder {
     Bool(BooleanChunkedBuilder),
     /// Date, as days since 1970-01-01.
     Date(PrimitiveChunkedBuilder<Int32Type>),
-    /// Datetime(µs) as microseconds since 1970-01-01; UTC for timestamptz.
-    Datetime(PrimitiveChunkedBuilder<Int64Type>, Option<TimeZone>),
+    /// Datetime(µs) as microseconds since 1970-01-01 (UTC for timestamptz).
+    Datetime(PrimitiveChunkedBuilder<Int64Type>),
 }
 
 impl Builder {
@@ -227,9 +228,8 @@ impl Builder {
             }
             Decode::Bool => Builder::Bool(BooleanChunkedBuilder::new(name, cap)),
             Decode::Date => Builder::Date(PrimitiveChunkedBuilder::new(name, cap)),
-            Decode::Timestamp => Builder::Datetime(PrimitiveChunkedBuilder::new(name, cap), None),
-            Decode::Timestamptz => {
-                Builder::Datetime(PrimitiveChunkedBuilder::new(name, cap), Some(TimeZone::UTC))
+            Decode::Timestamp | Decode::Timestamptz => {
+                Builder::Datetime(PrimitiveChunkedBuilder::new(name, cap))
             }
         }
     }
@@ -247,7 +247,7 @@ impl Builder {
             Builder::Float(b, _) => b.append_option(row.try_get::<Option<f64>>(idx)?),
             Builder::Bool(b) => b.append_option(row.try_get::<Option<bool>>(idx)?),
             Builder::Date(b) => b.append_option(row.try_get::<Option<Days>>(idx)?.map(|d| d.0)),
-            Builder::Datetime(b, _) => b.append_option(row.try_get::<Option<Micros>>(idx)?.map(|t| t.0)),
+            Builder::Datetime(b) => b.append_option(row.try_get::<Option<Micros>>(idx)?.map(|t| t.0)),
         }
         Ok(())
     }
@@ -260,10 +260,10 @@ impl Builder {
             Builder::Float(b, _) => b.finish().into_series(),
             Builder::Bool(b) => b.finish().into_series(),
             Builder::Date(b) => b.finish().into_series().cast(&DataType::Date)?,
-            Builder::Datetime(b, tz) => b
+            Builder::Datetime(b) => b
                 .finish()
                 .into_series()
-                .cast(&DataType::Datetime(TimeUnit::Microseconds, tz))?,
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?,
         };
         Ok(series.into_column())
     }

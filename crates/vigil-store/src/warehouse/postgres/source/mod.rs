@@ -14,8 +14,11 @@
 //! | float4, float8; numeric (cast to float8 by the SELECT) | Float64 |
 //! | bool | Boolean |
 //! | date | Date |
-//! | timestamp | Datetime(µs), no time zone |
-//! | timestamptz | Datetime(µs, UTC) |
+//! | timestamp | Datetime(µs), the wall-clock time as stored |
+//! | timestamptz | Datetime(µs), the instant in UTC |
+//!
+//! Both datetimes are naive (no time zone in the dtype): vigil's convention is that naive
+//! datetimes are UTC, and its polars build has no time zone support.
 //!
 //! Any other type is an error naming the column and its type, with the cast to add in a
 //! query. A table name is taken as written (case-sensitive, as in the catalog; `schema.name`
