@@ -19,9 +19,15 @@ pub enum WarehouseError {
     /// The PostgreSQL sink failed.
     #[error(transparent)]
     Postgres(#[from] postgres::PostgresError),
-    /// Reading a table from a PostgreSQL source failed.
+    /// Reading a table from a PostgreSQL source failed (boxed: the error stays small).
     #[error(transparent)]
-    PgSource(#[from] postgres::source::PgSourceError),
+    PgSource(Box<postgres::source::PgSourceError>),
+}
+
+impl From<postgres::source::PgSourceError> for WarehouseError {
+    fn from(e: postgres::source::PgSourceError) -> Self {
+        WarehouseError::PgSource(Box::new(e))
+    }
 }
 
 impl WarehouseError {

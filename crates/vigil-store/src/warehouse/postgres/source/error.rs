@@ -12,9 +12,10 @@ pub enum PgSourceError {
     Connect {
         /// The vigil table.
         table: String,
-        /// The connection error (its message never shows the URL).
+        /// The connection error (its message never shows the URL); boxed, as is
+        /// [`PgSourceError::Name`]'s, to keep this error small.
         #[source]
-        error: PostgresError,
+        error: Box<PostgresError>,
     },
     /// The configured `table` is not a name PostgreSQL can hold.
     #[error("table {table}: {error}")]
@@ -23,7 +24,7 @@ pub enum PgSourceError {
         table: String,
         /// What is wrong with the name.
         #[source]
-        error: PostgresError,
+        error: Box<PostgresError>,
     },
     /// The configured `query` is empty.
     #[error("table {table}: the PostgreSQL query is empty")]
@@ -109,7 +110,7 @@ impl PgSourceError {
     pub fn is_usage(&self) -> bool {
         match self {
             PgSourceError::Connect { error, .. } => {
-                matches!(error, PostgresError::TlsSettings(_) | PostgresError::Tls(_))
+                matches!(**error, PostgresError::TlsSettings(_) | PostgresError::Tls(_))
             }
             PgSourceError::Name { .. }
             | PgSourceError::EmptyQuery { .. }

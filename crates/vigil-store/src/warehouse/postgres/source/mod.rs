@@ -58,7 +58,7 @@ pub enum PgRelation {
 
 impl PgRelation {
     /// The `FROM` item: the quoted name, or the query in parentheses.
-    fn from_item(&self, table: &str) -> Result<String, PgSourceError> {
+    fn sql_from(&self, table: &str) -> Result<String, PgSourceError> {
         match self {
             PgRelation::Table(name) => qualified(table, name),
             PgRelation::Query(query) => {
@@ -102,7 +102,7 @@ fn qualified(table: &str, name: &str) -> Result<String, PgSourceError> {
     };
     checked.map_err(|error| PgSourceError::Name {
         table: table.to_string(),
-        error,
+        error: Box::new(error),
     })?;
     Ok(parts.iter().map(|p| quote(p)).collect::<Vec<_>>().join("."))
 }
@@ -123,11 +123,11 @@ pub struct PgSource {
 /// column per result column, typed as the module docs say. Blocks; call it from
 /// synchronous code, not from inside a tokio runtime.
 pub fn read(source: &PgSource, table: &str) -> Result<DataFrame, PgSourceError> {
-    let from = source.relation.from_item(table)?;
+    let from = source.relation.sql_from(table)?;
     let PgSink { runtime, mut client } =
         connect_with_ca(&source.url, source.ca_file.as_deref()).map_err(|error| PgSourceError::Connect {
             table: table.to_string(),
-            error,
+            error: Box::new(error),
         })?;
     let started = Instant::now();
     let reader = Reader {
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn table_names_are_quoted_and_queries_wrapped() {
-        let from = |r: PgRelation| r.from_item("tickets");
+        let from = |r: PgRelation| r.sql_from("tickets");
         assert_eq!(
             from(PgRelation::Table("crm.Tickets".into())).expect("qualified"),
             "\"crm\".\"Tickets\""
