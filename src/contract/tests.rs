@@ -356,3 +356,68 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
     assert_eq!(got, [(1, "active_users"), (2, "logins")]);
     Ok(())
 }
+
+/// A company's own value sets: P1–P4, its categories, and its channels.
+fn company_taxonomy(open: bool) -> Taxonomy {
+    use super::taxonomy::ValueSet;
+    let mut t = Taxonomy::default();
+    t.priorities = ValueSet::new(["P4", "P3", "P2", "P1"]);
+    t.high_priorities = ValueSet::new(["P2", "P1"]);
+    t.channels = Some(ValueSet::new(["email", "call"]));
+    t.categories.values = ValueSet::new(["Outage", "Champion change"]);
+    t.categories.open = open;
+    t
+}
+
+#[test]
+fn configured_values_are_matched_loosely_and_stored_as_configured() -> TestResult {
+    let spec = schema::table("tickets").ok_or("spec")?;
+    let df = df!(
+        "ticket_id" => ["t1", "t2", "t3"],
+        "account_id" => ["a1", "a1", "a1"],
+        "created_at" => ["2026-06-01", "2026-06-02", "2026-06-03"],
+        "priority" => [" p1 ", "P4", "urgent"],
+        "subject" => ["s", "s", "s"],
+        "body" => ["b", "b", "b"],
+        "channel" => ["Email", "call", "fax"],
+    )?;
+    let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1"])), None, &company_taxonomy(false))?;
+    assert_eq!(bad_cells(&t), [(3, "priority", "not_allowed")]);
+    assert!(t.bad[0].cell.reason.contains("P4, P3, P2, P1 (configurable in taxonomy.priorities)"));
+    let priorities: Vec<Option<&str>> = t.frame.column("priority")?.str()?.iter().collect();
+    assert_eq!(priorities, [Some("P1"), Some("P4")]);
+    let channels: Vec<Option<&str>> = t.frame.column("channel")?.str()?.iter().collect();
+    assert_eq!(channels, [Some("email"), Some("call")]);
+    Ok(())
+}
+
+#[test]
+fn open_categories_are_accepted_with_a_count_and_closed_ones_quarantined() -> TestResult {
+    let spec = schema::table("escalations").ok_or("spec")?;
+    let df = || {
+        df!(
+            "escalation_id" => ["e1", "e2", "e3", "e4"],
+            "account_id" => ["a1", "a1", "a1", "a1"],
+            "opened_at" => ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04"],
+            "category" => ["outage", "Security review", " Security review ", "Billing"],
+        )
+    };
+    let known = ids(&["a1"]);
+    let closed = validate(spec, vec![frame(df()?)?], &window()?, Some(&known), None, &company_taxonomy(false))?;
+    assert_eq!(closed.bad_rows(), 3);
+    assert!(closed.outside_taxonomy.is_empty());
+    let open = validate(spec, vec![frame(df()?)?], &window()?, Some(&known), None, &company_taxonomy(true))?;
+    assert_eq!(open.bad_rows(), 0);
+    let categories: Vec<Option<&str>> = open.frame.column("category")?.str()?.iter().collect();
+    assert_eq!(
+        categories,
+        [Some("Outage"), Some("Security review"), Some("Security review"), Some("Billing")]
+    );
+    assert_eq!(open.outside_taxonomy.len(), 1);
+    let warning = open.outside_taxonomy[0].describe("escalations");
+    assert!(
+        warning.contains("3 rows have a category outside taxonomy.categories.values (2 distinct values: \"Billing\", \"Security review\")"),
+        "{warning}"
+    );
+    Ok(())
+}

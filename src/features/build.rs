@@ -207,7 +207,7 @@ fn family_jobs<'a>(
         (
             "history",
             table_job(snaps, table("escalations"), history::SPECS, |t, o| {
-                history::compute(snaps, t, o)
+                history::compute(snaps, t, taxonomy, o)
             }),
         ),
         (
