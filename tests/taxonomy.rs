@@ -7,12 +7,19 @@ use crate::common::{Project, delta_partition};
 use crate::score::{config, templates};
 use polars::prelude::*;
 
-/// Seed value → the company's, per column of a generated table (the spec's foreign layout).
-const RELABEL: &[(&str, &str, &[(&str, &str)])] = &[
+/// Seed value → the company's value.
+type ValueMap = &'static [(&'static str, &'static str)];
+
+/// Per column of a generated table, its value map (the spec's foreign layout).
+const RELABEL: &[(&str, &str, ValueMap)] = &[
     (
         "accounts",
         "segment",
-        &[("smb", "SMB"), ("mid-market", "Commercial"), ("enterprise", "Strategic")],
+        &[
+            ("smb", "SMB"),
+            ("mid-market", "Commercial"),
+            ("enterprise", "Strategic"),
+        ],
     ),
     (
         "tickets",
@@ -22,7 +29,12 @@ const RELABEL: &[(&str, &str, &[(&str, &str)])] = &[
     (
         "escalations",
         "severity",
-        &[("low", "Sev4"), ("medium", "Sev3"), ("high", "Sev2"), ("critical", "Sev1")],
+        &[
+            ("low", "Sev4"),
+            ("medium", "Sev3"),
+            ("high", "Sev2"),
+            ("critical", "Sev1"),
+        ],
     ),
     (
         "escalations",
@@ -79,7 +91,8 @@ fn relabel(p: &Project, table: &str, column: &str, map: &dyn Fn(&str) -> String)
         .iter()
         .map(|v| v.map(map))
         .collect();
-    df.with_column(Column::new(column.into(), values)).expect("replace");
+    df.with_column(Column::new(column.into(), values))
+        .expect("replace");
     write(p, table, &mut df);
 }
 
@@ -115,10 +128,17 @@ fn a_company_taxonomy_validates_runs_and_reports_in_its_own_words() {
     let p = company_project("");
     p.validate().expect_failure(
         3,
-        &["column segment", "allowed values: smb, mid-market, enterprise (configurable in taxonomy.segments)"],
+        &[
+            "column segment",
+            "allowed values: smb, mid-market, enterprise (configurable in taxonomy.segments)",
+        ],
     );
 
-    p.config(&config("wh", &templates(), &format!("[report]\nmin_support = 3\n{TAXONOMY}")));
+    p.config(&config(
+        "wh",
+        &templates(),
+        &format!("[report]\nmin_support = 3\n{TAXONOMY}"),
+    ));
     p.validate().expect_code(0);
     p.dated(&["run"], &[], &[]).expect_code(0);
     let wh = p.file("wh").to_string_lossy().into_owned();
@@ -139,21 +159,28 @@ fn a_company_taxonomy_validates_runs_and_reports_in_its_own_words() {
     let patterns = delta_partition(&format!("{wh}/quarterly_patterns"), "2026-06-30").expect("patterns");
     let categories = strings(&patterns, "category");
     assert!(!categories.is_empty());
-    assert!(categories.iter().all(|c| CATEGORIES.contains(&c.as_str())), "{categories:?}");
+    assert!(
+        categories.iter().all(|c| CATEGORIES.contains(&c.as_str())),
+        "{categories:?}"
+    );
     let md = std::fs::read_to_string(p.file("wh/reports/quarter=2026Q2/report.md")).expect("report.md");
     assert!(md.contains("| Champion change |"), "{md}");
-    assert!(!md.contains("product_defect") && !md.contains("implementation_delay"), "{md}");
+    assert!(
+        !md.contains("product_defect") && !md.contains("implementation_delay"),
+        "{md}"
+    );
 }
 
 #[test]
 fn open_categories_are_accepted_with_a_warning() {
-    let p = company_project(&TAXONOMY.replace(
-        "display = {",
-        "open = true\nmin_count = 20\ndisplay = {",
-    ));
+    let p = company_project(&TAXONOMY.replace("display = {", "open = true\nmin_count = 20\ndisplay = {"));
     // One company category the list does not know.
     relabel(&p, "escalations", "category", &|v| {
-        if v == "Slowness" { "Security review".into() } else { v.to_string() }
+        if v == "Slowness" {
+            "Security review".into()
+        } else {
+            v.to_string()
+        }
     });
     let run = p.validate();
     run.expect_code(0);
@@ -162,18 +189,23 @@ fn open_categories_are_accepted_with_a_warning() {
         warnings.contains("outside taxonomy.categories.values (1 distinct values: \\\"Security review\\\")"),
         "{warnings}"
     );
-    let report = std::fs::read_to_string(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report");
+    let report =
+        std::fs::read_to_string(p.file("wh/validation/run_date=2026-06-30/report.json")).expect("report");
     assert!(report.contains("\"outside_taxonomy\""), "{report}");
 
     p.config(&config("wh", &templates(), TAXONOMY));
-    p.validate().expect_failure(3, &["Security review", "taxonomy.categories.values"]);
+    p.validate()
+        .expect_failure(3, &["Security review", "taxonomy.categories.values"]);
 }
 
 #[test]
 fn a_bad_taxonomy_is_a_config_error_naming_its_key() {
     let cases = [
         ("[taxonomy]\nsegments = []\n", "taxonomy.segments"),
-        ("[taxonomy]\nseverities = [\"Sev1\", \"sev1\"]\n", "taxonomy.severities"),
+        (
+            "[taxonomy]\nseverities = [\"Sev1\", \"sev1\"]\n",
+            "taxonomy.severities",
+        ),
         (
             "[taxonomy]\npriorities = [\"P2\", \"P1\"]\nhigh_priorities = [\"P0\"]\n",
             "P0 is not one of taxonomy.priorities",
@@ -183,7 +215,9 @@ fn a_bad_taxonomy_is_a_config_error_naming_its_key() {
     let p = Project::new("");
     p.small_history();
     for (section, needle) in cases {
-        p.config(&format!("[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n{section}"));
+        p.config(&format!(
+            "[sources]\nbase = \"history\"\n[warehouse]\nurl = \"wh\"\n{section}"
+        ));
         p.validate().expect_failure(2, &[needle]);
         assert!(p.files_under("wh").is_empty(), "nothing written");
     }

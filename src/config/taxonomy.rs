@@ -60,7 +60,12 @@ impl TaxonomyOptions {
             None => default.high_priorities.clone(),
         };
         let high_priorities = set("taxonomy.high_priorities", &self.high_priorities, &high_fallback)?;
-        subset("taxonomy.high_priorities", &high_priorities, "taxonomy.priorities", &priorities)?;
+        subset(
+            "taxonomy.high_priorities",
+            &high_priorities,
+            "taxonomy.priorities",
+            &priorities,
+        )?;
         let channels = match &self.channels {
             Some(v) => Some(value_set("taxonomy.channels", v)?),
             None => None,
@@ -84,13 +89,20 @@ impl CategoryOptions {
         };
         let min_count = self.min_count.unwrap_or(DEFAULT_MIN_COUNT);
         if min_count == 0 {
-            return Err(key_error("taxonomy.categories.min_count", "0", "allowed: 1 or more"));
+            return Err(key_error(
+                "taxonomy.categories.min_count",
+                "0",
+                "allowed: 1 or more",
+            ));
         }
         let mut display = BTreeMap::new();
         for (category, title) in &self.display {
             let key = format!("taxonomy.categories.display.{category}");
             let Some(configured) = values.find(category) else {
-                let allowed = format!("not one of taxonomy.categories.values ({})", values.values().join(", "));
+                let allowed = format!(
+                    "not one of taxonomy.categories.values ({})",
+                    values.values().join(", ")
+                );
                 return Err(key_error(&key, &format!("{category:?}"), &allowed));
             };
             if title.trim().is_empty() {
@@ -171,7 +183,8 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Taxonomy, KeyError> {
-        let options: TaxonomyOptions = toml::from_str(text).map_err(|e| key_error("toml", "", &e.to_string()))?;
+        let options: TaxonomyOptions =
+            toml::from_str(text).map_err(|e| key_error("toml", "", &e.to_string()))?;
         options.resolve()
     }
 
@@ -207,15 +220,31 @@ mod tests {
     fn bad_lists_name_their_key() {
         let cases = [
             ("segments = []", "taxonomy.segments", "non-empty"),
-            ("severities = [\"a\", \" A \"]", "taxonomy.severities", "each value once"),
+            (
+                "severities = [\"a\", \" A \"]",
+                "taxonomy.severities",
+                "each value once",
+            ),
             (
                 "priorities = [\"P2\", \"P1\"]\nhigh_priorities = [\"P0\"]",
                 "taxonomy.high_priorities",
                 "P0 is not one of taxonomy.priorities",
             ),
-            ("high_priorities = [\"P1\"]", "taxonomy.high_priorities", "not one of"),
-            ("[categories]\nvalues = [\"A b\", \"a-b\"]", "taxonomy.categories.values", "same template"),
-            ("[categories]\nmin_count = 0", "taxonomy.categories.min_count", "1 or more"),
+            (
+                "high_priorities = [\"P1\"]",
+                "taxonomy.high_priorities",
+                "not one of",
+            ),
+            (
+                "[categories]\nvalues = [\"A b\", \"a-b\"]",
+                "taxonomy.categories.values",
+                "same template",
+            ),
+            (
+                "[categories]\nmin_count = 0",
+                "taxonomy.categories.min_count",
+                "1 or more",
+            ),
             (
                 "[categories]\ndisplay = { Nope = \"x\" }",
                 "taxonomy.categories.display.Nope",

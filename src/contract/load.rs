@@ -221,7 +221,11 @@ pub fn load_history_part(
             "accounts missing from the contract table list".into(),
         ));
     };
-    let ctx = LoadContext { storage, window: &window, taxonomy };
+    let ctx = LoadContext {
+        storage,
+        window: &window,
+        taxonomy,
+    };
     let mut accounts = load_one(&ctx, accounts_spec, &accounts_files, None, None)?;
     if accounts.frame.height() == 0 {
         let reason = match accounts.bad.first() {
@@ -250,9 +254,7 @@ pub fn load_history_part(
         let handles: Vec<_> = rest
             .iter()
             .map(|(spec, files)| {
-                scope.spawn(|| {
-                    span.in_scope(|| load_one(&ctx, spec, files, Some(&account_ids), part))
-                })
+                scope.spawn(|| span.in_scope(|| load_one(&ctx, spec, files, Some(&account_ids), part)))
             })
             .collect();
         handles
@@ -310,9 +312,7 @@ pub fn count_accounts(
         window: &window,
         taxonomy,
     };
-    Ok(load_one(&ctx, spec, &files, None, None)?
-        .frame
-        .height())
+    Ok(load_one(&ctx, spec, &files, None, None)?.frame.height())
 }
 
 /// `[sources] base` and every file under it.

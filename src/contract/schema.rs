@@ -341,7 +341,12 @@ pub const TABLES: &[TableSpec] = &[
                 "When it was closed; null while open.",
             ),
             opt("category", Str, NoRule, "Product area or ticket category."),
-            opt("channel", Str, Rule::Taxonomy(Channel), "email, chat, phone, portal…"),
+            opt(
+                "channel",
+                Str,
+                Rule::Taxonomy(Channel),
+                "email, chat, phone, portal…",
+            ),
             opt(
                 "csat",
                 Int,
@@ -430,7 +435,12 @@ pub const TABLES: &[TableSpec] = &[
                 OneOf(DIRECTIONS),
                 "inbound = from the customer.",
             ),
-            req("channel", Str, Rule::Taxonomy(Channel), "email, call, meeting, chat…"),
+            req(
+                "channel",
+                Str,
+                Rule::Taxonomy(Channel),
+                "email, call, meeting, chat…",
+            ),
             opt("contact_id", Str, NoRule, "Customer contact involved."),
             opt("subject", Str, NoRule, "Subject (customer text, never logged)."),
             opt("body", Str, NoRule, "Body (customer text, never logged)."),

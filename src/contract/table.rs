@@ -86,9 +86,18 @@ impl OutsideTaxonomy {
     /// The warning for the run summary and the validation report (names up to five values:
     /// category names are not customer text).
     pub fn describe(&self, table: &str) -> String {
-        let named: Vec<String> = self.values.iter().take(NAMED_VALUES).map(|v| format!("{v:?}")).collect();
+        let named: Vec<String> = self
+            .values
+            .iter()
+            .take(NAMED_VALUES)
+            .map(|v| format!("{v:?}"))
+            .collect();
         let more = self.values.len().saturating_sub(NAMED_VALUES);
-        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         format!(
             "table {table}: {} rows have a {} outside {} ({} distinct values: {}{more}); accepted because the set is open",
             self.rows,
@@ -232,7 +241,11 @@ pub fn validate(
 }
 
 /// Per column of an open taxonomy set, the valid rows whose value is outside the set.
-fn outside_taxonomy(spec: &TableSpec, valid: &DataFrame, taxonomy: &Taxonomy) -> PolarsResult<Vec<OutsideTaxonomy>> {
+fn outside_taxonomy(
+    spec: &TableSpec,
+    valid: &DataFrame,
+    taxonomy: &Taxonomy,
+) -> PolarsResult<Vec<OutsideTaxonomy>> {
     let mut out = Vec::new();
     for col in spec.columns {
         let Rule::Taxonomy(set) = col.rule else { continue };
@@ -305,11 +318,13 @@ fn type_files(
         let mut cols = Vec::with_capacity(spec.columns.len());
         for col in spec.columns {
             let series = match file.frame.column(col.name) {
-                Ok(c) => convert::convert(col, c, &mut file_bad, taxonomy).map_err(|e| ContractError::Polars {
-                    table: spec.name.into(),
-                    file: url.clone(),
-                    reason: format!("column {}: {e}", col.name),
-                })?,
+                Ok(c) => {
+                    convert::convert(col, c, &mut file_bad, taxonomy).map_err(|e| ContractError::Polars {
+                        table: spec.name.into(),
+                        file: url.clone(),
+                        reason: format!("column {}: {e}", col.name),
+                    })?
+                }
                 Err(_) => {
                     if !missing_optional.contains(&col.name) {
                         missing_optional.push(col.name);

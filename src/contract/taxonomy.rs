@@ -49,7 +49,10 @@ pub struct ValueSet {
 impl ValueSet {
     /// The set of `values`, in their order (duplicates are the config's job to refuse).
     pub fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Self {
-        let values: Vec<String> = values.into_iter().map(|v| v.as_ref().trim().to_string()).collect();
+        let values: Vec<String> = values
+            .into_iter()
+            .map(|v| v.as_ref().trim().to_string())
+            .collect();
         let keys = values.iter().map(|v| normalise(v)).collect();
         Self { values, keys }
     }
@@ -244,7 +247,9 @@ mod tests {
         assert_eq!(title_of("Champion change"), "Champion change");
         let mut t = Taxonomy::default();
         t.categories.values = ValueSet::new(["Outage"]);
-        t.categories.display.insert("Outage".into(), "Outage / incident".into());
+        t.categories
+            .display
+            .insert("Outage".into(), "Outage / incident".into());
         assert_eq!(t.category_title("outage"), "Outage / incident");
     }
 }

@@ -47,7 +47,14 @@ fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
         "score" => [9i64, 3, 10],
     )?;
     let known = ids(&["a1", "a2"]);
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None, Taxonomy::builtin())?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(t.rows_read, 3);
     assert_eq!(t.rows_before_window, 1);
     assert_eq!(t.bad_rows(), 0);
@@ -78,7 +85,14 @@ fn every_bad_cell_is_named() -> TestResult {
         "csat" => ["5", "0", "3", "3"],
     )?;
     let known = ids(&["a1"]);
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None, Taxonomy::builtin())?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got = bad_cells(&t);
     assert_eq!(
         got,
@@ -215,7 +229,14 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         ],
     )?;
     let known = ids(&["a1"]);
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None, Taxonomy::builtin())?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got = bad_cells(&t);
     assert_eq!(
         got,
@@ -231,7 +252,14 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         "account_id" => ["a", "b"], "name" => ["A", "B"], "segment" => ["smb", "smb"],
         "arr" => [f64::NAN, 1.0], "renewal_date" => ["2026-12-01", "2026-12-01"],
     )?;
-    let t = validate(floats, vec![frame(df)?], &window()?, None, None, Taxonomy::builtin())?;
+    let t = validate(
+        floats,
+        vec![frame(df)?],
+        &window()?,
+        None,
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(t.bad.len(), 1);
     assert_eq!(
         (t.bad[0].cell.column, t.bad[0].cell.kind.code()),
@@ -255,7 +283,8 @@ fn exact_duplicates_are_dropped_and_conflicts_quarantined_whole() -> TestResult 
         vec![frame(df)?],
         &window()?,
         Some(&ids(&["a1", "a2"])),
-        None, Taxonomy::builtin()
+        None,
+        Taxonomy::builtin(),
     )?;
     assert_eq!(
         t.duplicates_dropped, 2,
@@ -292,7 +321,14 @@ fn future_rows_are_left_out_not_bad() -> TestResult {
         "subject" => ["s", "s", "s"],
         "body" => ["b", "b", "b"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1"])), None, Taxonomy::builtin())?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a1"])),
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!((t.bad_rows(), t.rows_after_as_of, t.frame.height()), (0, 2, 1));
     let latest = chrono::DateTime::parse_from_rfc3339("2026-06-29T10:00:00Z")?.timestamp_micros();
     assert_eq!(
@@ -311,7 +347,14 @@ fn rows_of_quarantined_accounts_are_left_out_and_unknown_ids_stay_bad() -> TestR
         "segment" => ["smb", "galaxy", "smb"], "arr" => ["1", "2", "3"],
         "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
     )?;
-    let parent = validate(accounts, vec![frame(df)?], &window()?, None, None, Taxonomy::builtin())?;
+    let parent = validate(
+        accounts,
+        vec![frame(df)?],
+        &window()?,
+        None,
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(parent.quarantined_ids.len(), 1);
     let why = parent.quarantined_ids.get("a2").ok_or("a2 quarantined")?;
     assert!(
@@ -328,7 +371,14 @@ fn rows_of_quarantined_accounts_are_left_out_and_unknown_ids_stay_bad() -> TestR
         "responded_at" => ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04"],
         "score" => ["1", "2", "3", "4"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None, Taxonomy::builtin())?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(t.rows_of_quarantined_accounts, 2);
     assert_eq!(t.first_quarantined_parent.as_deref(), Some(why.as_str()));
     let got: Vec<(usize, &str)> = t.bad.iter().map(|q| (q.row, q.cell.kind.code())).collect();
@@ -343,7 +393,14 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
         "account_id" => ["a", "b", "c"], "name" => ["A", "B", "C"], "segment" => ["smb", "smb", "smb"],
         "arr" => ["1e308", "9999999999", "-1"], "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, None, None, Taxonomy::builtin())?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        None,
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got = bad_cells(&t);
     assert_eq!(got, [(1, "arr", "out_of_range"), (3, "arr", "out_of_range")]);
     let usage = schema::table("usage_daily").ok_or("spec")?;
@@ -351,7 +408,14 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
         "account_id" => ["a", "a"], "date" => ["2026-06-01", "2026-06-02"],
         "active_users" => [20_000_000i64, 5], "logins" => [1i64, 2_000_000_000],
     )?;
-    let t = validate(usage, vec![frame(df)?], &window()?, Some(&ids(&["a"])), None, Taxonomy::builtin())?;
+    let t = validate(
+        usage,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a"])),
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got: Vec<(usize, &str)> = t.bad.iter().map(|q| (q.row, q.cell.column)).collect();
     assert_eq!(got, [(1, "active_users"), (2, "logins")]);
     Ok(())
@@ -360,10 +424,12 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
 /// A company's own value sets: P1–P4, its categories, and its channels.
 fn company_taxonomy(open: bool) -> Taxonomy {
     use super::taxonomy::ValueSet;
-    let mut t = Taxonomy::default();
-    t.priorities = ValueSet::new(["P4", "P3", "P2", "P1"]);
-    t.high_priorities = ValueSet::new(["P2", "P1"]);
-    t.channels = Some(ValueSet::new(["email", "call"]));
+    let mut t = Taxonomy {
+        priorities: ValueSet::new(["P4", "P3", "P2", "P1"]),
+        high_priorities: ValueSet::new(["P2", "P1"]),
+        channels: Some(ValueSet::new(["email", "call"])),
+        ..Taxonomy::default()
+    };
     t.categories.values = ValueSet::new(["Outage", "Champion change"]);
     t.categories.open = open;
     t
@@ -381,9 +447,21 @@ fn configured_values_are_matched_loosely_and_stored_as_configured() -> TestResul
         "body" => ["b", "b", "b"],
         "channel" => ["Email", "call", "fax"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1"])), None, &company_taxonomy(false))?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a1"])),
+        None,
+        &company_taxonomy(false),
+    )?;
     assert_eq!(bad_cells(&t), [(3, "priority", "not_allowed")]);
-    assert!(t.bad[0].cell.reason.contains("P4, P3, P2, P1 (configurable in taxonomy.priorities)"));
+    assert!(
+        t.bad[0]
+            .cell
+            .reason
+            .contains("P4, P3, P2, P1 (configurable in taxonomy.priorities)")
+    );
     let priorities: Vec<Option<&str>> = t.frame.column("priority")?.str()?.iter().collect();
     assert_eq!(priorities, [Some("P1"), Some("P4")]);
     let channels: Vec<Option<&str>> = t.frame.column("channel")?.str()?.iter().collect();
@@ -403,15 +481,34 @@ fn open_categories_are_accepted_with_a_count_and_closed_ones_quarantined() -> Te
         )
     };
     let known = ids(&["a1"]);
-    let closed = validate(spec, vec![frame(df()?)?], &window()?, Some(&known), None, &company_taxonomy(false))?;
+    let closed = validate(
+        spec,
+        vec![frame(df()?)?],
+        &window()?,
+        Some(&known),
+        None,
+        &company_taxonomy(false),
+    )?;
     assert_eq!(closed.bad_rows(), 3);
     assert!(closed.outside_taxonomy.is_empty());
-    let open = validate(spec, vec![frame(df()?)?], &window()?, Some(&known), None, &company_taxonomy(true))?;
+    let open = validate(
+        spec,
+        vec![frame(df()?)?],
+        &window()?,
+        Some(&known),
+        None,
+        &company_taxonomy(true),
+    )?;
     assert_eq!(open.bad_rows(), 0);
     let categories: Vec<Option<&str>> = open.frame.column("category")?.str()?.iter().collect();
     assert_eq!(
         categories,
-        [Some("Outage"), Some("Security review"), Some("Security review"), Some("Billing")]
+        [
+            Some("Outage"),
+            Some("Security review"),
+            Some("Security review"),
+            Some("Billing")
+        ]
     );
     assert_eq!(open.outside_taxonomy.len(), 1);
     let warning = open.outside_taxonomy[0].describe("escalations");

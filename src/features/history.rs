@@ -47,7 +47,15 @@ pub fn compute(
     let known = &taxonomy.categories.values;
     let category: Vec<Option<String>> = strings(escalations, "escalations", "category")?
         .into_iter()
-        .map(|c| c.map(|c| if known.contains(&c) { c } else { OTHER_CATEGORY.to_string() }))
+        .map(|c| {
+            c.map(|c| {
+                if known.contains(&c) {
+                    c
+                } else {
+                    OTHER_CATEGORY.to_string()
+                }
+            })
+        })
         .collect();
     let n = snaps.len();
     let (mut count, mut days, mut last) = (

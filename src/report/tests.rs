@@ -3,9 +3,9 @@
 use super::lift::{self, Bands, Snapshot};
 use super::quarter::Quarter;
 use super::quarterly::{self, Alerted, Escalation};
+use super::render::{self, QuarterlyReport, Rising};
 use crate::contract::Taxonomy;
 use crate::contract::taxonomy::ValueSet;
-use super::render::{self, QuarterlyReport, Rising};
 use crate::time::{DAY_US, HOUR_US};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -211,30 +211,46 @@ fn html_is_self_contained_with_every_chart() -> Result<(), String> {
 fn configured_categories_are_listed_in_order_with_their_titles_and_generic_advice() -> Result<(), String> {
     let mut taxonomy = Taxonomy::default();
     taxonomy.categories.values = ValueSet::new(["Onboarding", "Outage", "Champion change"]);
-    taxonomy.categories.display.insert("Outage".into(), "Outage / incident".into());
+    taxonomy
+        .categories
+        .display
+        .insert("Outage".into(), "Outage / incident".into());
     let at = |d: &str| -> Result<i64, String> { Ok(crate::time::parse_run_date(d)?.timestamp_micros()) };
-    let esc: Vec<Escalation> = [("Outage", "2026-02-10"), ("Outage", "2026-05-02"), ("Outage", "2026-05-20")]
-        .into_iter()
-        .chain([("Champion change", "2026-05-05"), ("Security review", "2026-05-06")])
-        .map(|(c, d)| {
-            Ok(Escalation {
-                account: "a1".into(),
-                category: c.into(),
-                opened_us: at(d)?,
-                resolved_us: None,
-                intervened: false,
-            })
+    let esc: Vec<Escalation> = [
+        ("Outage", "2026-02-10"),
+        ("Outage", "2026-05-02"),
+        ("Outage", "2026-05-20"),
+    ]
+    .into_iter()
+    .chain([
+        ("Champion change", "2026-05-05"),
+        ("Security review", "2026-05-06"),
+    ])
+    .map(|(c, d)| {
+        Ok(Escalation {
+            account: "a1".into(),
+            category: c.into(),
+            opened_us: at(d)?,
+            resolved_us: None,
+            intervened: false,
         })
-        .collect::<Result<_, String>>()?;
+    })
+    .collect::<Result<_, String>>()?;
     let changes = quarterly::category_changes(&esc, Quarter::parse("2026Q2")?, &taxonomy);
     let names: Vec<&str> = changes.iter().map(|c| c.category.as_str()).collect();
-    assert_eq!(names, ["Onboarding", "Outage", "Champion change", "Security review"]);
+    assert_eq!(
+        names,
+        ["Onboarding", "Outage", "Champion change", "Security review"]
+    );
     let outage = changes.iter().find(|c| c.category == "Outage").ok_or("outage")?;
     assert_eq!(
         quarterly::sentence(outage, &[], 5, &taxonomy),
         "Outage / incident escalations increased 100% this quarter; no account characteristic reaches the \
          minimum support of 5 escalated accounts — recommended: review the escalations with the account teams"
     );
-    assert_eq!(quarterly::display("champion change", &taxonomy), "Champion change");
+    assert_eq!(
+        quarterly::display("champion change", &taxonomy),
+        "Champion change"
+    );
     Ok(())
 }

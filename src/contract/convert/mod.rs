@@ -203,13 +203,20 @@ fn check_str(
     let found = match spec.rule {
         Rule::OneOf(allowed) => {
             let norm = v.trim().to_ascii_lowercase();
-            allowed.contains(&norm.as_str()).then_some(norm).ok_or_else(|| allowed.join(", "))
+            allowed
+                .contains(&norm.as_str())
+                .then_some(norm)
+                .ok_or_else(|| allowed.join(", "))
         }
         Rule::Taxonomy(set) => match taxonomy.set(set) {
             Some(values) => match values.find(v) {
                 Some(canonical) => Ok(canonical.to_string()),
                 None if taxonomy.is_open(set) => Ok(v.trim().to_string()),
-                None => Err(format!("{} (configurable in {})", values.values().join(", "), set.key())),
+                None => Err(format!(
+                    "{} (configurable in {})",
+                    values.values().join(", "),
+                    set.key()
+                )),
             },
             None => Ok(v.to_string()),
         },
@@ -218,7 +225,14 @@ fn check_str(
     match found {
         Ok(value) => Some(value),
         Err(allowed) => {
-            set_bad(bad, row, spec, v, BadKind::Enum, format!("allowed values: {allowed}"));
+            set_bad(
+                bad,
+                row,
+                spec,
+                v,
+                BadKind::Enum,
+                format!("allowed values: {allowed}"),
+            );
             None
         }
     }

@@ -434,14 +434,20 @@ fn high_priority_tickets_follow_the_configured_priorities() -> TestResult {
             Column::new("csat".into(), [None::<i64>; 4]),
         ],
     )?;
-    let mut taxonomy = Taxonomy::default();
-    taxonomy.priorities = ValueSet::new(["P4", "P3", "P2", "P1"]);
-    taxonomy.high_priorities = ValueSet::new(["P2", "P1"]);
+    let taxonomy = Taxonomy {
+        priorities: ValueSet::new(["P4", "P3", "P2", "P1"]),
+        high_priorities: ValueSet::new(["P2", "P1"]),
+        ..Taxonomy::default()
+    };
     let acc = accounts(1.0)?;
     let frames = [("tickets", &tickets), ("accounts", &acc)];
     let inputs = Inputs::from_frames(frames.iter().map(|(n, d)| (*n, *d))).with_taxonomy(&taxonomy);
     let f = build_features(&grid()?, &inputs, &life())?;
     assert_eq!(value(&f, "high_priority_tickets_7d")?, Some(2.0));
-    assert_eq!(value(&build(&frames)?, "high_priority_tickets_7d")?, Some(1.0), "default: urgent only");
+    assert_eq!(
+        value(&build(&frames)?, "high_priority_tickets_7d")?,
+        Some(1.0),
+        "default: urgent only"
+    );
     Ok(())
 }

@@ -146,7 +146,13 @@ fn features_in_parts(
     let mut build = |index: u32| -> Result<DataFrame> {
         let part = Shard::new(index, parts).map_err(Error::Usage)?;
         let loading = Instant::now();
-        let history = load_history_part(storage, &config.sources(), &config.taxonomy, settings.window, Some(part))?;
+        let history = load_history_part(
+            storage,
+            &config.sources(),
+            &config.taxonomy,
+            settings.window,
+            Some(part),
+        )?;
         let load_ms = loading.elapsed().as_millis() as u64;
         crate::pipeline::data::gate(&history, &config.options.validation)?;
         let tone = match &text_sentiment {

@@ -8,8 +8,8 @@
 
 use super::performance::{alerted_accounts, performance};
 use crate::config::{PipelineConfig, ReportOptions};
-use crate::contract::{History, Taxonomy};
 use crate::contract::columns::{opt_floats, opt_strings};
+use crate::contract::{History, Taxonomy};
 use crate::pipeline::risk::input::{Labelled, from_history};
 use crate::pipeline::runtime::StageReport;
 use crate::report::lift::{self, Bands, Snapshot};

@@ -3,8 +3,8 @@
 //! before each past escalation, and backtested on the same held-out weeks as the risk model.
 
 use super::input::Labelled;
-use crate::score::ScoreError;
 use crate::contract::Taxonomy;
+use crate::score::ScoreError;
 use crate::score::category::{fit_best, fold_rare};
 use crate::score::drift::Reference;
 use crate::score::resolution::{DEFAULT_K, Estimator, ResolutionIndex, cases, default_features};
@@ -45,8 +45,11 @@ pub fn fit(data: &Labelled, split_us: i64, taxonomy: &Taxonomy) -> Result<Option
     if taxonomy.categories.open {
         let folded = fold_rare(&mut table.cases, taxonomy.categories.min_count);
         if !folded.is_empty() {
-            tracing::info!(categories = folded.len(), min_count = taxonomy.categories.min_count,
-                "rare escalation categories folded into `other` for the category model");
+            tracing::info!(
+                categories = folded.len(),
+                min_count = taxonomy.categories.min_count,
+                "rare escalation categories folded into `other` for the category model"
+            );
         }
     }
     if table.cases.is_empty() || !table.cases.iter().any(|c| c.resolution_days.is_some()) {

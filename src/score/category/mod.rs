@@ -21,8 +21,8 @@ pub use metrics::{CategoryMetrics, evaluate};
 
 use crate::contract::taxonomy::OTHER_CATEGORY;
 use crate::score::resolution::{Case, FeatureSpace, ResolutionError};
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use vigil_gbdt::{FeatureSchema, Gbdt};
 
 /// Which learner a category model uses.

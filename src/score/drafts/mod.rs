@@ -39,9 +39,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::contract::Taxonomy;
 /// The default escalation categories of the data contract, each with a shipped scenario template.
 pub use crate::contract::schema::ESCALATION_CATEGORIES as CATEGORIES;
-use crate::contract::Taxonomy;
 use crate::contract::taxonomy::slug;
 
 /// The scenario used when the category is unknown or has no scenario file (required).
@@ -222,7 +222,12 @@ pub fn load(dir: &Path, tiers: &TiersOptions, taxonomy: &Taxonomy) -> Result<Dra
     let scenario_dir = dir.join(SCENARIO_DIR);
     if scenario_dir.is_dir() {
         for (stem, source) in read_templates(&scenario_dir)? {
-            let configured = taxonomy.categories.values.values().iter().any(|c| slug(c) == stem);
+            let configured = taxonomy
+                .categories
+                .values
+                .values()
+                .iter()
+                .any(|c| slug(c) == stem);
             if stem != GENERIC_SCENARIO && !configured {
                 tracing::warn!(file = %scenario_dir.join(format!("{stem}.j2")).display(),
                     "scenario template is not named after an escalation category; it is never used");

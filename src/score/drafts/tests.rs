@@ -309,7 +309,12 @@ fn a_scenario_without_a_required_macro_fails_at_load() {
         "{% macro approach() %}x{% endmacro %}\n",
     )
     .expect("write scenario");
-    let err = load(dir.path(), &tiers_with("war_room"), crate::contract::Taxonomy::builtin()).expect_err("rejected");
+    let err = load(
+        dir.path(),
+        &tiers_with("war_room"),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect_err("rejected");
     let DraftError::Render(failure) = &err else {
         panic!("wrong error: {err}")
     };
@@ -325,9 +330,21 @@ fn missing_files_and_bad_syntax_fail_at_load() {
     );
     // Actions without a shipped template need none.
     let dir = folder(&[]);
-    assert!(load(dir.path(), &tiers_with("csm_review"), crate::contract::Taxonomy::builtin()).is_ok());
+    assert!(
+        load(
+            dir.path(),
+            &tiers_with("csm_review"),
+            crate::contract::Taxonomy::builtin()
+        )
+        .is_ok()
+    );
     let dir = tempfile::tempdir().expect("a temp dir");
-    let err = load(dir.path(), &tiers_with("csm_review"), crate::contract::Taxonomy::builtin()).expect_err("no generic scenario");
+    let err = load(
+        dir.path(),
+        &tiers_with("csm_review"),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect_err("no generic scenario");
     assert!(matches!(err, DraftError::MissingScenario { .. }), "{err}");
     let err = load_err(
         &[("war_room.j2", "a\n{% if arr %}\n{{ arr }\n")],
@@ -352,7 +369,12 @@ fn a_users_own_action_drafts_from_its_template() {
         "renewal_review.j2",
         "Renewal review for {{ name }}, due {{ due_by }}.\n",
     )]);
-    let drafts = load(dir.path(), &tiers_with("renewal_review"), crate::contract::Taxonomy::builtin()).expect("loads");
+    let drafts = load(
+        dir.path(),
+        &tiers_with("renewal_review"),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect("loads");
     let text = drafts
         .render("renewal_review", &northwind(), &extra_for("checkin_draft"))
         .expect("renders");
@@ -370,7 +392,8 @@ fn tidy_collapses_blank_runs_and_trailing_space() {
 
 #[test]
 fn configured_categories_find_their_scenario_by_slug() {
-    let scenario = std::fs::read_to_string(shipped_dir().join("scenarios/team_transition.j2")).expect("scenario");
+    let scenario =
+        std::fs::read_to_string(shipped_dir().join("scenarios/team_transition.j2")).expect("scenario");
     let dir = folder(&[("scenarios/champion_change.j2", &scenario)]);
     let mut taxonomy = crate::contract::Taxonomy::default();
     taxonomy.categories.values = crate::contract::taxonomy::ValueSet::new(["Outage", "Champion change"]);

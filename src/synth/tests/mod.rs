@@ -2,8 +2,8 @@
 //! contract, referential integrity, and precursors that are really visible in the data.
 
 use super::{SynthError, SynthHistory, SynthParams, generate};
-use crate::contract::schema::{ColumnType, Rule, TABLES};
 use crate::contract::Taxonomy;
+use crate::contract::schema::{ColumnType, Rule, TABLES};
 pub(super) use crate::time::DAY_US;
 use chrono::NaiveDate;
 use polars::prelude::*;
