@@ -3,7 +3,8 @@
 //! This is the single source of truth for `data/CONTRACT.md`, the validator and the
 //! synthetic generator (which must produce data that is valid under it by construction).
 //! The value sets of segments, priorities, severities, categories and channels are
-//! configurable ([`Rule::Taxonomy`]); their defaults are the constants below.
+//! configurable ([`Rule::Taxonomy`]); their defaults are re-exported below from
+//! [`super::taxonomy`].
 
 use super::taxonomy::{Taxonomy, TaxonomySet};
 
@@ -177,22 +178,8 @@ pub const PEOPLE: Rule = Range(0.0, 1.0e7);
 /// above any real account and keeps sums and ratios far from overflow.
 pub const DAILY_COUNT: Rule = Range(0.0, 1.0e9);
 
-/// Account segments (the default of `[taxonomy] segments`).
-pub const SEGMENTS: &[&str] = &["smb", "mid-market", "enterprise"];
-/// Ticket priorities, lowest first (the default of `[taxonomy] priorities`).
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-/// Escalation categories (the seed's six common escalation types; the default of
-/// `[taxonomy.categories] values`).
-pub const ESCALATION_CATEGORIES: &[&str] = &[
-    "implementation_delay",
-    "product_defect",
-    "pricing_dispute",
-    "team_transition",
-    "integration",
-    "performance",
-];
-/// Escalation severities, mildest first (the default of `[taxonomy] severities`).
-pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+/// The default value sets of the configurable columns (see [`super::taxonomy`]).
+pub use super::taxonomy::{ESCALATION_CATEGORIES, PRIORITIES, SEGMENTS, SEVERITIES};
 /// Direction of a communication from the customer.
 pub const INBOUND: &str = "inbound";
 /// Direction of a communication to the customer.

@@ -6,9 +6,25 @@
 //! before. Values compare case-insensitively after trimming and are stored in the configured
 //! spelling ([`ValueSet::find`]).
 
-use super::schema::{ESCALATION_CATEGORIES, PRIORITIES, SEGMENTS, SEVERITIES};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+/// Account segments (the default of `[taxonomy] segments`).
+pub const SEGMENTS: &[&str] = &["smb", "mid-market", "enterprise"];
+/// Ticket priorities, lowest first (the default of `[taxonomy] priorities`).
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+/// Escalation categories (the seed's six common escalation types; the default of
+/// `[taxonomy.categories] values`).
+pub const ESCALATION_CATEGORIES: &[&str] = &[
+    "implementation_delay",
+    "product_defect",
+    "pricing_dispute",
+    "team_transition",
+    "integration",
+    "performance",
+];
+/// Escalation severities, mildest first (the default of `[taxonomy] severities`).
+pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 
 /// A configurable column value set a contract column is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
