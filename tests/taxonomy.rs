@@ -186,7 +186,7 @@ fn open_categories_are_accepted_with_a_warning() {
     run.expect_code(0);
     let warnings = run.summary()["stages"][0]["warnings"].to_string();
     assert!(
-        warnings.contains("outside taxonomy.categories.values (1 distinct values: \\\"Security review\\\")"),
+        warnings.contains("outside taxonomy.categories.values (1 distinct value: \\\"Security review\\\")"),
         "{warnings}"
     );
     let report =

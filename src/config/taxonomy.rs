@@ -171,7 +171,7 @@ fn subset(key: &str, sub: &ValueSet, of_key: &str, of: &ValueSet) -> Result<(), 
 /// The upper half of an ordered set (at least its highest value).
 fn upper_half(set: &ValueSet) -> ValueSet {
     let n = set.values().len();
-    ValueSet::new(&set.values()[n - (n / 2).max(1)..])
+    ValueSet::new(&set.values()[n.saturating_sub((n / 2).max(1))..])
 }
 
 fn key_error(key: &str, value: &str, allowed: &str) -> KeyError {

@@ -98,12 +98,15 @@ impl OutsideTaxonomy {
         } else {
             String::new()
         };
+        let distinct = match self.values.len() {
+            1 => "1 distinct value".to_string(),
+            n => format!("{n} distinct values"),
+        };
         format!(
-            "table {table}: {} rows have a {} outside {} ({} distinct values: {}{more}); accepted because the set is open",
+            "table {table}: {} rows have a {} outside {} ({distinct}: {}{more}); accepted because the set is open",
             self.rows,
             self.column,
             self.key,
-            self.values.len(),
             named.join(", ")
         )
     }
