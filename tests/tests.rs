@@ -20,3 +20,4 @@ mod risk;
 mod score;
 mod sentiment;
 mod shard;
+mod taxonomy;

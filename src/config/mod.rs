@@ -15,6 +15,7 @@ mod interpolate;
 mod report;
 mod sentiment;
 mod storage;
+mod taxonomy;
 mod toml_error;
 mod validation;
 
@@ -22,6 +23,7 @@ use crate::score::tiers::TiersOptions;
 pub use interpolate::interpolate;
 pub use report::{PerformanceSource, ReportOptions};
 pub use sentiment::{SentimentOptions, SentimentSource};
+pub use taxonomy::{CategoryOptions, TaxonomyOptions};
 pub use validation::ValidationOptions;
 
 use crate::features::params::FeatureOptions;
@@ -269,6 +271,9 @@ pub struct PipelineOptions {
     /// Quarterly report settings.
     #[serde(default)]
     pub report: ReportOptions,
+    /// Value sets of segments, priorities, severities, categories and channels.
+    #[serde(default)]
+    pub taxonomy: TaxonomyOptions,
 }
 
 /// A loaded, validated config together with the file it came from.
@@ -283,6 +288,8 @@ pub struct PipelineConfig {
     pub options: PipelineOptions,
     /// Resolved `[storage.options]`, values kept secret.
     pub store_options: Vec<(String, Secret)>,
+    /// `[taxonomy]` checked and resolved (the defaults where absent).
+    pub taxonomy: crate::contract::Taxonomy,
 }
 
 impl PipelineConfig {
@@ -325,11 +332,21 @@ impl PipelineConfig {
             ));
         }
         let root = config_root(path);
+        let taxonomy = options
+            .taxonomy
+            .resolve()
+            .map_err(|(key, value, allowed)| ConfigError::Value {
+                path: path.to_path_buf(),
+                key,
+                value,
+                allowed,
+            })?;
         let config = Self {
             path: path.to_path_buf(),
             root,
             options,
             store_options,
+            taxonomy,
         };
         config.check_values()?;
         Ok(config)

@@ -5,6 +5,7 @@ use super::keys::AccountIds;
 use super::schema::{ColumnType, TABLES, TableSpec};
 use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
+use super::taxonomy::Taxonomy;
 use super::{ContractError, Gates, LoadError, Sources};
 use crate::time::{DAY_US, HOUR_US, RunWindow};
 use std::collections::{BTreeMap, HashSet};
@@ -24,6 +25,8 @@ pub struct History {
     /// When the tables were narrowed to one account shard as they were read, each timed table's
     /// event times before narrowing: how fresh a feed is is a property of the whole table.
     pub feed_times: BTreeMap<&'static str, polars::prelude::DataFrame>,
+    /// The value sets it was validated against (what downstream users of those values follow).
+    pub taxonomy: Taxonomy,
 }
 
 impl History {
@@ -66,11 +69,13 @@ impl History {
         Ok(warnings)
     }
 
-    /// What validation left out that is not bad but a reader should know: exact duplicates
-    /// dropped and rows of quarantined accounts, per table.
+    /// What validation left out or let in that is not bad but a reader should know: exact
+    /// duplicates dropped, rows of quarantined accounts, and values outside an open taxonomy
+    /// set, per table.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         for t in self.tables.values() {
+            notes.extend(t.outside_taxonomy.iter().map(|o| o.describe(t.spec.name)));
             if t.duplicates_dropped > 0 {
                 notes.push(format!(
                     "table {}: {} exact duplicate rows dropped (natural key {})",
@@ -171,9 +176,15 @@ fn locate(
 ///
 /// Hard problems (an unreadable file, a missing required column, a missing `accounts`
 /// table) are errors; bad rows are kept in each [`ValidTable`] for the quarantine and
-/// judged by [`History::check_bad_share`].
-pub fn load_history(storage: &Storage, sources: &Sources, window: RunWindow) -> Result<History, LoadError> {
-    load_history_part(storage, sources, window, None)
+/// judged by [`History::check_bad_share`]. Values of configurable sets are checked against
+/// `taxonomy`.
+pub fn load_history(
+    storage: &Storage,
+    sources: &Sources,
+    taxonomy: &Taxonomy,
+    window: RunWindow,
+) -> Result<History, LoadError> {
+    load_history_part(storage, sources, taxonomy, window, None)
 }
 
 /// [`load_history`] narrowed to one account shard while the files are read (see
@@ -183,6 +194,7 @@ pub fn load_history(storage: &Storage, sources: &Sources, window: RunWindow) -> 
 pub fn load_history_part(
     storage: &Storage,
     sources: &Sources,
+    taxonomy: &Taxonomy,
     window: RunWindow,
     part: Option<Shard>,
 ) -> Result<History, LoadError> {
@@ -209,7 +221,12 @@ pub fn load_history_part(
             "accounts missing from the contract table list".into(),
         ));
     };
-    let mut accounts = load_one(storage, accounts_spec, &accounts_files, &window, None, None)?;
+    let ctx = LoadContext {
+        storage,
+        window: &window,
+        taxonomy,
+    };
+    let mut accounts = load_one(&ctx, accounts_spec, &accounts_files, None, None)?;
     if accounts.frame.height() == 0 {
         let reason = match accounts.bad.first() {
             Some(q) => format!("has no valid rows (first problem: {})", q.describe("accounts")),
@@ -237,9 +254,7 @@ pub fn load_history_part(
         let handles: Vec<_> = rest
             .iter()
             .map(|(spec, files)| {
-                scope.spawn(|| {
-                    span.in_scope(|| load_one(storage, spec, files, &window, Some(&account_ids), part))
-                })
+                scope.spawn(|| span.in_scope(|| load_one(&ctx, spec, files, Some(&account_ids), part)))
             })
             .collect();
         handles
@@ -273,12 +288,18 @@ pub fn load_history_part(
         absent,
         ignored_files,
         feed_times,
+        taxonomy: taxonomy.clone(),
     })
 }
 
 /// The number of valid rows of the `accounts` table, read alone: how a partitioned build
 /// sizes its partitions before reading anything else.
-pub fn count_accounts(storage: &Storage, sources: &Sources, window: RunWindow) -> Result<usize, LoadError> {
+pub fn count_accounts(
+    storage: &Storage,
+    sources: &Sources,
+    taxonomy: &Taxonomy,
+    window: RunWindow,
+) -> Result<usize, LoadError> {
     let (base, base_files) = listing(storage, sources)?;
     let spec = TABLES
         .iter()
@@ -286,9 +307,12 @@ pub fn count_accounts(storage: &Storage, sources: &Sources, window: RunWindow) -
         .ok_or_else(|| LoadError::Internal("accounts missing from the contract table list".into()))?;
     let files = table_files(storage, sources, spec, &base_files, base.as_ref())?
         .ok_or_else(|| LoadError::Internal("the accounts table is mandatory".into()))?;
-    Ok(load_one(storage, spec, &files, &window, None, None)?
-        .frame
-        .height())
+    let ctx = LoadContext {
+        storage,
+        window: &window,
+        taxonomy,
+    };
+    Ok(load_one(&ctx, spec, &files, None, None)?.frame.height())
 }
 
 /// `[sources] base` and every file under it.
@@ -326,15 +350,22 @@ fn table_files(
     }
 }
 
+/// What every table of one load is read and validated with.
+struct LoadContext<'a> {
+    storage: &'a Storage,
+    window: &'a RunWindow,
+    taxonomy: &'a Taxonomy,
+}
+
 /// Reads every file of one table and validates it.
 fn load_one(
-    storage: &Storage,
+    ctx: &LoadContext<'_>,
     spec: &'static TableSpec,
     files: &[(Location, FileFormat)],
-    window: &RunWindow,
     accounts: Option<&AccountIds>,
     part: Option<Shard>,
 ) -> Result<ValidTable, LoadError> {
+    let storage = ctx.storage;
     let mut frames = Vec::with_capacity(files.len());
     let mut narrowed = part.map(|_| Narrowed::default());
     for (loc, format) in files {
@@ -352,7 +383,7 @@ fn load_one(
         }
         frames.push(file);
     }
-    let valid = table::validate(spec, frames, window, accounts, narrowed)?;
+    let valid = table::validate(spec, frames, ctx.window, accounts, narrowed, ctx.taxonomy)?;
     tracing::info!(
         table = spec.name,
         files = valid.files.len(),

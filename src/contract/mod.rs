@@ -14,6 +14,7 @@ mod report;
 pub mod schema;
 mod shard;
 mod table;
+pub mod taxonomy;
 
 #[cfg(test)]
 mod tests;
@@ -26,7 +27,8 @@ pub use load::{History, count_accounts, load_history, load_history_part};
 pub use options::{Gates, Sources};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
 pub use shard::{MAX_SHARDS, Shard, shard_of};
-pub use table::{FileStats, QuarantineRow, ValidTable};
+pub use table::{FileStats, OutsideTaxonomy, QuarantineRow, ValidTable};
+pub use taxonomy::Taxonomy;
 
 /// Input data that breaks the contract (exit code 3).
 #[derive(Debug, thiserror::Error)]

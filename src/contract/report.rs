@@ -1,7 +1,7 @@
 //! The validation report (JSON for machines, text for people) and the quarantine table.
 
 use super::load::History;
-use super::table::FileStats;
+use super::table::{FileStats, OutsideTaxonomy};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -44,6 +44,9 @@ pub struct TableReport {
     pub missing_optional_columns: Vec<&'static str>,
     /// Columns the contract does not know (ignored).
     pub unknown_columns: Vec<String>,
+    /// Values outside an open `[taxonomy]` set, accepted (one entry per column).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside_taxonomy: Vec<OutsideTaxonomy>,
 }
 
 /// The whole validation report.
@@ -88,6 +91,7 @@ impl ValidationReport {
                 latest_event_end: t.latest_event_us.and_then(crate::time::units::rfc3339),
                 missing_optional_columns: t.missing_optional.clone(),
                 unknown_columns: t.unknown_columns.clone(),
+                outside_taxonomy: t.outside_taxonomy.clone(),
             });
         }
         Ok(Self {
@@ -159,6 +163,9 @@ impl fmt::Display for ValidationReport {
             ];
             for (n, what) in left_out.iter().filter(|(n, _)| *n > 0) {
                 writeln!(f, "{:<17}   {n} {what}", "")?;
+            }
+            for o in &t.outside_taxonomy {
+                writeln!(f, "{:<17}   warning: {}", "", o.describe(t.table))?;
             }
         }
         for s in &self.signals_missing {

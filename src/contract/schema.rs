@@ -2,6 +2,11 @@
 //!
 //! This is the single source of truth for `data/CONTRACT.md`, the validator and the
 //! synthetic generator (which must produce data that is valid under it by construction).
+//! The value sets of segments, priorities, severities, categories and channels are
+//! configurable ([`Rule::Taxonomy`]); their defaults are re-exported below from
+//! [`super::taxonomy`].
+
+use super::taxonomy::{Taxonomy, TaxonomySet};
 
 /// Logical type of a contract column, independent of the file format it arrives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,9 @@ pub enum Rule {
     None,
     /// Value must be one of these (compared case-insensitively, stored lower-case).
     OneOf(&'static [&'static str]),
+    /// Value must be one of a configurable set of the [`Taxonomy`] (compared
+    /// case-insensitively after trimming, stored in the configured spelling).
+    Taxonomy(TaxonomySet),
     /// Numeric value in `[min, max]` (inclusive).
     Range(f64, f64),
     /// Numeric value `>= min`.
@@ -102,6 +110,12 @@ impl ColumnSpec {
         if let Rule::OneOf(v) = self.rule {
             return v.first().map(|s| s.to_string()).unwrap_or_default();
         }
+        if let Rule::Taxonomy(set) = self.rule {
+            let values = Taxonomy::builtin().set(set).map(|s| s.values());
+            if let Some(first) = values.and_then(|v| v.first()) {
+                return first.clone();
+            }
+        }
         match (self.ty, self.name) {
             (_, n) if n.ends_with("_id") => format!(
                 "{}-000042",
@@ -151,6 +165,7 @@ const fn opt(name: &'static str, ty: ColumnType, rule: Rule, doc: &'static str) 
 
 use ColumnType::{Bool, Date, Float, Int, Str, Timestamp};
 use Rule::{None as NoRule, OneOf, Range};
+use TaxonomySet::{Category, Channel, Priority, Segment, Severity};
 
 /// Money columns (USD per year): ten billion is above any one customer's contract, so a
 /// larger value (`1e308`, a cents/dollars mix-up times a currency bug) is a data error, not
@@ -163,21 +178,8 @@ pub const PEOPLE: Rule = Range(0.0, 1.0e7);
 /// above any real account and keeps sums and ratios far from overflow.
 pub const DAILY_COUNT: Rule = Range(0.0, 1.0e9);
 
-/// Account segments.
-pub const SEGMENTS: &[&str] = &["smb", "mid-market", "enterprise"];
-/// Ticket priorities.
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-/// Escalation categories (the seed's six common escalation types).
-pub const ESCALATION_CATEGORIES: &[&str] = &[
-    "implementation_delay",
-    "product_defect",
-    "pricing_dispute",
-    "team_transition",
-    "integration",
-    "performance",
-];
-/// Escalation severities, mildest first.
-pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+/// The default value sets of the configurable columns (see [`super::taxonomy`]).
+pub use super::taxonomy::{ESCALATION_CATEGORIES, PRIORITIES, SEGMENTS, SEVERITIES};
 /// Direction of a communication from the customer.
 pub const INBOUND: &str = "inbound";
 /// Direction of a communication to the customer.
@@ -204,7 +206,7 @@ pub const TABLES: &[TableSpec] = &[
         columns: &[
             req("account_id", Str, NoRule, "Stable account identifier."),
             req("name", Str, NoRule, "Account display name."),
-            req("segment", Str, OneOf(SEGMENTS), "Customer segment."),
+            req("segment", Str, Rule::Taxonomy(Segment), "Customer segment."),
             req("arr", Float, MONEY, "Current annual recurring revenue (USD)."),
             ColumnSpec {
                 nullable: true,
@@ -304,7 +306,7 @@ pub const TABLES: &[TableSpec] = &[
             req("ticket_id", Str, NoRule, "Stable ticket identifier."),
             req("account_id", Str, NoRule, "Account that raised the ticket."),
             req("created_at", Timestamp, NoRule, "When the ticket was opened."),
-            req("priority", Str, OneOf(PRIORITIES), "Ticket priority."),
+            req("priority", Str, Rule::Taxonomy(Priority), "Ticket priority."),
             ColumnSpec {
                 nullable: true,
                 ..req(
@@ -326,7 +328,12 @@ pub const TABLES: &[TableSpec] = &[
                 "When it was closed; null while open.",
             ),
             opt("category", Str, NoRule, "Product area or ticket category."),
-            opt("channel", Str, NoRule, "email, chat, phone, portal…"),
+            opt(
+                "channel",
+                Str,
+                Rule::Taxonomy(Channel),
+                "email, chat, phone, portal…",
+            ),
             opt(
                 "csat",
                 Int,
@@ -415,7 +422,12 @@ pub const TABLES: &[TableSpec] = &[
                 OneOf(DIRECTIONS),
                 "inbound = from the customer.",
             ),
-            req("channel", Str, NoRule, "email, call, meeting, chat…"),
+            req(
+                "channel",
+                Str,
+                Rule::Taxonomy(Channel),
+                "email, call, meeting, chat…",
+            ),
             opt("contact_id", Str, NoRule, "Customer contact involved."),
             opt("subject", Str, NoRule, "Subject (customer text, never logged)."),
             opt("body", Str, NoRule, "Body (customer text, never logged)."),
@@ -435,8 +447,8 @@ pub const TABLES: &[TableSpec] = &[
             req("escalation_id", Str, NoRule, "Stable escalation identifier."),
             req("account_id", Str, NoRule, "Account."),
             req("opened_at", Timestamp, NoRule, "When the escalation was opened."),
-            req("category", Str, OneOf(ESCALATION_CATEGORIES), "Escalation type."),
-            opt("severity", Str, OneOf(SEVERITIES), "Severity."),
+            req("category", Str, Rule::Taxonomy(Category), "Escalation type."),
+            opt("severity", Str, Rule::Taxonomy(Severity), "Severity."),
             opt(
                 "resolved_at",
                 Timestamp,

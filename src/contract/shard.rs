@@ -140,7 +140,7 @@ fn event_times(spec: &TableSpec, frame: &DataFrame) -> PolarsResult<Vec<i64>> {
         return Ok(Vec::new());
     };
     let mut ignored = vec![None; frame.height()];
-    let typed = convert::convert(col, raw, &mut ignored)?;
+    let typed = convert::convert(col, raw, &mut ignored, super::Taxonomy::builtin())?;
     let mut times: Vec<i64> = match col.ty {
         ColumnType::Date => typed
             .cast(&DataType::Int32)?

@@ -4,7 +4,8 @@
 use super::ContractError;
 use super::convert::{self, BadCell};
 use super::keys::{self, AccountIds, LeftOut};
-use super::schema::{ColumnType, TableSpec};
+use super::schema::{ColumnType, Rule, TableSpec};
+use super::taxonomy::Taxonomy;
 use crate::time::DAY_US;
 use crate::time::RunWindow;
 use polars::prelude::*;
@@ -61,6 +62,54 @@ pub struct ValidTable {
     /// When the table was narrowed to a shard: the distinct event times of all its rows
     /// (feed freshness is a property of the whole table).
     pub feed: Option<DataFrame>,
+    /// Valid values outside an open taxonomy set (accepted with a warning), per column.
+    pub outside_taxonomy: Vec<OutsideTaxonomy>,
+}
+
+/// The valid rows of one column whose value lies outside its open taxonomy set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutsideTaxonomy {
+    /// Contract column.
+    pub column: &'static str,
+    /// The `[taxonomy]` key of the set.
+    pub key: &'static str,
+    /// Valid rows whose value is outside the set.
+    pub rows: usize,
+    /// The distinct values outside the set, sorted.
+    pub values: Vec<String>,
+}
+
+/// How many values a taxonomy warning names.
+const NAMED_VALUES: usize = 5;
+
+impl OutsideTaxonomy {
+    /// The warning for the run summary and the validation report (names up to five values:
+    /// category names are not customer text).
+    pub fn describe(&self, table: &str) -> String {
+        let named: Vec<String> = self
+            .values
+            .iter()
+            .take(NAMED_VALUES)
+            .map(|v| format!("{v:?}"))
+            .collect();
+        let more = self.values.len().saturating_sub(NAMED_VALUES);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let distinct = match self.values.len() {
+            1 => "1 distinct value".to_string(),
+            n => format!("{n} distinct values"),
+        };
+        format!(
+            "table {table}: {} rows have a {} outside {} ({distinct}: {}{more}); accepted because the set is open",
+            self.rows,
+            self.column,
+            self.key,
+            named.join(", ")
+        )
+    }
 }
 
 /// How a table's files were narrowed to one account shard as they were read.
@@ -126,6 +175,7 @@ pub fn validate(
     window: &RunWindow,
     accounts: Option<&AccountIds>,
     narrowed: Option<Narrowed>,
+    taxonomy: &Taxonomy,
 ) -> Result<ValidTable, ContractError> {
     let Typed {
         frame,
@@ -134,7 +184,7 @@ pub fn validate(
         stats,
         missing_optional,
         unknown_columns,
-    } = type_files(spec, &files, narrowed.as_ref())?;
+    } = type_files(spec, &files, narrowed.as_ref(), taxonomy)?;
     drop(files);
     let rows_read = frame.height();
     let mut left: Vec<Option<LeftOut>> = vec![None; rows_read];
@@ -158,6 +208,7 @@ pub fn validate(
         .map(|((b, l), w)| Some(b.is_none() && l.is_none() && *w))
         .collect();
     let valid = frame.filter(&keep).map_err(|e| polars_err(spec, e))?;
+    let outside_taxonomy = outside_taxonomy(spec, &valid, taxonomy).map_err(|e| polars_err(spec, e))?;
     let (rows_before_window, rows_after_as_of, rows_of_quarantined_accounts) =
         left_out_counts(&bad, &left, &times.in_window);
     let quarantined = quarantine_rows(bad, &origin, &stats);
@@ -188,7 +239,40 @@ pub fn validate(
         missing_optional,
         unknown_columns,
         feed: narrowed.map(|n| feed_frame(spec, n.times)).transpose()?.flatten(),
+        outside_taxonomy,
     })
+}
+
+/// Per column of an open taxonomy set, the valid rows whose value is outside the set.
+fn outside_taxonomy(
+    spec: &TableSpec,
+    valid: &DataFrame,
+    taxonomy: &Taxonomy,
+) -> PolarsResult<Vec<OutsideTaxonomy>> {
+    let mut out = Vec::new();
+    for col in spec.columns {
+        let Rule::Taxonomy(set) = col.rule else { continue };
+        let Some(values) = taxonomy.set(set).filter(|_| taxonomy.is_open(set)) else {
+            continue;
+        };
+        let mut rows = 0;
+        let mut distinct = std::collections::BTreeSet::new();
+        for v in valid.column(col.name)?.str()?.iter().flatten() {
+            if !values.contains(v) {
+                rows += 1;
+                distinct.insert(v);
+            }
+        }
+        if rows > 0 {
+            out.push(OutsideTaxonomy {
+                column: col.name,
+                key: set.key(),
+                rows,
+                values: distinct.into_iter().map(str::to_string).collect(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Rows left out, not bad: (before the lookback window, after `--as-of`, of quarantined
@@ -221,6 +305,7 @@ fn type_files(
     spec: &'static TableSpec,
     files: &[FileFrame],
     narrowed: Option<&Narrowed>,
+    taxonomy: &Taxonomy,
 ) -> Result<Typed, ContractError> {
     let mut unknown_columns = Vec::new();
     let mut missing_optional = Vec::new();
@@ -236,11 +321,13 @@ fn type_files(
         let mut cols = Vec::with_capacity(spec.columns.len());
         for col in spec.columns {
             let series = match file.frame.column(col.name) {
-                Ok(c) => convert::convert(col, c, &mut file_bad).map_err(|e| ContractError::Polars {
-                    table: spec.name.into(),
-                    file: url.clone(),
-                    reason: format!("column {}: {e}", col.name),
-                })?,
+                Ok(c) => {
+                    convert::convert(col, c, &mut file_bad, taxonomy).map_err(|e| ContractError::Polars {
+                        table: spec.name.into(),
+                        file: url.clone(),
+                        reason: format!("column {}: {e}", col.name),
+                    })?
+                }
                 Err(_) => {
                     if !missing_optional.contains(&col.name) {
                         missing_optional.push(col.name);

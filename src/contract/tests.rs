@@ -4,6 +4,7 @@
 use super::keys::AccountIds;
 use super::schema::{self, ColumnType, Rule, TABLES};
 use super::table::{ValidTable, validate};
+use super::taxonomy::{Taxonomy, TaxonomySet};
 use crate::time::{RunWindow, parse_run_date};
 use polars::prelude::*;
 use vigil_store::storage::{FileFormat, FileFrame, Location};
@@ -46,7 +47,14 @@ fn typed_parquet_columns_pass_and_old_rows_leave_the_window() -> TestResult {
         "score" => [9i64, 3, 10],
     )?;
     let known = ids(&["a1", "a2"]);
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(t.rows_read, 3);
     assert_eq!(t.rows_before_window, 1);
     assert_eq!(t.bad_rows(), 0);
@@ -77,7 +85,14 @@ fn every_bad_cell_is_named() -> TestResult {
         "csat" => ["5", "0", "3", "3"],
     )?;
     let known = ids(&["a1"]);
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got = bad_cells(&t);
     assert_eq!(
         got,
@@ -128,7 +143,12 @@ fn render_contract() -> String {
          communications is normal), so they have no default limit.\n\n\
          **Ranges.** Money columns (ARR, ARR at risk) allow 0 to 1e10 USD; people counts (seats, active and admin\n\
          users) 0 to 1e7; daily event counts (logins, sessions, feature events) 0 to 1e9. Larger values are data\n\
-         errors that would dominate scores and revenue totals, so their rows are quarantined (`out_of_range`).\n",
+         errors that would dominate scores and revenue totals, so their rows are quarantined (`out_of_range`).\n\n\
+         **Taxonomies.** Segments, ticket priorities, escalation severities and categories, and communication\n\
+         channels are configurable value sets (`[taxonomy]` in the pipeline config; the *allowed* column names the key\n\
+         and shows the default). Values compare case-insensitively after trimming and are stored in the configured\n\
+         spelling; a value outside its set is bad (`not_allowed`). With `[taxonomy.categories] open = true` an unknown\n\
+         category is kept as written, with one warning per table in the run summary and validation report.\n",
     );
     for t in TABLES {
         md += &format!(
@@ -158,6 +178,7 @@ fn render_contract() -> String {
             let allowed = match c.rule {
                 Rule::None => String::new(),
                 Rule::OneOf(v) => v.join(", "),
+                Rule::Taxonomy(set) => taxonomy_doc(set),
                 Rule::Range(lo, hi) => format!("{lo} to {hi}"),
                 Rule::AtLeast(lo) => format!(">= {lo}"),
             };
@@ -177,6 +198,14 @@ fn render_contract() -> String {
         }
     }
     md
+}
+
+/// The *allowed* cell of a configurable column: its key and its default values.
+fn taxonomy_doc(set: TaxonomySet) -> String {
+    match Taxonomy::builtin().set(set) {
+        Some(values) => format!("`{}`; default: {}", set.key(), values.values().join(", ")),
+        None => format!("`{}`; default: any value", set.key()),
+    }
 }
 
 #[test]
@@ -200,7 +229,14 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         ],
     )?;
     let known = ids(&["a1"]);
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got = bad_cells(&t);
     assert_eq!(
         got,
@@ -216,7 +252,14 @@ fn natively_typed_columns_are_checked_without_parsing() -> TestResult {
         "account_id" => ["a", "b"], "name" => ["A", "B"], "segment" => ["smb", "smb"],
         "arr" => [f64::NAN, 1.0], "renewal_date" => ["2026-12-01", "2026-12-01"],
     )?;
-    let t = validate(floats, vec![frame(df)?], &window()?, None, None)?;
+    let t = validate(
+        floats,
+        vec![frame(df)?],
+        &window()?,
+        None,
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(t.bad.len(), 1);
     assert_eq!(
         (t.bad[0].cell.column, t.bad[0].cell.kind.code()),
@@ -241,6 +284,7 @@ fn exact_duplicates_are_dropped_and_conflicts_quarantined_whole() -> TestResult 
         &window()?,
         Some(&ids(&["a1", "a2"])),
         None,
+        Taxonomy::builtin(),
     )?;
     assert_eq!(
         t.duplicates_dropped, 2,
@@ -277,7 +321,14 @@ fn future_rows_are_left_out_not_bad() -> TestResult {
         "subject" => ["s", "s", "s"],
         "body" => ["b", "b", "b"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&ids(&["a1"])), None)?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a1"])),
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!((t.bad_rows(), t.rows_after_as_of, t.frame.height()), (0, 2, 1));
     let latest = chrono::DateTime::parse_from_rfc3339("2026-06-29T10:00:00Z")?.timestamp_micros();
     assert_eq!(
@@ -296,7 +347,14 @@ fn rows_of_quarantined_accounts_are_left_out_and_unknown_ids_stay_bad() -> TestR
         "segment" => ["smb", "galaxy", "smb"], "arr" => ["1", "2", "3"],
         "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
     )?;
-    let parent = validate(accounts, vec![frame(df)?], &window()?, None, None)?;
+    let parent = validate(
+        accounts,
+        vec![frame(df)?],
+        &window()?,
+        None,
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(parent.quarantined_ids.len(), 1);
     let why = parent.quarantined_ids.get("a2").ok_or("a2 quarantined")?;
     assert!(
@@ -313,7 +371,14 @@ fn rows_of_quarantined_accounts_are_left_out_and_unknown_ids_stay_bad() -> TestR
         "responded_at" => ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04"],
         "score" => ["1", "2", "3", "4"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, Some(&known), None)?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&known),
+        None,
+        Taxonomy::builtin(),
+    )?;
     assert_eq!(t.rows_of_quarantined_accounts, 2);
     assert_eq!(t.first_quarantined_parent.as_deref(), Some(why.as_str()));
     let got: Vec<(usize, &str)> = t.bad.iter().map(|q| (q.row, q.cell.kind.code())).collect();
@@ -328,7 +393,14 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
         "account_id" => ["a", "b", "c"], "name" => ["A", "B", "C"], "segment" => ["smb", "smb", "smb"],
         "arr" => ["1e308", "9999999999", "-1"], "renewal_date" => ["2026-12-01", "2026-12-01", "2026-12-01"],
     )?;
-    let t = validate(spec, vec![frame(df)?], &window()?, None, None)?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        None,
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got = bad_cells(&t);
     assert_eq!(got, [(1, "arr", "out_of_range"), (3, "arr", "out_of_range")]);
     let usage = schema::table("usage_daily").ok_or("spec")?;
@@ -336,8 +408,113 @@ fn money_and_counts_have_upper_bounds() -> TestResult {
         "account_id" => ["a", "a"], "date" => ["2026-06-01", "2026-06-02"],
         "active_users" => [20_000_000i64, 5], "logins" => [1i64, 2_000_000_000],
     )?;
-    let t = validate(usage, vec![frame(df)?], &window()?, Some(&ids(&["a"])), None)?;
+    let t = validate(
+        usage,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a"])),
+        None,
+        Taxonomy::builtin(),
+    )?;
     let got: Vec<(usize, &str)> = t.bad.iter().map(|q| (q.row, q.cell.column)).collect();
     assert_eq!(got, [(1, "active_users"), (2, "logins")]);
+    Ok(())
+}
+
+/// A company's own value sets: P1–P4, its categories, and its channels.
+fn company_taxonomy(open: bool) -> Taxonomy {
+    use super::taxonomy::ValueSet;
+    let mut t = Taxonomy {
+        priorities: ValueSet::new(["P4", "P3", "P2", "P1"]),
+        high_priorities: ValueSet::new(["P2", "P1"]),
+        channels: Some(ValueSet::new(["email", "call"])),
+        ..Taxonomy::default()
+    };
+    t.categories.values = ValueSet::new(["Outage", "Champion change"]);
+    t.categories.open = open;
+    t
+}
+
+#[test]
+fn configured_values_are_matched_loosely_and_stored_as_configured() -> TestResult {
+    let spec = schema::table("tickets").ok_or("spec")?;
+    let df = df!(
+        "ticket_id" => ["t1", "t2", "t3"],
+        "account_id" => ["a1", "a1", "a1"],
+        "created_at" => ["2026-06-01", "2026-06-02", "2026-06-03"],
+        "priority" => [" p1 ", "P4", "urgent"],
+        "subject" => ["s", "s", "s"],
+        "body" => ["b", "b", "b"],
+        "channel" => ["Email", "call", "fax"],
+    )?;
+    let t = validate(
+        spec,
+        vec![frame(df)?],
+        &window()?,
+        Some(&ids(&["a1"])),
+        None,
+        &company_taxonomy(false),
+    )?;
+    assert_eq!(bad_cells(&t), [(3, "priority", "not_allowed")]);
+    assert!(
+        t.bad[0]
+            .cell
+            .reason
+            .contains("P4, P3, P2, P1 (configurable in taxonomy.priorities)")
+    );
+    let priorities: Vec<Option<&str>> = t.frame.column("priority")?.str()?.iter().collect();
+    assert_eq!(priorities, [Some("P1"), Some("P4")]);
+    let channels: Vec<Option<&str>> = t.frame.column("channel")?.str()?.iter().collect();
+    assert_eq!(channels, [Some("email"), Some("call")]);
+    Ok(())
+}
+
+#[test]
+fn open_categories_are_accepted_with_a_count_and_closed_ones_quarantined() -> TestResult {
+    let spec = schema::table("escalations").ok_or("spec")?;
+    let df = || {
+        df!(
+            "escalation_id" => ["e1", "e2", "e3", "e4"],
+            "account_id" => ["a1", "a1", "a1", "a1"],
+            "opened_at" => ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04"],
+            "category" => ["outage", "Security review", " Security review ", "Billing"],
+        )
+    };
+    let known = ids(&["a1"]);
+    let closed = validate(
+        spec,
+        vec![frame(df()?)?],
+        &window()?,
+        Some(&known),
+        None,
+        &company_taxonomy(false),
+    )?;
+    assert_eq!(closed.bad_rows(), 3);
+    assert!(closed.outside_taxonomy.is_empty());
+    let open = validate(
+        spec,
+        vec![frame(df()?)?],
+        &window()?,
+        Some(&known),
+        None,
+        &company_taxonomy(true),
+    )?;
+    assert_eq!(open.bad_rows(), 0);
+    let categories: Vec<Option<&str>> = open.frame.column("category")?.str()?.iter().collect();
+    assert_eq!(
+        categories,
+        [
+            Some("Outage"),
+            Some("Security review"),
+            Some("Security review"),
+            Some("Billing")
+        ]
+    );
+    assert_eq!(open.outside_taxonomy.len(), 1);
+    let warning = open.outside_taxonomy[0].describe("escalations");
+    assert!(
+        warning.contains("3 rows have a category outside taxonomy.categories.values (2 distinct values: \"Billing\", \"Security review\")"),
+        "{warning}"
+    );
     Ok(())
 }

@@ -5,16 +5,28 @@ use super::spec::FeatureSpec;
 use super::timeline::Snapshots;
 use super::tone::Tone;
 use super::{FeatureError, adoption, contract, freshness, history, nps, stakeholders, tickets, usage};
-use crate::contract::History;
+use crate::contract::{History, Taxonomy};
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::time::Instant;
 
-/// The validated input frames a feature build reads, by table name.
-#[derive(Debug, Default)]
+/// The validated input frames a feature build reads, by table name, and the taxonomy their
+/// values follow.
+#[derive(Debug)]
 pub struct Inputs<'a> {
     tables: HashMap<&'a str, &'a DataFrame>,
     feeds: HashMap<&'a str, &'a DataFrame>,
+    taxonomy: &'a Taxonomy,
+}
+
+impl Default for Inputs<'_> {
+    fn default() -> Self {
+        Self {
+            tables: HashMap::new(),
+            feeds: HashMap::new(),
+            taxonomy: Taxonomy::builtin(),
+        }
+    }
 }
 
 impl<'a> Inputs<'a> {
@@ -23,15 +35,23 @@ impl<'a> Inputs<'a> {
         Self {
             tables: history.tables.iter().map(|(k, v)| (*k, &v.frame)).collect(),
             feeds: history.feed_times.iter().map(|(k, v)| (*k, v)).collect(),
+            taxonomy: &history.taxonomy,
         }
     }
 
-    /// Frames by table name (tests, and callers with their own frames).
+    /// Frames by table name (tests, and callers with their own frames), under the default
+    /// taxonomy.
     pub fn from_frames(frames: impl IntoIterator<Item = (&'a str, &'a DataFrame)>) -> Self {
         Self {
             tables: frames.into_iter().collect(),
-            feeds: HashMap::new(),
+            ..Self::default()
         }
+    }
+
+    /// Uses `taxonomy` for the values of the frames.
+    pub fn with_taxonomy(mut self, taxonomy: &'a Taxonomy) -> Self {
+        self.taxonomy = taxonomy;
+        self
     }
 
     /// Adds (or replaces) a frame, e.g. the sentiment stage's `text_sentiment`.
@@ -155,7 +175,8 @@ fn family_jobs<'a>(
     lifetimes: &'a [Lifetime],
 ) -> Vec<(&'static str, Job<'a>)> {
     let table = |name: &str| inputs.get(name);
-    let tickets = move |t: &DataFrame, o: &mut Features| tickets::compute(snaps, t, tone, o);
+    let taxonomy = inputs.taxonomy;
+    let tickets = move |t: &DataFrame, o: &mut Features| tickets::compute(snaps, t, tone, taxonomy, o);
     let nps = move |t: &DataFrame, o: &mut Features| nps::compute(snaps, t, tone, o);
     vec![
         (
@@ -186,7 +207,7 @@ fn family_jobs<'a>(
         (
             "history",
             table_job(snaps, table("escalations"), history::SPECS, |t, o| {
-                history::compute(snaps, t, o)
+                history::compute(snaps, t, taxonomy, o)
             }),
         ),
         (

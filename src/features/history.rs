@@ -3,7 +3,9 @@
 use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::{FeatureError, Features};
+use crate::contract::Taxonomy;
 use crate::contract::columns::strings;
+use crate::contract::taxonomy::OTHER_CATEGORY;
 use crate::time::DAY_US;
 use crate::time::units;
 use polars::prelude::*;
@@ -26,17 +28,35 @@ pub const SPECS: &[FeatureSpec] = &[
     ),
     f(
         "last_escalation_category",
-        "Category of the last escalation (null if none)",
+        "Category of the last escalation (null if none; `other` for a category outside an open `[taxonomy.categories]` list)",
         "category",
         "escalations",
         "all history",
     ),
 ];
 
-/// Computes the history features for every snapshot.
-pub fn compute(snaps: &Snapshots, escalations: &DataFrame, out: &mut Features) -> Result<(), FeatureError> {
+/// Computes the history features for every snapshot. A category outside the configured list
+/// (accepted by an open taxonomy) reads as `other`, so the model's levels stay the list's.
+pub fn compute(
+    snaps: &Snapshots,
+    escalations: &DataFrame,
+    taxonomy: &Taxonomy,
+    out: &mut Features,
+) -> Result<(), FeatureError> {
     let tl = Timeline::build(snaps, escalations, "escalations", "opened_at", 0)?;
-    let category = strings(escalations, "escalations", "category")?;
+    let known = &taxonomy.categories.values;
+    let category: Vec<Option<String>> = strings(escalations, "escalations", "category")?
+        .into_iter()
+        .map(|c| {
+            c.map(|c| {
+                if known.contains(&c) {
+                    c
+                } else {
+                    OTHER_CATEGORY.to_string()
+                }
+            })
+        })
+        .collect();
     let n = snaps.len();
     let (mut count, mut days, mut last) = (
         Vec::with_capacity(n),

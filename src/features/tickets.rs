@@ -4,6 +4,7 @@ use super::spec::{FeatureSpec, f};
 use super::timeline::{Snapshots, Timeline};
 use super::tone::Tone;
 use super::{FeatureError, Features};
+use crate::contract::Taxonomy;
 use crate::contract::columns::{micros, strings};
 use crate::time::units;
 use crate::time::{DAY_US, HOUR_US};
@@ -34,7 +35,7 @@ pub const SPECS: &[FeatureSpec] = &[
     ),
     f(
         "high_priority_tickets_7d",
-        "High or urgent tickets opened in the last 7 days",
+        "High-priority tickets (`[taxonomy] high_priorities`, default high and urgent) opened in the last 7 days",
         "count",
         "tickets",
         "7 d",
@@ -83,11 +84,12 @@ pub const SPECS: &[FeatureSpec] = &[
     ),
 ];
 
-/// Computes the ticket features for every snapshot.
+/// Computes the ticket features for every snapshot; `taxonomy` says which priorities are high.
 pub fn compute(
     snaps: &Snapshots,
     tickets: &DataFrame,
     tone: &Tone,
+    taxonomy: &Taxonomy,
     out: &mut Features,
 ) -> Result<(), FeatureError> {
     let opened = Timeline::build(snaps, tickets, "tickets", "created_at", 0)?;
@@ -96,7 +98,7 @@ pub fn compute(
     let closed_at = micros(tickets, "tickets", "closed_at")?;
     let high: Vec<bool> = strings(tickets, "tickets", "priority")?
         .iter()
-        .map(|p| matches!(p.as_deref(), Some("high" | "urgent")))
+        .map(|p| p.as_deref().is_some_and(|p| taxonomy.is_high_priority(p)))
         .collect();
     let subject = strings(tickets, "tickets", "subject")?;
     let body = strings(tickets, "tickets", "body")?;

@@ -4,7 +4,7 @@
 
 use super::lift::Lift;
 use super::quarter::Quarter;
-use crate::contract::schema::ESCALATION_CATEGORIES;
+use crate::contract::Taxonomy;
 use crate::time::{DAY_US, units::hours};
 use polars::prelude::*;
 use std::collections::BTreeSet;
@@ -49,21 +49,23 @@ fn in_quarter(t: i64, q: Quarter) -> bool {
     t >= a && t < b
 }
 
-/// Categories: the contract's six, then any other present, in order.
-fn categories(esc: &[Escalation]) -> Vec<String> {
-    let mut out: Vec<String> = ESCALATION_CATEGORIES.iter().map(|c| c.to_string()).collect();
+/// Categories: the configured ones in their order, then any other present (an open
+/// taxonomy's), in order.
+fn categories(esc: &[Escalation], taxonomy: &Taxonomy) -> Vec<String> {
+    let known = &taxonomy.categories.values;
+    let mut out: Vec<String> = known.values().to_vec();
     let extra: BTreeSet<&str> = esc
         .iter()
         .map(|e| e.category.as_str())
-        .filter(|c| !ESCALATION_CATEGORIES.contains(c))
+        .filter(|c| !known.contains(c))
         .collect();
     out.extend(extra.into_iter().map(str::to_string));
     out
 }
 
 /// Escalations opened per category in `q` and the quarter before.
-pub fn category_changes(esc: &[Escalation], q: Quarter) -> Vec<CategoryChange> {
-    categories(esc)
+pub fn category_changes(esc: &[Escalation], q: Quarter, taxonomy: &Taxonomy) -> Vec<CategoryChange> {
+    categories(esc, taxonomy)
         .into_iter()
         .map(|category| {
             let n = |q: Quarter| {
@@ -114,8 +116,8 @@ pub fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 /// Resolution time per category for escalations opened in `q` vs the quarter before.
-pub fn resolutions(esc: &[Escalation], q: Quarter) -> Vec<Resolution> {
-    categories(esc)
+pub fn resolutions(esc: &[Escalation], q: Quarter, taxonomy: &Taxonomy) -> Vec<Resolution> {
+    categories(esc, taxonomy)
         .into_iter()
         .map(|category| {
             let hours = |q: Quarter| -> Vec<f64> {
@@ -183,7 +185,8 @@ pub fn prevention(alerted: &[Alerted], esc: &[Escalation], days: u32) -> Prevent
     p
 }
 
-/// The documented recommendation per escalation category.
+/// The documented recommendation per escalation category: specific advice for the seed's
+/// categories, generic advice for any other.
 pub fn recommendation(category: &str) -> &'static str {
     match category {
         "implementation_delay" => "review onboarding",
@@ -196,24 +199,21 @@ pub fn recommendation(category: &str) -> &'static str {
     }
 }
 
-/// How a category reads at the start of a sentence.
-pub fn display(category: &str) -> String {
-    match category {
-        "implementation_delay" => "Implementation".into(),
-        other => {
-            let s = other.replace('_', " ");
-            let mut c = s.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
-        }
+/// How a category reads at the start of a sentence: its `[taxonomy.categories] display`
+/// title when configured, else a title derived from its name.
+pub fn display(category: &str, taxonomy: &Taxonomy) -> String {
+    let title = taxonomy.category_title(category);
+    // The seed's own headline word for its onboarding category.
+    if title == "Implementation delay" && category == "implementation_delay" {
+        return "Implementation".into();
     }
+    title
 }
 
 /// The headline for a rising category, e.g. "Implementation escalations increased 40% this
 /// quarter, primarily from accounts with tenure under 90 days in the enterprise segment —
 /// recommended: review onboarding".
-pub fn sentence(change: &CategoryChange, lifts: &[Lift], min_support: usize) -> String {
+pub fn sentence(change: &CategoryChange, lifts: &[Lift], min_support: usize, taxonomy: &Taxonomy) -> String {
     let rise = match change.change_pct {
         Some(p) => format!("increased {p:.0}% this quarter"),
         None => format!("rose from 0 to {} this quarter", change.current),
@@ -230,7 +230,7 @@ pub fn sentence(change: &CategoryChange, lifts: &[Lift], min_support: usize) -> 
     };
     format!(
         "{} escalations {rise}{who} — recommended: {}",
-        display(&change.category),
+        display(&change.category, taxonomy),
         recommendation(&change.category)
     )
 }

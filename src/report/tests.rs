@@ -4,6 +4,8 @@ use super::lift::{self, Bands, Snapshot};
 use super::quarter::Quarter;
 use super::quarterly::{self, Alerted, Escalation};
 use super::render::{self, QuarterlyReport, Rising};
+use crate::contract::Taxonomy;
+use crate::contract::taxonomy::ValueSet;
 use crate::time::{DAY_US, HOUR_US};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -76,7 +78,7 @@ fn population() -> Vec<Snapshot> {
 #[test]
 fn quarter_over_quarter_counts_and_change() -> Result<(), String> {
     let q = Quarter::parse("2026Q2")?;
-    let c = quarterly::category_changes(&escalations(), q);
+    let c = quarterly::category_changes(&escalations(), q, Taxonomy::builtin());
     let get = |name: &str| c.iter().find(|c| c.category == name).cloned().ok_or("category");
     let imp = get("implementation_delay")?;
     assert_eq!((imp.previous, imp.current), (5, 7));
@@ -88,7 +90,7 @@ fn quarter_over_quarter_counts_and_change() -> Result<(), String> {
     let pr = get("pricing_dispute")?;
     assert_eq!((pr.previous, pr.current, pr.change_pct), (0, 3, None));
     assert_eq!(c.len(), 6);
-    let res = quarterly::resolutions(&escalations(), q);
+    let res = quarterly::resolutions(&escalations(), q, Taxonomy::builtin());
     let r = res
         .iter()
         .find(|r| r.category == "implementation_delay")
@@ -119,19 +121,19 @@ fn lift_minimum_support_and_the_headline_sentence() -> Result<(), String> {
     let all = lift::lifts(&pop, &escalated, &bands, 1, 10);
     assert_eq!(all[0].value, "90–365 days");
     assert!(!l.iter().any(|x| x.value == "90–365 days"));
-    let change = quarterly::category_changes(&escalations(), Quarter::parse("2026Q2")?)
+    let change = quarterly::category_changes(&escalations(), Quarter::parse("2026Q2")?, Taxonomy::builtin())
         .into_iter()
         .find(|c| c.category == "implementation_delay")
         .ok_or("category")?;
     assert_eq!(
-        quarterly::sentence(&change, &l, 5),
+        quarterly::sentence(&change, &l, 5, Taxonomy::builtin()),
         "Implementation escalations increased 40% this quarter, primarily from accounts with tenure \
          under 90 days in the enterprise segment — recommended: review onboarding"
     );
     let none = lift::lifts(&pop, &escalated, &bands, 7, 3);
     assert!(none.is_empty());
     assert_eq!(
-        quarterly::sentence(&change, &none, 7),
+        quarterly::sentence(&change, &none, 7, Taxonomy::builtin()),
         "Implementation escalations increased 40% this quarter; no account characteristic reaches the \
          minimum support of 7 escalated accounts — recommended: review onboarding"
     );
@@ -169,14 +171,14 @@ fn prevention_needs_an_intervention_and_no_escalation_after() {
 #[test]
 fn html_is_self_contained_with_every_chart() -> Result<(), String> {
     let q = Quarter::parse("2026Q2")?;
-    let changes = quarterly::category_changes(&escalations(), q);
+    let changes = quarterly::category_changes(&escalations(), q, Taxonomy::builtin());
     let pop = population();
     let lifts = lift::lifts(&pop, &pop[..7], &Bands::of(&pop), 5, 3);
     let change = changes[0].clone();
     let report = QuarterlyReport {
         quarter: q,
         rising: vec![Rising {
-            sentence: quarterly::sentence(&change, &lifts, 5),
+            sentence: quarterly::sentence(&change, &lifts, 5, Taxonomy::builtin()),
             change,
             lifts,
         }],
@@ -186,7 +188,7 @@ fn html_is_self_contained_with_every_chart() -> Result<(), String> {
         feedback: BTreeMap::from([("false_positive".to_string(), 1), ("accurate".to_string(), 3)]),
         prevention: quarterly::Prevention::default(),
         prevention_days: 30,
-        resolutions: quarterly::resolutions(&escalations(), q),
+        resolutions: quarterly::resolutions(&escalations(), q, Taxonomy::builtin()),
     };
     let files = render::render(&report);
     let html = &files.iter().find(|(n, _)| n == "report.html").ok_or("html")?.1;
@@ -202,5 +204,53 @@ fn html_is_self_contained_with_every_chart() -> Result<(), String> {
     let frame = quarterly::patterns_frame(q, &rows).map_err(|e| e.to_string())?;
     assert_eq!(frame.height(), rows.len());
     assert!(rows.iter().any(|r| r.section == "lift" && r.count == Some(6)));
+    Ok(())
+}
+
+#[test]
+fn configured_categories_are_listed_in_order_with_their_titles_and_generic_advice() -> Result<(), String> {
+    let mut taxonomy = Taxonomy::default();
+    taxonomy.categories.values = ValueSet::new(["Onboarding", "Outage", "Champion change"]);
+    taxonomy
+        .categories
+        .display
+        .insert("Outage".into(), "Outage / incident".into());
+    let at = |d: &str| -> Result<i64, String> { Ok(crate::time::parse_run_date(d)?.timestamp_micros()) };
+    let esc: Vec<Escalation> = [
+        ("Outage", "2026-02-10"),
+        ("Outage", "2026-05-02"),
+        ("Outage", "2026-05-20"),
+    ]
+    .into_iter()
+    .chain([
+        ("Champion change", "2026-05-05"),
+        ("Security review", "2026-05-06"),
+    ])
+    .map(|(c, d)| {
+        Ok(Escalation {
+            account: "a1".into(),
+            category: c.into(),
+            opened_us: at(d)?,
+            resolved_us: None,
+            intervened: false,
+        })
+    })
+    .collect::<Result<_, String>>()?;
+    let changes = quarterly::category_changes(&esc, Quarter::parse("2026Q2")?, &taxonomy);
+    let names: Vec<&str> = changes.iter().map(|c| c.category.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Onboarding", "Outage", "Champion change", "Security review"]
+    );
+    let outage = changes.iter().find(|c| c.category == "Outage").ok_or("outage")?;
+    assert_eq!(
+        quarterly::sentence(outage, &[], 5, &taxonomy),
+        "Outage / incident escalations increased 100% this quarter; no account characteristic reaches the \
+         minimum support of 5 escalated accounts — recommended: review the escalations with the account teams"
+    );
+    assert_eq!(
+        quarterly::display("champion change", &taxonomy),
+        "Champion change"
+    );
     Ok(())
 }

@@ -4,6 +4,7 @@ mod native;
 
 use super::parse;
 use super::schema::{ColumnSpec, ColumnType, Rule};
+use super::taxonomy::Taxonomy;
 use polars::prelude::*;
 
 /// Why a row was rejected (the quarantine `reason_code`).
@@ -109,9 +110,15 @@ pub(super) fn set_bad(
     }
 }
 
-/// Types one column: returns the typed series (null where bad) and marks bad rows.
-pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> PolarsResult<Series> {
-    if let Some(series) = native::convert(spec, col, bad)? {
+/// Types one column: returns the typed series (null where bad) and marks bad rows; values
+/// of a [`Rule::Taxonomy`] column are checked against `taxonomy`.
+pub fn convert(
+    spec: &ColumnSpec,
+    col: &Column,
+    bad: &mut [Option<BadCell>],
+    taxonomy: &Taxonomy,
+) -> PolarsResult<Series> {
+    if let Some(series) = native::convert(spec, col, bad, taxonomy)? {
         return Ok(series);
     }
     let text = col.cast(&DataType::String)?;
@@ -122,7 +129,7 @@ pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> 
             let vals: Vec<Option<String>> = text
                 .iter()
                 .enumerate()
-                .map(|(row, v)| check_str(spec, row, v, bad))
+                .map(|(row, v)| check_str(spec, row, v, bad, taxonomy))
                 .collect();
             Series::new(name, vals)
         }
@@ -172,7 +179,13 @@ pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> 
     Ok(series)
 }
 
-fn check_str(spec: &ColumnSpec, row: usize, v: Option<&str>, bad: &mut [Option<BadCell>]) -> Option<String> {
+fn check_str(
+    spec: &ColumnSpec,
+    row: usize,
+    v: Option<&str>,
+    bad: &mut [Option<BadCell>],
+    taxonomy: &Taxonomy,
+) -> Option<String> {
     let v = v.filter(|s| !s.trim().is_empty());
     let Some(v) = v else {
         if !spec.nullable {
@@ -187,22 +200,42 @@ fn check_str(spec: &ColumnSpec, row: usize, v: Option<&str>, bad: &mut [Option<B
         }
         return None;
     };
-    if let Rule::OneOf(allowed) = spec.rule {
-        let norm = v.trim().to_ascii_lowercase();
-        if !allowed.contains(&norm.as_str()) {
+    let found = match spec.rule {
+        Rule::OneOf(allowed) => {
+            let norm = v.trim().to_ascii_lowercase();
+            allowed
+                .contains(&norm.as_str())
+                .then_some(norm)
+                .ok_or_else(|| allowed.join(", "))
+        }
+        Rule::Taxonomy(set) => match taxonomy.set(set) {
+            Some(values) => match values.find(v) {
+                Some(canonical) => Ok(canonical.to_string()),
+                None if taxonomy.is_open(set) => Ok(v.trim().to_string()),
+                None => Err(format!(
+                    "{} (configurable in {})",
+                    values.values().join(", "),
+                    set.key()
+                )),
+            },
+            None => Ok(v.to_string()),
+        },
+        _ => Ok(v.to_string()),
+    };
+    match found {
+        Ok(value) => Some(value),
+        Err(allowed) => {
             set_bad(
                 bad,
                 row,
                 spec,
                 v,
                 BadKind::Enum,
-                format!("allowed values: {}", allowed.join(", ")),
+                format!("allowed values: {allowed}"),
             );
-            return None;
+            None
         }
-        return Some(norm);
     }
-    Some(v.to_string())
 }
 
 /// Why `x` breaks a numeric rule (`Range`, `AtLeast`), or `None` when it does not.

@@ -5,12 +5,18 @@
 
 use super::{BadCell, BadKind, dtype, out_of_range, set_bad};
 use crate::contract::schema::{ColumnSpec, ColumnType, Rule};
+use crate::contract::taxonomy::Taxonomy;
 use polars::prelude::*;
 
-/// Whether `dt` can be taken as `ty` without parsing text.
-fn is_native(ty: ColumnType, rule: Rule, dt: &DataType) -> bool {
+/// Whether `dt` can be taken as `ty` without parsing text (a value set to check is text work).
+fn is_native(ty: ColumnType, rule: Rule, dt: &DataType, taxonomy: &Taxonomy) -> bool {
+    let value_set = match rule {
+        Rule::OneOf(_) => true,
+        Rule::Taxonomy(set) => taxonomy.set(set).is_some(),
+        _ => false,
+    };
     match ty {
-        ColumnType::Str => dt == &DataType::String && !matches!(rule, Rule::OneOf(_)),
+        ColumnType::Str => dt == &DataType::String && !value_set,
         ColumnType::Int => dt.is_integer(),
         ColumnType::Float => dt.is_primitive_numeric(),
         ColumnType::Bool => dt == &DataType::Boolean,
@@ -20,8 +26,13 @@ fn is_native(ty: ColumnType, rule: Rule, dt: &DataType) -> bool {
 }
 
 /// Types a natively typed column, marking bad rows; `None` when the text path is needed.
-pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> PolarsResult<Option<Series>> {
-    if !is_native(spec.ty, spec.rule, col.dtype()) {
+pub fn convert(
+    spec: &ColumnSpec,
+    col: &Column,
+    bad: &mut [Option<BadCell>],
+    taxonomy: &Taxonomy,
+) -> PolarsResult<Option<Series>> {
+    if !is_native(spec.ty, spec.rule, col.dtype(), taxonomy) {
         return Ok(None);
     }
     let series = col.as_materialized_series().cast(&dtype(spec.ty))?;

@@ -417,3 +417,37 @@ fn nps_adoption_and_freshness_by_hand() -> TestResult {
     assert_eq!(value(&f, "tickets_staleness_hours")?, None);
     Ok(())
 }
+
+#[test]
+fn high_priority_tickets_follow_the_configured_priorities() -> TestResult {
+    use crate::contract::{Taxonomy, taxonomy::ValueSet};
+    let tickets = DataFrame::new(
+        4,
+        vec![
+            Column::new("ticket_id".into(), ["t1", "t2", "t3", "t4"]),
+            Column::new("account_id".into(), ["a"; 4]),
+            ts_col("created_at", &[Some(-1), Some(-2), Some(-3), Some(-4)])?,
+            ts_col("closed_at", &[None, None, None, None])?,
+            Column::new("priority".into(), ["P1", "P2", "P3", "urgent"]),
+            Column::new("subject".into(), ["x"; 4]),
+            Column::new("body".into(), ["x"; 4]),
+            Column::new("csat".into(), [None::<i64>; 4]),
+        ],
+    )?;
+    let taxonomy = Taxonomy {
+        priorities: ValueSet::new(["P4", "P3", "P2", "P1"]),
+        high_priorities: ValueSet::new(["P2", "P1"]),
+        ..Taxonomy::default()
+    };
+    let acc = accounts(1.0)?;
+    let frames = [("tickets", &tickets), ("accounts", &acc)];
+    let inputs = Inputs::from_frames(frames.iter().map(|(n, d)| (*n, *d))).with_taxonomy(&taxonomy);
+    let f = build_features(&grid()?, &inputs, &life())?;
+    assert_eq!(value(&f, "high_priority_tickets_7d")?, Some(2.0));
+    assert_eq!(
+        value(&build(&frames)?, "high_priority_tickets_7d")?,
+        Some(1.0),
+        "default: urgent only"
+    );
+    Ok(())
+}

@@ -43,7 +43,7 @@ pub fn validate(
     settings: &ValidateSettings,
 ) -> Result<(History, ValidationReport, StageReport)> {
     let started = Instant::now();
-    let history = load_history(storage, &config.sources(), settings.window)?;
+    let history = load_history(storage, &config.sources(), &config.taxonomy, settings.window)?;
     let report = ValidationReport::new(&history)?;
     let partition = format!("run_date={}", settings.window.run_date());
     let mut quarantine = quarantine_frame(&history)?;
@@ -90,7 +90,13 @@ pub fn validate_shard(
     shard: Shard,
 ) -> Result<(History, StageReport)> {
     let started = Instant::now();
-    let history = load_history_part(storage, &config.sources(), settings.window, Some(shard))?;
+    let history = load_history_part(
+        storage,
+        &config.sources(),
+        &config.taxonomy,
+        settings.window,
+        Some(shard),
+    )?;
     let mut stage = StageReport::new("validate", started);
     stage.rows_in = history.tables.values().map(|t| t.rows_read as u64).sum();
     stage.rows_out = history.tables.values().map(|t| t.frame.height() as u64).sum();

@@ -107,7 +107,7 @@ pub fn features(
     let parts = match settings.partitions {
         Some(n) => n,
         None => {
-            let accounts = count_accounts(storage, &config.sources(), settings.window)?;
+            let accounts = count_accounts(storage, &config.sources(), &config.taxonomy, settings.window)?;
             let per_part = u64::from(config.options.features.partition_account_months.max(1));
             let account_months = accounts as u64 * u64::from(settings.window.lookback_months.max(1));
             u32::try_from(account_months.div_ceil(per_part)).unwrap_or(MAX_SHARDS)
@@ -116,7 +116,7 @@ pub fn features(
     .clamp(1, MAX_SHARDS);
     if parts == 1 {
         let loading = Instant::now();
-        let history = load_history(storage, &config.sources(), settings.window)?;
+        let history = load_history(storage, &config.sources(), &config.taxonomy, settings.window)?;
         tracing::info!(
             ms = loading.elapsed().as_millis() as u64,
             "history loaded and validated"
@@ -146,7 +146,13 @@ fn features_in_parts(
     let mut build = |index: u32| -> Result<DataFrame> {
         let part = Shard::new(index, parts).map_err(Error::Usage)?;
         let loading = Instant::now();
-        let history = load_history_part(storage, &config.sources(), settings.window, Some(part))?;
+        let history = load_history_part(
+            storage,
+            &config.sources(),
+            &config.taxonomy,
+            settings.window,
+            Some(part),
+        )?;
         let load_ms = loading.elapsed().as_millis() as u64;
         crate::pipeline::data::gate(&history, &config.options.validation)?;
         let tone = match &text_sentiment {

@@ -7,9 +7,9 @@
 //! [`super::performance`]).
 
 use super::performance::{alerted_accounts, performance};
-use crate::config::PipelineConfig;
-use crate::contract::History;
+use crate::config::{PipelineConfig, ReportOptions};
 use crate::contract::columns::{opt_floats, opt_strings};
+use crate::contract::{History, Taxonomy};
 use crate::pipeline::risk::input::{Labelled, from_history};
 use crate::pipeline::runtime::StageReport;
 use crate::report::lift::{self, Bands, Snapshot};
@@ -113,8 +113,9 @@ fn build(
     let o = &config.options.report;
     let esc = escalations(history)?;
     let snaps = snapshots(data)?;
-    let changes = quarterly::category_changes(&esc, q);
-    let rising = rising(&changes, &snaps, &esc, q, o.min_support, o.lift_top);
+    let taxonomy = &history.taxonomy;
+    let changes = quarterly::category_changes(&esc, q, taxonomy);
+    let rising = rising(&changes, &snaps, &esc, q, o, taxonomy);
     let (feedback, prevented_verdicts) = feedback(history, q)?;
     let (performance, alerted) = match performance(storage, config, data, q, run_date)? {
         Some((p, alerts)) => {
@@ -132,7 +133,7 @@ fn build(
         feedback,
         prevention: quarterly::prevention(&alerted, &esc, o.prevention_days),
         prevention_days: o.prevention_days,
-        resolutions: quarterly::resolutions(&esc, q),
+        resolutions: quarterly::resolutions(&esc, q, taxonomy),
     })
 }
 
@@ -143,8 +144,8 @@ fn rising(
     snaps: &[(i64, Snapshot)],
     esc: &[Escalation],
     q: Quarter,
-    min_support: usize,
-    lift_top: usize,
+    o: &ReportOptions,
+    taxonomy: &Taxonomy,
 ) -> Vec<Rising> {
     let (population, at_escalation) = profiles(snaps, esc, q);
     let bands = Bands::of(&population);
@@ -157,9 +158,9 @@ fn rising(
                 .filter(|(cat, _)| cat == &c.category)
                 .map(|(_, s)| s.clone())
                 .collect();
-            let lifts = lift::lifts(&population, &escalated, &bands, min_support, lift_top);
+            let lifts = lift::lifts(&population, &escalated, &bands, o.min_support, o.lift_top);
             Rising {
-                sentence: quarterly::sentence(c, &lifts, min_support),
+                sentence: quarterly::sentence(c, &lifts, o.min_support, taxonomy),
                 change: c.clone(),
                 lifts,
             }

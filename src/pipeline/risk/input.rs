@@ -69,7 +69,7 @@ pub fn from_history(
     config: &PipelineConfig,
     window: RunWindow,
 ) -> Result<(Labelled, History)> {
-    let history = load_history(storage, &config.sources(), window)?;
+    let history = load_history(storage, &config.sources(), &config.taxonomy, window)?;
     crate::pipeline::data::gate(&history, &config.options.validation)?;
     let text_sentiment = crate::pipeline::sentiment::stage::read_output(storage, config, &history.window)?;
     let table = crate::pipeline::features::feature_table(

@@ -3,8 +3,9 @@
 //! before each past escalation, and backtested on the same held-out weeks as the risk model.
 
 use super::input::Labelled;
+use crate::contract::Taxonomy;
 use crate::score::ScoreError;
-use crate::score::category::fit_best;
+use crate::score::category::{fit_best, fold_rare};
 use crate::score::drift::Reference;
 use crate::score::resolution::{DEFAULT_K, Estimator, ResolutionIndex, cases, default_features};
 use crate::score::resolution_backtest::backtest;
@@ -28,9 +29,10 @@ fn json_bytes<T: serde::Serialize>(v: &T) -> Result<Bytes> {
 }
 
 /// Fits the category model and the resolution index when the history has escalations with
-/// categories; `split_us` is the start of the validation weeks. `None` (with the reason
-/// logged) when there is nothing to learn from.
-pub fn fit(data: &Labelled, split_us: i64) -> Result<Option<SideModels>> {
+/// categories; `split_us` is the start of the validation weeks. With an open category
+/// taxonomy, categories of fewer than its `min_count` cases are folded into `other` first.
+/// `None` (with the reason logged) when there is nothing to learn from.
+pub fn fit(data: &Labelled, split_us: i64, taxonomy: &Taxonomy) -> Result<Option<SideModels>> {
     let Some(escalations) = &data.escalation_table else {
         return Ok(None);
     };
@@ -39,7 +41,17 @@ pub fn fit(data: &Labelled, split_us: i64) -> Result<Option<SideModels>> {
         .into_iter()
         .filter(|n| data.frame.column(n).is_ok())
         .collect();
-    let table = cases(&data.frame, escalations, &names).map_err(ScoreError::from)?;
+    let mut table = cases(&data.frame, escalations, &names).map_err(ScoreError::from)?;
+    if taxonomy.categories.open {
+        let folded = fold_rare(&mut table.cases, taxonomy.categories.min_count);
+        if !folded.is_empty() {
+            tracing::info!(
+                categories = folded.len(),
+                min_count = taxonomy.categories.min_count,
+                "rare escalation categories folded into `other` for the category model"
+            );
+        }
+    }
     if table.cases.is_empty() || !table.cases.iter().any(|c| c.resolution_days.is_some()) {
         tracing::warn!(
             escalations = escalations.height(),

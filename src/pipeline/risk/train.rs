@@ -8,6 +8,7 @@ use super::input::{ExternalFeatures, Labelled, from_external, from_history};
 use super::promote::promote;
 use super::side_models::SideModels;
 use crate::config::PipelineConfig;
+use crate::contract::Taxonomy;
 use crate::pipeline::runtime::StageReport;
 use crate::report::risk_report;
 use crate::risk::backtest::{self, AtThreshold, BacktestOptions, BacktestReport, Scored};
@@ -92,7 +93,7 @@ pub fn train_on(
     let calibrated = calibrate(opts, &best.margin, &valid)?;
     let proof = prove(config, &data, &valid, &calibrated, adjustment.is_some())?;
     let drivers = explain_sample(best.model.as_ref(), &sets.valid.x, best.predict_rows_per_second)?;
-    let side = fit_side_models(&data, &valid)?;
+    let side = fit_side_models(&data, &valid, &config.taxonomy)?;
     let model_bytes = best.model.to_bytes()?;
     let (version, input_fingerprint) =
         version_of(&model_bytes, &calibrated.calibrator, &sets.all, &settings.window)?;
@@ -183,9 +184,12 @@ struct TrainMetrics<'a> {
 
 /// The category model and resolution index trained beside the risk model, on the
 /// snapshots before the validation rows (time-split training only).
-fn fit_side_models(data: &Labelled, valid: &Validation) -> Result<Option<SideModels>> {
+fn fit_side_models(data: &Labelled, valid: &Validation, taxonomy: &Taxonomy) -> Result<Option<SideModels>> {
     match &data.times {
-        Some(_) => super::side_models::fit(data, valid.times.iter().copied().min().unwrap_or(i64::MAX)),
+        Some(_) => {
+            let split_us = valid.times.iter().copied().min().unwrap_or(i64::MAX);
+            super::side_models::fit(data, split_us, taxonomy)
+        }
         None => Ok(None),
     }
 }

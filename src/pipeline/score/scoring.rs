@@ -71,6 +71,7 @@ pub fn load_drafts(config: &PipelineConfig) -> Result<Drafts> {
     Ok(crate::score::drafts::load(
         Path::new(&dir),
         &config.options.tiers,
+        &config.taxonomy,
     )?)
 }
 

@@ -44,7 +44,7 @@ pub fn run(
     window: RunWindow,
     run_id: &str,
 ) -> Result<Vec<StageReport>> {
-    let history = load_history(storage, &config.sources(), window)?;
+    let history = load_history(storage, &config.sources(), &config.taxonomy, window)?;
     crate::pipeline::data::gate(&history, &config.options.validation)?;
     score_history(storage, config, &history, run_id)
 }

@@ -19,8 +19,10 @@ pub use learners::{GBDT_ROUNDS, KNN_K};
 pub use logistic::Logistic;
 pub use metrics::{CategoryMetrics, evaluate};
 
+use crate::contract::taxonomy::OTHER_CATEGORY;
 use crate::score::resolution::{Case, FeatureSpace, ResolutionError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use vigil_gbdt::{FeatureSchema, Gbdt};
 
 /// Which learner a category model uses.
@@ -159,6 +161,27 @@ impl CategoryModel {
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(out)
     }
+}
+
+/// Folds the category of every case whose category has fewer than `min_count` cases into
+/// [`OTHER_CATEGORY`] (an open taxonomy's rare categories: too few to learn, too many to
+/// list). Returns the folded categories, sorted.
+pub fn fold_rare(cases: &mut [Case], min_count: usize) -> Vec<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for c in cases.iter() {
+        *counts.entry(c.category.clone()).or_default() += 1;
+    }
+    let rare: Vec<String> = counts
+        .into_iter()
+        .filter(|(category, n)| *n < min_count && category != OTHER_CATEGORY)
+        .map(|(category, _)| category)
+        .collect();
+    for c in cases.iter_mut() {
+        if rare.binary_search(&c.category).is_ok() {
+            c.category = OTHER_CATEGORY.to_string();
+        }
+    }
+    rare
 }
 
 /// Fits every learner on the cases opened before `split_at` (µs), evaluates each on those

@@ -124,3 +124,18 @@ fn a_wrong_width_row_is_an_error_and_the_model_round_trips_through_json() -> Tes
 fn an_empty_training_set_is_an_error() {
     assert!(CategoryModel::fit(&schema(), &[], CategoryLearner::Knn).is_err());
 }
+
+#[test]
+fn rare_open_categories_fold_into_other() -> TestResult {
+    let mut all = cases(60, 0, 1_000);
+    for (i, c) in all.iter_mut().enumerate().take(3) {
+        c.category = format!("Security review {}", i % 2);
+    }
+    let folded = fold_rare(&mut all, 5);
+    assert_eq!(folded, ["Security review 0", "Security review 1"]);
+    assert_eq!(all.iter().filter(|c| c.category == OTHER_CATEGORY).count(), 3);
+    let model = CategoryModel::fit(&schema(), &all, CategoryLearner::Majority)?;
+    assert!(model.classes.iter().any(|c| c == OTHER_CATEGORY));
+    assert!(!model.classes.iter().any(|c| c.starts_with("Security")));
+    Ok(())
+}

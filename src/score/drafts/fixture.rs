@@ -15,7 +15,12 @@ pub(crate) fn shipped_dir() -> PathBuf {
 
 /// The shipped templates, loaded with the default tiers.
 pub(crate) fn shipped() -> Drafts {
-    load(&shipped_dir(), &TiersOptions::default()).expect("the shipped templates load")
+    load(
+        &shipped_dir(),
+        &TiersOptions::default(),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect("the shipped templates load")
 }
 
 /// The fixture's scoring moment: 2024-05-14 06:00 UTC.

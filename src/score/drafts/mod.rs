@@ -2,8 +2,9 @@
 //!
 //! The templates are minijinja (Jinja2) files in the `[tiers] templates` folder
 //! (`pipelines/templates/` by default): `<action>.j2` drafts the body of that action, and
-//! `scenarios/<category>.j2` holds the text specific to one predicted escalation category
-//! (macros `acknowledge`, `next_actions`, `approach`, `talking_points`), imported by the
+//! `scenarios/<slug>.j2` holds the text specific to one predicted escalation category (the
+//! slug of its configured name, [`crate::contract::taxonomy::slug`]: `Champion change` →
+//! `champion_change.j2`; macros `acknowledge`, `next_actions`, `approach`, `talking_points`), imported by the
 //! action templates as `{% import scenario as s %}`; `scenarios/generic.j2` serves an
 //! account without a predicted category, or one whose category has no scenario file.
 //!
@@ -38,8 +39,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The escalation categories of the data contract, each with a scenario template.
+use crate::contract::Taxonomy;
+/// The default escalation categories of the data contract, each with a shipped scenario template.
 pub use crate::contract::schema::ESCALATION_CATEGORIES as CATEGORIES;
+use crate::contract::taxonomy::slug;
 
 /// The scenario used when the category is unknown or has no scenario file (required).
 pub const GENERIC_SCENARIO: &str = "generic";
@@ -202,8 +205,9 @@ impl fmt::Debug for Drafts {
 }
 
 /// Loads every `*.j2` of `dir` and `dir/scenarios/`, and validates them (module docs).
-/// `dir` is the `[tiers] templates` folder, already resolved against the project root.
-pub fn load(dir: &Path, tiers: &TiersOptions) -> Result<Drafts, DraftError> {
+/// `dir` is the `[tiers] templates` folder, already resolved against the project root; a
+/// scenario file is used for the `taxonomy` category whose slug is its name.
+pub fn load(dir: &Path, tiers: &TiersOptions, taxonomy: &Taxonomy) -> Result<Drafts, DraftError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
@@ -218,7 +222,13 @@ pub fn load(dir: &Path, tiers: &TiersOptions) -> Result<Drafts, DraftError> {
     let scenario_dir = dir.join(SCENARIO_DIR);
     if scenario_dir.is_dir() {
         for (stem, source) in read_templates(&scenario_dir)? {
-            if stem != GENERIC_SCENARIO && !CATEGORIES.contains(&stem.as_str()) {
+            let configured = taxonomy
+                .categories
+                .values
+                .values()
+                .iter()
+                .any(|c| slug(c) == stem);
+            if stem != GENERIC_SCENARIO && !configured {
                 tracing::warn!(file = %scenario_dir.join(format!("{stem}.j2")).display(),
                     "scenario template is not named after an escalation category; it is never used");
             }
@@ -319,11 +329,11 @@ impl Drafts {
         self.actions.iter().map(String::as_str)
     }
 
-    /// Template name of the scenario for a predicted category: `scenarios/<category>.j2`
-    /// when that file exists, else `scenarios/generic.j2`.
+    /// Template name of the scenario for a predicted category: `scenarios/<slug>.j2` when
+    /// that file exists, else `scenarios/generic.j2`.
     pub fn scenario_for(&self, category: Option<&str>) -> String {
-        match category {
-            Some(c) if self.scenarios.contains(c) => scenario_name(c),
+        match category.map(slug) {
+            Some(c) if self.scenarios.contains(&c) => scenario_name(&c),
             _ => scenario_name(GENERIC_SCENARIO),
         }
     }

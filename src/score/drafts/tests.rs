@@ -219,7 +219,7 @@ fn tiers_with(action: &str) -> TiersOptions {
 
 fn load_err(files: &[(&str, &str)], tiers: &TiersOptions) -> DraftError {
     let dir = folder(files);
-    load(dir.path(), tiers).expect_err("the templates must be rejected")
+    load(dir.path(), tiers, crate::contract::Taxonomy::builtin()).expect_err("the templates must be rejected")
 }
 
 /// The brief's first requirement: a typo is a start-up error, not a blank in an email.
@@ -309,7 +309,12 @@ fn a_scenario_without_a_required_macro_fails_at_load() {
         "{% macro approach() %}x{% endmacro %}\n",
     )
     .expect("write scenario");
-    let err = load(dir.path(), &tiers_with("war_room")).expect_err("rejected");
+    let err = load(
+        dir.path(),
+        &tiers_with("war_room"),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect_err("rejected");
     let DraftError::Render(failure) = &err else {
         panic!("wrong error: {err}")
     };
@@ -325,9 +330,21 @@ fn missing_files_and_bad_syntax_fail_at_load() {
     );
     // Actions without a shipped template need none.
     let dir = folder(&[]);
-    assert!(load(dir.path(), &tiers_with("csm_review")).is_ok());
+    assert!(
+        load(
+            dir.path(),
+            &tiers_with("csm_review"),
+            crate::contract::Taxonomy::builtin()
+        )
+        .is_ok()
+    );
     let dir = tempfile::tempdir().expect("a temp dir");
-    let err = load(dir.path(), &tiers_with("csm_review")).expect_err("no generic scenario");
+    let err = load(
+        dir.path(),
+        &tiers_with("csm_review"),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect_err("no generic scenario");
     assert!(matches!(err, DraftError::MissingScenario { .. }), "{err}");
     let err = load_err(
         &[("war_room.j2", "a\n{% if arr %}\n{{ arr }\n")],
@@ -339,6 +356,7 @@ fn missing_files_and_bad_syntax_fail_at_load() {
     let err = load(
         Path::new("/nonexistent/vigil/templates"),
         &tiers_with("csm_review"),
+        crate::contract::Taxonomy::builtin(),
     )
     .expect_err("no dir");
     assert!(matches!(err, DraftError::Io { .. }), "{err}");
@@ -351,7 +369,12 @@ fn a_users_own_action_drafts_from_its_template() {
         "renewal_review.j2",
         "Renewal review for {{ name }}, due {{ due_by }}.\n",
     )]);
-    let drafts = load(dir.path(), &tiers_with("renewal_review")).expect("loads");
+    let drafts = load(
+        dir.path(),
+        &tiers_with("renewal_review"),
+        crate::contract::Taxonomy::builtin(),
+    )
+    .expect("loads");
     let text = drafts
         .render("renewal_review", &northwind(), &extra_for("checkin_draft"))
         .expect("renders");
@@ -365,4 +388,19 @@ fn a_users_own_action_drafts_from_its_template() {
 fn tidy_collapses_blank_runs_and_trailing_space() {
     assert_eq!(tidy("\n\na  \n\n\n\nb\n\n"), "a\n\nb\n");
     assert_eq!(tidy(""), "");
+}
+
+#[test]
+fn configured_categories_find_their_scenario_by_slug() {
+    let scenario =
+        std::fs::read_to_string(shipped_dir().join("scenarios/team_transition.j2")).expect("scenario");
+    let dir = folder(&[("scenarios/champion_change.j2", &scenario)]);
+    let mut taxonomy = crate::contract::Taxonomy::default();
+    taxonomy.categories.values = crate::contract::taxonomy::ValueSet::new(["Outage", "Champion change"]);
+    let drafts = load(dir.path(), &tiers_with("csm_review"), &taxonomy).expect("loads");
+    assert_eq!(
+        drafts.scenario_for(Some("Champion change")),
+        "scenarios/champion_change.j2"
+    );
+    assert_eq!(drafts.scenario_for(Some("Outage")), "scenarios/generic.j2");
 }

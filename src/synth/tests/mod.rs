@@ -2,6 +2,7 @@
 //! contract, referential integrity, and precursors that are really visible in the data.
 
 use super::{SynthError, SynthHistory, SynthParams, generate};
+use crate::contract::Taxonomy;
 use crate::contract::schema::{ColumnType, Rule, TABLES};
 pub(super) use crate::time::DAY_US;
 use chrono::NaiveDate;
@@ -113,6 +114,15 @@ fn check_rule(df: &DataFrame, name: &str, col: &'static str, rule: Rule) -> Test
         Rule::OneOf(allowed) => {
             for v in strings(df, col)?.into_iter().flatten() {
                 assert!(allowed.contains(&v.as_str()), "{name}: `{v}` not allowed");
+            }
+            return Ok(());
+        }
+        Rule::Taxonomy(set) => {
+            let Some(allowed) = Taxonomy::builtin().set(set) else {
+                return Ok(());
+            };
+            for v in strings(df, col)?.into_iter().flatten() {
+                assert_eq!(allowed.find(&v), Some(v.as_str()), "{name}: `{v}` not allowed");
             }
             return Ok(());
         }
