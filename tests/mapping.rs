@@ -31,8 +31,9 @@ timestamp_format = "%d/%m/%Y %H:%M"
 /// `dd/mm/yyyy HH:MM` Berlin times, and test and deleted tickets a filter leaves out.
 fn foreign_history(p: &Project) {
     p.small_history();
-    let _ = std::fs::remove_file(p.file("history/accounts.csv"));
-    let _ = std::fs::remove_file(p.file("history/tickets.csv"));
+    let native_tickets = std::fs::read_to_string(p.file("history/tickets.csv")).expect("tickets");
+    std::fs::remove_file(p.file("history/accounts.csv")).expect("remove accounts");
+    std::fs::remove_file(p.file("history/tickets.csv")).expect("remove tickets");
     let n = 100;
     let mut accounts = df!(
         "Customer" => (0..n).map(|i| format!("a{i:03}")).collect::<Vec<_>>(),
@@ -49,15 +50,20 @@ fn foreign_history(p: &Project) {
         .finish(&mut accounts)
         .expect("write accounts");
     let mut tickets = String::from("Ticket,Customer,Opened,Prio,Title,Text,Rating,is_test\n");
-    for i in 0..200 {
-        let prio = ["P4", "P3", "P2", "P1"][i % 4];
-        // 10:00 UTC is 12:00 in Berlin (summer time).
-        tickets += &format!(
-            "t{i:04},a{:03},{:02}/06/2026 12:00,{prio},Subject {i},\"Body, with comma {i}\",{},false\n",
-            i % 100,
-            1 + i % 28,
-            1 + i % 5
-        );
+    for line in native_tickets.lines().skip(1) {
+        // ticket_id,account_id,created_at,priority,subject,"body",csat
+        let f: Vec<&str> = line.splitn(5, ',').collect();
+        let opened = chrono::DateTime::parse_from_rfc3339(f[2]).expect("native time");
+        let opened = opened
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%d/%m/%Y %H:%M");
+        let prio = match f[3] {
+            "urgent" => "P1",
+            "high" => "P2",
+            "normal" => "P3",
+            _ => "P4",
+        };
+        tickets += &format!("{},{},{opened},{prio},{},false\n", f[0], f[1], f[4]);
     }
     // Rows the filter leaves out: a test ticket and a deleted one, each invalid on its own.
     tickets += "x0001,a001,not a time,P9,Test,Test,9,true\n";
@@ -150,6 +156,20 @@ fn a_foreign_export_validates_to_the_same_rows_as_the_native_history() {
         report.contains("\"is_test\""),
         "their unmapped column is listed as unknown: {report}"
     );
+    assert_eq!(scoring_features(&native), scoring_features(&foreign));
+}
+
+/// `vigil features --mode score` of a project, sorted by account.
+fn scoring_features(p: &Project) -> polars::prelude::DataFrame {
+    p.dated(&["features"], &["--mode", "score"], &[]).expect_code(0);
+    let path = p.file("wh/features/mode=score/run_date=2026-06-30/part-0.parquet");
+    let frame = ParquetReader::new(std::fs::File::open(path).expect("features"))
+        .finish()
+        .expect("parquet");
+    assert_eq!(frame.height(), 100);
+    frame
+        .sort(["account_id"], polars::prelude::SortMultipleOptions::default())
+        .expect("sort")
 }
 
 #[test]

@@ -162,23 +162,15 @@ mod tests {
     fn parses_a_sources_format_in_its_zone() {
         let berlin: Tz = "Europe/Berlin".parse().expect("zone");
         let fmt = Some("%d/%m/%Y %H:%M");
-        // Summer time: UTC+2.
-        assert_eq!(
-            timestamp_in("30/06/2026 12:00", fmt, berlin),
-            timestamp("2026-06-30T10:00:00Z")
-        );
-        assert_eq!(
-            timestamp_in("30/06/2026", fmt, berlin),
-            timestamp("2026-06-29T22:00:00Z")
-        );
-        assert_eq!(
-            timestamp_in("2026-06-30 12:00", None, berlin),
-            timestamp("2026-06-30T10:00:00Z")
-        );
-        assert_eq!(
-            timestamp_in("2026-06-30T12:00:00Z", None, berlin),
-            timestamp("2026-06-30T12:00:00Z")
-        );
+        // Summer time: UTC+2; a value with an offset keeps it.
+        for (text, format, utc) in [
+            ("30/06/2026 12:00", fmt, "2026-06-30T10:00:00Z"),
+            ("30/06/2026", fmt, "2026-06-29T22:00:00Z"),
+            ("2026-06-30 12:00", None, "2026-06-30T10:00:00Z"),
+            ("2026-06-30T12:00:00Z", None, "2026-06-30T12:00:00Z"),
+        ] {
+            assert_eq!(timestamp_in(text, format, berlin), timestamp(utc), "{text}");
+        }
         let err = timestamp_in("2026-06-30 12:00", fmt, berlin).expect_err("wrong format");
         assert!(err.contains("%d/%m/%Y %H:%M"), "{err}");
         // 02:30 on the last Sunday of March does not exist in Berlin.

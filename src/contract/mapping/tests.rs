@@ -120,3 +120,19 @@ fn a_file_of_an_unmapped_source_is_taken_as_it_is() -> Result<(), ContractError>
     assert!(out.rows.is_none() && out.bad.is_empty() && out.raw.is_none());
     Ok(())
 }
+
+#[test]
+fn rows_left_out_twice_keep_their_file_row_numbers_bad_cells_and_raw_values() -> PolarsResult<()> {
+    let mut out = mapping()
+        .apply(tickets(), file(frame()))
+        .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+    // Narrowed again (a shard): keep frame rows 1 and 2 of the filtered rows 0, 2, 3.
+    let narrowed = out.file.frame.slice(1, 2);
+    out.retain(narrowed, &[1, 2])?;
+    assert_eq!(out.rows.as_deref(), Some(&[2, 3][..]));
+    assert_eq!((out.file_row(0), out.file_row(1)), (3, 4));
+    assert!(out.bad[0].is_some() && out.bad[1].is_none());
+    let raw = out.raw.as_ref().map(|r| r.height());
+    assert_eq!(raw, Some(2));
+    Ok(())
+}
