@@ -237,18 +237,32 @@ impl Check<'_> {
 
     /// `format`, or postgres when the URL is a PostgreSQL one or `url_env` is set.
     fn format(&self, o: &TableOptions, url: Option<&str>) -> Result<Option<SourceFormat>, ConfigError> {
-        if let Some(name) = &o.format {
-            let allowed: Vec<&str> = SourceFormat::ALL.iter().map(|(n, _)| *n).collect();
-            return SourceFormat::parse(name).map(Some).ok_or_else(|| {
-                self.bad(
-                    "format",
-                    format!("{name:?}"),
-                    &format!("allowed: {}", allowed.join(", ")),
-                )
-            });
-        }
         let pg_url = url.is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
-        Ok((pg_url || o.url_env.is_some()).then_some(SourceFormat::Postgres))
+        let Some(name) = &o.format else {
+            return Ok((pg_url || o.url_env.is_some()).then_some(SourceFormat::Postgres));
+        };
+        let allowed: Vec<&str> = SourceFormat::ALL.iter().map(|(n, _)| *n).collect();
+        let format = SourceFormat::parse(name).ok_or_else(|| {
+            self.bad(
+                "format",
+                format!("{name:?}"),
+                &format!("allowed: {}", allowed.join(", ")),
+            )
+        })?;
+        // The URL is not shown: a PostgreSQL URL may hold a password.
+        match (format, url) {
+            (SourceFormat::Postgres, Some(_)) if !pg_url => Err(self.bad(
+                "url",
+                "(not shown)".into(),
+                "format = \"postgres\" needs a postgres:// or postgresql:// URL (or url_env)",
+            )),
+            (f, _) if pg_url && f != SourceFormat::Postgres => Err(self.bad(
+                "format",
+                format!("{name:?}"),
+                "a postgres:// URL is read with format = \"postgres\"",
+            )),
+            (f, _) => Ok(Some(f)),
+        }
     }
 
     /// Fails on the first of `keys` that is set when the format is not `only`.
@@ -673,9 +687,20 @@ mod tests {
                 "sources.tickts",
                 "unknown table",
             ),
+            (
+                "[sources.tickets]\nurl = \"s3://b/t\"\nformat = \"postgres\"\ntable = \"t\"\n",
+                "sources.tickets.url",
+                "postgres:// or postgresql:// URL",
+            ),
+            (
+                "[sources.tickets]\nurl = \"postgresql://u:pw@db/x\"\nformat = \"csv\"\n",
+                "sources.tickets.format",
+                "format = \"postgres\"",
+            ),
         ];
         for (text, key, needle) in cases {
             let e = err(text);
+            assert!(!e.contains("u:pw"), "a URL with a password is never shown: {e}");
             assert!(
                 e.contains(&format!("`{key}`")) && e.contains(needle),
                 "{text}\n{e}"
