@@ -100,15 +100,16 @@ impl Check<'_> {
         self.config.bad(&format!("{}.{key}", self.prefix), value, allowed)
     }
 
-    /// A contract column of this table named by `key`.
-    fn column(&self, key: &str, column: &str) -> Result<(), ConfigError> {
+    /// Fails unless `column`, named by key `<key>.<column>` with value `value`, is a contract
+    /// column of this table.
+    fn column(&self, key: &str, column: &str, value: String) -> Result<(), ConfigError> {
         if self.spec.column(column).is_some() {
             return Ok(());
         }
         let names: Vec<&str> = self.spec.columns.iter().map(|c| c.name).collect();
         Err(self.bad(
             &format!("{key}.{column}"),
-            format!("{column:?}"),
+            value,
             &format!(
                 "not a column of table {} (columns: {})",
                 self.spec.name,
@@ -391,7 +392,7 @@ impl Check<'_> {
     /// `columns`, `values`, `timestamp_format`, `time_zone` and `filter`.
     fn mapping(&self, o: &TableOptions) -> Result<TableMapping, ConfigError> {
         for (column, theirs) in &o.columns {
-            self.column("columns", column)?;
+            self.column("columns", column, format!("{theirs:?}"))?;
             if theirs.trim().is_empty() {
                 return Err(self.bad(
                     &format!("columns.{column}"),
@@ -401,7 +402,7 @@ impl Check<'_> {
             }
         }
         for column in o.values.keys() {
-            self.column("values", column)?;
+            self.column("values", column, "{…}".into())?;
         }
         let values = o
             .values
