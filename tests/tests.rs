@@ -12,6 +12,7 @@ mod feedback;
 mod generate;
 mod hostile;
 mod logs;
+mod mapping;
 mod object_store;
 mod postgres;
 mod publish;

@@ -6,16 +6,12 @@ use super::{PipelineConfig, ValidationOptions};
 use crate::contract::{self, schema::TABLES};
 
 impl PipelineConfig {
-    /// `[sources]` with every location resolved (see [`PipelineConfig::resolve`]).
+    /// `[sources]` with every location resolved (see [`PipelineConfig::resolve`]) and each
+    /// explicitly placed table as [`PipelineConfig::load`] checked it.
     pub fn sources(&self) -> contract::Sources {
-        let sources = &self.options.sources;
         contract::Sources {
-            base: sources.base.as_deref().map(|b| self.resolve(b)),
-            tables: sources
-                .tables
-                .iter()
-                .map(|(table, url)| (table.clone(), self.resolve(url)))
-                .collect(),
+            base: self.options.sources.base.as_deref().map(|b| self.resolve(b)),
+            tables: self.table_sources.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod inputs;
 mod interpolate;
 mod report;
 mod sentiment;
+mod sources;
 mod storage;
 mod taxonomy;
 mod toml_error;
@@ -24,6 +25,7 @@ pub use interpolate::interpolate;
 pub use report::{PerformanceSource, ReportOptions};
 pub use sentiment::{SentimentOptions, SentimentSource};
 pub use taxonomy::{CategoryOptions, TaxonomyOptions};
+pub use sources::{CsvOptions, TableOptions, TableSourceOptions};
 pub use validation::ValidationOptions;
 
 use crate::features::params::FeatureOptions;
@@ -78,15 +80,17 @@ pub enum ConfigError {
     },
 }
 
-/// Where the input tables are. A table's URL is `sources.<table>` when given, otherwise
-/// it is looked up under `sources.base` as a folder `<table>/` or a file `<table>.<ext>`.
+/// Where the input tables are. A table's URL is `sources.<table>` (or `[sources.<table>]
+/// url`) when given, otherwise it is looked up under `sources.base` as a folder `<table>/`
+/// or a file `<table>.<ext>`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SourcesOptions {
     /// Folder that holds one file or folder per table.
     pub base: Option<String>,
-    /// Explicit URL per table name (file or folder; `.parquet`, `.csv`, `.ndjson`/`.jsonl`).
+    /// Explicitly placed tables: a URL string (file or folder; `.parquet`, `.csv`,
+    /// `.ndjson`/`.jsonl`) or a `[sources.<table>]` table of options.
     #[serde(flatten)]
-    pub tables: BTreeMap<String, String>,
+    pub tables: BTreeMap<String, TableSourceOptions>,
 }
 
 /// The history window.
@@ -290,6 +294,9 @@ pub struct PipelineConfig {
     pub store_options: Vec<(String, Secret)>,
     /// `[taxonomy]` checked and resolved (the defaults where absent).
     pub taxonomy: crate::contract::Taxonomy,
+    /// The explicitly placed tables of `[sources]`, checked and resolved (URLs interpolated,
+    /// locations against [`Self::root`]); see [`Self::sources`].
+    pub table_sources: BTreeMap<String, crate::contract::TableSource>,
 }
 
 impl PipelineConfig {
@@ -320,9 +327,6 @@ impl PipelineConfig {
         if let Some(base) = &options.sources.base {
             options.sources.base = Some(interp("sources.base", base)?);
         }
-        for (table, url) in options.sources.tables.iter_mut() {
-            *url = interp(&format!("sources.{table}"), url)?;
-        }
         let mut store_options = Vec::new();
         for (k, v) in std::mem::take(&mut options.storage.options) {
             // Taken out of the options so the raw values never sit in a Debug-printable struct.
@@ -341,14 +345,16 @@ impl PipelineConfig {
                 value,
                 allowed,
             })?;
-        let config = Self {
+        let mut config = Self {
             path: path.to_path_buf(),
             root,
             options,
             store_options,
             taxonomy,
+            table_sources: BTreeMap::new(),
         };
         config.check_values()?;
+        config.table_sources = config.table_sources(&env)?;
         Ok(config)
     }
 
@@ -433,17 +439,16 @@ impl PipelineConfig {
 
     /// `[sources]`: every explicitly placed table is one of the contract's.
     fn check_sources(&self) -> Result<(), ConfigError> {
-        for table in self.options.sources.tables.keys() {
-            if crate::contract::schema::table(table).is_none() {
-                let allowed: Vec<&str> = crate::contract::schema::TABLES.iter().map(|t| t.name).collect();
-                return Err(self.bad(
-                    &format!("sources.{table}"),
-                    format!("{table:?}"),
-                    &format!("unknown table; allowed: base, {}", allowed.join(", ")),
-                ));
-            }
+        match self
+            .options
+            .sources
+            .tables
+            .keys()
+            .find(|t| crate::contract::schema::table(t).is_none())
+        {
+            Some(table) => Err(self.unknown_table(table)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// `[demo]`: a non-empty history ending on a valid date.

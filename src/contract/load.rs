@@ -2,6 +2,7 @@
 //! through storage, validate them, and keep the good rows.
 
 use super::keys::AccountIds;
+use super::mapping::{MappedFile, TableMapping};
 use super::schema::{ColumnType, TABLES, TableSpec};
 use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
@@ -143,7 +144,13 @@ fn locate(
     base_files: &[Location],
     base: Option<&Location>,
 ) -> Result<Source, LoadError> {
-    if let Some(url) = sources.tables.get(spec.name) {
+    if let Some(source) = sources.tables.get(spec.name) {
+        let url = source.url.as_deref().ok_or_else(|| {
+            LoadError::Internal(format!(
+                "table {}: a PostgreSQL source is read by the PostgreSQL reader, not from files",
+                spec.name
+            ))
+        })?;
         return Ok(Source::Explicit(Location::parse(url)?));
     }
     let Some(base) = base else {
@@ -223,6 +230,7 @@ pub fn load_history_part(
     };
     let ctx = LoadContext {
         storage,
+        sources,
         window: &window,
         taxonomy,
     };
@@ -309,6 +317,7 @@ pub fn count_accounts(
         .ok_or_else(|| LoadError::Internal("the accounts table is mandatory".into()))?;
     let ctx = LoadContext {
         storage,
+        sources,
         window: &window,
         taxonomy,
     };
@@ -353,11 +362,12 @@ fn table_files(
 /// What every table of one load is read and validated with.
 struct LoadContext<'a> {
     storage: &'a Storage,
+    sources: &'a Sources,
     window: &'a RunWindow,
     taxonomy: &'a Taxonomy,
 }
 
-/// Reads every file of one table and validates it.
+/// Reads every file of one table, maps it as its source says and validates it.
 fn load_one(
     ctx: &LoadContext<'_>,
     spec: &'static TableSpec,
@@ -366,24 +376,23 @@ fn load_one(
     part: Option<Shard>,
 ) -> Result<ValidTable, LoadError> {
     let storage = ctx.storage;
+    let unmapped = TableMapping::default();
+    let mapping = ctx.sources.tables.get(spec.name).map_or(&unmapped, |s| &s.mapping);
     let mut frames = Vec::with_capacity(files.len());
     let mut narrowed = part.map(|_| Narrowed::default());
     for (loc, format) in files {
-        let mut file = storage.read_file(spec.name, loc, *format)?;
+        let mut file = mapping.apply(spec, storage.read_file(spec.name, loc, *format)?)?;
         // Narrow each file as soon as it is read: one whole file in memory at a time.
         if let (Some(p), Some(n)) = (part, narrowed.as_mut()) {
-            let (frame, rows, times) = p.narrow(spec, &file.frame).map_err(|e| ContractError::Polars {
+            narrow(p, spec, &mut file, n).map_err(|e| ContractError::Polars {
                 table: spec.name.into(),
                 file: loc.to_string(),
                 reason: e.to_string(),
             })?;
-            file.frame = frame;
-            n.rows.push(rows);
-            n.times.extend(times);
         }
         frames.push(file);
     }
-    let valid = table::validate(spec, frames, ctx.window, accounts, narrowed, ctx.taxonomy)?;
+    let valid = table::validate(spec, frames, ctx.window, accounts, narrowed, mapping, ctx.taxonomy)?;
     tracing::info!(
         table = spec.name,
         files = valid.files.len(),
@@ -391,11 +400,24 @@ fn load_one(
         valid = valid.frame.height(),
         bad = valid.bad_rows(),
         after_as_of = valid.rows_after_as_of,
+        filtered = valid.rows_filtered,
         duplicates = valid.duplicates_dropped,
         of_quarantined_accounts = valid.rows_of_quarantined_accounts,
         "table loaded"
     );
     Ok(valid)
+}
+
+/// Narrows one mapped file to the shard `part`, keeping its event times in `n`.
+fn narrow(
+    part: Shard,
+    spec: &TableSpec,
+    file: &mut MappedFile,
+    n: &mut Narrowed,
+) -> polars::prelude::PolarsResult<()> {
+    let (frame, rows, times) = part.narrow(spec, &file.file.frame)?;
+    n.times.extend(times);
+    file.retain(frame, &rows)
 }
 
 fn mandatory(spec: &TableSpec, e: StorageError) -> LoadError {

@@ -8,6 +8,7 @@ pub mod columns;
 mod convert;
 mod keys;
 mod load;
+pub mod mapping;
 mod options;
 mod parse;
 mod report;
@@ -24,7 +25,7 @@ use vigil_store::storage::StorageError;
 pub use convert::{BadCell, BadKind};
 pub use keys::AccountIds;
 pub use load::{History, count_accounts, load_history, load_history_part};
-pub use options::{Gates, Sources};
+pub use options::{Gates, PostgresRelation, PostgresSource, SourceFormat, Sources, TableSource};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
 pub use shard::{MAX_SHARDS, Shard, shard_of};
 pub use table::{FileStats, OutsideTaxonomy, QuarantineRow, ValidTable};
@@ -44,6 +45,30 @@ pub enum ContractError {
         column: String,
         /// Columns the file has.
         found: String,
+    },
+    /// A column that the source's mapping names (`[sources.<table>] columns` or `filter`)
+    /// is missing from a file.
+    #[error("file {file} has no column `{column}`, which {key} names (columns found: {found})")]
+    MissingMappedColumn {
+        /// File URL.
+        file: String,
+        /// Their column.
+        column: String,
+        /// The config key that names it (`sources.<table>.columns.<column>`), which names
+        /// the table.
+        key: String,
+        /// Columns the file has.
+        found: String,
+    },
+    /// A cell the source's row filter cannot compare.
+    #[error("table {table}, file {file}, {cell}")]
+    Filter {
+        /// Table.
+        table: String,
+        /// File URL.
+        file: String,
+        /// Row, their column, the value (redacted for free text) and what the filter needs.
+        cell: String,
     },
     /// The mandatory `accounts` table is absent or empty.
     #[error("table {table} is required but {reason} (looked at {url})")]

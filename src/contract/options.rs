@@ -1,17 +1,113 @@
 //! What loading and gating a history need from the caller, as plain values: where the
-//! tables are ([`Sources`]) and the input gates' limits ([`Gates`]). The pipeline
-//! configuration builds both; this module knows nothing of it.
+//! tables are and how each is read and mapped ([`Sources`], [`TableSource`]) and the input
+//! gates' limits ([`Gates`]). The pipeline configuration builds them; this module knows
+//! nothing of it.
 
+use super::mapping::TableMapping;
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use vigil_store::secret::Secret;
 
 /// Where the input tables are (`[sources]` of the pipeline config), every location already
 /// resolved to a URL or absolute path.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sources {
     /// Folder that holds one file (`<table>.<ext>`) or folder (`<table>/`) per table.
     pub base: Option<String>,
-    /// Explicit location per table name, over `base`.
-    pub tables: BTreeMap<String, String>,
+    /// Explicitly placed tables by name, over `base`.
+    pub tables: BTreeMap<String, TableSource>,
+}
+
+/// One explicitly placed table (`[sources] <table> = "url"` or `[sources.<table>]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableSource {
+    /// Location of its files (resolved); `None` for a PostgreSQL source, whose URL is in
+    /// [`PostgresSource`].
+    pub url: Option<String>,
+    /// Format as configured (`None`: detected from the location); a `postgres://` URL or
+    /// `url_env` makes it [`SourceFormat::Postgres`].
+    pub format: Option<SourceFormat>,
+    /// Row filter, column names, value maps and text-time parsing applied to each file frame.
+    pub mapping: TableMapping,
+    /// CSV field delimiter (one byte; `None`: `,`).
+    pub csv_delimiter: Option<u8>,
+    /// Whether CSV files have a header row (`None`: yes); without one the columns are named
+    /// `column_1`, `column_2`, ….
+    pub csv_header: Option<bool>,
+    /// Delta only: the table version to read.
+    pub delta_version: Option<i64>,
+    /// Delta only: read the latest version committed at or before this instant.
+    pub delta_as_of: Option<DateTime<Utc>>,
+    /// PostgreSQL only: where and what to read.
+    pub postgres: Option<PostgresSource>,
+}
+
+impl TableSource {
+    /// A table at a location with nothing else configured (a bare `[sources]` URL string).
+    pub fn at(url: String) -> Self {
+        Self {
+            url: Some(url),
+            ..Self::default()
+        }
+    }
+}
+
+/// How a table's files are stored (`[sources.<table>] format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Parquet files.
+    Parquet,
+    /// CSV files (optionally gzip- or zstd-compressed).
+    Csv,
+    /// Newline-delimited JSON (optionally compressed).
+    Ndjson,
+    /// A Delta Lake table folder, read through its log.
+    Delta,
+    /// A PostgreSQL table or query.
+    Postgres,
+}
+
+impl SourceFormat {
+    /// Every format with its config name.
+    pub const ALL: [(&'static str, SourceFormat); 5] = [
+        ("parquet", SourceFormat::Parquet),
+        ("csv", SourceFormat::Csv),
+        ("ndjson", SourceFormat::Ndjson),
+        ("delta", SourceFormat::Delta),
+        ("postgres", SourceFormat::Postgres),
+    ];
+
+    /// The format of a config name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// Its config name.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, f)| *f == self).map_or("", |(n, _)| n)
+    }
+}
+
+/// A PostgreSQL source: the connection and the one relation (`table` or `query`) it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresSource {
+    /// The connection URL when given as `url` (a secret, never logged).
+    pub url: Option<Secret>,
+    /// Name of the environment variable that holds the URL, when given as `url_env`.
+    pub url_env: Option<String>,
+    /// What to read.
+    pub relation: PostgresRelation,
+    /// PEM file of the CA that signed the server's certificate (resolved path).
+    pub ca_file: Option<String>,
+}
+
+/// The rows a PostgreSQL source reads: a whole table or the result of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostgresRelation {
+    /// A table, optionally schema-qualified (`crm.escalations`).
+    Table(String),
+    /// A `SELECT` whose result columns are the table's.
+    Query(String),
 }
 
 /// The limits of [`crate::contract::History::check`]: bad-row share and freshness.

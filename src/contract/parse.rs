@@ -3,7 +3,8 @@
 //! Hand-written rather than polars' string casts so that every failure names the value
 //! and says what was expected.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
 
 /// Days from 0001-01-01 (chrono's CE day 1) to 1970-01-01.
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
@@ -59,6 +60,63 @@ pub fn timestamp(v: &str) -> Result<i64, String> {
         .map_err(|_| "expected a timestamp such as 2026-06-30T12:00:00Z".to_string())
 }
 
+/// Parses an instant written as the source says (`[sources.<table>] timestamp_format` and
+/// `time_zone`): with `format`, a chrono strftime pattern (its date part alone is accepted
+/// too, as midnight); without, the formats of [`timestamp`]. A value with an offset keeps it;
+/// one without is local time in `zone` (the earlier instant when a daylight-saving change
+/// repeats it).
+pub fn timestamp_in(v: &str, format: Option<&str>, zone: Tz) -> Result<i64, String> {
+    let t = v.trim();
+    let Some(fmt) = format else {
+        if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+            return Ok(dt.timestamp_micros());
+        }
+        let naive =
+            timestamp_naive(t).map_err(|_| "expected a timestamp such as 2026-06-30 12:00:00".to_string())?;
+        return local_micros(naive, zone);
+    };
+    if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
+        return Ok(dt.timestamp_micros());
+    }
+    let naive = NaiveDateTime::parse_from_str(t, fmt)
+        .or_else(|_| NaiveDate::parse_from_str(t, date_part(fmt)).map(|d| d.and_time(chrono::NaiveTime::MIN)))
+        .map_err(|_| format!("expected a timestamp in the format {fmt}"))?;
+    local_micros(naive, zone)
+}
+
+/// Parses a date written as the source says: with `format` (or its date part), else as [`date`].
+pub fn date_in(v: &str, format: Option<&str>) -> Result<i32, String> {
+    let Some(fmt) = format else {
+        return date(v);
+    };
+    let t = v.trim();
+    NaiveDate::parse_from_str(t, date_part(fmt))
+        .or_else(|_| NaiveDateTime::parse_from_str(t, fmt).map(|dt| dt.date()))
+        .or_else(|_| DateTime::parse_from_str(t, fmt).map(|dt| dt.date_naive()))
+        .map(date_to_days)
+        .map_err(|_| format!("expected a date in the format {}", date_part(fmt)))
+}
+
+/// The date part of a strftime pattern: everything before its first time-of-day field.
+fn date_part(fmt: &str) -> &str {
+    let cut = ["%H", "%I", "%k", "%l", "%T", "%R", "%X", "%r"]
+        .iter()
+        .filter_map(|f| fmt.find(f))
+        .min()
+        .unwrap_or(fmt.len());
+    fmt[..cut].trim_end_matches([' ', 'T', ',', '-', '_'])
+}
+
+/// Local time `naive` in `zone` as µs since the epoch.
+fn local_micros(naive: NaiveDateTime, zone: Tz) -> Result<i64, String> {
+    match zone.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(dt) | chrono::LocalResult::Ambiguous(dt, _) => Ok(dt.timestamp_micros()),
+        chrono::LocalResult::None => Err(format!(
+            "{naive} does not exist in {zone} (skipped by a daylight-saving change)"
+        )),
+    }
+}
+
 fn timestamp_naive(t: &str) -> Result<NaiveDateTime, ()> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.naive_utc());
@@ -98,5 +156,27 @@ mod tests {
         assert_eq!(timestamp("1970-01-01 02:00:00+02:00"), Ok(0));
         assert_eq!(timestamp("1970-01-02"), Ok(86_400_000_000));
         assert!(timestamp("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn parses_a_sources_format_in_its_zone() {
+        let berlin: Tz = "Europe/Berlin".parse().expect("zone");
+        let fmt = Some("%d/%m/%Y %H:%M");
+        // Summer time: UTC+2; a value with an offset keeps it.
+        for (text, format, utc) in [
+            ("30/06/2026 12:00", fmt, "2026-06-30T10:00:00Z"),
+            ("30/06/2026", fmt, "2026-06-29T22:00:00Z"),
+            ("2026-06-30 12:00", None, "2026-06-30T10:00:00Z"),
+            ("2026-06-30T12:00:00Z", None, "2026-06-30T12:00:00Z"),
+        ] {
+            assert_eq!(timestamp_in(text, format, berlin), timestamp(utc), "{text}");
+        }
+        let err = timestamp_in("2026-06-30 12:00", fmt, berlin).expect_err("wrong format");
+        assert!(err.contains("%d/%m/%Y %H:%M"), "{err}");
+        // 02:30 on the last Sunday of March does not exist in Berlin.
+        assert!(timestamp_in("29/03/2026 02:30", fmt, berlin).is_err());
+        assert_eq!(date_in("30/06/2026", fmt), date("2026-06-30"));
+        assert_eq!(date_in("30/06/2026 23:59", fmt), date("2026-06-30"));
+        assert!(date_in("2026-06-30", fmt).is_err());
     }
 }

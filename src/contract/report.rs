@@ -22,6 +22,10 @@ pub struct TableReport {
     pub rows_before_window: usize,
     /// Rows after `--as-of` (future rows: left out, not bad).
     pub rows_after_as_of: usize,
+    /// Rows the source's row filter left out before validation (`[sources.<table>]
+    /// filter`; not in `rows_read`); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rows_filtered: usize,
     /// Exact duplicates of a kept row (dropped, not bad).
     pub duplicates_dropped: usize,
     /// Rows whose account's `accounts` row was quarantined (left out, not bad).
@@ -81,6 +85,7 @@ impl ValidationReport {
                 rows_valid: t.frame.height(),
                 rows_before_window: t.rows_before_window,
                 rows_after_as_of: t.rows_after_as_of,
+                rows_filtered: t.rows_filtered,
                 duplicates_dropped: t.duplicates_dropped,
                 rows_of_quarantined_accounts: t.rows_of_quarantined_accounts,
                 bad_rows: t.bad_rows(),
@@ -108,6 +113,10 @@ impl ValidationReport {
                 .collect(),
         })
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn span(frame: &DataFrame, time_column: Option<&str>) -> PolarsResult<(Option<String>, Option<String>)> {
@@ -154,6 +163,7 @@ impl fmt::Display for ValidationReport {
                 writeln!(f, "{:<17}   {n} bad rows: {reason}", "")?;
             }
             let left_out = [
+                (t.rows_filtered, "rows left out by the source's filter"),
                 (t.rows_after_as_of, "rows after --as-of (left out)"),
                 (t.duplicates_dropped, "exact duplicate rows (dropped)"),
                 (
@@ -200,7 +210,7 @@ pub fn quarantine_frame(history: &History) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "column".into(),
-            rows.iter().map(|(_, q)| q.cell.column).collect::<Vec<_>>(),
+            rows.iter().map(|(_, q)| q.column()).collect::<Vec<_>>(),
         ),
         Column::new(
             "value".into(),

@@ -4,13 +4,13 @@
 use super::ContractError;
 use super::convert::{self, BadCell};
 use super::keys::{self, AccountIds, LeftOut};
+use super::mapping::{MappedFile, TableMapping};
 use super::schema::{ColumnType, Rule, TableSpec};
 use super::taxonomy::Taxonomy;
 use crate::time::DAY_US;
 use crate::time::RunWindow;
 use polars::prelude::*;
 use std::collections::BTreeMap;
-use vigil_store::storage::FileFrame;
 
 /// Per-file facts for the validation report.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,6 +38,9 @@ pub struct ValidTable {
     pub rows_before_window: usize,
     /// Rows left out because their event time is after `--as-of` (not bad).
     pub rows_after_as_of: usize,
+    /// Rows the source's row filter left out before validation (not bad, not counted in
+    /// `rows_read`).
+    pub rows_filtered: usize,
     /// Exact duplicate rows dropped (every contract column equal to a kept row; not bad).
     pub duplicates_dropped: usize,
     /// Rows left out because their account's `accounts` row was quarantined (not bad).
@@ -112,11 +115,10 @@ impl OutsideTaxonomy {
     }
 }
 
-/// How a table's files were narrowed to one account shard as they were read.
+/// How a table's files were narrowed to one account shard as they were read (each
+/// [`MappedFile`] keeps the file row numbers of its kept rows).
 #[derive(Debug, Default)]
 pub struct Narrowed {
-    /// Per file, the 0-based file row number of each kept row.
-    pub rows: Vec<Vec<usize>>,
     /// The distinct event times of every row of every file, kept and dropped.
     pub times: Vec<i64>,
 }
@@ -130,14 +132,26 @@ pub struct QuarantineRow {
     pub row: usize,
     /// The first problem in the row.
     pub cell: BadCell,
+    /// The user's name of the cell's column when their source renames it
+    /// (`[sources.<table>] columns`).
+    pub their_column: Option<String>,
 }
 
 impl QuarantineRow {
+    /// The column as the user's file names it.
+    pub fn column(&self) -> &str {
+        self.their_column.as_deref().unwrap_or(self.cell.column)
+    }
+
     /// One-line description naming table, file, row, column and value.
     pub fn describe(&self, table: &str) -> String {
         format!(
             "table {table}, file {}, row {}, column {}: value {} — {}",
-            self.file, self.row, self.cell.column, self.cell.value, self.cell.reason
+            self.file,
+            self.row,
+            self.column(),
+            self.cell.value,
+            self.cell.reason
         )
     }
 }
@@ -161,7 +175,8 @@ impl ValidTable {
 }
 
 /// Validates the files of one table. `accounts` holds the account ids other tables may refer
-/// to (absent while validating `accounts` itself).
+/// to (absent while validating `accounts` itself); `mapping` is the source's mapping the
+/// files went through, so bad rows name the user's columns.
 ///
 /// `narrowed` says that the files were narrowed to one account shard as they were read
 /// ([`super::shard::Shard::narrow`]): rows keep their file row numbers in the quarantine,
@@ -171,12 +186,14 @@ impl ValidTable {
 /// to [`ValidTable::feed`] and [`ValidTable::latest_event_us`].
 pub fn validate(
     spec: &'static TableSpec,
-    files: Vec<FileFrame>,
+    files: Vec<MappedFile>,
     window: &RunWindow,
     accounts: Option<&AccountIds>,
     narrowed: Option<Narrowed>,
+    mapping: &TableMapping,
     taxonomy: &Taxonomy,
 ) -> Result<ValidTable, ContractError> {
+    let rows_filtered = files.iter().map(|f| f.filtered).sum();
     let Typed {
         frame,
         mut bad,
@@ -184,7 +201,7 @@ pub fn validate(
         stats,
         missing_optional,
         unknown_columns,
-    } = type_files(spec, &files, narrowed.as_ref(), taxonomy)?;
+    } = type_files(spec, &files, taxonomy)?;
     drop(files);
     let rows_read = frame.height();
     let mut left: Vec<Option<LeftOut>> = vec![None; rows_read];
@@ -211,7 +228,7 @@ pub fn validate(
     let outside_taxonomy = outside_taxonomy(spec, &valid, taxonomy).map_err(|e| polars_err(spec, e))?;
     let (rows_before_window, rows_after_as_of, rows_of_quarantined_accounts) =
         left_out_counts(&bad, &left, &times.in_window);
-    let quarantined = quarantine_rows(bad, &origin, &stats);
+    let quarantined = quarantine_rows(bad, &origin, &stats, mapping);
     let quarantined_ids = if spec.name == "accounts" {
         quarantined_account_ids(spec, &frame, &valid, &quarantined)?
     } else {
@@ -229,6 +246,7 @@ pub fn validate(
         rows_read,
         rows_before_window,
         rows_after_as_of,
+        rows_filtered,
         duplicates_dropped,
         rows_of_quarantined_accounts,
         first_quarantined_parent: orphans.first_parent,
@@ -301,23 +319,23 @@ struct Typed {
 }
 
 /// Checks each file's columns, types every contract column and stacks the files.
-fn type_files(
-    spec: &'static TableSpec,
-    files: &[FileFrame],
-    narrowed: Option<&Narrowed>,
-    taxonomy: &Taxonomy,
-) -> Result<Typed, ContractError> {
+fn type_files(spec: &'static TableSpec, files: &[MappedFile], taxonomy: &Taxonomy) -> Result<Typed, ContractError> {
     let mut unknown_columns = Vec::new();
     let mut missing_optional = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
     let mut bad: Vec<Option<BadCell>> = Vec::new();
     let mut origin: Vec<(usize, usize)> = Vec::new();
     let mut stats = Vec::with_capacity(files.len());
-    for (fi, file) in files.iter().enumerate() {
+    for (fi, mapped) in files.iter().enumerate() {
+        let file = &mapped.file;
         let url = file.location.to_string();
         check_columns(spec, file, &url, &mut unknown_columns)?;
         let height = file.frame.height();
-        let mut file_bad = vec![None; height];
+        let mut file_bad = if mapped.bad.is_empty() {
+            vec![None; height]
+        } else {
+            mapped.bad.clone()
+        };
         let mut cols = Vec::with_capacity(spec.columns.len());
         for col in spec.columns {
             let series = match file.frame.column(col.name) {
@@ -337,16 +355,20 @@ fn type_files(
             };
             cols.push(series.into_column());
         }
+        mapped
+            .show_raw_values(&mut file_bad)
+            .map_err(|e| ContractError::Polars {
+                table: spec.name.into(),
+                file: url.clone(),
+                reason: e.to_string(),
+            })?;
         frames.push(DataFrame::new(height, cols).map_err(|e| ContractError::Polars {
             table: spec.name.into(),
             file: url.clone(),
             reason: e.to_string(),
         })?);
         bad.extend(file_bad);
-        match narrowed.and_then(|n| n.rows.get(fi)) {
-            Some(rows) => origin.extend(rows.iter().map(|r| (fi, r + 1))),
-            None => origin.extend((0..height).map(|r| (fi, r + 1))),
-        }
+        origin.extend((0..height).map(|r| (fi, mapped.file_row(r))));
         stats.push(FileStats {
             url,
             format: file.format.name(),
@@ -366,7 +388,7 @@ fn type_files(
 /// Fails on a missing required column; collects columns the contract does not know.
 fn check_columns(
     spec: &TableSpec,
-    file: &FileFrame,
+    file: &vigil_store::storage::FileFrame,
     url: &str,
     unknown_columns: &mut Vec<String>,
 ) -> Result<(), ContractError> {
@@ -399,6 +421,7 @@ fn quarantine_rows(
     bad: Vec<Option<BadCell>>,
     origin: &[(usize, usize)],
     stats: &[FileStats],
+    mapping: &TableMapping,
 ) -> Vec<(usize, QuarantineRow)> {
     bad.into_iter()
         .zip(origin)
@@ -410,6 +433,7 @@ fn quarantine_rows(
                     QuarantineRow {
                         file: stats[*fi].url.clone(),
                         row: *row,
+                        their_column: mapping.their_column(cell.column).map(str::to_string),
                         cell,
                     },
                 )

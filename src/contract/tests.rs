@@ -1,9 +1,11 @@
 //! Unit tests of table validation, and the guard that keeps data/CONTRACT.md in sync with
 //! the schema in code.
 
+use super::ContractError;
 use super::keys::AccountIds;
-use super::schema::{self, ColumnType, Rule, TABLES};
-use super::table::{ValidTable, validate};
+use super::mapping::{MappedFile, TableMapping};
+use super::schema::{self, ColumnType, Rule, TABLES, TableSpec};
+use super::table::{self, Narrowed, ValidTable};
 use super::taxonomy::{Taxonomy, TaxonomySet};
 use crate::time::{RunWindow, parse_run_date};
 use polars::prelude::*;
@@ -15,12 +17,24 @@ fn window() -> Result<RunWindow, String> {
     RunWindow::new(parse_run_date("2026-06-30")?, 6)
 }
 
-fn frame(df: DataFrame) -> Result<FileFrame, Box<dyn std::error::Error>> {
-    Ok(FileFrame {
+fn frame(df: DataFrame) -> Result<MappedFile, Box<dyn std::error::Error>> {
+    Ok(MappedFile::native(FileFrame {
         location: Location::parse("memory://t/x.parquet")?,
         format: FileFormat::Parquet,
         frame: df,
-    })
+    }))
+}
+
+/// [`table::validate`] of files read as they are (no source mapping).
+fn validate(
+    spec: &'static TableSpec,
+    files: Vec<MappedFile>,
+    window: &RunWindow,
+    accounts: Option<&AccountIds>,
+    narrowed: Option<Narrowed>,
+    taxonomy: &Taxonomy,
+) -> Result<ValidTable, ContractError> {
+    table::validate(spec, files, window, accounts, narrowed, &TableMapping::default(), taxonomy)
 }
 
 /// Each quarantined row as (file row, column, reason code).
@@ -119,6 +133,10 @@ fn render_contract() -> String {
          extension; a table is one file or a folder of files. Only `accounts` is mandatory. Bad rows go to the\n\
          `quarantine` output with a reason; a run fails with exit 3 when a table is unreadable, a required column is\n\
          missing, the share of bad rows passes `[validation] max_bad_row_share`, or a table is stale (below).\n\n\
+         **Your own names.** The column names and values below are the contract's; a table given as\n\
+         `[sources.<table>]` in the pipeline config maps yours onto them as each file is read (`columns`, `values`,\n\
+         `timestamp_format`, `time_zone`, a row `filter`; README, *Your own data*). Bad rows of a mapped table name\n\
+         your file, row, column and value.\n\n\
          Rows whose event time is after `--as-of` are *future* rows: left out and counted (`rows_after_as_of` in the\n\
          validation report), never bad, so a backfill (a run date before the end of the data) validates like a daily\n\
          run. Rows before the lookback window are dropped, not counted as bad. A `date` D counts as the whole day D.\n\n\
