@@ -24,8 +24,8 @@ use crate::score::tiers::TiersOptions;
 pub use interpolate::interpolate;
 pub use report::{PerformanceSource, ReportOptions};
 pub use sentiment::{SentimentOptions, SentimentSource};
-pub use taxonomy::{CategoryOptions, TaxonomyOptions};
 pub use sources::{CsvOptions, TableOptions, TableSourceOptions};
+pub use taxonomy::{CategoryOptions, TaxonomyOptions};
 pub use validation::ValidationOptions;
 
 use crate::features::params::FeatureOptions;

@@ -377,7 +377,11 @@ fn load_one(
 ) -> Result<ValidTable, LoadError> {
     let storage = ctx.storage;
     let unmapped = TableMapping::default();
-    let mapping = ctx.sources.tables.get(spec.name).map_or(&unmapped, |s| &s.mapping);
+    let mapping = ctx
+        .sources
+        .tables
+        .get(spec.name)
+        .map_or(&unmapped, |s| &s.mapping);
     let mut frames = Vec::with_capacity(files.len());
     let mut narrowed = part.map(|_| Narrowed::default());
     for (loc, format) in files {
@@ -392,7 +396,15 @@ fn load_one(
         }
         frames.push(file);
     }
-    let valid = table::validate(spec, frames, ctx.window, accounts, narrowed, mapping, ctx.taxonomy)?;
+    let valid = table::validate(
+        spec,
+        frames,
+        ctx.window,
+        accounts,
+        narrowed,
+        mapping,
+        ctx.taxonomy,
+    )?;
     tracing::info!(
         table = spec.name,
         files = valid.files.len(),

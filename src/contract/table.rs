@@ -319,7 +319,11 @@ struct Typed {
 }
 
 /// Checks each file's columns, types every contract column and stacks the files.
-fn type_files(spec: &'static TableSpec, files: &[MappedFile], taxonomy: &Taxonomy) -> Result<Typed, ContractError> {
+fn type_files(
+    spec: &'static TableSpec,
+    files: &[MappedFile],
+    taxonomy: &Taxonomy,
+) -> Result<Typed, ContractError> {
     let mut unknown_columns = Vec::new();
     let mut missing_optional = Vec::new();
     let mut frames = Vec::with_capacity(files.len());

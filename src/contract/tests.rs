@@ -34,7 +34,15 @@ fn validate(
     narrowed: Option<Narrowed>,
     taxonomy: &Taxonomy,
 ) -> Result<ValidTable, ContractError> {
-    table::validate(spec, files, window, accounts, narrowed, &TableMapping::default(), taxonomy)
+    table::validate(
+        spec,
+        files,
+        window,
+        accounts,
+        narrowed,
+        &TableMapping::default(),
+        taxonomy,
+    )
 }
 
 /// Each quarantined row as (file row, column, reason code).
