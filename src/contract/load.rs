@@ -7,8 +7,10 @@ use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
 use super::{ContractError, Gates, LoadError, Sources};
 use crate::time::{DAY_US, HOUR_US, RunWindow};
-use std::collections::{BTreeMap, HashSet};
-use vigil_store::storage::{FileFormat, Location, Storage, StorageError};
+use std::collections::BTreeMap;
+use vigil_store::storage::{
+    FoundTable, Location, ReadOptions, Storage, StorageError, TableFile, is_hidden_below,
+};
 
 /// The validated input history of one run.
 #[derive(Debug)]
@@ -124,15 +126,17 @@ impl History {
     }
 }
 
-/// Where a table's files are: an explicit `[sources]` URL, or `base/<table>/` and
-/// `base/<table>.<ext>` under `[sources] base`.
+/// Where a table's files are: an explicit `[sources]` URL, or under `[sources] base` the
+/// file `<table>.<ext>`, the folder `<table>/` or a Spark-style folder `<table>.<ext>/` (a
+/// Delta table when it has a `_delta_log/`).
 enum Source {
     Explicit(Location),
-    Files(Vec<(Location, FileFormat)>),
+    Found(FoundTable),
     Absent(String),
 }
 
 fn locate(
+    storage: &Storage,
     sources: &Sources,
     spec: &TableSpec,
     base_files: &[Location],
@@ -144,27 +148,17 @@ fn locate(
     let Some(base) = base else {
         return Ok(Source::Absent("no [sources] entry and no base".into()));
     };
-    let folder = base.join(spec.name);
-    let prefix = format!("{}/", folder.path());
-    let files: Vec<(Location, FileFormat)> = base_files
-        .iter()
-        .filter(|l| {
-            let p = l.path().as_ref();
-            let name = l.file_name().unwrap_or_default();
-            let in_folder = p.starts_with(&prefix) && !name.starts_with(['_', '.']);
-            let stem_matches = l.path().parts().count() == base.path().parts().count() + 1
-                && name.rsplit_once('.').is_some_and(|(stem, _)| stem == spec.name);
-            in_folder || stem_matches
-        })
-        .filter_map(FileFormat::of)
-        .collect();
-    if files.is_empty() {
+    let found = storage
+        .base_table_files(spec.name, base, base_files, &ReadOptions::default())
+        .map_err(|e| mandatory(spec, e))?;
+    if found.files.is_empty() {
         return Ok(Source::Absent(format!(
-            "nothing at {folder} or {base}/{}.<parquet|csv|ndjson>",
+            "nothing at {} or {base}/{}.<parquet|csv|ndjson>",
+            base.join(spec.name),
             spec.name
         )));
     }
-    Ok(Source::Files(files))
+    Ok(Source::Found(found))
 }
 
 /// Loads and validates every contract table found at `sources`.
@@ -188,10 +182,10 @@ pub fn load_history_part(
 ) -> Result<History, LoadError> {
     let (base, base_files) = listing(storage, sources)?;
     let mut absent = Vec::new();
-    let mut used: HashSet<String> = HashSet::new();
-    let mut present: Vec<(&'static TableSpec, Vec<(Location, FileFormat)>)> = Vec::new();
+    let mut found: Vec<FoundTable> = Vec::new();
+    let mut present: Vec<(&'static TableSpec, Vec<TableFile>)> = Vec::new();
     for spec in TABLES {
-        let Some(files) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
+        let Some(table) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
             tracing::info!(
                 table = spec.name,
                 "optional input table absent; its signals will be null"
@@ -199,8 +193,8 @@ pub fn load_history_part(
             absent.push(spec.name);
             continue;
         };
-        used.extend(files.iter().map(|(l, _)| l.to_string()));
-        present.push((spec, files));
+        present.push((spec, table.files.clone()));
+        found.push(table);
     }
     // `accounts` first: its ids are what every other table's account_id must refer to.
     let mut present = present.into_iter();
@@ -261,8 +255,10 @@ pub fn load_history_part(
     }
     let ignored_files: Vec<String> = base_files
         .iter()
+        .filter(|l| {
+            !found.iter().any(|t| t.claims(l)) && !base.as_ref().is_some_and(|b| is_hidden_below(b, l))
+        })
         .map(|l| l.to_string())
-        .filter(|l| !used.contains(l) && !l.rsplit('/').next().is_some_and(|n| n.starts_with(['_', '.'])))
         .collect();
     for f in &ignored_files {
         tracing::warn!(file = %f, "file under [sources] base belongs to no input table; ignored");
@@ -284,9 +280,9 @@ pub fn count_accounts(storage: &Storage, sources: &Sources, window: RunWindow) -
         .iter()
         .find(|t| t.name == "accounts")
         .ok_or_else(|| LoadError::Internal("accounts missing from the contract table list".into()))?;
-    let files = table_files(storage, sources, spec, &base_files, base.as_ref())?
+    let table = table_files(storage, sources, spec, &base_files, base.as_ref())?
         .ok_or_else(|| LoadError::Internal("the accounts table is mandatory".into()))?;
-    Ok(load_one(storage, spec, &files, &window, None, None)?
+    Ok(load_one(storage, spec, &table.files, &window, None, None)?
         .frame
         .height())
 }
@@ -308,14 +304,15 @@ fn table_files(
     spec: &'static TableSpec,
     base_files: &[Location],
     base: Option<&Location>,
-) -> Result<Option<Vec<(Location, FileFormat)>>, LoadError> {
-    match locate(sources, spec, base_files, base)? {
-        Source::Explicit(loc) => Ok(Some(
-            storage
-                .table_files(spec.name, &loc)
+) -> Result<Option<FoundTable>, LoadError> {
+    match locate(storage, sources, spec, base_files, base)? {
+        Source::Explicit(loc) => Ok(Some(FoundTable {
+            files: storage
+                .table_files(spec.name, &loc, &ReadOptions::default())
                 .map_err(|e| mandatory(spec, e))?,
-        )),
-        Source::Files(f) => Ok(Some(f)),
+            roots: vec![loc],
+        })),
+        Source::Found(found) => Ok(Some(found)),
         Source::Absent(reason) if spec.mandatory => Err(ContractError::MandatoryTable {
             table: spec.name.into(),
             url: base.map(|b| b.to_string()).unwrap_or_default(),
@@ -330,15 +327,16 @@ fn table_files(
 fn load_one(
     storage: &Storage,
     spec: &'static TableSpec,
-    files: &[(Location, FileFormat)],
+    files: &[TableFile],
     window: &RunWindow,
     accounts: Option<&AccountIds>,
     part: Option<Shard>,
 ) -> Result<ValidTable, LoadError> {
     let mut frames = Vec::with_capacity(files.len());
     let mut narrowed = part.map(|_| Narrowed::default());
-    for (loc, format) in files {
-        let mut file = storage.read_file(spec.name, loc, *format)?;
+    for table_file in files {
+        let loc = &table_file.location;
+        let mut file = storage.read_file(spec.name, table_file, &ReadOptions::default())?;
         // Narrow each file as soon as it is read: one whole file in memory at a time.
         if let (Some(p), Some(n)) = (part, narrowed.as_mut()) {
             let (frame, rows, times) = p.narrow(spec, &file.frame).map_err(|e| ContractError::Polars {

@@ -109,8 +109,23 @@ pub(super) fn set_bad(
     }
 }
 
+/// A zoned datetime column (Parquet written by Spark or pandas, in UTC or another zone) as
+/// vigil's naive UTC: the stored instants are UTC whatever the zone, so the zone is dropped
+/// and the instants kept.
+fn to_utc(col: &Column, unit: TimeUnit) -> PolarsResult<Column> {
+    col.to_physical_repr().cast(&DataType::Datetime(unit, None))
+}
+
 /// Types one column: returns the typed series (null where bad) and marks bad rows.
 pub fn convert(spec: &ColumnSpec, col: &Column, bad: &mut [Option<BadCell>]) -> PolarsResult<Series> {
+    let utc;
+    let col = match col.dtype() {
+        DataType::Datetime(unit, Some(_)) => {
+            utc = to_utc(col, *unit)?;
+            &utc
+        }
+        _ => col,
+    };
     if let Some(series) = native::convert(spec, col, bad)? {
         return Ok(series);
     }
