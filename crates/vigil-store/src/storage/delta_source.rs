@@ -85,17 +85,19 @@ pub(super) fn table_files(
 /// Loads the version the pin selects: a version, the latest at or before an instant, or
 /// the latest.
 async fn open(store: LogStoreRef, pin: &DeltaPin) -> Result<DeltaTable, String> {
-    let mut t = DeltaTable::new(store);
+    let mut t = DeltaTable::new(store.clone());
     let loaded: Result<(), DeltaTableError> = match (pin.version, pin.as_of) {
         (Some(_), Some(_)) => return Err("set either version or as_of, not both".into()),
         (Some(v), None) => {
-            let v = u64::try_from(v).map_err(|_| format!("version {v} is negative"))?;
-            t.load_version(v).await.map_err(|e| match e {
-                DeltaTableError::InvalidVersion(_) => {
-                    DeltaTableError::Generic(format!("the table has no version {v}"))
-                }
-                other => other,
-            })
+            let wanted = u64::try_from(v).map_err(|_| format!("the table has no version {v}"))?;
+            let latest = store
+                .get_latest_version(0)
+                .await
+                .map_err(|e| format!("cannot find the latest version: {e}"))?;
+            if wanted > latest {
+                return Err(format!("the table has no version {v} (its latest is {latest})"));
+            }
+            t.load_version(wanted).await
         }
         (None, Some(at)) => t.load_with_datetime(at).await,
         (None, None) => t.load().await,

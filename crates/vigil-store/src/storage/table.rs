@@ -245,6 +245,8 @@ impl Storage {
             out = Some(match out {
                 None => part,
                 Some(mut acc) => {
+                    // Partition columns a file also holds itself come in another order.
+                    let part = part.select(acc.get_column_names_owned()).unwrap_or(part);
                     acc.vstack_mut(&part).map_err(|e| StorageError::Unreadable {
                         table: what.to_string(),
                         url: file.location.to_string(),

@@ -1,5 +1,5 @@
 //! Storage round trips on memory:// and file://, retries under injected faults and
-//! latency, and clear errors on permanent failures.
+//! latency, and clear errors on permanent failures; table layouts and formats in `formats`.
 
 use super::faults::FlakyStore;
 use super::*;
@@ -8,6 +8,8 @@ use object_store::throttle::{ThrottleConfig, ThrottledStore};
 use polars::prelude::*;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+mod formats;
 
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
