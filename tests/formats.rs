@@ -166,6 +166,104 @@ fn zoned_parquet_timestamps_are_read_as_utc_instants() {
         (Some(100), Some(0)),
         "{nps}"
     );
+    let end = nps["latest_event_end"].as_str();
+    assert_eq!(
+        end,
+        Some("2026-05-28T09:30:00+00:00"),
+        "the UTC instant, not Berlin wall time: {nps}"
+    );
+    let t = table(&report, "tickets");
+    assert_eq!(
+        t["latest_event_end"].as_str(),
+        Some("2026-06-28T10:00:00+00:00"),
+        "{t}"
+    );
+}
+
+#[test]
+fn spark_folders_and_hive_partitions_are_tables_and_metadata_folders_are_not_data() {
+    let p = Project::new("");
+    p.small_history();
+    let tickets = take_csv(&p, "history/tickets.csv");
+    write_parquet(
+        &p,
+        "history/tickets.parquet/part-00000.snappy.parquet",
+        tickets.slice(0, 120),
+    );
+    write_parquet(
+        &p,
+        "history/tickets.parquet/part-00001.snappy.parquet",
+        tickets.slice(120, 80),
+    );
+    p.write("history/tickets.parquet/_SUCCESS", b"");
+    p.write(
+        "history/tickets.parquet/_temporary/0/part-00002.parquet",
+        b"not parquet",
+    );
+    p.write("history/tickets.parquet/.part-00000.snappy.parquet.crc", b"crc");
+    let usage = take_csv(&p, "history/usage_daily/2026-06.csv");
+    write_parquet(&p, "history/usage_daily/year=2026/month=06/part-0.parquet", usage);
+    p.write("history/usage_daily/.spark-staging/part-9.csv", b"garbage\xff");
+    p.write("history/_scratch/notes.csv", b"a,b\n1,2\n");
+
+    let report = validated(&p);
+    let t = table(&report, "tickets");
+    assert_eq!(
+        (t["rows_read"].as_u64(), t["bad_rows"].as_u64()),
+        (Some(200), Some(0)),
+        "{t}"
+    );
+    let u = table(&report, "usage_daily");
+    assert_eq!(u["rows_read"].as_u64(), Some(300), "{u}");
+    assert_eq!(u["unknown_columns"], serde_json::json!(["year", "month"]), "{u}");
+}
+
+/// Replaces a text timestamp column (UTC) by the same instants typed `Datetime(unit, zone)`,
+/// as Spark and pandas write them.
+fn zoned(frame: &mut DataFrame, column: &str, unit: TimeUnit, zone: &str) {
+    let per_second = match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
+    };
+    let values: Vec<Option<i64>> = frame
+        .column(column)
+        .expect("column")
+        .str()
+        .expect("text")
+        .iter()
+        .map(|v| {
+            let v = v?.trim_end_matches('Z').replace('T', " ");
+            let t = chrono::NaiveDateTime::parse_from_str(&v, "%Y-%m-%d %H:%M:%S").ok()?;
+            Some(t.and_utc().timestamp() * per_second)
+        })
+        .collect();
+    let tz = TimeZone::opt_try_new(Some(zone)).expect("zone");
+    let typed = Column::new(column.into(), values)
+        .cast(&DataType::Datetime(unit, tz))
+        .expect("zoned");
+    frame.with_column(typed).expect("replace");
+}
+
+/// Spark and pandas write timestamps with a zone; the instants are UTC whatever the zone.
+#[test]
+fn zoned_parquet_timestamps_are_read_as_utc_instants() {
+    let p = Project::new("");
+    p.small_history();
+    let mut nps = take_csv(&p, "history/nps_responses.csv");
+    zoned(&mut nps, "responded_at", TimeUnit::Nanoseconds, "Europe/Berlin");
+    write_parquet(&p, "history/nps_responses.parquet", nps);
+    let mut tickets = take_csv(&p, "history/tickets.csv");
+    zoned(&mut tickets, "created_at", TimeUnit::Milliseconds, "UTC");
+    write_parquet(&p, "history/tickets.parquet", tickets);
+
+    let report = validated(&p);
+    let nps = table(&report, "nps_responses");
+    assert_eq!(
+        (nps["rows_read"].as_u64(), nps["bad_rows"].as_u64()),
+        (Some(100), Some(0)),
+        "{nps}"
+    );
     let end = nps["span_end"].as_str().unwrap_or_default();
     assert!(
         end.starts_with("2026-05-28T09:30:00"),
