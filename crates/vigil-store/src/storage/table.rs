@@ -32,11 +32,6 @@ pub enum FileFormat {
 const COMPRESSION_SUFFIXES: &[&str] = &[".gz", ".zst"];
 
 impl FileFormat {
-    /// A listed file with the format its name says (`None` for any other file).
-    pub fn of(l: &Location) -> Option<(Location, Self)> {
-        l.file_name().and_then(Self::from_name).map(|f| (l.clone(), f))
-    }
-
     /// Infers a data file's format from its name's extension, after an optional `.gz` or
     /// `.zst` (`tickets.csv.gz` is CSV). Never [`Delta`](Self::Delta).
     pub fn from_name(name: &str) -> Option<Self> {
