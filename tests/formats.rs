@@ -4,7 +4,7 @@
 //! that are never data. Each case runs `vigil validate` on a small history and reads its
 //! validation report.
 
-use crate::common::{Project, report_table as table, validation_report};
+use crate::common::{Project, python_has, report_table as table, validation_report};
 use polars::prelude::*;
 use std::io::Write;
 use vigil_store::storage::{Location, RetryPolicy, Storage, encode_parquet};
@@ -80,6 +80,65 @@ fn a_delta_table_is_read_at_its_latest_version_under_base_and_by_url() {
     p.config("[sources]\nbase = \"history\"\naccounts = \"crm_accounts\"\n\n[warehouse]\nurl = \"wh\"\n\n[validation]\nmax_bad_row_share = 0.0\n");
     let report = validated(&p);
     assert_eq!(table(&report, "accounts")["rows_read"].as_u64(), Some(100));
+}
+
+/// Writes the history's accounts and tickets as Delta tables with delta-rs (Python), the way
+/// a data platform would: partitioned by contract columns (`segment`, `priority`) that live
+/// only in the log, UTC-zoned timestamps, and an overwrite that removes a file with a bad row.
+const DELTA_RS_WRITER: &str = r#"
+import sys, os
+import pyarrow as pa, pyarrow.csv as csv
+from deltalake import write_deltalake
+h = sys.argv[1]
+accounts = csv.read_csv(f"{h}/accounts.csv")
+bad = accounts.slice(0, 1).set_column(2, "segment", pa.array(["not-a-segment"]))
+write_deltalake(f"{h}/accounts", pa.concat_tables([accounts, bad]), partition_by=["segment"])
+write_deltalake(f"{h}/accounts", accounts, mode="overwrite", partition_by=["segment"])
+tickets = csv.read_csv(f"{h}/tickets.csv")
+at = tickets.column("created_at").cast(pa.timestamp("us", tz="UTC"))
+tickets = tickets.set_column(tickets.schema.get_field_index("created_at"), "created_at", at)
+write_deltalake(f"{h}/tickets", tickets, partition_by=["priority"])
+os.remove(f"{h}/accounts.csv")
+os.remove(f"{h}/tickets.csv")
+# pyarrow's and deltalake's threads can abort the interpreter at exit (apache/arrow#34314).
+os._exit(0)
+"#;
+
+#[test]
+fn delta_tables_written_by_delta_rs_are_read_with_their_partition_columns() {
+    if !python_has("deltalake") {
+        return;
+    }
+    let p = Project::new("");
+    p.small_history();
+    let out = std::process::Command::new("python3")
+        .args(["-c", DELTA_RS_WRITER, &p.file("history").to_string_lossy()])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = validated(&p);
+    let a = table(&report, "accounts");
+    assert_eq!(
+        (a["rows_read"].as_u64(), a["bad_rows"].as_u64()),
+        (Some(100), Some(0)),
+        "{a}"
+    );
+    assert_eq!(
+        a["unknown_columns"],
+        serde_json::json!([]),
+        "segment comes from the log: {a}"
+    );
+    let t = table(&report, "tickets");
+    assert_eq!(
+        (t["rows_read"].as_u64(), t["bad_rows"].as_u64()),
+        (Some(200), Some(0)),
+        "{t}"
+    );
+    assert_eq!(
+        t["latest_event_end"].as_str(),
+        Some("2026-06-28T10:00:00+00:00"),
+        "{t}"
+    );
 }
 
 #[test]

@@ -127,6 +127,20 @@ pub fn report_table<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_
         .unwrap_or_else(|| panic!("no table {name} in {report}"))
 }
 
+/// Whether `python3` can import `module`. When it cannot, a test that needs it returns early,
+/// unless `VIGIL_REQUIRE_SERVERS` is set (CI), where this panics.
+pub fn python_has(module: &str) -> bool {
+    let found = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found || std::env::var("VIGIL_REQUIRE_SERVERS").is_err(),
+        "python3 -c 'import {module}' failed"
+    );
+    found
+}
+
 /// Runs `vigil` with `args` in `cwd`.
 pub fn vigil(cwd: &Path, args: &[&str]) -> Run {
     vigil_env(cwd, args, &[])
