@@ -82,6 +82,23 @@ fn a_delta_table_is_read_at_its_latest_version_under_base_and_by_url() {
     assert_eq!(table(&report, "accounts")["rows_read"].as_u64(), Some(100));
 }
 
+#[test]
+fn an_unreadable_delta_log_names_the_table_and_writes_nothing() {
+    let p = Project::new("");
+    p.small_history();
+    let accounts = take_csv(&p, "history/accounts.csv");
+    delta_accounts(&p.file("history/accounts"), &accounts);
+    p.write(
+        "history/accounts/_delta_log/00000000000000000001.json",
+        b"not json",
+    );
+    p.validate().expect_failure(
+        BAD_DATA,
+        &["table accounts", "history/accounts", "unreadable as Delta"],
+    );
+    assert!(p.files_under("wh").is_empty(), "no output on failure");
+}
+
 /// Writes the history's accounts and tickets as Delta tables with delta-rs (Python), the way
 /// a data platform would: partitioned by contract columns (`segment`, `priority`) that live
 /// only in the log, UTC-zoned timestamps, and an overwrite that removes a file with a bad row.

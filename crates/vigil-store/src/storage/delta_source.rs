@@ -21,11 +21,12 @@ pub(super) fn table_files(
     root: &Location,
     pin: &DeltaPin,
 ) -> Result<Vec<TableFile>, StorageError> {
+    // The kernel appends a backtrace to its errors when RUST_BACKTRACE is set: first line only.
     let unreadable = |reason: String| StorageError::Unreadable {
         table: table.to_string(),
         url: root.to_string(),
         format: FileFormat::Delta.name(),
-        reason,
+        reason: reason.lines().next().unwrap_or_default().to_string(),
     };
     let store = log_store(storage, root).map_err(|e| storage_error(e, &unreadable))?;
     let is_table = storage
