@@ -12,6 +12,7 @@ use super::{DeltaPin, FileFormat, Location, Storage, StorageError, TableFile};
 use crate::warehouse::delta::{DeltaError, log_store};
 use chrono::{DateTime, Utc};
 use deltalake::logstore::LogStoreRef;
+use deltalake::table::state::DeltaTableState;
 use deltalake::{DeltaTable, DeltaTableError};
 
 /// The table's data files at the version `pin` selects.
@@ -38,33 +39,42 @@ pub(super) fn table_files(
             url: root.to_string(),
         });
     }
-    let t = storage
-        .block_on(open(store, pin))
-        .map_err(|e| unreadable(e.to_string()))?;
+    let t = storage.block_on(open(store, pin)).map_err(&unreadable)?;
     let state = t
         .snapshot()
         .map_err(|e| unreadable(format!("cannot read the snapshot: {e}")))?;
+    check_readable(state, pin).map_err(&unreadable)?;
+    live_files(state, root).map_err(unreadable)
+}
+
+/// Refuses a snapshot that is not what was asked for (every version after `as_of`) or that
+/// needs a feature vigil does not read (column mapping).
+fn check_readable(state: &DeltaTableState, pin: &DeltaPin) -> Result<(), String> {
     if let Some(as_of) = pin.as_of {
-        check_as_of(state.version(), state.version_timestamp(state.version()), as_of).map_err(unreadable)?;
+        check_as_of(state.version(), state.version_timestamp(state.version()), as_of)?;
     }
     let mapping = state.metadata().configuration().get("delta.columnMapping.mode");
     if mapping.is_some_and(|m| m != "none") {
-        return Err(unreadable(
-            "it uses column mapping (delta.columnMapping.mode), which vigil does not read".into(),
-        ));
+        return Err("it uses column mapping (delta.columnMapping.mode), which vigil does not read".into());
     }
+    Ok(())
+}
+
+/// The snapshot's data files, sorted by path, each with its partition values in the table's
+/// partition-column order.
+fn live_files(state: &DeltaTableState, root: &Location) -> Result<Vec<TableFile>, String> {
     let partition_columns = state.metadata().partition_columns().to_vec();
     let mut files = Vec::new();
     for file in state.log_data().iter() {
         let path = file.path();
         if file.deletion_vector_descriptor().is_some() {
-            return Err(unreadable(format!(
+            return Err(format!(
                 "file {path} has a deletion vector, which vigil does not read; rewrite the table \
                  without them (REORG TABLE … APPLY (PURGE))"
-            )));
+            ));
         }
         let location = if path.contains("://") {
-            Location::parse(&path)?
+            Location::parse(&path).map_err(|e| e.to_string())?
         } else {
             root.join(&path)
         };
