@@ -185,6 +185,8 @@ impl From<crate::contract::LoadError> for Error {
             LoadError::Contract(e) => Error::Contract(e),
             LoadError::Storage(e) => Error::Storage(e),
             LoadError::Polars(e) => Error::Polars(e),
+            LoadError::Postgres(e) => Error::Warehouse(e.into()),
+            LoadError::Usage(reason) => Error::Usage(reason),
             LoadError::Internal(reason) => Error::Internal(reason),
         }
     }

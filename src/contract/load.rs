@@ -7,10 +7,15 @@ use super::schema::{ColumnType, TABLES, TableSpec};
 use super::shard::Shard;
 use super::table::{self, Narrowed, ValidTable};
 use super::taxonomy::Taxonomy;
-use super::{ContractError, Gates, LoadError, Sources};
+use super::{ContractError, Gates, LoadError, PostgresRelation, PostgresSource, Sources, TableSource};
 use crate::time::{DAY_US, HOUR_US, RunWindow};
-use std::collections::{BTreeMap, HashSet};
-use vigil_store::storage::{FileFormat, Location, Storage, StorageError};
+use std::collections::BTreeMap;
+use vigil_store::secret::Secret;
+use vigil_store::storage::{
+    FileFormat, FileFrame, FoundTable, Location, ReadOptions, Storage, StorageError, TableFile,
+    is_hidden_below,
+};
+use vigil_store::warehouse::postgres::source as postgres;
 
 /// The validated input history of one run.
 #[derive(Debug)]
@@ -130,53 +135,53 @@ impl History {
     }
 }
 
-/// Where a table's files are: an explicit `[sources]` URL, or `base/<table>/` and
-/// `base/<table>.<ext>` under `[sources] base`.
+/// Where a table's files are: an explicit `[sources]` URL, or under `[sources] base` the
+/// file `<table>.<ext>`, the folder `<table>/` or a Spark-style folder `<table>.<ext>/` (a
+/// Delta table when it has a `_delta_log/`).
 enum Source {
     Explicit(Location),
-    Files(Vec<(Location, FileFormat)>),
+    Found(FoundTable),
     Absent(String),
 }
 
 fn locate(
+    storage: &Storage,
     sources: &Sources,
     spec: &TableSpec,
     base_files: &[Location],
     base: Option<&Location>,
 ) -> Result<Source, LoadError> {
     if let Some(source) = sources.tables.get(spec.name) {
+        if let Some(pg) = &source.postgres {
+            let label = match &pg.relation {
+                PostgresRelation::Table(name) => name.as_str(),
+                PostgresRelation::Query(_) => "query",
+            };
+            let file = TableFile::new(Location::postgres(label), FileFormat::Postgres);
+            return Ok(Source::Found(FoundTable {
+                files: vec![file],
+                roots: Vec::new(),
+            }));
+        }
         let url = source.url.as_deref().ok_or_else(|| {
-            LoadError::Internal(format!(
-                "table {}: a PostgreSQL source is read by the PostgreSQL reader, not from files",
-                spec.name
-            ))
+            LoadError::Internal(format!("table {}: a source without a location", spec.name))
         })?;
         return Ok(Source::Explicit(Location::parse(url)?));
     }
     let Some(base) = base else {
         return Ok(Source::Absent("no [sources] entry and no base".into()));
     };
-    let folder = base.join(spec.name);
-    let prefix = format!("{}/", folder.path());
-    let files: Vec<(Location, FileFormat)> = base_files
-        .iter()
-        .filter(|l| {
-            let p = l.path().as_ref();
-            let name = l.file_name().unwrap_or_default();
-            let in_folder = p.starts_with(&prefix) && !name.starts_with(['_', '.']);
-            let stem_matches = l.path().parts().count() == base.path().parts().count() + 1
-                && name.rsplit_once('.').is_some_and(|(stem, _)| stem == spec.name);
-            in_folder || stem_matches
-        })
-        .filter_map(FileFormat::of)
-        .collect();
-    if files.is_empty() {
+    let found = storage
+        .base_table_files(spec.name, base, base_files, &ReadOptions::default())
+        .map_err(|e| mandatory(spec, e))?;
+    if found.files.is_empty() {
         return Ok(Source::Absent(format!(
-            "nothing at {folder} or {base}/{}.<parquet|csv|ndjson>",
+            "nothing at {} or {base}/{}.<parquet|csv|ndjson>",
+            base.join(spec.name),
             spec.name
         )));
     }
-    Ok(Source::Files(files))
+    Ok(Source::Found(found))
 }
 
 /// Loads and validates every contract table found at `sources`.
@@ -207,10 +212,10 @@ pub fn load_history_part(
 ) -> Result<History, LoadError> {
     let (base, base_files) = listing(storage, sources)?;
     let mut absent = Vec::new();
-    let mut used: HashSet<String> = HashSet::new();
-    let mut present: Vec<(&'static TableSpec, Vec<(Location, FileFormat)>)> = Vec::new();
+    let mut found: Vec<FoundTable> = Vec::new();
+    let mut present: Vec<(&'static TableSpec, Vec<TableFile>)> = Vec::new();
     for spec in TABLES {
-        let Some(files) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
+        let Some(table) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
             tracing::info!(
                 table = spec.name,
                 "optional input table absent; its signals will be null"
@@ -218,8 +223,8 @@ pub fn load_history_part(
             absent.push(spec.name);
             continue;
         };
-        used.extend(files.iter().map(|(l, _)| l.to_string()));
-        present.push((spec, files));
+        present.push((spec, table.files.clone()));
+        found.push(table);
     }
     // `accounts` first: its ids are what every other table's account_id must refer to.
     let mut present = present.into_iter();
@@ -284,8 +289,10 @@ pub fn load_history_part(
     }
     let ignored_files: Vec<String> = base_files
         .iter()
+        .filter(|l| {
+            !found.iter().any(|t| t.claims(l)) && !base.as_ref().is_some_and(|b| is_hidden_below(b, l))
+        })
         .map(|l| l.to_string())
-        .filter(|l| !used.contains(l) && !l.rsplit('/').next().is_some_and(|n| n.starts_with(['_', '.'])))
         .collect();
     for f in &ignored_files {
         tracing::warn!(file = %f, "file under [sources] base belongs to no input table; ignored");
@@ -313,7 +320,7 @@ pub fn count_accounts(
         .iter()
         .find(|t| t.name == "accounts")
         .ok_or_else(|| LoadError::Internal("accounts missing from the contract table list".into()))?;
-    let files = table_files(storage, sources, spec, &base_files, base.as_ref())?
+    let table = table_files(storage, sources, spec, &base_files, base.as_ref())?
         .ok_or_else(|| LoadError::Internal("the accounts table is mandatory".into()))?;
     let ctx = LoadContext {
         storage,
@@ -321,7 +328,7 @@ pub fn count_accounts(
         window: &window,
         taxonomy,
     };
-    Ok(load_one(&ctx, spec, &files, None, None)?.frame.height())
+    Ok(load_one(&ctx, spec, &table.files, None, None)?.frame.height())
 }
 
 /// `[sources] base` and every file under it.
@@ -341,14 +348,15 @@ fn table_files(
     spec: &'static TableSpec,
     base_files: &[Location],
     base: Option<&Location>,
-) -> Result<Option<Vec<(Location, FileFormat)>>, LoadError> {
-    match locate(sources, spec, base_files, base)? {
-        Source::Explicit(loc) => Ok(Some(
-            storage
-                .table_files(spec.name, &loc)
+) -> Result<Option<FoundTable>, LoadError> {
+    match locate(storage, sources, spec, base_files, base)? {
+        Source::Explicit(loc) => Ok(Some(FoundTable {
+            files: storage
+                .table_files(spec.name, &loc, &read_options(sources, spec))
                 .map_err(|e| mandatory(spec, e))?,
-        )),
-        Source::Files(f) => Ok(Some(f)),
+            roots: vec![loc],
+        })),
+        Source::Found(found) => Ok(Some(found)),
         Source::Absent(reason) if spec.mandatory => Err(ContractError::MandatoryTable {
             table: spec.name.into(),
             url: base.map(|b| b.to_string()).unwrap_or_default(),
@@ -357,6 +365,56 @@ fn table_files(
         .into()),
         Source::Absent(_) => Ok(None),
     }
+}
+
+/// How `spec`'s files are found and decoded: its `[sources.<table>]` options, or the defaults.
+fn read_options(sources: &Sources, spec: &TableSpec) -> ReadOptions {
+    sources
+        .tables
+        .get(spec.name)
+        .map(TableSource::read_options)
+        .unwrap_or_default()
+}
+
+/// Reads one file of a table, or the rows of its PostgreSQL source.
+fn read_file(ctx: &LoadContext<'_>, spec: &TableSpec, file: &TableFile) -> Result<FileFrame, LoadError> {
+    let source = ctx.sources.tables.get(spec.name);
+    if let Some(pg) = source.and_then(|s| s.postgres.as_ref()) {
+        let frame = postgres::read(&pg_source(spec, pg)?, spec.name)?;
+        return Ok(FileFrame {
+            location: file.location.clone(),
+            format: FileFormat::Postgres,
+            frame,
+        });
+    }
+    Ok(ctx
+        .storage
+        .read_file(spec.name, file, &read_options(ctx.sources, spec))?)
+}
+
+/// The reader's view of a PostgreSQL source, its URL read from the environment when given
+/// as `url_env` (a missing variable is a usage error naming it, never a value).
+fn pg_source(spec: &TableSpec, pg: &PostgresSource) -> Result<postgres::PgSource, LoadError> {
+    let url = match (&pg.url, &pg.url_env) {
+        (Some(url), _) => url.clone(),
+        (None, Some(var)) => Secret::new(std::env::var(var).map_err(|_| {
+            LoadError::Usage(format!(
+                "table {}: [sources.{}] url_env names the environment variable {var}, which is not set",
+                spec.name, spec.name
+            ))
+        })?),
+        (None, None) => {
+            return Err(LoadError::Internal(format!(
+                "table {}: a PostgreSQL source without url or url_env",
+                spec.name
+            )));
+        }
+    };
+    Ok(postgres::PgSource {
+        url,
+        relation: pg.relation.clone(),
+        ca_file: pg.ca_file.as_ref().map(std::path::PathBuf::from),
+    })
 }
 
 /// What every table of one load is read and validated with.
@@ -371,11 +429,10 @@ struct LoadContext<'a> {
 fn load_one(
     ctx: &LoadContext<'_>,
     spec: &'static TableSpec,
-    files: &[(Location, FileFormat)],
+    files: &[TableFile],
     accounts: Option<&AccountIds>,
     part: Option<Shard>,
 ) -> Result<ValidTable, LoadError> {
-    let storage = ctx.storage;
     let unmapped = TableMapping::default();
     let mapping = ctx
         .sources
@@ -384,8 +441,9 @@ fn load_one(
         .map_or(&unmapped, |s| &s.mapping);
     let mut frames = Vec::with_capacity(files.len());
     let mut narrowed = part.map(|_| Narrowed::default());
-    for (loc, format) in files {
-        let mut file = mapping.apply(spec, storage.read_file(spec.name, loc, *format)?)?;
+    for table_file in files {
+        let loc = &table_file.location;
+        let mut file = mapping.apply(spec, read_file(ctx, spec, table_file)?)?;
         // Narrow each file as soon as it is read: one whole file in memory at a time.
         if let (Some(p), Some(n)) = (part, narrowed.as_mut()) {
             narrow(p, spec, &mut file, n).map_err(|e| ContractError::Polars {

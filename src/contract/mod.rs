@@ -129,6 +129,12 @@ pub enum LoadError {
     /// A polars operation failed unexpectedly.
     #[error("data processing failed: {0}")]
     Polars(#[from] polars::error::PolarsError),
+    /// Reading a PostgreSQL source failed.
+    #[error(transparent)]
+    Postgres(#[from] vigil_store::warehouse::postgres::source::PgSourceError),
+    /// A source cannot be read as configured (e.g. its URL's environment variable is unset).
+    #[error("{0}")]
+    Usage(String),
     /// A broken invariant (a bug).
     #[error("internal error: {0}")]
     Internal(String),

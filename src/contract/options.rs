@@ -7,6 +7,7 @@ use super::mapping::TableMapping;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use vigil_store::secret::Secret;
+use vigil_store::storage::{CsvOptions, DeltaPin, FileFormat, ReadOptions};
 
 /// Where the input tables are (`[sources]` of the pipeline config), every location already
 /// resolved to a URL or absolute path.
@@ -50,6 +51,23 @@ impl TableSource {
             ..Self::default()
         }
     }
+
+    /// How the table's files are found and decoded: the configured format (detected when
+    /// unset), CSV delimiter and header, and the Delta version pin.
+    pub fn read_options(&self) -> ReadOptions {
+        let defaults = CsvOptions::default();
+        ReadOptions {
+            format: self.format.and_then(SourceFormat::file_format),
+            csv: CsvOptions {
+                delimiter: self.csv_delimiter.unwrap_or(defaults.delimiter),
+                has_header: self.csv_header.unwrap_or(defaults.has_header),
+            },
+            delta: DeltaPin {
+                version: self.delta_version,
+                as_of: self.delta_as_of,
+            },
+        }
+    }
 }
 
 /// How a table's files are stored (`[sources.<table>] format`).
@@ -86,6 +104,17 @@ impl SourceFormat {
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, f)| *f == self).map_or("", |(n, _)| n)
     }
+
+    /// The storage format the files are decoded as (`Postgres` is no file format: `None`).
+    pub fn file_format(self) -> Option<FileFormat> {
+        match self {
+            Self::Parquet => Some(FileFormat::Parquet),
+            Self::Csv => Some(FileFormat::Csv),
+            Self::Ndjson => Some(FileFormat::Ndjson),
+            Self::Delta => Some(FileFormat::Delta),
+            Self::Postgres => None,
+        }
+    }
 }
 
 /// A PostgreSQL source: the connection and the one relation (`table` or `query`) it reads.
@@ -101,14 +130,9 @@ pub struct PostgresSource {
     pub ca_file: Option<String>,
 }
 
-/// The rows a PostgreSQL source reads: a whole table or the result of a query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PostgresRelation {
-    /// A table, optionally schema-qualified (`crm.escalations`).
-    Table(String),
-    /// A `SELECT` whose result columns are the table's.
-    Query(String),
-}
+/// The rows a PostgreSQL source reads: a whole table or the result of a query (the reader's
+/// own type).
+pub use vigil_store::warehouse::postgres::source::PgRelation as PostgresRelation;
 
 /// The limits of [`crate::contract::History::check`]: bad-row share and freshness.
 #[derive(Debug, Clone, PartialEq)]

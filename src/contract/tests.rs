@@ -138,13 +138,23 @@ fn render_contract() -> String {
         "# vigil input data contract\n\n\
          Generated from `src/contract/schema.rs` (`VIGIL_UPDATE_DOCS=1 cargo test contract_doc` rewrites it).\n\n\
          All timestamps are UTC; ids are strings. Formats: Parquet, CSV (UTF-8, header row) or NDJSON, chosen by\n\
-         extension; a table is one file or a folder of files. Only `accounts` is mandatory. Bad rows go to the\n\
+         extension; a table is one file, a folder of files or a Delta table (below). Only `accounts` is mandatory. Bad rows go to the\n\
          `quarantine` output with a reason; a run fails with exit 3 when a table is unreadable, a required column is\n\
          missing, the share of bad rows passes `[validation] max_bad_row_share`, or a table is stale (below).\n\n\
          **Your own names.** The column names and values below are the contract's; a table given as\n\
          `[sources.<table>]` in the pipeline config maps yours onto them as each file is read (`columns`, `values`,\n\
          `timestamp_format`, `time_zone`, a row `filter`; README, *Your own data*). Bad rows of a mapped table name\n\
          your file, row, column and value.\n\n\
+         **Files and tables.** Under `[sources] base` a table is the file `<table>.<ext>`, the folder `<table>/` or a\n\
+         Spark-style folder `<table>.<ext>/` of part files (`accounts.parquet/`); a table's own `[sources]` URL names a file\n\
+         or a folder. A folder with a `_delta_log/` is a Delta table: exactly the files its log lists at the latest version\n\
+         are read (files the log has removed never are; `version` or `as_of` pin an older version), and its partition values\n\
+         become text columns. In any other folder every file with a known extension is read, in path order, and Hive\n\
+         partition folders `key=value/` (`year=2026/month=06/`) become text columns (a column the file has itself wins).\n\
+         Nothing at or below a name starting with `_` or `.` (`_delta_log/`, `_SUCCESS`, `_temporary/`, `.spark-staging/`)\n\
+         is read or reported as an ignored file. Extensions: `.parquet`/`.pq`, `.csv`, `.ndjson`/`.jsonl`/`.json`, each\n\
+         optionally compressed (`.gz`, `.zst`). Parquet timestamps with a time zone (as Spark and pandas write them) are\n\
+         read as their UTC instants. Delta tables with deletion vectors or column mapping are refused (exit 3).\n\n\
          Rows whose event time is after `--as-of` are *future* rows: left out and counted (`rows_after_as_of` in the\n\
          validation report), never bad, so a backfill (a run date before the end of the data) validates like a daily\n\
          run. Rows before the lookback window are dropped, not counted as bad. A `date` D counts as the whole day D.\n\n\

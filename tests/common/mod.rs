@@ -111,6 +111,36 @@ pub fn delta_partition(table: &str, run_date: &str) -> Option<polars::prelude::D
     vigil_store::warehouse::delta::read_partition(&storage, &loc, date).expect("read the Delta table")
 }
 
+/// The validation report `vigil validate` wrote for a run date (under `wh/`).
+pub fn validation_report(p: &Project, date: &str) -> serde_json::Value {
+    let path = p.file(&format!("wh/validation/run_date={date}/report.json"));
+    serde_json::from_slice(&std::fs::read(path).expect("report")).expect("json")
+}
+
+/// One table's section of a validation report.
+pub fn report_table<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["table"] == name)
+        .unwrap_or_else(|| panic!("no table {name} in {report}"))
+}
+
+/// Whether `python3` can import `module`. When it cannot, a test that needs it returns early,
+/// unless `VIGIL_REQUIRE_SERVERS` is set (CI), where this panics.
+pub fn python_has(module: &str) -> bool {
+    let found = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found || std::env::var("VIGIL_REQUIRE_SERVERS").is_err(),
+        "python3 -c 'import {module}' failed"
+    );
+    found
+}
+
 /// Runs `vigil` with `args` in `cwd`.
 pub fn vigil(cwd: &Path, args: &[&str]) -> Run {
     vigil_env(cwd, args, &[])

@@ -3,27 +3,11 @@
 //! absurd values. Each case runs the real binary and asserts the exit code, the named
 //! table/file/row/column/value or key, and that a failed run wrote no output.
 
-use crate::common::{Project, Run, vigil};
+use crate::common::{Project, Run, report_table as table, validation_report as report, vigil};
 use polars::prelude::*;
 
 const BAD_DATA: i32 = 3;
 const USAGE: i32 = 2;
-
-/// The validation report of a run date.
-fn report(p: &Project, date: &str) -> serde_json::Value {
-    let path = p.file(&format!("wh/validation/run_date={date}/report.json"));
-    serde_json::from_slice(&std::fs::read(path).expect("report")).expect("json")
-}
-
-/// One table's section of a validation report.
-fn table<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["tables"]
-        .as_array()
-        .expect("tables")
-        .iter()
-        .find(|t| t["table"] == name)
-        .unwrap_or_else(|| panic!("no table {name} in {report}"))
-}
 
 /// Every warning of every stage of a run, one per line.
 fn warnings(run: &Run) -> String {

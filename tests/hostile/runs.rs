@@ -5,7 +5,7 @@
 //! and reads the outputs back the way a BI reader would: the `runs` table through the Delta
 //! log, each table at the version the `runs` row names.
 
-use crate::common::{Project, Run, vigil_command, vigil_env};
+use crate::common::{Project, Run, python_has, vigil_command, vigil_env};
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use std::process::{Command, Stdio};
@@ -653,15 +653,7 @@ fn vacuum_removes_replaced_files_and_keeps_what_the_retention_protects() {
 /// the test servers are required).
 #[test]
 fn python_deltalake_reads_the_latest_complete_run() {
-    let has_deltalake = Command::new("python3")
-        .args(["-c", "import deltalake"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_deltalake {
-        assert!(
-            std::env::var("VIGIL_REQUIRE_SERVERS").is_err(),
-            "python3 -c 'import deltalake' failed"
-        );
+    if !python_has("deltalake") {
         return;
     }
     let p = Project::new("");

@@ -110,6 +110,13 @@ pub(super) fn set_bad(
     }
 }
 
+/// A zoned datetime column (Parquet written by Spark or pandas, in UTC or another zone) as
+/// vigil's naive UTC: the stored instants are UTC whatever the zone, so the zone is dropped
+/// and the instants kept.
+fn to_utc(col: &Column, unit: TimeUnit) -> PolarsResult<Column> {
+    col.to_physical_repr().cast(&DataType::Datetime(unit, None))
+}
+
 /// Types one column: returns the typed series (null where bad) and marks bad rows; values
 /// of a [`Rule::Taxonomy`] column are checked against `taxonomy`.
 pub fn convert(
@@ -118,6 +125,14 @@ pub fn convert(
     bad: &mut [Option<BadCell>],
     taxonomy: &Taxonomy,
 ) -> PolarsResult<Series> {
+    let utc;
+    let col = match col.dtype() {
+        DataType::Datetime(unit, Some(_)) => {
+            utc = to_utc(col, *unit)?;
+            &utc
+        }
+        _ => col,
+    };
     if let Some(series) = native::convert(spec, col, bad, taxonomy)? {
         return Ok(series);
     }

@@ -10,7 +10,7 @@ use crate::score::drift::monitoring_frame;
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
-use vigil_store::storage::{FileFormat, Location, Storage};
+use vigil_store::storage::{FileFormat, Location, ReadOptions, Storage, TableFile};
 use vigil_store::warehouse::delta::PARTITION_COLUMN;
 
 /// The drift table, whose rows are combined by re-measuring rather than stacking.
@@ -221,7 +221,8 @@ fn read_folder(storage: &Storage, dir: &Location, run_date: NaiveDate) -> Result
                 "staged file {file}: table names are lower-case identifiers ([a-z0-9_])"
             )));
         }
-        let mut frame = storage.read_file(table, &file, FileFormat::Parquet)?.frame;
+        let staged = TableFile::new(file.clone(), FileFormat::Parquet);
+        let mut frame = storage.read_file(table, &staged, &ReadOptions::default())?.frame;
         if let Ok(col) = frame.column(PARTITION_COLUMN) {
             check_run_date(col, run_date).map_err(|e| Error::Internal(format!("staged {file}: {e}")))?;
             frame = frame.drop(PARTITION_COLUMN)?;

@@ -8,7 +8,7 @@ use crate::risk::feedback::{FeedbackRow, Verdict};
 use crate::time::{DAY_US, RunWindow};
 use crate::{Error, Result};
 use polars::prelude::*;
-use vigil_store::storage::{Location, Storage};
+use vigil_store::storage::{Location, ReadOptions, Storage};
 
 /// An external feature table given to `vigil train --features`.
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ pub fn from_table(config: &PipelineConfig, history: &History, table: DataFrame) 
 
 /// Reads an external feature table.
 pub fn from_external(storage: &Storage, config: &PipelineConfig, ext: &ExternalFeatures) -> Result<Labelled> {
-    let frame = storage.read_table("feature table", &ext.url)?;
+    let frame = storage.read_table("feature table", &ext.url, &ReadOptions::default())?;
     let what = format!("feature table {}", ext.url);
     let labels = bools(&frame, &ext.label_col, &what)?;
     let ids: Vec<String> = match &ext.id_col {
@@ -156,7 +156,7 @@ pub fn from_external(storage: &Storage, config: &PipelineConfig, ext: &ExternalF
     let features = choose(config, names)?;
     let (mut escalations, mut has_escalations) = (Vec::new(), false);
     if let Some(loc) = &ext.escalations {
-        let esc = storage.read_table("escalations", loc)?;
+        let esc = storage.read_table("escalations", loc, &ReadOptions::default())?;
         let what = format!("escalations table {loc}");
         let id_col = ext.id_col.as_deref().unwrap_or("account_id");
         let id_col = if esc.column(id_col).is_ok() {

@@ -14,7 +14,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
-use vigil_store::storage::{Location, Storage};
+use vigil_store::storage::{Location, ReadOptions, Storage};
 use vigil_text::DeviceName;
 use vigil_text::SentimentTrainOptions as TrainOptions;
 use vigil_text::baseline::{LexiconBaseline, TfidfLogistic, TfidfOptions};
@@ -103,8 +103,8 @@ pub fn train_model(storage: &Storage, settings: &TrainSettings) -> Result<(Stage
     let mut repeat = BTreeMap::new();
     if settings.inputs.labelled_repeat > 1 {
         for loc in &settings.inputs.labelled {
-            for (file, _) in storage.table_files("sentiment_labels", loc)? {
-                repeat.insert(source_name(&file), settings.inputs.labelled_repeat);
+            for file in storage.table_files("sentiment_labels", loc, &ReadOptions::default())? {
+                repeat.insert(source_name(&file.location), settings.inputs.labelled_repeat);
             }
         }
     }
@@ -342,7 +342,7 @@ pub struct ScoreSettings {
 pub fn score_texts(storage: &Storage, settings: &ScoreSettings) -> Result<StageReport> {
     let started = Instant::now();
     let loaded = load_model(storage, &settings.model, &burn_device(settings.device)?)?;
-    let files = storage.table_files("texts", &settings.data)?;
+    let files = storage.table_files("texts", &settings.data, &ReadOptions::default())?;
     let single = settings.out.file_name().is_some_and(|n| n.ends_with(".parquet"));
     if single && files.len() > 1 {
         return Err(Error::Usage(format!(
@@ -353,8 +353,11 @@ pub fn score_texts(storage: &Storage, settings: &ScoreSettings) -> Result<StageR
     }
     let mut stage = StageReport::new("sentiment_score", started);
     let mut inference = 0.0;
-    for (i, (file, format)) in files.iter().enumerate() {
-        let frame = storage.read_file("texts", file, *format)?.frame;
+    for (i, table_file) in files.iter().enumerate() {
+        let frame = storage
+            .read_file("texts", table_file, &ReadOptions::default())?
+            .frame;
+        let file = &table_file.location;
         let t0 = Instant::now();
         let mut out = score_frame(
             &loaded.classifier,

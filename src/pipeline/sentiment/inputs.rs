@@ -4,7 +4,7 @@
 use crate::text_frames;
 use crate::{Error, Result};
 use polars::prelude::*;
-use vigil_store::storage::{Location, Storage};
+use vigil_store::storage::{Location, ReadOptions, Storage};
 use vigil_text::data::{self, LabelSpec, LabelledText};
 use vigil_text::{RatingThresholds, TextError};
 
@@ -42,8 +42,11 @@ pub struct UnlabelledInputs {
 pub fn load_unlabelled(storage: &Storage, inputs: &UnlabelledInputs) -> Result<Vec<String>> {
     let mut texts = Vec::new();
     for loc in &inputs.tables {
-        for (file, format) in storage.table_files("unlabelled text", loc)? {
-            let frame = storage.read_file("unlabelled text", &file, format)?.frame;
+        for table_file in storage.table_files("unlabelled text", loc, &ReadOptions::default())? {
+            let frame = storage
+                .read_file("unlabelled text", &table_file, &ReadOptions::default())?
+                .frame;
+            let file = &table_file.location;
             let column = frame.column(&inputs.text_col).map_err(|_| {
                 TextError::InvalidInput(format!(
                     "{file}: no column `{}` for --unlabelled-col",
@@ -86,13 +89,14 @@ pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<L
             .as_ref()
             .ok_or_else(|| Error::Usage("labelled data needs --label-col or --rating-col".into()))?;
         for loc in &inputs.tables {
-            for (file, format) in storage.table_files("labelled text", loc)? {
-                let frame = storage.read_file("labelled text", &file, format)?;
+            for table_file in storage.table_files("labelled text", loc, &ReadOptions::default())? {
+                let frame = storage.read_file("labelled text", &table_file, &ReadOptions::default())?;
+                let file = &table_file.location;
                 let before = items.len();
                 let rows = frame.frame.height();
                 items.extend(text_frames::from_frame(
                     &frame.frame,
-                    &source_name(&file),
+                    &source_name(file),
                     &inputs.text_col,
                     spec,
                     inputs.skip_missing_labels,
@@ -109,11 +113,12 @@ pub fn load_labelled(storage: &Storage, inputs: &LabelledInputs) -> Result<Vec<L
         map: vigil_text::LabelMap::default(),
     };
     for loc in &inputs.labelled {
-        for (file, format) in storage.table_files("sentiment_labels", loc)? {
-            let frame = storage.read_file("sentiment_labels", &file, format)?;
+        for table_file in storage.table_files("sentiment_labels", loc, &ReadOptions::default())? {
+            let frame = storage.read_file("sentiment_labels", &table_file, &ReadOptions::default())?;
+            let file = &table_file.location;
             items.extend(text_frames::from_frame(
                 &frame.frame,
-                &source_name(&file),
+                &source_name(file),
                 "text",
                 &named,
                 false,

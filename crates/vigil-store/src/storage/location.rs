@@ -16,6 +16,9 @@ use std::fmt;
 use std::sync::Arc;
 use url::Url;
 
+/// The store key of [`Location::postgres`] labels (not a URL scheme any store parses).
+const POSTGRES_KEY: &str = "postgres:";
+
 /// A file or folder in some object store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -69,6 +72,17 @@ impl Location {
         Ok(Self { scheme, key, path })
     }
 
+    /// Where the rows of a PostgreSQL source came from, for messages: `postgres:<relation>`
+    /// (`relation` is a table name or `query`, never the connection URL). No store holds it:
+    /// reading or writing it through [`super::Storage`] fails.
+    pub fn postgres(relation: &str) -> Self {
+        Self {
+            scheme: ObjectStoreScheme::Memory,
+            key: POSTGRES_KEY.into(),
+            path: Path::from(relation),
+        }
+    }
+
     /// Key of the store this location lives in.
     pub fn store_key(&self) -> &str {
         &self.key
@@ -119,6 +133,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.scheme {
             ObjectStoreScheme::Local => write!(f, "/{}", self.path),
+            _ if self.key == POSTGRES_KEY => write!(f, "{}{}", self.key, self.path),
             _ => write!(f, "{}/{}", self.key, self.path),
         }
     }

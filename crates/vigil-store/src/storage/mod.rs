@@ -5,6 +5,9 @@
 //! same everywhere, and tests on `memory://` exercise the production path.
 
 mod credentials;
+mod decode;
+mod delta_source;
+mod listing;
 mod location;
 mod probe;
 mod redact;
@@ -17,9 +20,10 @@ mod faults;
 mod tests;
 
 pub use credentials::{CredentialSource, is_store_option};
+pub use listing::{FoundTable, is_hidden_below};
 pub use location::Location;
 pub use retry::RetryPolicy;
-pub use table::{FileFormat, FileFrame, encode_parquet};
+pub use table::{CsvOptions, DeltaPin, FileFormat, FileFrame, ReadOptions, TableFile, encode_parquet};
 
 use crate::secret::Secret;
 use bytes::Bytes;

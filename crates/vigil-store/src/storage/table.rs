@@ -1,42 +1,67 @@
-//! Tables as files: Parquet, CSV and NDJSON in, Parquet out, chosen by extension.
+//! Tables as files: Parquet, CSV and NDJSON (each optionally gzip- or zstd-compressed) and
+//! Delta tables in, Parquet out.
 //!
-//! Bytes are fetched through the object store and parsed in memory by polars, so every
-//! backend takes the same path. CSV is read with every column as text: the contract
-//! validator does the typing, so it can name the row and value that do not parse.
+//! A table is one file, a folder of files (Spark-style `name.parquet/` folders and
+//! Hive-partitioned `key=value/` folders included), or a Delta table read through its log
+//! ([`super::delta_source`]). Bytes are fetched through the object store and parsed in memory
+//! by polars ([`super::decode`]), so every backend takes the same path. CSV is read with
+//! every column as text: the contract validator does the typing, so it can name the row and
+//! value that do not parse.
 
-use super::{Location, Storage, StorageError};
+use super::{Location, Storage, StorageError, decode, delta_source, listing};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use polars::prelude::*;
-use std::io::Cursor;
 
-/// File formats vigil reads.
+/// Formats vigil reads. A data file is [`Parquet`](Self::Parquet), [`Csv`](Self::Csv) or
+/// [`Ndjson`](Self::Ndjson); [`Delta`](Self::Delta) names a whole table (a folder with a
+/// `_delta_log/`), whose data files are Parquet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     /// Apache Parquet.
     Parquet,
-    /// Comma-separated values with a header row, UTF-8.
+    /// Delimiter-separated values (comma and a header row by default, see [`CsvOptions`]), UTF-8.
     Csv,
     /// Newline-delimited JSON objects.
     Ndjson,
+    /// A Delta Lake table, read through its log.
+    Delta,
+    /// Rows of a PostgreSQL relation (`warehouse::postgres::source`): never a file, so never
+    /// found by listing or decoded from bytes; it names where a frame came from.
+    Postgres,
 }
 
-impl FileFormat {
-    /// A listed file with the format its name says (`None` for any other file).
-    pub fn of(l: &Location) -> Option<(Location, Self)> {
-        l.file_name().and_then(Self::from_name).map(|f| (l.clone(), f))
-    }
+/// Name suffixes of compressed text and Parquet files, stripped before the format suffix.
+const COMPRESSION_SUFFIXES: &[&str] = &[".gz", ".zst"];
 
-    /// Infers the format from a file name's extension.
+impl FileFormat {
+    /// Infers a data file's format from its name's extension, after an optional `.gz` or
+    /// `.zst` (`tickets.csv.gz` is CSV). Never [`Delta`](Self::Delta).
     pub fn from_name(name: &str) -> Option<Self> {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".parquet") || lower.ends_with(".pq") {
+        let plain = COMPRESSION_SUFFIXES
+            .iter()
+            .find_map(|s| lower.strip_suffix(s))
+            .unwrap_or(&lower);
+        if plain.ends_with(".parquet") || plain.ends_with(".pq") {
             Some(Self::Parquet)
-        } else if lower.ends_with(".csv") {
+        } else if plain.ends_with(".csv") {
             Some(Self::Csv)
-        } else if lower.ends_with(".ndjson") || lower.ends_with(".jsonl") || lower.ends_with(".json") {
+        } else if plain.ends_with(".ndjson") || plain.ends_with(".jsonl") || plain.ends_with(".json") {
             Some(Self::Ndjson)
         } else {
             None
+        }
+    }
+
+    /// Parses a configured format name: `parquet`, `csv`, `ndjson` or `delta` (any case).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "parquet" => Some(Self::Parquet),
+            "csv" => Some(Self::Csv),
+            "ndjson" => Some(Self::Ndjson),
+            "delta" => Some(Self::Delta),
+            _ => None,
         }
     }
 
@@ -46,6 +71,83 @@ impl FileFormat {
             Self::Parquet => "Parquet",
             Self::Csv => "CSV",
             Self::Ndjson => "NDJSON",
+            Self::Delta => "Delta",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// How CSV files of a table are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The field separator (default `,`).
+    pub delimiter: u8,
+    /// Whether the first line names the columns (default `true`); without a header the
+    /// columns are named `column_1`, `column_2`, ….
+    pub has_header: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            delimiter: b',',
+            has_header: true,
+        }
+    }
+}
+
+/// Which version of a Delta table to read (default: the latest). At most one may be set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeltaPin {
+    /// Exactly this table version.
+    pub version: Option<i64>,
+    /// The latest version committed at or before this instant.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl DeltaPin {
+    /// Whether a version or an instant is pinned.
+    pub fn is_set(&self) -> bool {
+        self.version.is_some() || self.as_of.is_some()
+    }
+}
+
+/// How a table is read. `ReadOptions::default()` detects everything: a folder with a
+/// `_delta_log/` is a Delta table at its latest version, any other file is read by its
+/// extension, CSV is comma-separated with a header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The table's format when it is not to be detected. [`FileFormat::Delta`] requires a
+    /// Delta log; a data-file format reads every data file of the table in that format,
+    /// whatever its extension (a folder with a `_delta_log/` is then read as plain files).
+    pub format: Option<FileFormat>,
+    /// CSV delimiter and header.
+    pub csv: CsvOptions,
+    /// The version of a Delta table.
+    pub delta: DeltaPin,
+}
+
+/// One data file of a table, as found by [`Storage::table_files`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableFile {
+    /// Where it is.
+    pub location: Location,
+    /// How its bytes are parsed (Parquet, CSV or NDJSON; compression follows its name).
+    pub format: FileFormat,
+    /// Partition values that hold for every row of the file, in table order: the `key=value`
+    /// folders of a Hive-partitioned table, or a Delta file's partition values (`None` is a
+    /// null). [`Storage::read_file`] adds each as a string column unless the file has a
+    /// column of that name: then the file's values win.
+    pub partitions: Vec<(String, Option<String>)>,
+}
+
+impl TableFile {
+    /// A file without partition values.
+    pub fn new(location: Location, format: FileFormat) -> Self {
+        Self {
+            location,
+            format,
+            partitions: Vec::new(),
         }
     }
 }
@@ -57,80 +159,97 @@ pub struct FileFrame {
     pub location: Location,
     /// Its format.
     pub format: FileFormat,
-    /// Its rows, in file order.
+    /// Its rows, in file order, with the file's partition columns.
     pub frame: DataFrame,
 }
 
 impl Storage {
-    /// Finds the files of a table: `loc` itself if it is a file with a known extension,
-    /// otherwise every supported file under it (sorted; names starting with `_` or `.`
-    /// are skipped, as Spark and Delta writers use them for metadata).
+    /// Finds the files of a table at `loc`: a Delta table's live files (through its log); the
+    /// file `loc` itself; or every data file under the folder `loc`, sorted. Nothing below
+    /// a path segment starting with `_` or `.` is a data file (Spark and Delta metadata,
+    /// staging folders).
     pub fn table_files(
         &self,
         table: &str,
         loc: &Location,
-    ) -> Result<Vec<(Location, FileFormat)>, StorageError> {
-        if let Some(format) = loc.file_name().and_then(FileFormat::from_name) {
-            if self.exists(loc)? {
-                return Ok(vec![(loc.clone(), format)]);
-            }
-            return Err(StorageError::NotFound {
-                what: format!("input table {table}"),
-                url: loc.to_string(),
-            });
+        opts: &ReadOptions,
+    ) -> Result<Vec<TableFile>, StorageError> {
+        if opts.format == Some(FileFormat::Delta) {
+            return delta_source::table_files(self, table, loc, &opts.delta);
         }
-        let files: Vec<_> = self
-            .list(loc)?
-            .into_iter()
-            .filter(|l| {
-                !l.file_name()
-                    .is_some_and(|n| n.starts_with('_') || n.starts_with('.'))
-            })
-            .filter_map(|l| FileFormat::of(&l))
-            .collect();
+        let format = opts
+            .format
+            .or_else(|| loc.file_name().and_then(FileFormat::from_name));
+        if let Some(format) = format
+            && self.exists(loc)?
+        {
+            no_pin(table, loc, opts)?;
+            return Ok(vec![TableFile::new(loc.clone(), format)]);
+        }
+        let listed = self.list(loc)?;
+        if opts.format.is_none() && listing::has_delta_log(loc, &listed) {
+            return delta_source::table_files(self, table, loc, &opts.delta);
+        }
+        no_pin(table, loc, opts)?;
+        let files = listing::data_files(loc, &listed, opts.format);
         if files.is_empty() {
+            let what = if format.is_some() {
+                format!("input table {table}")
+            } else {
+                format!("input table {table} (no .parquet, .csv or .ndjson files)")
+            };
             return Err(StorageError::NotFound {
-                what: format!("input table {table} (no .parquet, .csv or .ndjson files)"),
+                what,
                 url: loc.to_string(),
             });
         }
         Ok(files)
     }
 
-    /// Reads and parses one file of a table.
+    /// Reads and parses one file of a table (decompressing `.gz` and `.zst` files), and adds
+    /// its partition columns.
     pub fn read_file(
         &self,
         table: &str,
-        loc: &Location,
-        format: FileFormat,
+        file: &TableFile,
+        opts: &ReadOptions,
     ) -> Result<FileFrame, StorageError> {
-        let bytes = self.read(loc)?;
-        let frame = parse(&bytes, format).map_err(|reason| StorageError::Unreadable {
-            table: table.to_string(),
-            url: loc.to_string(),
-            format: format.name(),
-            reason,
+        let bytes = self.read(&file.location)?;
+        let frame = decode::frame(&file.location, &bytes, file, &opts.csv).map_err(|reason| {
+            StorageError::Unreadable {
+                table: table.to_string(),
+                url: file.location.to_string(),
+                format: file.format.name(),
+                reason,
+            }
         })?;
         Ok(FileFrame {
-            location: loc.clone(),
-            format,
+            location: file.location.clone(),
+            format: file.format,
             frame,
         })
     }
 
-    /// Reads every file of a table (one file, or a folder of files) into one frame; `what`
-    /// names it in errors. Files must share their columns.
-    pub fn read_table(&self, what: &str, loc: &Location) -> Result<DataFrame, StorageError> {
+    /// Reads every file of a table (one file, a folder of files, a Delta table) into one
+    /// frame; `what` names it in errors. Files must share their columns.
+    pub fn read_table(
+        &self,
+        what: &str,
+        loc: &Location,
+        opts: &ReadOptions,
+    ) -> Result<DataFrame, StorageError> {
         let mut out: Option<DataFrame> = None;
-        for (file, format) in self.table_files(what, loc)? {
-            let part = self.read_file(what, &file, format)?.frame;
+        for file in self.table_files(what, loc, opts)? {
+            let part = self.read_file(what, &file, opts)?.frame;
             out = Some(match out {
                 None => part,
                 Some(mut acc) => {
+                    // Partition columns a file also holds itself come in another order.
+                    let part = part.select(acc.get_column_names_owned()).unwrap_or(part);
                     acc.vstack_mut(&part).map_err(|e| StorageError::Unreadable {
                         table: what.to_string(),
-                        url: file.to_string(),
-                        format: format.name(),
+                        url: file.location.to_string(),
+                        format: file.format.name(),
                         reason: format!("its columns differ from the table's first file: {e}"),
                     })?;
                     acc
@@ -153,6 +272,17 @@ impl Storage {
     }
 }
 
+/// A Delta version or instant pinned on a table that is not a Delta table.
+fn no_pin(table: &str, loc: &Location, opts: &ReadOptions) -> Result<(), StorageError> {
+    if opts.delta.is_set() {
+        return Err(StorageError::NotFound {
+            what: format!("Delta log of input table {table} (a version or as_of is set)"),
+            url: loc.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Encodes a frame as Parquet bytes.
 pub fn encode_parquet(frame: &mut DataFrame) -> PolarsResult<Bytes> {
     let mut buf = Vec::new();
@@ -162,91 +292,9 @@ pub fn encode_parquet(frame: &mut DataFrame) -> PolarsResult<Bytes> {
     Ok(Bytes::from(buf))
 }
 
-fn parse(bytes: &Bytes, format: FileFormat) -> Result<DataFrame, String> {
-    if bytes.is_empty() {
-        return Err("the file is empty (0 bytes); expected at least a header or a schema".into());
-    }
-    match format {
-        FileFormat::Parquet => ParquetReader::new(Cursor::new(bytes.as_ref()))
-            .finish()
-            .map_err(|e| format!("not a valid Parquet file (truncated or corrupt?): {e}")),
-        FileFormat::Csv => {
-            check_utf8(bytes, Some(b','))?;
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .into_reader_with_file_handle(Cursor::new(bytes.as_ref()))
-                .finish()
-                .map_err(|e| format!("malformed CSV: {e}"))
-        }
-        FileFormat::Ndjson => {
-            check_utf8(bytes, None)?;
-            JsonReader::new(Cursor::new(bytes.as_ref()))
-                .with_json_format(JsonFormat::JsonLines)
-                .finish()
-                .map_err(|e| format!("malformed NDJSON: {e}"))
-        }
-    }
-}
-
-/// Rejects non-UTF-8 text files, naming the line (1-based, header = line 1) and, for CSV,
-/// the column the first bad byte falls in.
-fn check_utf8(bytes: &[u8], separator: Option<u8>) -> Result<(), String> {
-    let Err(e) = std::str::from_utf8(bytes) else {
-        return Ok(());
-    };
-    let valid = &bytes[..e.valid_up_to()];
-    let line_no = valid.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    let bad_byte = bytes[e.valid_up_to()];
-    let mut msg = format!("not valid UTF-8: byte 0x{bad_byte:02x} at line {line_no}");
-    if let Some(sep) = separator {
-        let field = count_fields(&valid[line_start..], sep);
-        let header_end = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
-        let header = String::from_utf8_lossy(&bytes[..header_end]);
-        let name = header
-            .split(sep as char)
-            .nth(field)
-            .map(|s| s.trim().trim_matches('"').to_string());
-        msg.push_str(&format!(
-            ", column {}",
-            name.unwrap_or_else(|| format!("#{}", field + 1))
-        ));
-        if line_no > 1 {
-            msg.push_str(&format!(" (data row {})", line_no - 1));
-        }
-    }
-    msg.push_str("; re-export the file as UTF-8");
-    Err(msg)
-}
-
-/// Number of separators outside quotes in a partial CSV line = index of the current field.
-fn count_fields(line: &[u8], sep: u8) -> usize {
-    let mut in_quotes = false;
-    let mut n = 0;
-    for b in line {
-        if *b == b'"' {
-            in_quotes = !in_quotes;
-        } else if *b == sep && !in_quotes {
-            n += 1;
-        }
-    }
-    n
-}
-
 #[cfg(test)]
-mod unit {
+mod tests {
     use super::*;
-
-    #[test]
-    fn non_utf8_csv_names_line_and_column() {
-        let data = b"account_id,name,segment\na1,Acme,smb\na2,Caf\xe9,smb\n";
-        let err = check_utf8(data, Some(b',')).unwrap_err();
-        assert!(
-            err.contains("line 3") && err.contains("column name") && err.contains("data row 2"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn format_from_extension() {
@@ -255,6 +303,16 @@ mod unit {
             Some(FileFormat::Parquet)
         );
         assert_eq!(FileFormat::from_name("t.jsonl"), Some(FileFormat::Ndjson));
+        assert_eq!(FileFormat::from_name("t.csv.gz"), Some(FileFormat::Csv));
+        assert_eq!(FileFormat::from_name("t.ndjson.zst"), Some(FileFormat::Ndjson));
         assert_eq!(FileFormat::from_name("t.txt"), None);
+        assert_eq!(FileFormat::from_name("t.gz"), None);
+    }
+
+    #[test]
+    fn configured_format_names() {
+        assert_eq!(FileFormat::parse(" Delta "), Some(FileFormat::Delta));
+        assert_eq!(FileFormat::parse("csv"), Some(FileFormat::Csv));
+        assert_eq!(FileFormat::parse("xlsx"), None);
     }
 }

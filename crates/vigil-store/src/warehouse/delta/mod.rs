@@ -221,7 +221,7 @@ fn table_url(table: &Location) -> Result<Url, DeltaError> {
 
 /// A log store over vigil's store for the table: the table-rooted (prefixed) store for the
 /// log, the root store for the kernel, which addresses files by full URL path.
-fn log_store(storage: &Storage, table: &Location) -> Result<LogStoreRef, DeltaError> {
+pub(crate) fn log_store(storage: &Storage, table: &Location) -> Result<LogStoreRef, DeltaError> {
     let url = table_url(table)?;
     let root: Arc<dyn ObjectStore> = storage.object_store(table)?;
     let prefixed: Arc<dyn ObjectStore> = Arc::new(PrefixStore::new(Arc::clone(&root), table.path().clone()));

@@ -4,7 +4,7 @@
 
 use super::schema::{naive, polars_type};
 use super::{DeltaError, PARTITION_COLUMN, load, load_version, log_store, table_name};
-use crate::storage::{FileFormat, Location, Storage};
+use crate::storage::{FileFormat, Location, ReadOptions, Storage, TableFile};
 use chrono::NaiveDate;
 use deltalake::kernel::StructType;
 use polars::prelude::*;
@@ -133,7 +133,8 @@ fn read_files(
     let mut out: Option<DataFrame> = None;
     for path in paths {
         let loc = table.join(path);
-        let part = storage.read_file(&name, &loc, FileFormat::Parquet)?.frame;
+        let file = TableFile::new(loc.clone(), FileFormat::Parquet);
+        let part = storage.read_file(&name, &file, &ReadOptions::default())?.frame;
         let aligned = align(&part, schema).map_err(|reason| DeltaError::Encode {
             table: table.to_string(),
             reason: format!("file {loc}: {reason}"),

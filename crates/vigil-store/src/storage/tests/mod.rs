@@ -1,5 +1,5 @@
 //! Storage round trips on memory:// and file://, retries under injected faults and
-//! latency, and clear errors on permanent failures.
+//! latency, and clear errors on permanent failures; table layouts and formats in `formats`.
 
 use super::faults::FlakyStore;
 use super::*;
@@ -8,6 +8,8 @@ use object_store::throttle::{ThrottleConfig, ThrottledStore};
 use polars::prelude::*;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+mod formats;
 
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
@@ -28,9 +30,10 @@ fn round_trip(storage: &Storage, root: &str) -> TestResult {
     let mut df = sample()?;
     let loc = root.join("accounts.parquet");
     storage.write_parquet(&loc, &mut df)?;
-    let files = storage.table_files("accounts", &loc)?;
+    let opts = ReadOptions::default();
+    let files = storage.table_files("accounts", &loc, &opts)?;
     assert_eq!(files.len(), 1);
-    let back = storage.read_file("accounts", &files[0].0, files[0].1)?;
+    let back = storage.read_file("accounts", &files[0], &opts)?;
     assert!(back.frame.equals_missing(&df), "{:?}", back.frame);
     // A folder of CSV files is one table, read in path order.
     storage.write(
@@ -42,17 +45,17 @@ fn round_trip(storage: &Storage, root: &str) -> TestResult {
         Bytes::from_static(b"ticket_id,n\nt1,1\n"),
     )?;
     storage.write(&root.join("tickets/_SUCCESS"), Bytes::from_static(b""))?;
-    let files = storage.table_files("tickets", &root.join("tickets"))?;
+    let files = storage.table_files("tickets", &root.join("tickets"), &opts)?;
     let names: Vec<_> = files
         .iter()
-        .filter_map(|(l, _)| l.file_name().map(str::to_string))
+        .filter_map(|f| f.location.file_name().map(str::to_string))
         .collect();
     assert_eq!(names, ["2026-01.csv", "2026-02.csv"]);
-    let first = storage.read_file("tickets", &files[0].0, files[0].1)?;
+    let first = storage.read_file("tickets", &files[0], &opts)?;
     assert_eq!(first.frame.column("ticket_id")?.str()?.get(0), Some("t1"));
     assert_eq!(storage.delete_prefix(&root.join("tickets"))?, 3);
     assert!(matches!(
-        storage.table_files("tickets", &root.join("tickets")),
+        storage.table_files("tickets", &root.join("tickets"), &opts),
         Err(StorageError::NotFound { .. })
     ));
     Ok(())
@@ -87,10 +90,11 @@ fn retries_make_a_store_failing_10_percent_correct() -> TestResult {
             &mut df,
         )?;
     }
-    let files = storage.table_files("t", &Location::parse("memory://flaky/t")?)?;
+    let opts = ReadOptions::default();
+    let files = storage.table_files("t", &Location::parse("memory://flaky/t")?, &opts)?;
     assert_eq!(files.len(), 40);
-    for (i, (loc, fmt)) in files.iter().enumerate() {
-        let back = storage.read_file("t", loc, *fmt)?;
+    for (i, file) in files.iter().enumerate() {
+        let back = storage.read_file("t", file, &opts)?;
         assert_eq!(back.frame.column("i")?.i64()?.sum(), Some(50 * i as i64));
     }
     assert!(
@@ -184,7 +188,11 @@ fn truncated_parquet_and_empty_files_are_errors_not_panics() -> TestResult {
     let loc = Location::parse("memory://unit-trunc/accounts.parquet")?;
     storage.write(&loc, bytes.slice(..bytes.len() / 2))?;
     let err = storage
-        .read_file("accounts", &loc, FileFormat::Parquet)
+        .read_file(
+            "accounts",
+            &TableFile::new(loc, FileFormat::Parquet),
+            &ReadOptions::default(),
+        )
         .unwrap_err();
     assert!(err.is_input_problem());
     assert!(
@@ -194,7 +202,11 @@ fn truncated_parquet_and_empty_files_are_errors_not_panics() -> TestResult {
     let empty = Location::parse("memory://unit-trunc/empty.csv")?;
     storage.write(&empty, Bytes::new())?;
     let err = storage
-        .read_file("tickets", &empty, FileFormat::Csv)
+        .read_file(
+            "tickets",
+            &TableFile::new(empty, FileFormat::Csv),
+            &ReadOptions::default(),
+        )
         .unwrap_err()
         .to_string();
     assert!(err.contains("empty") && err.contains("empty.csv"), "{err}");
