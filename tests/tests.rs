@@ -9,6 +9,7 @@ mod common;
 mod drift;
 mod features;
 mod feedback;
+mod foreign;
 mod generate;
 mod hostile;
 mod logs;

@@ -8,7 +8,7 @@
 //!   the company's own escalation categories, `in`/`out` directions);
 //! - storage: `accounts` as a Spark-style `accounts.parquet/` folder of part files, `tickets` as
 //!   a `;`-separated CSV whose timestamps are `dd/mm/yyyy HH:MM:SS[.f]` wall-clock text in
-//!   Europe/Berlin, `usage_daily` Hive-partitioned by month, `communications` with zoned (UTC,
+//!   Asia/Singapore, `usage_daily` Hive-partitioned by month, `communications` with zoned (UTC,
 //!   nanosecond) timestamps as pandas writes them, `escalations` as a Delta table;
 //! - rows a mapping must drop: internal test organisations' usage, flagged `is_test = true`;
 //! - the Delta table's first version holds an earlier export of every escalation (none yet
