@@ -25,7 +25,7 @@ pub mod names;
 mod tests;
 
 use super::{SynthError, SynthHistory};
-use names::{TEST_FLAG, TEXT_TIME_FORMAT, TEXT_TIME_ZONE, TableNames, VALUES};
+use names::{Store, TEST_FLAG, TEXT_TIME_FORMAT, TEXT_TIME_ZONE, TableNames, VALUES};
 use polars::prelude::*;
 
 /// Accounts whose usage is copied to internal test organisations (`qa-sandbox-NN`).
@@ -61,18 +61,26 @@ fn foreign_table(names: &'static TableNames, native: &DataFrame) -> PolarsResult
     for set in VALUES.iter().filter(|v| v.table == names.table) {
         map_strings(&mut frame, set.column, |v| set.theirs_for(v).to_string())?;
     }
-    let mut superseded = None;
     match names.table {
-        "tickets" => {
-            for column in ["created_at", "closed_at"] {
-                local_text(&mut frame, column)?;
-            }
-        }
         "communications" => zoned_nanoseconds(&mut frame, "sent_at")?,
         "usage_daily" => frame = with_test_orgs(&frame)?,
-        "escalations" => superseded = Some(rename(names, unresolved(&frame)?)?),
         _ => {}
     }
+    if let Store::Csv { .. } = names.store {
+        let timestamps: Vec<String> = frame
+            .columns()
+            .iter()
+            .filter(|c| matches!(c.dtype(), DataType::Datetime(..)))
+            .map(|c| c.name().to_string())
+            .collect();
+        for column in &timestamps {
+            local_text(&mut frame, column)?;
+        }
+    }
+    let superseded = match names.table {
+        "escalations" => Some(rename(names, unresolved(&frame)?)?),
+        _ => None,
+    };
     Ok(ForeignTable {
         names,
         frame: rename(names, frame)?,
