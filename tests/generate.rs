@@ -1,5 +1,6 @@
-//! The generator: valid under the contract by construction, deterministic by seed, and the
-//! demo pipeline end to end on local folders and `memory://`.
+//! The generator: valid under the contract by construction, deterministic by seed, its
+//! native layout the default and unchanged, and the demo pipeline end to end on local folders
+//! and `memory://`. (The foreign layout: `tests/foreign.rs`.)
 
 use crate::common::{Project, shipped_model, vigil};
 use std::collections::BTreeMap;
