@@ -1,5 +1,6 @@
-//! The generator: valid under the contract by construction, deterministic by seed, and the
-//! demo pipeline end to end on local folders and `memory://`.
+//! The generator: valid under the contract by construction, deterministic by seed, its
+//! native layout the default and unchanged, and the demo pipeline end to end on local folders
+//! and `memory://`. (The foreign layout: `tests/foreign.rs`.)
 
 use crate::common::{Project, shipped_model, vigil};
 use std::collections::BTreeMap;
@@ -204,4 +205,66 @@ fn summary_json_file_matches_the_last_stdout_line() {
     let file: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.file("xcom.json")).expect("xcom")).expect("json");
     assert_eq!(file, run.summary());
+}
+
+/// XXH3-64 of every generated file's rows (decoded and written as CSV, so a polars upgrade
+/// that only changes Parquet metadata keeps the digests), keyed by relative path.
+fn row_digests(dir: &Path) -> BTreeMap<String, String> {
+    use polars::prelude::*;
+    snapshot(dir)
+        .into_iter()
+        .map(|(path, bytes)| {
+            let mut frame = ParquetReader::new(std::io::Cursor::new(bytes))
+                .finish()
+                .expect("parquet");
+            let mut csv = Vec::new();
+            CsvWriter::new(&mut csv).finish(&mut frame).expect("csv");
+            (path, format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&csv)))
+        })
+        .collect()
+}
+
+#[test]
+fn native_layout_is_the_default_and_unchanged() {
+    // Digests of `vigil generate --accounts 40 --months 2 --seed 3` as written before
+    // `--layout` existed: the native layout must stay exactly the contract's history.
+    const GOLDEN: &[(&str, &str)] = &[
+        ("accounts.parquet", "612e7f81e8aba729"),
+        ("communications.parquet", "386d6ec9506f246d"),
+        ("contacts.parquet", "e13b235c07c213b9"),
+        ("escalations.parquet", "bc9d847b6869600d"),
+        ("feature_usage/2026-05.parquet", "504fd786ea90d944"),
+        ("feature_usage/2026-06.parquet", "1aca44eef09ffa67"),
+        ("feedback.parquet", "0ac3eb209de1402c"),
+        ("nps_responses.parquet", "12b13511b13234ea"),
+        ("subscriptions.parquet", "9afb5615e68a2573"),
+        ("tickets.parquet", "110b76b3b1f670b1"),
+        ("usage_daily/2026-05.parquet", "af7e11da587f83f8"),
+        ("usage_daily/2026-06.parquet", "e072f83077908438"),
+    ];
+    let p = Project::new("");
+    let generate = |out: &str, layout: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "--accounts",
+            "40",
+            "--months",
+            "2",
+            "--seed",
+            "3",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(layout);
+        vigil(p.path(), &args).expect_code(0);
+    };
+    generate("default", &[]);
+    generate("native", &["--layout", "native"]);
+    assert_eq!(snapshot(&p.file("default")), snapshot(&p.file("native")));
+    let digests = row_digests(&p.file("native"));
+    let golden: BTreeMap<String, String> = GOLDEN
+        .iter()
+        .map(|(path, digest)| (path.to_string(), digest.to_string()))
+        .collect();
+    assert_eq!(digests, golden, "{digests:#?}");
 }

@@ -10,6 +10,7 @@ mod drift;
 mod features;
 mod feedback;
 mod formats;
+mod foreign;
 mod generate;
 mod hostile;
 mod logs;

@@ -1,11 +1,11 @@
 //! Data commands: `demo`, `generate`, `validate`.
 
 use crate::config::PipelineConfig;
-use crate::pipeline::{self, DemoSettings, GenerateSettings, RunSummary, ValidateSettings};
+use crate::pipeline::{self, DemoSettings, GenerateSettings, HistoryLayout, RunSummary, ValidateSettings};
 use crate::synth::SynthParams;
 use crate::time::{parse_as_of, parse_date, parse_run_date};
 use crate::{Error, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::Path;
 use vigil_store::storage::Location;
@@ -60,6 +60,26 @@ pub struct DemoArgs {
     pub regenerate: bool,
 }
 
+/// How `vigil generate` names and stores the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// The contract's names: one Parquet file (or one per month) per table under --out.
+    Native,
+    /// The same facts in another company's layout (renamed columns, P1–P4 priorities, its own
+    /// categories and segments, a Delta table, a Hive-partitioned folder, a `;` CSV):
+    /// `pipelines/example-foreign.toml` maps it.
+    Foreign,
+}
+
+impl From<LayoutArg> for HistoryLayout {
+    fn from(arg: LayoutArg) -> Self {
+        match arg {
+            LayoutArg::Native => HistoryLayout::Native,
+            LayoutArg::Foreign => HistoryLayout::Foreign,
+        }
+    }
+}
+
 /// `vigil generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -78,6 +98,9 @@ pub struct GenerateArgs {
     /// Folder or URL to write the tables under (file://, s3://, gs://, az://, memory://).
     #[arg(long, value_name = "URL")]
     pub out: String,
+    /// Table names and formats.
+    #[arg(long, value_enum, default_value = "native")]
+    pub layout: LayoutArg,
 }
 
 /// `vigil validate`.
@@ -117,6 +140,7 @@ pub(super) fn generate(args: &GenerateArgs, config: Option<&Path>, summary: &mut
     let settings = GenerateSettings {
         params,
         out: Location::parse(&args.out)?,
+        layout: args.layout.into(),
     };
     summary.push_stage(pipeline::in_stage("generate", || {
         pipeline::generate(&storage, &settings)

@@ -5,7 +5,7 @@
 //! features → train (risk model, backtest gate, registry, champion) → score → publish; it
 //! ends by printing the ten riskiest accounts.
 
-use super::data::{GenerateSettings, generate};
+use super::data::{GenerateSettings, HistoryLayout, generate};
 use super::run::{RunSettings, run_pipeline};
 use super::runtime::{RunSummary, in_stage};
 use super::score::ScoreOutcome;
@@ -50,6 +50,7 @@ pub fn demo(
         let settings = GenerateSettings {
             params,
             out: out.clone(),
+            layout: HistoryLayout::Native,
         };
         summary.push_stage(in_stage("generate", || generate(storage, &settings))?);
     } else {

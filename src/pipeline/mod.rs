@@ -23,7 +23,9 @@ pub mod runtime;
 pub mod score;
 pub mod sentiment;
 
-pub use data::{GenerateSettings, ValidateSettings, generate, validate, validate_shard, write_history};
+pub use data::{
+    GenerateSettings, HistoryLayout, ValidateSettings, generate, validate, validate_shard, write_history,
+};
 pub use demo::{DemoSettings, demo, demo_report};
 pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use risk::{

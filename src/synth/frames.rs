@@ -19,7 +19,7 @@ const PRODUCT: &str = "platform";
 type Tables = Vec<(&'static str, DataFrame)>;
 
 /// Account id of account index `i`.
-fn account_id(i: usize) -> String {
+pub(crate) fn account_id(i: usize) -> String {
     format!("acc-{:06}", i + 1)
 }
 

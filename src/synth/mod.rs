@@ -21,6 +21,7 @@ mod comms;
 mod contacts;
 mod escalations;
 mod feedback;
+pub mod foreign;
 mod frames;
 mod phrases;
 mod phrases_areas;
@@ -74,6 +75,10 @@ pub enum SynthError {
     /// Building a polars frame failed.
     #[error("building a synthetic table failed: {0}")]
     Polars(#[from] PolarsError),
+    /// A generated table has no names in the foreign layout (a bug: add them to
+    /// `synth::foreign::names`).
+    #[error("the foreign layout has no names for table {0}")]
+    NoForeignNames(&'static str),
     /// A generator thread panicked (a bug).
     #[error("a synthetic-history worker thread panicked")]
     Worker,

@@ -4,5 +4,5 @@
 mod generate;
 mod validate;
 
-pub use generate::{GenerateSettings, generate, write_history};
+pub use generate::{GenerateSettings, HistoryLayout, generate, write_history};
 pub use validate::{ValidateSettings, gate, validate, validate_shard};

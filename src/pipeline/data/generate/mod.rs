@@ -1,5 +1,11 @@
-//! `vigil generate`: write a synthetic history under a URL, one Parquet file per table
-//! (`usage_daily` and `feature_usage` as one file per month, like a real export).
+//! `vigil generate`: write a synthetic history under a URL. The native layout is one Parquet
+//! file per table (`usage_daily` and `feature_usage` as one file per month, like a real
+//! export); the foreign layout ([`foreign`]) holds the same facts in another company's names
+//! and storage formats.
+
+mod foreign;
+#[cfg(test)]
+mod tests;
 
 use crate::Result;
 use crate::contract::schema;
@@ -14,6 +20,18 @@ use vigil_store::storage::{Location, Storage};
 /// Tables written as one file per month.
 const MONTHLY: &[&str] = &["usage_daily", "feature_usage"];
 
+/// How the generated tables are named and stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HistoryLayout {
+    /// The contract's names, one Parquet file (or one per month) per table, readable with
+    /// `[sources] base` alone.
+    #[default]
+    Native,
+    /// Another company's names, values and formats (`crate::synth::foreign`), readable with
+    /// `pipelines/example-foreign.toml`.
+    Foreign,
+}
+
 /// Resolved settings of `vigil generate`.
 #[derive(Debug, Clone)]
 pub struct GenerateSettings {
@@ -21,6 +39,8 @@ pub struct GenerateSettings {
     pub params: SynthParams,
     /// Folder to write the tables under.
     pub out: Location,
+    /// How to name and store the tables.
+    pub layout: HistoryLayout,
 }
 
 /// Generates a history and writes it; replaces what an earlier run wrote there.
@@ -32,10 +52,14 @@ pub fn generate(storage: &Storage, settings: &GenerateSettings) -> Result<StageR
         end = %settings.params.end,
         seed = settings.params.seed,
         out = %settings.out,
+        layout = ?settings.layout,
         "generating synthetic history"
     );
     let history = synthesize(&settings.params)?;
-    let rows = write_history(storage, &settings.out, history.tables)?;
+    let rows = match settings.layout {
+        HistoryLayout::Native => write_history(storage, &settings.out, history.tables)?,
+        HistoryLayout::Foreign => foreign::write(storage, &settings.out, &history, settings.params.end)?,
+    };
     let mut report = StageReport::new("generate", started);
     report.rows_out = rows.values().sum::<usize>() as u64;
     report.outputs.push(settings.out.to_string());
@@ -56,16 +80,30 @@ pub fn write_history(
     for (name, mut frame) in tables {
         rows.insert(name, frame.height());
         if MONTHLY.contains(&name) {
-            let folder = out.join(name);
-            storage.delete_prefix(&folder)?;
-            for (month, mut part) in split_by_month(&frame, date_column(name))? {
-                storage.write_parquet(&folder.join(&format!("{month}.parquet")), &mut part)?;
-            }
+            write_monthly(storage, &out.join(name), &frame, date_column(name), |month| {
+                format!("{month}.parquet")
+            })?;
         } else {
             storage.write_parquet(&out.join(&format!("{name}.parquet")), &mut frame)?;
         }
     }
     Ok(rows)
+}
+
+/// Replaces the folder with one Parquet file per calendar month of the Date column `column`,
+/// at `file(month)` under it (`month` is `YYYY-MM`).
+fn write_monthly(
+    storage: &Storage,
+    folder: &Location,
+    frame: &DataFrame,
+    column: &str,
+    file: impl Fn(&str) -> String,
+) -> Result<()> {
+    storage.delete_prefix(folder)?;
+    for (month, mut part) in split_by_month(frame, column)? {
+        storage.write_parquet(&folder.join(&file(&month)), &mut part)?;
+    }
+    Ok(())
 }
 
 fn date_column(table: &str) -> &'static str {
