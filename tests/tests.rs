@@ -6,6 +6,7 @@
 
 mod common;
 
+mod doctor;
 mod drift;
 mod features;
 mod feedback;

@@ -186,12 +186,39 @@ pub fn load_history_part(
     window: RunWindow,
     part: Option<Shard>,
 ) -> Result<History, LoadError> {
+    load_tables(storage, sources, window, part, &[])
+}
+
+/// [`load_history`] without the optional tables named in `skip`, which are reported absent
+/// (their files are not "ignored"): how `vigil doctor` validates the tables it can when
+/// others lack a required column.
+pub fn load_history_except(
+    storage: &Storage,
+    sources: &Sources,
+    window: RunWindow,
+    skip: &[&str],
+) -> Result<History, LoadError> {
+    load_tables(storage, sources, window, None, skip)
+}
+
+fn load_tables(
+    storage: &Storage,
+    sources: &Sources,
+    window: RunWindow,
+    part: Option<Shard>,
+    skip: &[&str],
+) -> Result<History, LoadError> {
     let (base, base_files) = listing(storage, sources)?;
     let mut absent = Vec::new();
     let mut used: HashSet<String> = HashSet::new();
     let mut present: Vec<(&'static TableSpec, Vec<(Location, FileFormat)>)> = Vec::new();
     for spec in TABLES {
-        let Some(files) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
+        let skipped = skip.contains(&spec.name) && !spec.mandatory;
+        let found = match table_files(storage, sources, spec, &base_files, base.as_ref()) {
+            Err(_) if skipped => None,
+            found => found?,
+        };
+        let Some(files) = found else {
             tracing::info!(
                 table = spec.name,
                 "optional input table absent; its signals will be null"
@@ -200,6 +227,10 @@ pub fn load_history_part(
             continue;
         };
         used.extend(files.iter().map(|(l, _)| l.to_string()));
+        if skipped {
+            absent.push(spec.name);
+            continue;
+        }
         present.push((spec, files));
     }
     // `accounts` first: its ids are what every other table's account_id must refer to.
@@ -289,6 +320,38 @@ pub fn count_accounts(storage: &Storage, sources: &Sources, window: RunWindow) -
     Ok(load_one(storage, spec, &files, &window, None, None)?
         .frame
         .height())
+}
+
+/// Where one contract table's files are, as [`load_history`] finds them.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The table.
+    pub spec: &'static TableSpec,
+    /// Its files with their formats, or why none were found.
+    pub files: Result<Vec<(Location, FileFormat)>, String>,
+}
+
+/// Where every contract table's files are, without reading them: for reports that look at
+/// the files before loading them (`vigil doctor`). An absent table (the mandatory one too)
+/// is a [`Located`] with the reason, not an error.
+pub fn locate_tables(storage: &Storage, sources: &Sources) -> Result<Vec<Located>, LoadError> {
+    let (base, base_files) = listing(storage, sources)?;
+    TABLES
+        .iter()
+        .map(|spec| {
+            let files = match locate(sources, spec, &base_files, base.as_ref())? {
+                Source::Explicit(loc) => match storage.table_files(spec.name, &loc) {
+                    Err(StorageError::NotFound { url, what }) => {
+                        Err(format!("{what} was not found at {url}"))
+                    }
+                    found => Ok(found?),
+                },
+                Source::Files(f) => Ok(f),
+                Source::Absent(reason) => Err(reason),
+            };
+            Ok(Located { spec, files })
+        })
+        .collect()
 }
 
 /// `[sources] base` and every file under it.

@@ -14,6 +14,7 @@
 
 pub mod data;
 pub mod demo;
+pub mod doctor;
 pub mod features;
 pub mod publish;
 pub mod report;
@@ -25,6 +26,7 @@ pub mod sentiment;
 
 pub use data::{GenerateSettings, ValidateSettings, generate, validate, validate_shard, write_history};
 pub use demo::{DemoSettings, demo, demo_report};
+pub use doctor::{DoctorSettings, doctor};
 pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use risk::{
     BacktestSettings, ExternalFeatures, TrainOutcome, TrainSettings, run_backtest, run_backtest_on, train,
