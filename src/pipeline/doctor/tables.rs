@@ -8,7 +8,7 @@ use super::columns::{column_checks, discover_columns, suggest, their_columns};
 use crate::Result;
 use crate::contract::schema::TableSpec;
 use crate::contract::{
-    ContractError, History, LoadError, Located, ValidationReport, load_history_except, locate_tables,
+    ContractError, History, LoadError, Located, Sources, ValidationReport, load_history_except, locate_tables,
 };
 use crate::report::doctor::{Coverage, TableDiagnosis, TableStatus};
 use crate::time::RunWindow;
@@ -24,7 +24,7 @@ pub struct Examined {
 }
 
 /// Locates every table, looks at its first file and loads what can be loaded.
-pub fn examine(storage: &Storage, sources: &crate::contract::Sources, window: RunWindow) -> Result<Examined> {
+pub fn examine(storage: &Storage, sources: &Sources, window: RunWindow) -> Result<Examined> {
     let mut tables = locate_tables(storage, sources)?
         .iter()
         .map(|l| first_look(storage, l))
@@ -100,13 +100,16 @@ fn location_of(files: &[(Location, FileFormat)]) -> String {
     if let [one] = urls.as_slice() {
         return one.clone();
     }
-    let first = &urls[0];
-    let mut common = first.len();
-    for u in &urls[1..] {
-        common = common.min(first.bytes().zip(u.bytes()).take_while(|(a, b)| a == b).count());
+    let split: Vec<Vec<&str>> = urls.iter().map(|u| u.split('/').collect()).collect();
+    let Some(first) = split.first() else {
+        return String::new();
+    };
+    // Folders only: a file name is never part of the common prefix.
+    let mut common = first.len().saturating_sub(1);
+    for parts in &split[1..] {
+        common = common.min(first.iter().zip(parts).take_while(|(a, b)| a == b).count());
     }
-    let prefix = &first[..common];
-    prefix[..prefix.rfind('/').unwrap_or(prefix.len())].to_string()
+    first[..common].join("/")
 }
 
 /// Loads the usable tables, leaving out each table the loader cannot validate (a later file
@@ -114,7 +117,7 @@ fn location_of(files: &[(Location, FileFormat)]) -> String {
 /// `accounts` is absent or cannot be loaded.
 fn load_usable(
     storage: &Storage,
-    sources: &crate::contract::Sources,
+    sources: &Sources,
     window: RunWindow,
     tables: &mut [TableDiagnosis],
 ) -> Result<Option<History>> {
@@ -187,4 +190,28 @@ fn add_validation(tables: &mut [TableDiagnosis], history: &History) -> Result<()
         t.validation = Some(r);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(urls: &[&str]) -> Vec<(Location, FileFormat)> {
+        urls.iter()
+            .map(|u| (Location::parse(u).expect("url"), FileFormat::Parquet))
+            .collect()
+    }
+
+    #[test]
+    fn a_table_is_located_at_its_file_or_the_folder_of_its_files() {
+        let one = files(&["memory:///h/accounts.parquet"]);
+        assert_eq!(location_of(&one), "memory:///h/accounts.parquet");
+        let parts = files(&[
+            "memory:///h/usage/month=2026-05/a.parquet",
+            "memory:///h/usage/month=2026-06/a.parquet",
+        ]);
+        assert_eq!(location_of(&parts), "memory:///h/usage");
+        let same_folder = files(&["memory:///h/tickets/a.parquet", "memory:///h/tickets/b.parquet"]);
+        assert_eq!(location_of(&same_folder), "memory:///h/tickets");
+    }
 }
