@@ -154,6 +154,21 @@ fn names_the_features_lost_without_tickets() {
         run.summary()["stages"][0]["metrics"]["tables_absent"][0],
         "tickets"
     );
+
+    // An explicit location with nothing there is an absent table too, not an error.
+    p.config(
+        "[sources]\nbase = \"history\"\ntickets = \"nowhere/tickets.csv\"\n\n[warehouse]\nurl = \"wh\"\n",
+    );
+    doctor(&p, &[]).expect_code(0);
+    let tickets = table(&report_json(&p), "tickets");
+    assert_eq!(tickets["status"], "absent");
+    assert!(
+        tickets["problem"]
+            .as_str()
+            .expect("problem")
+            .contains("nowhere/tickets.csv"),
+        "{tickets}"
+    );
 }
 
 #[test]
@@ -216,4 +231,11 @@ fn without_accounts_it_still_reports_and_exits_3() {
     assert_eq!(table(&report, "accounts")["status"], "absent");
     assert_eq!(table(&report, "tickets")["status"], "present");
     assert!(report["gate"].is_null());
+}
+
+#[test]
+fn needs_a_config_and_a_point_in_time() {
+    let p = Project::new("");
+    crate::common::vigil(p.path(), &["doctor", "--run-date", "2026-06-30"]).expect_failure(2, &["--config"]);
+    crate::common::vigil(p.path(), &["doctor", "--config", "pipelines/test.toml"]).expect_code(2);
 }

@@ -341,9 +341,7 @@ pub fn locate_tables(storage: &Storage, sources: &Sources) -> Result<Vec<Located
         .map(|spec| {
             let files = match locate(sources, spec, &base_files, base.as_ref())? {
                 Source::Explicit(loc) => match storage.table_files(spec.name, &loc) {
-                    Err(StorageError::NotFound { url, what }) => {
-                        Err(format!("{what} was not found at {url}"))
-                    }
+                    Err(StorageError::NotFound { url, what }) => Err(format!("{what} at {url}")),
                     found => Ok(found?),
                 },
                 Source::Files(f) => Ok(f),

@@ -458,7 +458,7 @@ pre{background:#f4f4f4;padding:.7em;white-space:pre-wrap}small{color:#666}
 <h2>Tables</h2>
 <table><tr><th>table</th><th>status</th><th>from</th><th>rows read / valid / bad</th><th>events</th><th>accounts covered</th><th>columns not found</th><th>suggested mapping</th></tr>
 {% for t in d.tables %}<tr><td>{{ t.table }}</td><td class="{{ t.status }}">{{ t.status }}{% if t.problem %}<br><small>{{ t.problem }}</small>{% endif %}</td>
-<td>{{ t.location or "" }}{% if t.files %} <small>({{ t.files }} files)</small>{% endif %}</td>
+<td>{{ t.location or "" }}{% if t.files %} <small>({{ t.files }} file{% if t.files != 1 %}s{% endif %})</small>{% endif %}</td>
 <td>{% if t.validation %}{{ t.validation.rows_read }} / {{ t.validation.rows_valid }} / {{ t.validation.bad_rows }}{% endif %}</td>
 <td>{% if t.validation and t.validation.span_start %}{{ t.validation.span_start }} to {{ t.validation.span_end }}{% endif %}</td>
 <td>{% if t.coverage %}{{ t.coverage.accounts }} of {{ t.coverage.of }} ({{ (100 * t.coverage.share) | round(1) }}%){% endif %}</td>
