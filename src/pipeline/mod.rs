@@ -7,10 +7,11 @@
 //! One folder per stage, mirroring `cli/`, in the order a run passes them: [`data`]
 //! (generate, validate), [`sentiment`], [`features`], [`risk`] (train, backtest), [`score`]
 //! (plan, score, drift monitoring), [`publish`] (publish, vacuum); [`report`] reads what they
-//! left. [`run`] chains them into `vigil run`, [`demo`] into `vigil demo`, and [`runtime`]
-//! holds what every stage shares (opening storage and config, the run summary, timings,
-//! progress bars, pre-flight checks). A stage imports only stages before it and `runtime`
-//! (`scripts/check-layers.py` checks this).
+//! left; [`doctor`] diagnoses the sources before any of them runs. [`run`] chains them into
+//! `vigil run`, [`demo`] into `vigil demo`, and [`runtime`] holds what every stage shares
+//! (opening storage and config, the run summary, timings, progress bars, pre-flight checks).
+//! A stage imports only stages before it and `runtime` (`scripts/check-layers.py` checks
+//! this).
 
 pub mod data;
 pub mod demo;
