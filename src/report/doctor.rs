@@ -399,7 +399,7 @@ fn text_escalations(s: &mut String, e: &EscalationCounts) {
 fn text_gate(s: &mut String, g: &GateEstimate) {
     let _ = writeln!(
         s,
-        "\nLead-time gate ({}-{} h): a quick estimate, not the real backtest\n  GBDT, {} rounds at learning rate {}, on {} of {} accounts ({} snapshots, {} positive)",
+        "\nLead-time gate ({}-{} h): a quick estimate, not the real backtest\n  GBDT, up to {} rounds at learning rate {}, on {} of {} accounts ({} snapshots, {} positive)",
         g.lead_hours.0,
         g.lead_hours.1,
         g.rounds,
@@ -474,7 +474,7 @@ pre{background:#f4f4f4;padding:.7em;white-space:pre-wrap}small{color:#666}
 {{ months_svg }}
 <table><tr><th>category</th><th>escalations</th></tr>{% for c in d.escalations.per_category %}<tr><td>{{ c.label }}</td><td>{{ c.count }}</td></tr>{% endfor %}</table>{% endif %}
 {% if d.gate %}{% set g = d.gate %}<h2>Lead-time gate ({{ g.lead_hours[0] }}–{{ g.lead_hours[1] }} h): a quick estimate</h2>
-<p>GBDT, {{ g.rounds }} rounds at learning rate {{ g.learning_rate }}, on a sample of {{ g.sample_accounts }} of {{ g.total_accounts }} accounts ({{ g.snapshots }} snapshots, {{ g.positives }} positive). Not the backtest <code>vigil train</code> runs.</p>
+<p>GBDT, up to {{ g.rounds }} rounds at learning rate {{ g.learning_rate }}, on a sample of {{ g.sample_accounts }} of {{ g.total_accounts }} accounts ({{ g.snapshots }} snapshots, {{ g.positives }} positive). Not the backtest <code>vigil train</code> runs.</p>
 {% if g.problem %}<p class="lost">Not estimated: {{ g.problem }}</p>{% endif %}
 {% if g.result %}{{ curve_svg }}
 <table><tr><th>threshold</th><th>recall</th><th>precision</th><th>alerts / 100 accounts / week</th></tr>

@@ -26,6 +26,10 @@ const ROUNDS: usize = 60;
 /// rounds still fit.
 const LEARNING_RATE: f64 = 0.1;
 
+/// Rounds without improvement on the validation rows before the quick GBDT stops (fewer when
+/// `[risk.gbdt] early_stopping_rounds` is lower).
+const PATIENCE: usize = 10;
+
 /// Thresholds of the recall/precision curve, besides the configured alert threshold.
 const CURVE: [u32; 8] = [2, 3, 5, 10, 15, 20, 30, 50];
 
@@ -80,12 +84,14 @@ fn accounts(history: &History) -> usize {
     history.tables.get("accounts").map_or(0, |t| t.frame.height())
 }
 
-/// The config the estimate trains with: the GBDT with few rounds, the curve's thresholds.
+/// The config the estimate trains with: the GBDT with few rounds and early stopping, the
+/// curve's thresholds.
 fn quick_config(config: &PipelineConfig) -> PipelineConfig {
     let mut quick = config.clone();
     let r = &mut quick.options.risk;
     r.engine = EngineChoice::Gbdt;
     r.gbdt.max_rounds = r.gbdt.max_rounds.min(ROUNDS);
+    r.gbdt.early_stopping_rounds = r.gbdt.early_stopping_rounds.min(PATIENCE);
     r.gbdt.learning_rate = r.gbdt.learning_rate.max(LEARNING_RATE);
     let mut thresholds: Vec<u32> = CURVE.to_vec();
     thresholds.push(r.alert_threshold);
@@ -126,13 +132,99 @@ fn verdict(est: &GateEstimate) -> String {
         "recall {:.2} (gate {:.2}) and precision {:.2} (gate {:.2}) at alert threshold {}",
         at.recall, est.min_recall, at.precision, est.min_precision, est.alert_threshold
     );
+    let sample = format!(
+        "on {} of {} accounts, {} eligible escalations; `vigil train` backtests every account",
+        est.sample_accounts, est.total_accounts, r.eligible
+    );
     match (r.reachable, r.reachable_at) {
-        (true, _) => format!("The gate looks reachable: {measured} on this sample."),
+        (true, _) => format!("The gate looks reachable: {measured} ({sample})."),
         (false, Some(t)) => format!(
-            "Not at the configured threshold ({measured}), but the sample reaches both at threshold {t}: consider [risk] alert_threshold = {t}."
+            "Not at the configured threshold ({measured}), but both are reached at threshold {t}: consider [risk] alert_threshold = {t} ({sample})."
         ),
         (false, None) => format!(
-            "The gate does not look reachable on this sample: {measured}; the missing tables or mappings above, or more history, may help."
+            "The gate does not look reachable: {measured} ({sample}); missing tables or mappings, or more history, may help."
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(threshold: u32, recall: f64, precision: f64) -> AtThreshold {
+        AtThreshold {
+            threshold,
+            recall,
+            precision,
+            snapshot_precision: precision,
+            alerts: 10,
+            alerts_per_100_accounts_per_week: 1.0,
+            detected: 5,
+        }
+    }
+
+    fn estimate(result: Option<GateResult>) -> GateEstimate {
+        GateEstimate {
+            sample_accounts: 500,
+            total_accounts: 2000,
+            snapshots: 1000,
+            positives: 10,
+            rounds: ROUNDS,
+            learning_rate: LEARNING_RATE,
+            alert_threshold: 7,
+            lead_hours: (24, 72),
+            min_recall: 0.8,
+            min_precision: 0.3,
+            result,
+            problem: Some("no escalations table".into()),
+            verdict: String::new(),
+        }
+    }
+
+    fn gate(curve: Vec<AtThreshold>) -> String {
+        let mut est = estimate(None);
+        let at_alert = curve
+            .iter()
+            .find(|t| t.threshold == 7)
+            .cloned()
+            .expect("alert threshold");
+        let meets = |t: &AtThreshold| t.recall >= 0.8 && t.precision >= 0.3;
+        est.result = Some(GateResult {
+            eligible: 40,
+            reachable: meets(&at_alert),
+            reachable_at: curve.iter().filter(|t| meets(t)).map(|t| t.threshold).min(),
+            at_alert_threshold: at_alert,
+            curve,
+            pr_auc: 0.3,
+        });
+        verdict(&est)
+    }
+
+    #[test]
+    fn the_verdict_says_whether_and_where_the_gate_is_reached() {
+        let v = gate(vec![at(5, 0.9, 0.25), at(7, 0.85, 0.35)]);
+        assert!(
+            v.starts_with("The gate looks reachable") && v.contains("40 eligible"),
+            "{v}"
+        );
+        let v = gate(vec![at(7, 0.9, 0.2), at(10, 0.82, 0.31), at(15, 0.81, 0.4)]);
+        assert!(v.contains("consider [risk] alert_threshold = 10"), "{v}");
+        let v = gate(vec![at(7, 0.5, 0.2)]);
+        assert!(v.starts_with("The gate does not look reachable"), "{v}");
+        assert!(verdict(&estimate(None)).contains("could not be estimated: no escalations table"));
+    }
+
+    #[test]
+    fn the_quick_config_caps_rounds_and_adds_the_alert_threshold_to_the_curve() {
+        let config = PipelineConfig::from_toml(
+            std::path::Path::new("p.toml"),
+            "[warehouse]\nurl = \"wh\"\n[risk]\nalert_threshold = 12\n",
+        )
+        .expect("config");
+        let quick = quick_config(&config);
+        let r = &quick.options.risk;
+        assert_eq!((r.engine, r.gbdt.max_rounds), (EngineChoice::Gbdt, ROUNDS));
+        assert!(r.gbdt.learning_rate >= LEARNING_RATE && r.gbdt.early_stopping_rounds <= PATIENCE);
+        assert!(r.tier_thresholds.contains(&12) && r.tier_thresholds.windows(2).all(|w| w[0] < w[1]));
     }
 }
