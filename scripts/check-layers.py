@@ -41,6 +41,7 @@ OUTSIDE = {"error", "testutil"}
 # Stages under `pipeline/`, last first: a stage may import a stage listed after it.
 STAGES = [
     "",  # pipeline/mod.rs: the re-exports
+    "doctor",
     "demo",
     "run",
     "report",

@@ -6,11 +6,12 @@
 
 mod common;
 
+mod doctor;
 mod drift;
 mod features;
 mod feedback;
-mod formats;
 mod foreign;
+mod formats;
 mod generate;
 mod hostile;
 mod logs;

@@ -162,7 +162,7 @@ pub(super) fn validate(args: &ValidateArgs, config: Option<&Path>, summary: &mut
 }
 
 /// Human output goes to stdout above the summary line; a closed pipe is not an error.
-fn print_stdout(text: &str) {
+pub(super) fn print_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();

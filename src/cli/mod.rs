@@ -2,6 +2,7 @@
 //! a parsed command to the pipeline.
 
 mod data;
+mod doctor;
 mod features;
 mod publish;
 mod report;
@@ -11,6 +12,7 @@ mod sentiment;
 mod vacuum;
 
 pub use data::{DemoArgs, GenerateArgs, ValidateArgs, WindowArgs};
+pub use doctor::{DoctorArgs, DoctorFormat};
 pub use features::{FeaturesArgs, ModeArg};
 pub use publish::PublishArgs;
 pub use report::ReportArgs;
@@ -79,6 +81,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Check every input table against the data contract; quarantine bad rows.
     Validate(ValidateArgs),
+    /// Diagnose the sources as configured: tables, columns (with suggested mappings), feature
+    /// families, escalations, and whether the lead-time gate looks reachable.
+    Doctor(DoctorArgs),
     /// Build the point-in-time feature table (with early-detection labels for training).
     Features(FeaturesArgs),
     /// The sentiment model: train, evaluate against baselines, score texts, run the stage.
@@ -112,6 +117,7 @@ impl Command {
             Command::Demo(_) => "demo",
             Command::Generate(_) => "generate",
             Command::Validate(_) => "validate",
+            Command::Doctor(_) => "doctor",
             Command::Features(_) => "features",
             Command::Sentiment(a) => match a.command {
                 SentimentCommand::Train(_) => "sentiment train",
@@ -155,6 +161,7 @@ pub fn run(cli: &Cli) -> (RunSummary, Result<()>) {
         Command::Demo(args) => data::demo(args, config, &mut summary),
         Command::Generate(args) => data::generate(args, config, &mut summary),
         Command::Validate(args) => data::validate(args, config, &mut summary),
+        Command::Doctor(args) => doctor::doctor(args, config, &mut summary),
         Command::Features(args) => features::features(args, config, &mut summary),
         Command::Sentiment(args) => sentiment::sentiment(args, config, &mut summary),
         Command::Train(args) => risk::train(args, config, &mut summary),

@@ -210,12 +210,41 @@ pub fn load_history_part(
     window: RunWindow,
     part: Option<Shard>,
 ) -> Result<History, LoadError> {
+    load_tables(storage, sources, taxonomy, window, part, &[])
+}
+
+/// [`load_history`] without the optional tables named in `skip`, which are reported absent
+/// (their files are not "ignored"): how `vigil doctor` validates the tables it can when
+/// others lack a required column.
+pub fn load_history_except(
+    storage: &Storage,
+    sources: &Sources,
+    taxonomy: &Taxonomy,
+    window: RunWindow,
+    skip: &[&str],
+) -> Result<History, LoadError> {
+    load_tables(storage, sources, taxonomy, window, None, skip)
+}
+
+fn load_tables(
+    storage: &Storage,
+    sources: &Sources,
+    taxonomy: &Taxonomy,
+    window: RunWindow,
+    part: Option<Shard>,
+    skip: &[&str],
+) -> Result<History, LoadError> {
     let (base, base_files) = listing(storage, sources)?;
     let mut absent = Vec::new();
     let mut found: Vec<FoundTable> = Vec::new();
     let mut present: Vec<(&'static TableSpec, Vec<TableFile>)> = Vec::new();
     for spec in TABLES {
-        let Some(table) = table_files(storage, sources, spec, &base_files, base.as_ref())? else {
+        let skipped = skip.contains(&spec.name) && !spec.mandatory;
+        let table = match table_files(storage, sources, spec, &base_files, base.as_ref()) {
+            Err(_) if skipped => None,
+            table => table?,
+        };
+        let Some(table) = table else {
             tracing::info!(
                 table = spec.name,
                 "optional input table absent; its signals will be null"
@@ -223,6 +252,11 @@ pub fn load_history_part(
             absent.push(spec.name);
             continue;
         };
+        if skipped {
+            absent.push(spec.name);
+            found.push(table);
+            continue;
+        }
         present.push((spec, table.files.clone()));
         found.push(table);
     }
@@ -331,6 +365,38 @@ pub fn count_accounts(
     Ok(load_one(&ctx, spec, &table.files, None, None)?.frame.height())
 }
 
+/// Where one contract table's files are, as [`load_history`] finds them.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The table.
+    pub spec: &'static TableSpec,
+    /// Its files with their formats, or why none were found.
+    pub files: Result<Vec<TableFile>, String>,
+}
+
+/// Where every contract table's files are, without reading them: for reports that look at
+/// the files before loading them (`vigil doctor`). An absent table (the mandatory one too)
+/// is a [`Located`] with the reason, not an error.
+pub fn locate_tables(storage: &Storage, sources: &Sources) -> Result<Vec<Located>, LoadError> {
+    let (base, base_files) = listing(storage, sources)?;
+    TABLES
+        .iter()
+        .map(|spec| {
+            let files = match locate(storage, sources, spec, &base_files, base.as_ref())? {
+                Source::Explicit(loc) => {
+                    match storage.table_files(spec.name, &loc, &read_options(sources, spec)) {
+                        Err(StorageError::NotFound { url, what }) => Err(format!("{what} at {url}")),
+                        found => Ok(found?),
+                    }
+                }
+                Source::Found(found) => Ok(found.files),
+                Source::Absent(reason) => Err(reason),
+            };
+            Ok(Located { spec, files })
+        })
+        .collect()
+}
+
 /// `[sources] base` and every file under it.
 fn listing(storage: &Storage, sources: &Sources) -> Result<(Option<Location>, Vec<Location>), LoadError> {
     let base = sources.base.as_deref().map(Location::parse).transpose()?;
@@ -376,9 +442,15 @@ fn read_options(sources: &Sources, spec: &TableSpec) -> ReadOptions {
         .unwrap_or_default()
 }
 
-/// Reads one file of a table, or the rows of its PostgreSQL source.
-fn read_file(ctx: &LoadContext<'_>, spec: &TableSpec, file: &TableFile) -> Result<FileFrame, LoadError> {
-    let source = ctx.sources.tables.get(spec.name);
+/// Reads one file of a table as its source is configured, or the rows of its PostgreSQL
+/// source; nothing is mapped or validated yet.
+pub fn read_source_file(
+    storage: &Storage,
+    sources: &Sources,
+    spec: &TableSpec,
+    file: &TableFile,
+) -> Result<FileFrame, LoadError> {
+    let source = sources.tables.get(spec.name);
     if let Some(pg) = source.and_then(|s| s.postgres.as_ref()) {
         let frame = postgres::read(&pg_source(spec, pg)?, spec.name)?;
         return Ok(FileFrame {
@@ -387,9 +459,7 @@ fn read_file(ctx: &LoadContext<'_>, spec: &TableSpec, file: &TableFile) -> Resul
             frame,
         });
     }
-    Ok(ctx
-        .storage
-        .read_file(spec.name, file, &read_options(ctx.sources, spec))?)
+    Ok(storage.read_file(spec.name, file, &read_options(sources, spec))?)
 }
 
 /// The reader's view of a PostgreSQL source, its URL read from the environment when given
@@ -443,7 +513,10 @@ fn load_one(
     let mut narrowed = part.map(|_| Narrowed::default());
     for table_file in files {
         let loc = &table_file.location;
-        let mut file = mapping.apply(spec, read_file(ctx, spec, table_file)?)?;
+        let mut file = mapping.apply(
+            spec,
+            read_source_file(ctx.storage, ctx.sources, spec, table_file)?,
+        )?;
         // Narrow each file as soon as it is read: one whole file in memory at a time.
         if let (Some(p), Some(n)) = (part, narrowed.as_mut()) {
             narrow(p, spec, &mut file, n).map_err(|e| ContractError::Polars {

@@ -4,21 +4,23 @@
 
 use super::spec::FeatureSpec;
 
+/// Every family's name (its module) with its features, in catalogue order.
+pub fn families() -> [(&'static str, &'static [FeatureSpec]); 8] {
+    [
+        ("tickets", super::tickets::SPECS),
+        ("usage", super::usage::SPECS),
+        ("adoption", super::adoption::SPECS),
+        ("stakeholders", super::stakeholders::SPECS),
+        ("nps", super::nps::SPECS),
+        ("contract", super::contract::SPECS),
+        ("history", super::history::SPECS),
+        ("freshness", super::freshness::SPECS),
+    ]
+}
+
 /// Every feature, grouped by family.
 pub fn catalogue() -> Vec<&'static FeatureSpec> {
-    [
-        super::tickets::SPECS,
-        super::usage::SPECS,
-        super::adoption::SPECS,
-        super::stakeholders::SPECS,
-        super::nps::SPECS,
-        super::contract::SPECS,
-        super::history::SPECS,
-        super::freshness::SPECS,
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    families().into_iter().flat_map(|(_, specs)| specs).collect()
 }
 
 /// Looks a feature up by name.

@@ -39,7 +39,7 @@ use polars::prelude::DataFrame;
 
 pub use crate::contract::columns::timestamp_column;
 pub use build::{Features, Inputs, build_features};
-pub use catalogue::{catalogue, spec};
+pub use catalogue::{catalogue, families, spec};
 pub use grid::{Lifetime, lifetimes, scoring_grid, training_grid};
 pub use labels::label;
 pub use lexicon::is_negative;

@@ -7,13 +7,15 @@
 //! One folder per stage, mirroring `cli/`, in the order a run passes them: [`data`]
 //! (generate, validate), [`sentiment`], [`features`], [`risk`] (train, backtest), [`score`]
 //! (plan, score, drift monitoring), [`publish`] (publish, vacuum); [`report`] reads what they
-//! left. [`run`] chains them into `vigil run`, [`demo`] into `vigil demo`, and [`runtime`]
-//! holds what every stage shares (opening storage and config, the run summary, timings,
-//! progress bars, pre-flight checks). A stage imports only stages before it and `runtime`
-//! (`scripts/check-layers.py` checks this).
+//! left; [`doctor`] diagnoses the sources before any of them runs. [`run`] chains them into
+//! `vigil run`, [`demo`] into `vigil demo`, and [`runtime`] holds what every stage shares
+//! (opening storage and config, the run summary, timings, progress bars, pre-flight checks).
+//! A stage imports only stages before it and `runtime` (`scripts/check-layers.py` checks
+//! this).
 
 pub mod data;
 pub mod demo;
+pub mod doctor;
 pub mod features;
 pub mod publish;
 pub mod report;
@@ -27,6 +29,7 @@ pub use data::{
     GenerateSettings, HistoryLayout, ValidateSettings, generate, validate, validate_shard, write_history,
 };
 pub use demo::{DemoSettings, demo, demo_report};
+pub use doctor::{DoctorSettings, doctor};
 pub use features::{FeatureMode, FeatureSummary, FeaturesSettings, feature_table, features, write_features};
 pub use risk::{
     BacktestSettings, ExternalFeatures, TrainOutcome, TrainSettings, run_backtest, run_backtest_on, train,

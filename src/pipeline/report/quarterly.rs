@@ -193,17 +193,21 @@ fn write_files(
     warehouse: &Location,
     report: &QuarterlyReport,
 ) -> Result<Location> {
-    let o = &config.options.report;
-    let reports = if o.reports.is_empty() {
-        warehouse.join("reports")
-    } else {
-        Location::parse(&config.resolve(&o.reports))?
-    };
-    let out = reports.join(&format!("quarter={}", report.quarter));
+    let out = reports_root(config, warehouse)?.join(&format!("quarter={}", report.quarter));
     for (name, body) in render::render(report) {
         storage.write(&out.join(&name), Bytes::from(body))?;
     }
     Ok(out.join("report.html"))
+}
+
+/// Where reports go: `[report] reports`, by default the warehouse's `reports` folder.
+pub fn reports_root(config: &PipelineConfig, warehouse: &Location) -> Result<Location> {
+    let o = &config.options.report;
+    Ok(if o.reports.is_empty() {
+        warehouse.join("reports")
+    } else {
+        Location::parse(&config.resolve(&o.reports))?
+    })
 }
 
 fn escalations(history: &History) -> Result<Vec<Escalation>> {

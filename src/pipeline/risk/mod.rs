@@ -19,4 +19,4 @@ mod train;
 pub use backtest::{BacktestSettings, run_backtest, run_backtest_on};
 pub use input::ExternalFeatures;
 pub use promote::promote_by_hand;
-pub use train::{TrainOutcome, TrainSettings, train, train_on};
+pub use train::{TrainOutcome, TrainSettings, quick_backtest, train, train_on};

@@ -168,6 +168,19 @@ pub fn train_on(
     ))
 }
 
+/// A quick estimate of the lead-time backtest for `vigil doctor`: the split and sampling of
+/// [`train_on`], the GBDT with `config`'s parameters, calibration and the backtest of the
+/// validation weeks. Nothing is registered or written.
+pub fn quick_backtest(config: &PipelineConfig, mut data: Labelled) -> Result<BacktestReport> {
+    let opts = &config.options.risk;
+    let (parts, _) = split_and_sample(&mut data, opts, false)?;
+    let sets = datasets(&data, &parts)?;
+    let (best, _) = fit_engines(config, Some(EngineChoice::Gbdt), &sets.train, &sets.valid)?;
+    let valid = Validation::of(&data, &parts);
+    let calibrated = calibrate(opts, &best.margin, &valid)?;
+    Ok(prove(config, &data, &valid, &calibrated, false)?.report)
+}
+
 /// The `train` stage's figures in the run summary: the model's headline (also its
 /// manifest's `metrics`), its version and whether it was promoted.
 #[derive(Debug, Serialize)]

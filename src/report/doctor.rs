@@ -1,0 +1,619 @@
+//! `vigil doctor`'s diagnosis of a history as configured, and its three renderings: text for
+//! the terminal, JSON (the [`Diagnosis`] serialised) and a self-contained HTML page
+//! (minijinja, charts inlined as SVG, no scripts, no external resources). Pure code: the
+//! pipeline's `doctor` stage reads the sources and builds the diagnosis.
+
+use super::charts;
+use crate::contract::TableReport;
+use crate::risk::backtest::AtThreshold;
+use crate::score::factors::group_thousands;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// Whether a contract table can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableStatus {
+    /// Found and validated.
+    Present,
+    /// Not found in the sources.
+    Absent,
+    /// Found, but it cannot be validated (a required column is missing, a file is unreadable).
+    Unusable,
+}
+
+/// One contract column of a table, and whether the table's first file has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnCheck {
+    /// Contract column.
+    pub column: &'static str,
+    /// Its contract type.
+    pub ty: &'static str,
+    /// Whether the contract requires it.
+    pub required: bool,
+    /// Whether the file has a column of that name.
+    pub found: bool,
+}
+
+/// A column of the user's file as it arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TheirColumn {
+    /// Their column name.
+    pub name: String,
+    /// Its type as read (CSV columns are text).
+    pub dtype: String,
+}
+
+/// A suggested mapping: contract column = their column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    /// The contract column not found.
+    pub column: &'static str,
+    /// Their column that looks like it.
+    pub their_column: String,
+    /// Name similarity, 0–1 (0 when suggested by type alone).
+    pub similarity: f64,
+    /// Why, in a few words.
+    pub why: String,
+}
+
+/// Accounts with at least one valid row in a table.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Accounts with a row.
+    pub accounts: usize,
+    /// All valid accounts.
+    pub of: usize,
+    /// `accounts / of` (0 without accounts).
+    pub share: f64,
+}
+
+/// One contract table as the doctor found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableDiagnosis {
+    /// Table name.
+    pub table: &'static str,
+    /// Whether vigil cannot run without it.
+    pub mandatory: bool,
+    /// Present, absent or unusable.
+    pub status: TableStatus,
+    /// Where it was read from (its single file, or the folder of its files).
+    pub location: Option<String>,
+    /// Files found.
+    pub files: usize,
+    /// Why it is absent or unusable.
+    pub problem: Option<String>,
+    /// The signals it feeds.
+    pub signals: &'static str,
+    /// Every contract column and whether the first file has it (empty when absent).
+    pub columns: Vec<ColumnCheck>,
+    /// The first file's columns as they arrive.
+    pub their_columns: Vec<TheirColumn>,
+    /// Suggested mappings for contract columns not found.
+    pub suggestions: Vec<Suggestion>,
+    /// Validation figures (rows read / valid / bad, time span, files) when it was validated.
+    pub validation: Option<TableReport>,
+    /// Accounts covered by its valid rows (tables with `account_id`, when validated).
+    pub coverage: Option<Coverage>,
+}
+
+/// Whether a feature family's signals are available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FamilyState {
+    /// Every source table is present.
+    Available,
+    /// Some of its features lost their source table.
+    Degraded,
+    /// Every feature lost its source table.
+    Lost,
+}
+
+/// One feature family's availability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FamilyStatus {
+    /// Family (the feature module).
+    pub family: &'static str,
+    /// Available, degraded or lost.
+    pub state: FamilyState,
+    /// The input tables its features come from.
+    pub sources: Vec<&'static str>,
+    /// Of those, the ones absent or unusable.
+    pub missing_tables: Vec<&'static str>,
+    /// Features whose source table is missing (always null).
+    pub features_lost: Vec<&'static str>,
+}
+
+/// A label and a count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// Month (`YYYY-MM`) or category.
+    pub label: String,
+    /// Escalations.
+    pub count: usize,
+}
+
+/// Valid escalations in the window, by the month they opened and by category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EscalationCounts {
+    /// Escalations counted.
+    pub total: usize,
+    /// Per month, in order.
+    pub per_month: Vec<Count>,
+    /// Per category, most first.
+    pub per_category: Vec<Count>,
+}
+
+/// The quick backtest's results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateResult {
+    /// Escalations whose lead window the sample's validation weeks cover.
+    pub eligible: usize,
+    /// Recall and precision at the configured alert threshold.
+    pub at_alert_threshold: AtThreshold,
+    /// Recall and precision at a few thresholds (the curve).
+    pub curve: Vec<AtThreshold>,
+    /// Snapshot PR-AUC.
+    pub pr_auc: f64,
+    /// Whether recall and precision at the alert threshold reach the gate's minimums.
+    pub reachable: bool,
+    /// The lowest curve threshold (the most recall) that reaches both minimums, when the
+    /// alert threshold does not.
+    pub reachable_at: Option<u32>,
+}
+
+/// Whether the 24–72 h lead-time gate looks reachable: a quick estimate on a sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateEstimate {
+    /// Accounts in the sample.
+    pub sample_accounts: usize,
+    /// Valid accounts in the history.
+    pub total_accounts: usize,
+    /// Labelled snapshots of the sample.
+    pub snapshots: usize,
+    /// Of those, positive.
+    pub positives: usize,
+    /// GBDT boosting rounds (at most).
+    pub rounds: usize,
+    /// GBDT learning rate.
+    pub learning_rate: f64,
+    /// The configured alert threshold (risk score 0–100).
+    pub alert_threshold: u32,
+    /// The configured lead window, hours before the escalation (min, max).
+    pub lead_hours: (u32, u32),
+    /// The gate's minimum recall.
+    pub min_recall: f64,
+    /// The gate's minimum precision.
+    pub min_precision: f64,
+    /// The results; `None` when it could not be estimated.
+    pub result: Option<GateResult>,
+    /// Why it could not be estimated.
+    pub problem: Option<String>,
+    /// The verdict in one sentence.
+    pub verdict: String,
+}
+
+/// Everything `vigil doctor` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// The pipeline config read.
+    pub config: String,
+    /// `--as-of`, RFC 3339.
+    pub as_of: String,
+    /// Start of the lookback window, RFC 3339.
+    pub window_start: String,
+    /// Whether the `accounts` table could be read (without it nothing can run).
+    pub readable: bool,
+    /// Every contract table, in contract order.
+    pub tables: Vec<TableDiagnosis>,
+    /// What `vigil run` would stop on or warn about (bad-row limit, stale feeds, ignored files).
+    pub findings: Vec<String>,
+    /// Per feature family: available, degraded or lost.
+    pub families: Vec<FamilyStatus>,
+    /// Escalations per month and category (`None` without a usable `escalations` table).
+    pub escalations: Option<EscalationCounts>,
+    /// The lead-time gate estimate (`None` when `accounts` is unreadable).
+    pub gate: Option<GateEstimate>,
+    /// A `[sources]` snippet for what is missing (empty when nothing is).
+    pub snippet: String,
+}
+
+/// The config snippet for what is missing: a `[sources.<table>]` block with the suggested
+/// `columns` for each table that has suggestions, and a commented `url` line for each absent
+/// table (the syntax of `pipelines/example-production.toml`).
+pub fn config_snippet(tables: &[TableDiagnosis]) -> String {
+    let mut s = String::new();
+    for t in tables {
+        match t.status {
+            TableStatus::Absent => {
+                let _ = writeln!(
+                    s,
+                    "# {} was not found; if you have it ({}), say where:\n# [sources.{}]\n# url = \"<file, folder, Delta table or postgres:// URL>\"\n",
+                    t.table, t.signals, t.table
+                );
+            }
+            _ if !t.suggestions.is_empty() => {
+                let pairs: Vec<String> = t
+                    .suggestions
+                    .iter()
+                    .map(|m| format!("{} = {}", m.column, toml_string(&m.their_column)))
+                    .collect();
+                let url = t.location.as_deref().unwrap_or("<where the table is>");
+                let _ = writeln!(
+                    s,
+                    "[sources.{}]\nurl = {}\ncolumns = {{ {} }}\n",
+                    t.table,
+                    toml_string(url),
+                    pairs.join(", ")
+                );
+            }
+            _ => {}
+        }
+    }
+    s.trim_end().to_string()
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The diagnosis as text for a terminal.
+pub fn render_text(d: &Diagnosis) -> String {
+    let mut s = format!(
+        "vigil doctor: {} as of {} (window from {})\n",
+        d.config, d.as_of, d.window_start
+    );
+    text_tables(&mut s, &d.tables);
+    if !d.findings.is_empty() {
+        s.push_str("\nWhat vigil run would stop on or warn about\n");
+        for f in &d.findings {
+            let _ = writeln!(s, "  - {f}");
+        }
+    }
+    text_families(&mut s, &d.families);
+    if let Some(e) = &d.escalations {
+        text_escalations(&mut s, e);
+    }
+    if let Some(g) = &d.gate {
+        text_gate(&mut s, g);
+    }
+    if !d.snippet.is_empty() {
+        s.push_str("\nConfig for what is missing (add to the pipeline TOML)\n");
+        for line in d.snippet.lines() {
+            let _ = writeln!(s, "  {line}");
+        }
+    }
+    s
+}
+
+fn text_tables(s: &mut String, tables: &[TableDiagnosis]) {
+    s.push_str("\nTables\n");
+    for t in tables {
+        let status = match t.status {
+            TableStatus::Present => "present",
+            TableStatus::Absent => "absent",
+            TableStatus::Unusable => "UNUSABLE",
+        };
+        let _ = writeln!(s, "  {:<16} {status}", t.table);
+        if let Some(loc) = &t.location {
+            let _ = writeln!(s, "      from {loc} ({} file{})", t.files, plural(t.files));
+        }
+        if let Some(p) = &t.problem {
+            let _ = writeln!(s, "      {p}");
+        }
+        if let Some(v) = &t.validation {
+            let _ = writeln!(
+                s,
+                "      rows: {} read, {} valid, {} bad ({:.2}%)",
+                group(v.rows_read),
+                group(v.rows_valid),
+                group(v.bad_rows),
+                100.0 * v.bad_share
+            );
+            if let (Some(a), Some(b)) = (&v.span_start, &v.span_end) {
+                let _ = writeln!(s, "      events: {a} to {b}");
+            }
+        }
+        if let Some(c) = &t.coverage {
+            let _ = writeln!(
+                s,
+                "      accounts covered: {} of {} ({:.1}%)",
+                group(c.accounts),
+                group(c.of),
+                100.0 * c.share
+            );
+        }
+        let missing: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| !c.found)
+            .map(|c| format!("{}{}", c.column, if c.required { " (required)" } else { "" }))
+            .collect();
+        if !missing.is_empty() && t.status != TableStatus::Absent {
+            let _ = writeln!(s, "      columns not found: {}", missing.join(", "));
+        }
+        for m in &t.suggestions {
+            let _ = writeln!(
+                s,
+                "      suggested: {} = {:?}  ({})",
+                m.column, m.their_column, m.why
+            );
+        }
+    }
+}
+
+fn text_families(s: &mut String, families: &[FamilyStatus]) {
+    s.push_str("\nFeature families\n");
+    for f in families {
+        let state = match f.state {
+            FamilyState::Available => "available",
+            FamilyState::Degraded => "degraded",
+            FamilyState::Lost => "LOST",
+        };
+        let _ = write!(s, "  {:<14} {state:<10} from {}", f.family, f.sources.join(", "));
+        if !f.features_lost.is_empty() {
+            let _ = write!(
+                s,
+                "\n      lost with {} absent: {}",
+                f.missing_tables.join(", "),
+                f.features_lost.join(", ")
+            );
+        }
+        s.push('\n');
+    }
+}
+
+fn text_escalations(s: &mut String, e: &EscalationCounts) {
+    let _ = writeln!(s, "\nEscalations in the window: {}", group(e.total));
+    s.push_str("  per month:    ");
+    let months: Vec<String> = e
+        .per_month
+        .iter()
+        .map(|c| format!("{} {}", c.label, c.count))
+        .collect();
+    s.push_str(&months.join(", "));
+    s.push_str("\n  per category: ");
+    let cats: Vec<String> = e
+        .per_category
+        .iter()
+        .map(|c| format!("{} {}", c.label, c.count))
+        .collect();
+    s.push_str(&cats.join(", "));
+    s.push('\n');
+}
+
+fn text_gate(s: &mut String, g: &GateEstimate) {
+    let _ = writeln!(
+        s,
+        "\nLead-time gate ({}-{} h): a quick estimate, not the real backtest\n  GBDT, up to {} rounds at learning rate {}, on {} of {} accounts ({} snapshots, {} positive)",
+        g.lead_hours.0,
+        g.lead_hours.1,
+        g.rounds,
+        g.learning_rate,
+        group(g.sample_accounts),
+        group(g.total_accounts),
+        group(g.snapshots),
+        group(g.positives)
+    );
+    if let Some(p) = &g.problem {
+        let _ = writeln!(s, "  not estimated: {p}");
+    }
+    if let Some(r) = &g.result {
+        let _ = writeln!(
+            s,
+            "  {} eligible escalations; snapshot PR-AUC {:.3}",
+            group(r.eligible),
+            r.pr_auc
+        );
+        s.push_str("  threshold  recall  precision  alerts/100 accounts/week\n");
+        for t in &r.curve {
+            let mark = if t.threshold == g.alert_threshold {
+                "*"
+            } else {
+                " "
+            };
+            let _ = writeln!(
+                s,
+                "  {mark}{:>8}  {:>6.3}  {:>9.3}  {:>8.2}",
+                t.threshold, t.recall, t.precision, t.alerts_per_100_accounts_per_week
+            );
+        }
+    }
+    let _ = writeln!(s, "  {}", g.verdict);
+}
+
+fn group(n: usize) -> String {
+    group_thousands(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The HTML page's template (auto-escaped: the name ends in `.html`).
+const PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>vigil doctor</title>
+<style>
+body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
+.present,.available{color:#2a7a2a}.absent,.degraded{color:#a86b00}.unusable,.lost{color:#b00020;font-weight:bold}
+pre{background:#f4f4f4;padding:.7em;white-space:pre-wrap}small{color:#666}
+</style></head><body>
+<h1>vigil doctor</h1>
+<p>{{ d.config }}, as of {{ d.as_of }} (window from {{ d.window_start }})</p>
+<h2>Tables</h2>
+<table><tr><th>table</th><th>status</th><th>from</th><th>rows read / valid / bad</th><th>events</th><th>accounts covered</th><th>columns not found</th><th>suggested mapping</th></tr>
+{% for t in d.tables %}<tr><td>{{ t.table }}</td><td class="{{ t.status }}">{{ t.status }}{% if t.problem %}<br><small>{{ t.problem }}</small>{% endif %}</td>
+<td>{{ t.location or "" }}{% if t.files %} <small>({{ t.files }} file{% if t.files != 1 %}s{% endif %})</small>{% endif %}</td>
+<td>{% if t.validation %}{{ t.validation.rows_read }} / {{ t.validation.rows_valid }} / {{ t.validation.bad_rows }}{% endif %}</td>
+<td>{% if t.validation and t.validation.span_start %}{{ t.validation.span_start }} to {{ t.validation.span_end }}{% endif %}</td>
+<td>{% if t.coverage %}{{ t.coverage.accounts }} of {{ t.coverage.of }} ({{ (100 * t.coverage.share) | round(1) }}%){% endif %}</td>
+<td>{% if t.status != "absent" %}{% for c in t.columns if not c.found %}{{ c.column }}{% if c.required %} <b>(required)</b>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}{% endif %}</td>
+<td>{% for m in t.suggestions %}{{ m.column }} = "{{ m.their_column }}" <small>({{ m.why }})</small><br>{% endfor %}</td></tr>
+{% endfor %}</table>
+{% if d.findings %}<h2>What vigil run would stop on or warn about</h2><ul>{% for f in d.findings %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
+<h2>Feature families</h2>
+<table><tr><th>family</th><th>state</th><th>from</th><th>features lost</th></tr>
+{% for f in d.families %}<tr><td>{{ f.family }}</td><td class="{{ f.state }}">{{ f.state }}</td><td>{{ f.sources | join(", ") }}</td><td>{% if f.features_lost %}with {{ f.missing_tables | join(", ") }} missing: {{ f.features_lost | join(", ") }}{% endif %}</td></tr>
+{% endfor %}</table>
+{% if d.escalations %}<h2>Escalations ({{ d.escalations.total }} in the window)</h2>
+{{ months_svg }}
+<table><tr><th>category</th><th>escalations</th></tr>{% for c in d.escalations.per_category %}<tr><td>{{ c.label }}</td><td>{{ c.count }}</td></tr>{% endfor %}</table>{% endif %}
+{% if d.gate %}{% set g = d.gate %}<h2>Lead-time gate ({{ g.lead_hours[0] }}–{{ g.lead_hours[1] }} h): a quick estimate</h2>
+<p>GBDT, up to {{ g.rounds }} rounds at learning rate {{ g.learning_rate }}, on a sample of {{ g.sample_accounts }} of {{ g.total_accounts }} accounts ({{ g.snapshots }} snapshots, {{ g.positives }} positive). Not the backtest <code>vigil train</code> runs.</p>
+{% if g.problem %}<p class="lost">Not estimated: {{ g.problem }}</p>{% endif %}
+{% if g.result %}{{ curve_svg }}
+<table><tr><th>threshold</th><th>recall</th><th>precision</th><th>alerts / 100 accounts / week</th></tr>
+{% for t in g.result.curve %}<tr><td>{% if t.threshold == g.alert_threshold %}<b>{{ t.threshold }}</b> (alert threshold){% else %}{{ t.threshold }}{% endif %}</td><td>{{ t.recall | round(3) }}</td><td>{{ t.precision | round(3) }}</td><td>{{ t.alerts_per_100_accounts_per_week | round(2) }}</td></tr>
+{% endfor %}</table>{% endif %}
+<p><b>{{ g.verdict }}</b></p>{% endif %}
+{% if d.snippet %}<h2>Config for what is missing</h2><pre>{{ d.snippet }}</pre>{% endif %}
+</body></html>
+"#;
+
+/// The diagnosis as a self-contained HTML page.
+pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("doctor.html", PAGE)?;
+    let months_svg = d.escalations.as_ref().map(months_chart).unwrap_or_default();
+    let curve_svg = d
+        .gate
+        .as_ref()
+        .and_then(|g| g.result.as_ref())
+        .map(curve_chart)
+        .unwrap_or_default();
+    env.get_template("doctor.html")?.render(minijinja::context! {
+        d => minijinja::Value::from_serialize(d),
+        months_svg => minijinja::Value::from_safe_string(months_svg),
+        curve_svg => minijinja::Value::from_safe_string(curve_svg),
+    })
+}
+
+/// Escalations per month as bars.
+fn months_chart(e: &EscalationCounts) -> String {
+    let labels: Vec<String> = e.per_month.iter().map(|c| c.label.clone()).collect();
+    let counts: Vec<f64> = e.per_month.iter().map(|c| c.count as f64).collect();
+    charts::grouped_bars(
+        "Escalations per month",
+        "escalations",
+        &labels,
+        &[("escalations".into(), counts)],
+    )
+}
+
+/// Recall and precision over the curve's thresholds.
+fn curve_chart(r: &GateResult) -> String {
+    let labels: Vec<String> = r.curve.iter().map(|t| t.threshold.to_string()).collect();
+    let series = |f: fn(&AtThreshold) -> f64| r.curve.iter().map(|t| Some(f(t))).collect();
+    charts::lines(
+        "Recall and precision by alert threshold",
+        "share",
+        &labels,
+        &[
+            ("recall".into(), series(|t| t.recall)),
+            ("precision".into(), series(|t| t.precision)),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(status: TableStatus, suggestions: Vec<Suggestion>) -> TableDiagnosis {
+        TableDiagnosis {
+            table: "escalations",
+            mandatory: false,
+            status,
+            location: Some("/data/escalations.csv".into()),
+            files: 1,
+            problem: None,
+            signals: "training labels",
+            columns: Vec::new(),
+            their_columns: Vec::new(),
+            suggestions,
+            validation: None,
+            coverage: None,
+        }
+    }
+
+    #[test]
+    fn snippet_maps_suggestions_and_names_absent_tables() {
+        let found = table(
+            TableStatus::Unusable,
+            vec![Suggestion {
+                column: "opened_at",
+                their_column: "opened \"utc\"".into(),
+                similarity: 0.75,
+                why: "name".into(),
+            }],
+        );
+        let mut absent = table(TableStatus::Absent, Vec::new());
+        absent.table = "tickets";
+        let s = config_snippet(&[found, absent, table(TableStatus::Present, Vec::new())]);
+        assert!(
+            s.contains("[sources.escalations]\nurl = \"/data/escalations.csv\"\ncolumns = { opened_at = \"opened \\\"utc\\\"\" }"),
+            "{s}"
+        );
+        assert!(s.contains("# [sources.tickets]"), "{s}");
+        let parsed: toml::Table = toml::from_str(&s).expect("the snippet is TOML");
+        assert!(parsed["sources"]["escalations"]["columns"]["opened_at"].is_str());
+        assert_eq!(config_snippet(&[table(TableStatus::Present, Vec::new())]), "");
+    }
+
+    #[test]
+    fn html_escapes_their_names_and_inlines_no_external_resource() {
+        let d = Diagnosis {
+            config: "p.toml".into(),
+            as_of: "2026-07-01T00:00:00+00:00".into(),
+            window_start: "2025-07-01T00:00:00+00:00".into(),
+            readable: true,
+            tables: vec![table(
+                TableStatus::Unusable,
+                vec![Suggestion {
+                    column: "opened_at",
+                    their_column: "<script>".into(),
+                    similarity: 0.5,
+                    why: "name".into(),
+                }],
+            )],
+            findings: Vec::new(),
+            families: Vec::new(),
+            escalations: Some(EscalationCounts {
+                total: 3,
+                per_month: vec![Count {
+                    label: "2026-06".into(),
+                    count: 3,
+                }],
+                per_category: vec![Count {
+                    label: "outage".into(),
+                    count: 3,
+                }],
+            }),
+            gate: None,
+            snippet: String::new(),
+        };
+        let html = render_html(&d).expect("renders");
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script>"),
+            "{html}"
+        );
+        assert!(html.contains("<svg"), "the month chart is inline");
+        assert!(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"));
+        assert!(render_text(&d).contains("suggested: opened_at = \"<script>\""));
+    }
+}
