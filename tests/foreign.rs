@@ -185,3 +185,32 @@ fn foreign_layout_mapped_by_the_example_config_scores_like_the_native_layout() {
         assert_eq!(strings(&n, column), strings(&f, column), "actions.{column}");
     }
 }
+
+#[test]
+fn doctor_sees_the_foreign_layout_through_the_example_mapping() {
+    let p = Project::new("");
+    p.config(&foreign_config());
+    generate(&p, "foreign", FOREIGN_HISTORY).expect_code(0);
+    p.dated(&["doctor"], &[], &[]).expect_code(0);
+    let json = std::fs::read(p.file(&format!("wh/reports/doctor/run_date={RUN_DATE}/doctor.json")));
+    let report: serde_json::Value = serde_json::from_slice(&json.expect("doctor.json")).expect("JSON");
+    for t in report["tables"].as_array().expect("tables") {
+        let name = t["table"].as_str().expect("table");
+        if name == "sentiment_labels" {
+            assert_eq!(t["status"], "absent", "{t}");
+            continue;
+        }
+        assert_eq!(t["status"], "present", "{t}");
+        let missing: Vec<&serde_json::Value> = t["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .filter(|c| c["required"] == true && c["found"] != true)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: mapped columns not found: {missing:?}"
+        );
+        assert_eq!(t["validation"]["bad_rows"], 0, "{t}");
+    }
+}

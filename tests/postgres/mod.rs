@@ -1,9 +1,10 @@
 //! The PostgreSQL sink against a real server (Debian's PostgreSQL, started by tests/run.sh on
 //! 127.0.0.1): re-publishing a date replaces it, a failure part-way leaves the previous rows,
 //! and new frame columns are added to the table. TLS: [`tls`]. PostgreSQL as a source of
-//! input tables: [`source`].
+//! input tables: [`source`] (the reader) and [`sources`] (`vigil run` on PostgreSQL tables).
 
 mod source;
+mod sources;
 pub(crate) mod support;
 mod tls;
 
