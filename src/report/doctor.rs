@@ -160,6 +160,15 @@ pub struct GateResult {
     /// The lowest curve threshold (the most recall) that reaches both minimums, when the
     /// alert threshold does not.
     pub reachable_at: Option<u32>,
+    /// Half-width of the 95% normal interval of recall at the alert threshold (binomial,
+    /// over the eligible escalations): how far the sample's recall may be from the full
+    /// history's by chance.
+    pub recall_margin: f64,
+    /// The same for precision, over the alerts raised.
+    pub precision_margin: f64,
+    /// Not reachable on the sample, but each missing minimum is within its margin: only the
+    /// full backtest can tell.
+    pub borderline: bool,
 }
 
 /// Whether the 24–72 h lead-time gate looks reachable: a quick estimate on a sample.

@@ -101,12 +101,31 @@ fn quick_config(config: &PipelineConfig) -> PipelineConfig {
     quick
 }
 
+/// Half-width of the 95% normal interval of a proportion `p` measured over `n` cases.
+fn margin(p: f64, n: usize) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    1.96 * (p * (1.0 - p) / n as f64).sqrt()
+}
+
+/// Whether each minimum the sample misses at `at` is within the sample's margin of it.
+fn within_margins(est: &GateEstimate, at: &AtThreshold, eligible: usize) -> bool {
+    eligible > 0
+        && at.recall + margin(at.recall, eligible) >= est.min_recall
+        && at.precision + margin(at.precision, at.alerts) >= est.min_precision
+}
+
 fn result(est: &GateEstimate, report: &BacktestReport) -> GateResult {
     let meets = |t: &AtThreshold| t.recall >= est.min_recall && t.precision >= est.min_precision;
     let at = report.at_alert_threshold.clone();
+    let reachable = report.eligible > 0 && meets(&at);
     GateResult {
         eligible: report.eligible,
-        reachable: report.eligible > 0 && meets(&at),
+        reachable,
+        recall_margin: margin(at.recall, report.eligible),
+        precision_margin: margin(at.precision, at.alerts),
+        borderline: !reachable && within_margins(est, &at, report.eligible),
         reachable_at: report
             .at_tiers
             .iter()
@@ -136,10 +155,17 @@ fn verdict(est: &GateEstimate) -> String {
         "on {} of {} accounts, {} eligible escalations; `vigil train` backtests every account",
         est.sample_accounts, est.total_accounts, r.eligible
     );
+    let measured = format!(
+        "{measured}; on this sample recall is ± {:.2} and precision ± {:.2} (95%)",
+        r.recall_margin, r.precision_margin
+    );
     match (r.reachable, r.reachable_at) {
         (true, _) => format!("The gate looks reachable: {measured} ({sample})."),
         (false, Some(t)) => format!(
             "Not at the configured threshold ({measured}), but both are reached at threshold {t}: consider [risk] alert_threshold = {t} ({sample})."
+        ),
+        (false, None) if r.borderline => format!(
+            "Borderline: {measured}, so the sample cannot tell ({sample}); run `vigil backtest` to decide."
         ),
         (false, None) => format!(
             "The gate does not look reachable: {measured} ({sample}); missing tables or mappings, or more history, may help."
@@ -192,6 +218,9 @@ mod tests {
         est.result = Some(GateResult {
             eligible: 40,
             reachable: meets(&at_alert),
+            recall_margin: margin(at_alert.recall, 40),
+            precision_margin: margin(at_alert.precision, at_alert.alerts),
+            borderline: !meets(&at_alert) && within_margins(&est, &at_alert, 40),
             reachable_at: curve.iter().filter(|t| meets(t)).map(|t| t.threshold).min(),
             at_alert_threshold: at_alert,
             curve,
@@ -211,7 +240,16 @@ mod tests {
         assert!(v.contains("consider [risk] alert_threshold = 10"), "{v}");
         let v = gate(vec![at(7, 0.5, 0.2)]);
         assert!(v.starts_with("The gate does not look reachable"), "{v}");
+        let v = gate(vec![at(7, 0.78, 0.31)]);
+        assert!(v.starts_with("Borderline") && v.contains("vigil backtest"), "{v}");
         assert!(verdict(&estimate(None)).contains("could not be estimated: no escalations table"));
+    }
+
+    #[test]
+    fn margins_shrink_with_the_cases_measured() {
+        assert!((margin(0.8, 28) - 0.148).abs() < 1e-3, "{}", margin(0.8, 28));
+        assert!(margin(0.8, 2800) < 0.015);
+        assert_eq!(margin(0.5, 0), 1.0);
     }
 
     #[test]

@@ -47,6 +47,8 @@ struct DoctorMetrics {
     families_lost: Vec<&'static str>,
     /// Whether the quick estimate reaches the gate at the alert threshold (`None`: not estimated).
     gate_reachable: Option<bool>,
+    /// Not reached on the sample but within its sampling margins (`None`: not estimated).
+    gate_borderline: Option<bool>,
 }
 
 /// Diagnoses the sources and writes `doctor.json` and `doctor.html`; returns the stage
@@ -160,6 +162,7 @@ fn write(storage: &Storage, out: &Location, diagnosis: &Diagnosis) -> Result<[Lo
 }
 
 fn metrics(d: &Diagnosis) -> DoctorMetrics {
+    let gate = d.gate.as_ref().and_then(|g| g.result.as_ref());
     let named = |status: TableStatus| -> Vec<&'static str> {
         d.tables
             .iter()
@@ -177,10 +180,7 @@ fn metrics(d: &Diagnosis) -> DoctorMetrics {
             .filter(|f| f.state == FamilyState::Lost)
             .map(|f| f.family)
             .collect(),
-        gate_reachable: d
-            .gate
-            .as_ref()
-            .and_then(|g| g.result.as_ref())
-            .map(|r| r.reachable),
+        gate_reachable: gate.map(|r| r.reachable),
+        gate_borderline: gate.map(|r| r.borderline),
     }
 }
