@@ -6,23 +6,9 @@
 
 use crate::common::{Project, Run, delta_partition, vigil};
 use crate::score::{config, run_on, templates};
+use crate::taxonomy::value_map;
 use polars::prelude::*;
 use std::collections::BTreeMap;
-
-/// The spec's renames of the closed sets, native → foreign.
-const SEGMENTS: [(&str, &str); 3] = [
-    ("smb", "SMB"),
-    ("mid-market", "Commercial"),
-    ("enterprise", "Strategic"),
-];
-const CATEGORIES: [(&str, &str); 6] = [
-    ("implementation_delay", "Onboarding"),
-    ("product_defect", "Outage"),
-    ("pricing_dispute", "Billing"),
-    ("team_transition", "Champion change"),
-    ("integration", "Integrations"),
-    ("performance", "Slowness"),
-];
 
 /// Where the example config expects the foreign history (relative to the project root).
 const FOREIGN_HISTORY: &str = "data/foreign/history";
@@ -146,12 +132,15 @@ fn foreign_layout_mapped_by_the_example_config_scores_like_the_native_layout() {
         assert_eq!(strings(&n, column), strings(&f, column), "risk_scores.{column}");
     }
     assert_eq!(
-        renamed(strings(&n, "segment"), &SEGMENTS),
+        renamed(strings(&n, "segment"), value_map("accounts", "segment")),
         strings(&f, "segment"),
         "risk_scores.segment"
     );
     assert_eq!(
-        renamed(strings(&n, "predicted_category"), &CATEGORIES),
+        renamed(
+            strings(&n, "predicted_category"),
+            value_map("escalations", "category")
+        ),
         strings(&f, "predicted_category"),
         "risk_scores.predicted_category"
     );

@@ -8,10 +8,10 @@ use crate::score::{config, templates};
 use polars::prelude::*;
 
 /// Seed value → the company's value.
-type ValueMap = &'static [(&'static str, &'static str)];
+pub(crate) type ValueMap = &'static [(&'static str, &'static str)];
 
 /// Per column of a generated table, its value map (the spec's foreign layout).
-const RELABEL: &[(&str, &str, ValueMap)] = &[
+pub(crate) const RELABEL: &[(&str, &str, ValueMap)] = &[
     (
         "accounts",
         "segment",
@@ -221,4 +221,13 @@ fn a_bad_taxonomy_is_a_config_error_naming_its_key() {
         p.validate().expect_failure(2, &[needle]);
         assert!(p.files_under("wh").is_empty(), "nothing written");
     }
+}
+
+/// The value map of `table.column` in [`RELABEL`].
+pub(crate) fn value_map(table: &str, column: &str) -> ValueMap {
+    RELABEL
+        .iter()
+        .find(|(t, c, _)| *t == table && *c == column)
+        .map(|(_, _, map)| *map)
+        .unwrap_or_else(|| panic!("no relabelling of {table}.{column}"))
 }
