@@ -82,6 +82,51 @@ fn a_delta_table_is_read_at_its_latest_version_under_base_and_by_url() {
     assert_eq!(table(&report, "accounts")["rows_read"].as_u64(), Some(100));
 }
 
+/// `[sources.accounts]` reading the Delta table of [`delta_accounts`] with `extra` options.
+fn pinned_config(extra: &str) -> String {
+    format!(
+        "[sources]\nbase = \"history\"\n[sources.accounts]\nurl = \"crm_accounts\"\nformat = \"delta\"\n{extra}\n\
+         [warehouse]\nurl = \"wh\"\n\n[validation]\nmax_bad_row_share = 0.05\n"
+    )
+}
+
+#[test]
+fn a_pinned_delta_version_or_instant_reads_that_version_and_a_missing_one_is_named() {
+    let p = Project::new("");
+    p.small_history();
+    let accounts = take_csv(&p, "history/accounts.csv");
+    delta_accounts(&p.file("crm_accounts"), &accounts);
+
+    // Version 0 still has the row the second commit removed.
+    p.config(&pinned_config("version = 0"));
+    let report = validated(&p);
+    let t = table(&report, "accounts");
+    assert_eq!(
+        (t["rows_read"].as_u64(), t["bad_rows"].as_u64()),
+        (Some(101), Some(1)),
+        "{t}"
+    );
+    // An instant after both commits reads the latest version.
+    p.config(&pinned_config("as_of = \"2999-01-01T00:00:00Z\""));
+    let t = table(&validated(&p), "accounts").clone();
+    assert_eq!(t["rows_read"].as_u64(), Some(100), "{t}");
+
+    // A version that does not exist, or an instant before the first commit: exit 3 naming it.
+    for (extra, named) in [
+        ("version = 7", "7"),
+        ("as_of = \"2001-01-01T00:00:00Z\"", "2001-01-01"),
+    ] {
+        p.config(&pinned_config(extra));
+        let run = p.validate();
+        run.expect_code(BAD_DATA);
+        assert!(
+            run.stderr.contains("accounts") && run.stderr.contains(named),
+            "{extra}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn an_unreadable_delta_log_names_the_table_and_writes_nothing() {
     let p = Project::new("");
