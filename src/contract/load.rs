@@ -372,6 +372,9 @@ pub struct Located {
     pub spec: &'static TableSpec,
     /// Its files with their formats, or why none were found.
     pub files: Result<Vec<TableFile>, String>,
+    /// Where it was found when that is one place (a file, a folder, a Delta table), for
+    /// messages; `None` when its files are spread over several or it was not found.
+    pub root: Option<Location>,
 }
 
 /// Where every contract table's files are, without reading them: for reports that look at
@@ -382,17 +385,23 @@ pub fn locate_tables(storage: &Storage, sources: &Sources) -> Result<Vec<Located
     TABLES
         .iter()
         .map(|spec| {
-            let files = match locate(storage, sources, spec, &base_files, base.as_ref())? {
+            let (files, root) = match locate(storage, sources, spec, &base_files, base.as_ref())? {
                 Source::Explicit(loc) => {
                     match storage.table_files(spec.name, &loc, &read_options(sources, spec)) {
-                        Err(StorageError::NotFound { url, what }) => Err(format!("{what} at {url}")),
-                        found => Ok(found?),
+                        Err(StorageError::NotFound { url, what }) => (Err(format!("{what} at {url}")), None),
+                        found => (Ok(found?), Some(loc)),
                     }
                 }
-                Source::Found(found) => Ok(found.files),
-                Source::Absent(reason) => Err(reason),
+                Source::Found(found) => {
+                    let root = match found.roots.as_slice() {
+                        [one] => Some(one.clone()),
+                        _ => None,
+                    };
+                    (Ok(found.files), root)
+                }
+                Source::Absent(reason) => (Err(reason), None),
             };
-            Ok(Located { spec, files })
+            Ok(Located { spec, files, root })
         })
         .collect()
 }

@@ -67,7 +67,10 @@ fn first_look(storage: &Storage, sources: &Sources, located: &Located) -> Result
             return Ok(t);
         }
     };
-    t.location = Some(location_of(files));
+    t.location = Some(match &located.root {
+        Some(root) => root.to_string(),
+        None => location_of(files),
+    });
     t.files = files.len();
     t.status = TableStatus::Present;
     let raw = match discover_columns(storage, sources, spec, files) {
