@@ -34,6 +34,12 @@ fn generate(p: &Project, layout: &str, out: &str) -> Run {
 /// The score tests' pipeline (small gate, low tiers) with the example's `[sources]` and
 /// `[taxonomy]` in place of `[sources] base = "history"`.
 fn foreign_config() -> String {
+    foreign_config_at(FOREIGN_HISTORY)
+}
+
+/// [`foreign_config`] reading the foreign history at `history` (a path or URL) instead of the
+/// example's `data/foreign/history`.
+pub(crate) fn foreign_config_at(history: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pipelines/example-foreign.toml");
     let example: toml::Table =
         toml::from_str(&std::fs::read_to_string(path).expect("example")).expect("toml");
@@ -42,7 +48,9 @@ fn foreign_config() -> String {
         let value = example.get(section).cloned().expect(section);
         pipeline.insert(section.into(), value);
     }
-    toml::to_string(&pipeline).expect("serialise")
+    toml::to_string(&pipeline)
+        .expect("serialise")
+        .replace(FOREIGN_HISTORY, history)
 }
 
 /// A project that ran `vigil run` on a generated history of `layout`.
