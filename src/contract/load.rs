@@ -459,9 +459,37 @@ pub fn read_source_file(
     spec: &TableSpec,
     file: &TableFile,
 ) -> Result<FileFrame, LoadError> {
+    read_source(storage, sources, spec, file, None)
+}
+
+/// The first `rows` rows of [`read_source_file`]: a PostgreSQL source reads only those
+/// (`LIMIT`); a file is read whole (its format has no cheaper way) and cut.
+pub fn read_source_head(
+    storage: &Storage,
+    sources: &Sources,
+    spec: &TableSpec,
+    file: &TableFile,
+    rows: usize,
+) -> Result<FileFrame, LoadError> {
+    let mut head = read_source(storage, sources, spec, file, Some(rows))?;
+    head.frame = head.frame.head(Some(rows));
+    Ok(head)
+}
+
+fn read_source(
+    storage: &Storage,
+    sources: &Sources,
+    spec: &TableSpec,
+    file: &TableFile,
+    limit: Option<usize>,
+) -> Result<FileFrame, LoadError> {
     let source = sources.tables.get(spec.name);
     if let Some(pg) = source.and_then(|s| s.postgres.as_ref()) {
-        let frame = postgres::read(&pg_source(spec, pg)?, spec.name)?;
+        let pg = pg_source(spec, pg)?;
+        let frame = match limit {
+            Some(rows) => postgres::read_head(&pg, spec.name, rows)?,
+            None => postgres::read(&pg, spec.name)?,
+        };
         return Ok(FileFrame {
             location: file.location.clone(),
             format: FileFormat::Postgres,

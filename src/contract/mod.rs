@@ -26,7 +26,7 @@ pub use convert::convert as convert_column;
 pub use convert::{BadCell, BadKind};
 pub use keys::AccountIds;
 pub use load::{History, count_accounts, load_history, load_history_part};
-pub use load::{Located, load_history_except, locate_tables, read_source_file};
+pub use load::{Located, load_history_except, locate_tables, read_source_file, read_source_head};
 pub use options::{Gates, PostgresRelation, PostgresSource, SourceFormat, Sources, TableSource};
 pub use report::{TableReport, ValidationReport, quarantine_frame};
 pub use shard::{MAX_SHARDS, Shard, shard_of};

@@ -351,4 +351,9 @@ fn a_hundred_thousand_rows_stream_in() {
         "read {n} rows x 7 columns from PostgreSQL in {secs:.3} s: {:.0} rows/s",
         n as f64 / secs
     );
+    // A look at the head reads only those rows, with the same columns.
+    let relation = PgRelation::Table(format!("{s}.usage"));
+    let head = source::read_head(&source(&url, relation), "tickets", 200).expect("head");
+    assert_eq!((head.height(), head.width()), (200, 7));
+    assert_eq!(head.schema(), df.schema());
 }

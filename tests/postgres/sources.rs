@@ -87,6 +87,25 @@ fn a_run_on_postgres_tables_scores_like_the_same_history_in_files() {
         "{tickets:#}"
     );
 
+    // The doctor reads the same sources: found, mapped, validated, named by relation.
+    p.dated(&["doctor"], &[], &[(URL_VAR, url.as_str())])
+        .expect_code(0);
+    let json = std::fs::read(p.file(&format!("wh/reports/doctor/run_date={RUN_DATE}/doctor.json")));
+    let doctor: serde_json::Value = serde_json::from_slice(&json.expect("doctor.json")).expect("JSON");
+    let tables = doctor["tables"].as_array().expect("tables");
+    for (name, location) in [
+        ("tickets", format!("postgres:{s}.tickets")),
+        ("escalations", "postgres:query".into()),
+    ] {
+        let t = tables.iter().find(|t| t["table"] == name).expect(name);
+        assert_eq!(
+            (t["status"].as_str(), t["location"].as_str()),
+            (Some("present"), Some(location.as_str())),
+            "{t}"
+        );
+        assert_eq!(t["validation"]["bad_rows"], 0, "{t}");
+    }
+
     // Without the variable: a usage error naming it, before anything is read or written.
     let q = Project::new("");
     q.config(&config("wh", &templates(), &sources));

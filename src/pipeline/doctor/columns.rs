@@ -3,7 +3,7 @@
 //! column of theirs that looks like it, by name and by type.
 
 use crate::contract::schema::{ColumnSpec, ColumnType, TableSpec};
-use crate::contract::{BadKind, LoadError, Sources, Taxonomy, convert_column, read_source_file};
+use crate::contract::{BadKind, LoadError, Sources, Taxonomy, convert_column, read_source_head};
 use crate::report::doctor::{ColumnCheck, Suggestion, TheirColumn};
 use polars::prelude::*;
 use vigil_store::storage::{Storage, TableFile};
@@ -28,9 +28,7 @@ pub fn discover_columns(
     let Some(file) = files.first() else {
         return Ok(DataFrame::empty());
     };
-    Ok(read_source_file(storage, sources, spec, file)?
-        .frame
-        .head(Some(SAMPLE_ROWS)))
+    Ok(read_source_head(storage, sources, spec, file, SAMPLE_ROWS)?.frame)
 }
 
 /// `sample` with the columns `[sources.<table>] columns` maps renamed to their contract

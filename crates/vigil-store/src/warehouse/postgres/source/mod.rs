@@ -123,6 +123,16 @@ pub struct PgSource {
 /// column per result column, typed as the module docs say. Blocks; call it from
 /// synchronous code, not from inside a tokio runtime.
 pub fn read(source: &PgSource, table: &str) -> Result<DataFrame, PgSourceError> {
+    read_rows(source, table, None)
+}
+
+/// [`read`] of at most the first `rows` rows (`LIMIT`, in the server's order): a look at a
+/// relation's columns and values without reading all of it.
+pub fn read_head(source: &PgSource, table: &str, rows: usize) -> Result<DataFrame, PgSourceError> {
+    read_rows(source, table, Some(rows))
+}
+
+fn read_rows(source: &PgSource, table: &str, limit: Option<usize>) -> Result<DataFrame, PgSourceError> {
     let from = source.relation.sql_from(table)?;
     let PgSink { runtime, mut client } =
         connect_with_ca(&source.url, source.ca_file.as_deref()).map_err(|error| PgSourceError::Connect {
@@ -133,6 +143,7 @@ pub fn read(source: &PgSource, table: &str) -> Result<DataFrame, PgSourceError> 
     let reader = Reader {
         table,
         relation: &source.relation,
+        limit,
     };
     let frame = runtime.block_on(reader.read(&mut client, &from))?;
     let secs = started.elapsed().as_secs_f64();
@@ -150,6 +161,8 @@ pub fn read(source: &PgSource, table: &str) -> Result<DataFrame, PgSourceError> 
 struct Reader<'a> {
     table: &'a str,
     relation: &'a PgRelation,
+    /// At most this many rows.
+    limit: Option<usize>,
 }
 
 impl Reader<'_> {
@@ -172,8 +185,9 @@ impl Reader<'_> {
             .collect();
         let plans = columns::plan(self.table, &result)?;
         tracing::debug!(table = self.table, columns = ?plans, "reading PostgreSQL source");
+        let limit = self.limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
         let copy = format!(
-            "COPY ({}) TO STDOUT (FORMAT binary)",
+            "COPY ({}{limit}) TO STDOUT (FORMAT binary)",
             columns::select(&plans, from)
         );
         let stream = tx.copy_out(&copy).await.map_err(|e| self.server(&e))?;
