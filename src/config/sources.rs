@@ -242,7 +242,7 @@ impl Check<'_> {
         let Some(name) = &o.format else {
             return Ok((pg_url || o.url_env.is_some()).then_some(SourceFormat::Postgres));
         };
-        let allowed: Vec<&str> = SourceFormat::ALL.iter().map(|(n, _)| *n).collect();
+        let allowed: Vec<&str> = SourceFormat::CONFIG_NAMES.iter().map(|(n, _)| *n).collect();
         let format = SourceFormat::parse(name).ok_or_else(|| {
             self.bad(
                 "format",
@@ -280,7 +280,7 @@ impl Check<'_> {
             Some((key, value)) if format != Some(only) => Err(self.bad(
                 key,
                 value.clone(),
-                &format!("only for format = \"{}\"", only.name()),
+                &format!("only for format = \"{}\"", only.config_name()),
             )),
             _ => Ok(()),
         }

@@ -57,7 +57,7 @@ impl TableSource {
     pub fn read_options(&self) -> ReadOptions {
         let defaults = CsvOptions::default();
         ReadOptions {
-            format: self.format.and_then(SourceFormat::file_format),
+            format: self.format.filter(|f| *f != FileFormat::Postgres),
             csv: CsvOptions {
                 delimiter: self.csv_delimiter.unwrap_or(defaults.delimiter),
                 has_header: self.csv_header.unwrap_or(defaults.has_header),
@@ -70,52 +70,9 @@ impl TableSource {
     }
 }
 
-/// How a table's files are stored (`[sources.<table>] format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceFormat {
-    /// Parquet files.
-    Parquet,
-    /// CSV files (optionally gzip- or zstd-compressed).
-    Csv,
-    /// Newline-delimited JSON (optionally compressed).
-    Ndjson,
-    /// A Delta Lake table folder, read through its log.
-    Delta,
-    /// A PostgreSQL table or query.
-    Postgres,
-}
-
-impl SourceFormat {
-    /// Every format with its config name.
-    pub const ALL: [(&'static str, SourceFormat); 5] = [
-        ("parquet", SourceFormat::Parquet),
-        ("csv", SourceFormat::Csv),
-        ("ndjson", SourceFormat::Ndjson),
-        ("delta", SourceFormat::Delta),
-        ("postgres", SourceFormat::Postgres),
-    ];
-
-    /// The format of a config name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-    }
-
-    /// Its config name.
-    pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, f)| *f == self).map_or("", |(n, _)| n)
-    }
-
-    /// The storage format the files are decoded as (`Postgres` is no file format: `None`).
-    pub fn file_format(self) -> Option<FileFormat> {
-        match self {
-            Self::Parquet => Some(FileFormat::Parquet),
-            Self::Csv => Some(FileFormat::Csv),
-            Self::Ndjson => Some(FileFormat::Ndjson),
-            Self::Delta => Some(FileFormat::Delta),
-            Self::Postgres => None,
-        }
-    }
-}
+/// How a table is stored (`[sources.<table>] format`): the storage layer's format, whose
+/// `Postgres` is a relation read by the PostgreSQL reader rather than files.
+pub use vigil_store::storage::FileFormat as SourceFormat;
 
 /// A PostgreSQL source: the connection and the one relation (`table` or `query`) it reads.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -54,15 +54,30 @@ impl FileFormat {
         }
     }
 
-    /// Parses a configured format name: `parquet`, `csv`, `ndjson` or `delta` (any case).
+    /// Every format with its name in a pipeline config (`[sources.<table>] format`).
+    pub const CONFIG_NAMES: [(&'static str, FileFormat); 5] = [
+        ("parquet", FileFormat::Parquet),
+        ("csv", FileFormat::Csv),
+        ("ndjson", FileFormat::Ndjson),
+        ("delta", FileFormat::Delta),
+        ("postgres", FileFormat::Postgres),
+    ];
+
+    /// Parses a configured format name (any case, see [`Self::CONFIG_NAMES`]).
     pub fn parse(name: &str) -> Option<Self> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "parquet" => Some(Self::Parquet),
-            "csv" => Some(Self::Csv),
-            "ndjson" => Some(Self::Ndjson),
-            "delta" => Some(Self::Delta),
-            _ => None,
-        }
+        let name = name.trim().to_ascii_lowercase();
+        Self::CONFIG_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+    }
+
+    /// Its name in a pipeline config.
+    pub fn config_name(self) -> &'static str {
+        Self::CONFIG_NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("", |(n, _)| n)
     }
 
     /// Format name for messages.
@@ -314,5 +329,11 @@ mod tests {
         assert_eq!(FileFormat::parse(" Delta "), Some(FileFormat::Delta));
         assert_eq!(FileFormat::parse("csv"), Some(FileFormat::Csv));
         assert_eq!(FileFormat::parse("xlsx"), None);
+        for (name, format) in FileFormat::CONFIG_NAMES {
+            assert_eq!(
+                (FileFormat::parse(name), format.config_name()),
+                (Some(format), name)
+            );
+        }
     }
 }
