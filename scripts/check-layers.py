@@ -35,7 +35,7 @@ LAYERS = [
     ["score", "device"],
     ["risk", "features", "synth", "text_frames"],
     ["contract"],
-    ["time", "hash"],
+    ["time", "hash", "format"],
 ]
 OUTSIDE = {"error", "testutil"}
 # Stages under `pipeline/`, last first: a stage may import a stage listed after it.

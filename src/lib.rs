@@ -8,7 +8,7 @@
 //! PostgreSQL sinks). This crate holds the contract, features, risk, score, report, synth,
 //! pipeline and cli, and depends on the three crates, never they on it. Inside it, modules
 //! import only downwards: `cli → pipeline → config → report → {score, device} → {risk,
-//! features, synth, text_frames} → contract → {time, hash}`, with `error` mapping every
+//! features, synth, text_frames} → contract → {time, hash, format}`, with `error` mapping every
 //! module's and crate's error to an exit code (ARCHITECTURE.md; `scripts/check-layers.py`
 //! checks it). `config` composes the parameter types where they live (`risk::params`,
 //! `features::params`, `score::tiers`, and the crates).
@@ -20,6 +20,7 @@ pub mod contract;
 pub mod device;
 pub mod error;
 pub mod features;
+pub mod format;
 pub mod hash;
 pub mod pipeline;
 pub mod report;

@@ -3,10 +3,10 @@
 //! (minijinja, charts inlined as SVG, no scripts, no external resources). Pure code: the
 //! pipeline's `doctor` stage reads the sources and builds the diagnosis.
 
-use super::charts;
+use super::figures;
 use crate::contract::TableReport;
+use crate::format;
 use crate::risk::backtest::AtThreshold;
-use crate::score::factors::group_thousands;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -446,7 +446,7 @@ fn text_gate(s: &mut String, g: &GateEstimate) {
 }
 
 fn group(n: usize) -> String {
-    group_thousands(i64::try_from(n).unwrap_or(i64::MAX))
+    format::count(n)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -498,45 +498,22 @@ pre{background:#f4f4f4;padding:.7em;white-space:pre-wrap}small{color:#666}
 pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
     let mut env = minijinja::Environment::new();
     env.add_template("doctor.html", PAGE)?;
-    let months_svg = d.escalations.as_ref().map(months_chart).unwrap_or_default();
+    let months_svg = d
+        .escalations
+        .as_ref()
+        .map(figures::doctor_months)
+        .unwrap_or_default();
     let curve_svg = d
         .gate
         .as_ref()
         .and_then(|g| g.result.as_ref())
-        .map(curve_chart)
+        .map(figures::doctor_curve)
         .unwrap_or_default();
     env.get_template("doctor.html")?.render(minijinja::context! {
         d => minijinja::Value::from_serialize(d),
         months_svg => minijinja::Value::from_safe_string(months_svg),
         curve_svg => minijinja::Value::from_safe_string(curve_svg),
     })
-}
-
-/// Escalations per month as bars.
-fn months_chart(e: &EscalationCounts) -> String {
-    let labels: Vec<String> = e.per_month.iter().map(|c| c.label.clone()).collect();
-    let counts: Vec<f64> = e.per_month.iter().map(|c| c.count as f64).collect();
-    charts::grouped_bars(
-        "Escalations per month",
-        "escalations",
-        &labels,
-        &[("escalations".into(), counts)],
-    )
-}
-
-/// Recall and precision over the curve's thresholds.
-fn curve_chart(r: &GateResult) -> String {
-    let labels: Vec<String> = r.curve.iter().map(|t| t.threshold.to_string()).collect();
-    let series = |f: fn(&AtThreshold) -> f64| r.curve.iter().map(|t| Some(f(t))).collect();
-    charts::lines(
-        "Recall and precision by alert threshold",
-        "share",
-        &labels,
-        &[
-            ("recall".into(), series(|t| t.recall)),
-            ("precision".into(), series(|t| t.precision)),
-        ],
-    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 pub mod charts;
 pub mod doctor;
+pub mod figures;
 pub mod lift;
+pub mod page;
 pub mod quarter;
 pub mod quarterly;
 pub mod render;

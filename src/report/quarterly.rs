@@ -29,6 +29,9 @@ pub struct Escalation {
 pub struct CategoryChange {
     /// Category.
     pub category: String,
+    /// How people read it: the `[taxonomy.categories] display` title, else one derived
+    /// from the name (`product_defect` → `Product defect`).
+    pub title: String,
     /// Opened last quarter.
     pub previous: usize,
     /// Opened this quarter.
@@ -77,6 +80,7 @@ pub fn category_changes(esc: &[Escalation], q: Quarter, taxonomy: &Taxonomy) -> 
             let change_pct =
                 (previous > 0).then(|| 100.0 * (current as f64 - previous as f64) / previous as f64);
             CategoryChange {
+                title: taxonomy.category_title(&category),
                 category,
                 previous,
                 current,
@@ -91,6 +95,8 @@ pub fn category_changes(esc: &[Escalation], q: Quarter, taxonomy: &Taxonomy) -> 
 pub struct Resolution {
     /// Category.
     pub category: String,
+    /// Its display title (see [`CategoryChange::title`]).
+    pub title: String,
     /// Median hours to resolve, escalations opened last quarter (resolved ones).
     pub previous_hours: Option<f64>,
     /// Resolved escalations opened last quarter.
@@ -128,6 +134,7 @@ pub fn resolutions(esc: &[Escalation], q: Quarter, taxonomy: &Taxonomy) -> Vec<R
             };
             let (p, c) = (hours(q.previous()), hours(q));
             Resolution {
+                title: taxonomy.category_title(&category),
                 category,
                 previous_n: p.len(),
                 current_n: c.len(),

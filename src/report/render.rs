@@ -1,7 +1,8 @@
 //! The quarterly report as Markdown and self-contained HTML (charts inlined as SVG, no
 //! scripts, no external links), and its rows of `quarterly_patterns`.
 
-use super::charts::{self, escape};
+use super::charts::escape;
+use super::figures;
 use super::lift::Lift;
 use super::quarter::Quarter;
 use super::quarterly::{CategoryChange, PatternRow, Prevention, Resolution};
@@ -194,7 +195,8 @@ pub fn markdown(r: &QuarterlyReport) -> String {
     prevention_section(&mut s, r);
     resolution_section(&mut s, r);
     let _ = writeln!(s, "\n## Charts\n");
-    for (name, _) in charts_of(r) {
+    for f in figures::quarterly(r) {
+        let name = f.file;
         let _ = writeln!(s, "![{name}]({name})");
     }
     s
@@ -354,21 +356,9 @@ fn resolution_section(s: &mut String, r: &QuarterlyReport) {
     }
 }
 
-/// The charts: (file name, SVG).
-pub fn charts_of(r: &QuarterlyReport) -> Vec<(&'static str, String)> {
-    let empty = Performance::empty();
-    let p = r.performance.as_ref().unwrap_or(&empty);
-    vec![
-        ("escalations_by_category.svg", category_chart(r)),
-        ("lead_time.svg", lead_time_chart(p)),
-        ("precision_recall_by_month.svg", monthly_chart(p)),
-        ("calibration.svg", calibration_chart(p)),
-    ]
-}
-
 impl Performance {
     /// No figures: what the performance charts show without a model.
-    fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             model_version: String::new(),
             replayed: false,
@@ -386,76 +376,6 @@ impl Performance {
             lead_window: (24, 72),
         }
     }
-}
-
-/// Escalations per category, previous and current quarter side by side.
-fn category_chart(r: &QuarterlyReport) -> String {
-    let labels: Vec<String> = r.changes.iter().map(|c| c.category.clone()).collect();
-    charts::grouped_bars(
-        "Escalations by category per quarter",
-        "escalations",
-        &labels,
-        &[
-            (
-                r.quarter.previous().to_string(),
-                r.changes.iter().map(|c| c.previous as f64).collect(),
-            ),
-            (
-                r.quarter.to_string(),
-                r.changes.iter().map(|c| c.current as f64).collect(),
-            ),
-        ],
-    )
-}
-
-/// Histogram of the detected escalations' lead times.
-fn lead_time_chart(p: &Performance) -> String {
-    charts::histogram(
-        &format!("Lead time of detected escalations (n = {})", p.lead_hours.len()),
-        "hours before the escalation (12 h bins)",
-        "escalations",
-        &p.lead_hours,
-        12.0,
-        f64::from(p.lead_window.1),
-    )
-}
-
-/// Alert precision and recall per month.
-fn monthly_chart(p: &Performance) -> String {
-    let months: Vec<String> = p.monthly.iter().map(|m| m.0.clone()).collect();
-    charts::lines(
-        "Alert precision and recall by month",
-        "share",
-        &months,
-        &[
-            ("precision".into(), p.monthly.iter().map(|m| m.1).collect()),
-            ("recall".into(), p.monthly.iter().map(|m| m.2).collect()),
-        ],
-    )
-}
-
-/// Reliability diagram, axes scaled to the largest predicted or observed rate.
-fn calibration_chart(p: &Performance) -> String {
-    let top = p
-        .reliability
-        .iter()
-        .flat_map(|b| [b.predicted, b.observed])
-        .fold(0.01f64, f64::max)
-        .min(1.0);
-    let mut cal = charts::frame(
-        &format!("Calibration in the quarter (axes 0–{top:.2})"),
-        "predicted probability",
-        "observed rate",
-    );
-    cal.push_str(&charts::polyline(&[(0.0, 0.0), (1.0, 1.0)], "#999"));
-    let pts: Vec<(f64, f64)> = p
-        .reliability
-        .iter()
-        .map(|b| (b.predicted / top, b.observed / top))
-        .collect();
-    cal.push_str(&charts::polyline(&pts, "#2ca02c"));
-    cal.push_str("</svg>");
-    cal
 }
 
 /// Markdown to HTML for the subset the report writes (headings, list items, tables,
@@ -522,7 +442,10 @@ fn html_body(md: &str, charts: &[(&'static str, String)]) -> String {
 
 /// `report.md`, `report.html` (self-contained) and the chart files.
 pub fn render(r: &QuarterlyReport) -> Vec<(String, String)> {
-    let charts = charts_of(r);
+    let charts: Vec<(&str, String)> = figures::quarterly(r)
+        .into_iter()
+        .map(|f| (f.file, f.svg))
+        .collect();
     let md = markdown(r);
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil escalation patterns {}</title>\

@@ -3,7 +3,8 @@
 //!
 //! The SVG is written by hand (`crate::report::charts`).
 
-use crate::report::charts::{PAD, escape, frame, histogram, polyline};
+use crate::report::charts::escape;
+use crate::report::figures;
 use crate::risk::backtest::{BacktestOptions, BacktestReport};
 use std::fmt::Write;
 
@@ -15,24 +16,19 @@ pub fn render(
     o: &BacktestOptions,
     drivers: &[(String, f64)],
 ) -> Vec<(&'static str, String)> {
-    let pr = pr_svg(r);
-    let cal = calibration_svg(r);
-    let lead = lead_svg(r, o);
+    let figs = figures::model(r, o);
+    let svgs: String = figs.iter().map(|f| f.svg.as_str()).collect();
     let md = markdown(version, r, o, drivers);
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>vigil backtest {version}</title>\
          <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}\
          td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}</style></head><body>\
-         <pre style=\"white-space:pre-wrap\">{}</pre>{pr}{cal}{lead}</body></html>",
+         <pre style=\"white-space:pre-wrap\">{}</pre>{svgs}</body></html>",
         escape(&md)
     );
-    vec![
-        ("report.md", md),
-        ("report.html", html),
-        ("pr_curve.svg", pr),
-        ("calibration.svg", cal),
-        ("lead_time.svg", lead),
-    ]
+    let mut out = vec![("report.md", md), ("report.html", html)];
+    out.extend(figs.into_iter().map(|f| (f.file, f.svg)));
+    out
 }
 
 fn markdown(version: &str, r: &BacktestReport, o: &BacktestOptions, drivers: &[(String, f64)]) -> String {
@@ -148,59 +144,4 @@ fn drivers_table(s: &mut String, drivers: &[(String, f64)]) {
             let _ = writeln!(s, "| {f} | {v:.4} |");
         }
     }
-}
-
-fn pr_svg(r: &BacktestReport) -> String {
-    let mut s = frame("Precision–recall (validation snapshots)", "recall", "precision");
-    let pts: Vec<(f64, f64)> = r.pr_curve.iter().map(|p| (p.recall, p.precision)).collect();
-    s.push_str(&polyline(&pts, "#1f77b4"));
-    s.push_str("</svg>");
-    s
-}
-
-fn calibration_svg(r: &BacktestReport) -> String {
-    // Axes up to the largest predicted or observed value, so low-probability bins are visible.
-    let top = r
-        .reliability_before
-        .iter()
-        .chain(&r.reliability_after)
-        .flat_map(|b| [b.predicted, b.observed])
-        .fold(0.01f64, f64::max)
-        .min(1.0);
-    let mut s = frame(
-        &format!("Calibration (axes 0–{top:.2})"),
-        "predicted probability",
-        "observed rate",
-    );
-    s.push_str(&polyline(&[(0.0, 0.0), (1.0, 1.0)], "#999"));
-    let scale = |b: &crate::risk::metrics::ReliabilityBin| (b.predicted / top, b.observed / top);
-    s.push_str(&polyline(
-        &r.reliability_before.iter().map(scale).collect::<Vec<_>>(),
-        "#d62728",
-    ));
-    s.push_str(&polyline(
-        &r.reliability_after.iter().map(scale).collect::<Vec<_>>(),
-        "#2ca02c",
-    ));
-    let _ = write!(
-        s,
-        "<text x=\"{}\" y=\"{}\" fill=\"#d62728\">before</text><text x=\"{}\" y=\"{}\" fill=\"#2ca02c\">after</text></svg>",
-        PAD + 10.0,
-        PAD + 10.0,
-        PAD + 10.0,
-        PAD + 24.0
-    );
-    s
-}
-
-fn lead_svg(r: &BacktestReport, o: &BacktestOptions) -> String {
-    // 12-hour bins up to lead_max_hours and beyond (a run can start long before).
-    histogram(
-        &format!("Lead time of detected escalations (n = {})", r.lead_hours.len()),
-        "hours before the escalation (12 h bins)",
-        "escalations",
-        &r.lead_hours,
-        12.0,
-        f64::from(o.lead_max_hours),
-    )
 }

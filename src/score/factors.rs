@@ -8,6 +8,7 @@
 
 use super::brief::Factor;
 use crate::features::{Fact, FeatureSpec, spec};
+use crate::format;
 
 /// Contributions smaller than this (in log-odds) are not worth showing.
 pub const MIN_CONTRIBUTION: f64 = 0.01;
@@ -22,7 +23,7 @@ pub fn format_value(spec: Option<&FeatureSpec>, value: Option<f64>) -> String {
         "%" => format!("{}%", round1(v)),
         "days" => format!("{} days", round1(v)),
         "hours" => format!("{} hours", round1(v)),
-        "USD" => format!("${}", group_thousands(v.round() as i64)),
+        "USD" => format::usd(Some(v)),
         "flag" => (if v >= 0.5 { "yes" } else { "no" }).into(),
         "count" => format!("{}", v.round() as i64),
         _ => round1(v).to_string(),
@@ -31,19 +32,6 @@ pub fn format_value(spec: Option<&FeatureSpec>, value: Option<f64>) -> String {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
-}
-
-/// `1234567` → `1,234,567`.
-pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// The phrase of one feature: its fact's text when `facts` has one, else description and
@@ -266,12 +254,6 @@ mod tests {
 
     #[test]
     fn values_read_in_their_unit() {
-        assert_eq!(group_thousands(1_234_567), "1,234,567");
-        assert_eq!(group_thousands(-1000), "-1,000");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(1_000), "1,000");
-        assert_eq!(group_thousands(12_345_678), "12,345,678");
         assert_eq!(format_value(spec("arr"), Some(120000.4)), "$120,000");
         assert_eq!(format_value(None, None), "missing");
     }

@@ -2,7 +2,7 @@
 //! is the JSON summary): rows in and out, seconds and share of the run's wall time per stage.
 
 use super::RunSummary;
-use crate::score::factors::group_thousands;
+use crate::format::thousands;
 use std::fmt::Write as _;
 
 /// The timing table of a run, one line per stage and a `total` line; empty when no stage
@@ -31,8 +31,8 @@ pub fn timing_table(summary: &RunSummary) -> String {
             out,
             "{:<width$}  {:>12}  {:>12}  {:>9}  {:>6}",
             s.stage,
-            group_thousands(s.rows_in as i64),
-            group_thousands(s.rows_out as i64),
+            thousands(s.rows_in as i64),
+            thousands(s.rows_out as i64),
             seconds(s.duration_ms),
             share(s.duration_ms, total)
         );

@@ -1,10 +1,10 @@
 //! Template filters that make numbers and names read well in plain-text drafts: money with
 //! thousands separators, percentages, days with one decimal, role names, dates and lists.
 //!
-//! Each filter is documented in `pipelines/templates/README.md`.
+//! Each filter is documented in `pipelines/templates/README.md`; the formatting itself is
+//! `crate::format`'s, shared with narratives and reports.
 
-use crate::score::factors::group_thousands;
-use chrono::NaiveDate;
+use crate::format;
 use minijinja::Environment;
 
 /// Registers vigil's filters on a template environment.
@@ -21,80 +21,44 @@ pub(super) fn register(env: &mut Environment<'_>) {
 
 /// `120000.4` → `$120,000`; `none` → `unknown`.
 pub(super) fn money(value: Option<f64>) -> String {
-    let Some(v) = value.filter(|v| v.is_finite()) else {
-        return "unknown".into();
-    };
-    let whole = v.abs().round() as u64;
-    let sign = if v < 0.0 && whole > 0 { "-" } else { "" };
-    format!("{sign}${}", group_thousands(whole as i64))
+    format::usd(value)
 }
 
 /// A share as a percentage: `0.853` → `85%`, `pct(1)` → `85.3%`.
 pub(super) fn pct(value: f64, decimals: Option<usize>) -> String {
-    format!("{:.*}%", decimals.unwrap_or(0), value * 100.0)
+    format::pct(value, decimals.unwrap_or(0))
 }
 
 /// Days with one decimal: `4.25` → `4.2 days`.
 pub(super) fn days(value: f64) -> String {
-    format!("{value:.1} days")
+    format::days(value)
 }
 
 /// A change with its sign: `7` → `+7`, `-3` → `-3`, `0` → `0`.
 pub(super) fn signed(value: i64) -> String {
-    if value > 0 {
-        format!("+{value}")
-    } else {
-        value.to_string()
-    }
+    format::signed(value)
 }
 
 /// A whole number of days as a duration a person reads: `20` → `20 days`, `200` →
 /// `6 months`, `800` → `2.2 years`.
 pub(super) fn span(days: i64) -> String {
-    let unit = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    match days {
-        ..60 => unit(days, "day"),
-        60..730 => unit((days as f64 / 30.44).round() as i64, "month"),
-        _ => format!("{:.1} years", days as f64 / 365.25),
-    }
+    format::span(days)
 }
 
 /// A role name as a title: `vp_customer_success` → `VP Customer Success`, `csm` → `CSM`.
 pub(super) fn role(value: &str) -> String {
-    const UPPER: [&str; 9] = ["csm", "cs", "vp", "cro", "ceo", "cfo", "coo", "cto", "svp"];
-    value
-        .split(['_', ' '])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            if UPPER.contains(&w) {
-                w.to_ascii_uppercase()
-            } else {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
-            }
-        })
-        .collect::<Vec<String>>()
-        .join(" ")
+    format::role(value)
 }
 
 /// A `YYYY-MM-DD` date in another chrono format (default `%-d %B %Y`: `7 May 2024`);
 /// anything that is not such a date is returned unchanged.
 pub(super) fn date(value: &str, format: Option<&str>) -> String {
-    match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        Ok(d) => d.format(format.unwrap_or("%-d %B %Y")).to_string(),
-        Err(_) => value.to_string(),
-    }
+    format::date_text(value, format)
 }
 
 /// A list as a phrase: `["a", "b", "c"]` → `a, b and c`.
 pub(super) fn and_list(items: Vec<String>) -> String {
-    match items.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [head @ .., last] => format!("{} and {last}", head.join(", ")),
-    }
+    format::and_list(&items)
 }
 
 #[cfg(test)]
