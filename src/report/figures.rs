@@ -3,8 +3,8 @@
 //! `render` (quarterly), `risk_report` (model) and `doctor`.
 
 use super::charts::{self, PAD, frame, histogram, polyline};
-use super::doctor::{EscalationCounts, GateResult};
-use super::render::{Performance, QuarterlyReport};
+use super::diagnosis::{EscalationCounts, GateResult};
+use super::quarterly::{Performance, QuarterlyReport};
 use crate::risk::backtest::{AtThreshold, BacktestOptions, BacktestReport};
 use std::fmt::Write;
 

@@ -3,6 +3,7 @@
 //! plain values in, tables and text out; the I/O lives in `pipeline::report`.
 
 pub mod charts;
+pub mod diagnosis;
 pub mod doctor;
 pub mod figures;
 pub mod lift;

@@ -3,79 +3,10 @@
 
 use super::charts::escape;
 use super::figures;
-use super::lift::Lift;
-use super::quarter::Quarter;
-use super::quarterly::{CategoryChange, PatternRow, Prevention, Resolution};
-use crate::risk::metrics::ReliabilityBin;
-use std::collections::BTreeMap;
+use super::quarterly::PatternRow;
 use std::fmt::Write;
 
-/// Model performance in the quarter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Performance {
-    /// Model version.
-    pub model_version: String,
-    /// Scores replayed with the model (not read from published scores).
-    pub replayed: bool,
-    /// The quarter overlaps the model's training window.
-    pub in_sample: bool,
-    /// Score dates published in the quarter.
-    pub published_dates: usize,
-    /// Alerts (episodes) raised.
-    pub alerts: usize,
-    /// Escalations eligible for the lead-time check.
-    pub eligible: usize,
-    /// Of those, detected 24–72 h ahead.
-    pub detected: usize,
-    /// Early-detection recall.
-    pub recall: f64,
-    /// Alert precision.
-    pub precision: f64,
-    /// Median lead time (hours).
-    pub median_lead_hours: Option<f64>,
-    /// Lead times of detected escalations (hours).
-    pub lead_hours: Vec<f64>,
-    /// Per month: label, precision, recall.
-    pub monthly: Vec<(String, Option<f64>, Option<f64>)>,
-    /// Reliability of the calibrated probabilities in the quarter.
-    pub reliability: Vec<ReliabilityBin>,
-    /// Lead window (hours), for labels.
-    pub lead_window: (u32, u32),
-}
-
-/// A rising category with its characteristics and headline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rising {
-    /// The change.
-    pub change: CategoryChange,
-    /// Characteristics by lift.
-    pub lifts: Vec<Lift>,
-    /// The headline sentence.
-    pub sentence: String,
-}
-
-/// Everything the quarterly report shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuarterlyReport {
-    /// The quarter.
-    pub quarter: Quarter,
-    /// Escalations per category, this quarter vs last.
-    pub changes: Vec<CategoryChange>,
-    /// Rising categories.
-    pub rising: Vec<Rising>,
-    /// Minimum support of a characteristic.
-    pub min_support: usize,
-    /// Model performance (None without a model).
-    pub performance: Option<Performance>,
-    /// CSM verdicts recorded in the quarter, by verdict.
-    pub feedback: BTreeMap<String, usize>,
-    /// Prevention estimate.
-    pub prevention: Prevention,
-    /// Days without escalation after an alert for prevention.
-    pub prevention_days: u32,
-    /// Resolution time per category.
-    pub resolutions: Vec<Resolution>,
-}
+pub use super::quarterly::{Performance, QuarterlyReport, Rising};
 
 fn row(section: &'static str, category: Option<&str>, item: &str) -> PatternRow {
     PatternRow {
@@ -353,28 +284,6 @@ fn resolution_section(s: &mut String, r: &QuarterlyReport) {
             hours(res.current_hours),
             res.current_n
         );
-    }
-}
-
-impl Performance {
-    /// No figures: what the performance charts show without a model.
-    pub(crate) fn empty() -> Self {
-        Self {
-            model_version: String::new(),
-            replayed: false,
-            in_sample: false,
-            published_dates: 0,
-            alerts: 0,
-            eligible: 0,
-            detected: 0,
-            recall: 0.0,
-            precision: 0.0,
-            median_lead_hours: None,
-            lead_hours: Vec::new(),
-            monthly: Vec::new(),
-            reliability: Vec::new(),
-            lead_window: (24, 72),
-        }
     }
 }
 
