@@ -171,6 +171,16 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
+/// A quantity with its noun, singular or plural by the number: `(1, "day", "days")` →
+/// `1 day`, `(1234, "ticket", "tickets")` → `1,234 tickets`.
+pub fn quantity(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", thousands(n))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +245,8 @@ mod tests {
         assert_eq!(role("cs_manager"), "CS Manager");
         assert_eq!(and_list(&[]), "");
         assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+        assert_eq!(quantity(1, "day", "days"), "1 day");
+        assert_eq!(quantity(0, "day", "days"), "0 days");
+        assert_eq!(quantity(1234, "ticket", "tickets"), "1,234 tickets");
     }
 }

@@ -2,11 +2,12 @@
 //! over week", "4 support tickets this week with negative sentiment", "champion hasn't
 //! responded in 9 days", "renewal in 45 days"), each tied to the feature it comes from.
 //!
-//! Phrasing is deterministic: numbers are rounded half away from zero, singular and plural
+//! Phrasing is deterministic (numbers through `crate::format`): numbers are rounded half away from zero, singular and plural
 //! follow the rounded number, and facts come in a fixed order of importance. A fact appears
 //! only when its feature passes the threshold below, so a healthy account has none.
 
 use super::FeatureError;
+use crate::format;
 use polars::prelude::*;
 
 /// One fact about an account at a snapshot.
@@ -21,11 +22,13 @@ pub struct Fact {
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+    format::quantity(n, one, many)
+}
+
+/// A week-over-week drop (a negative change in percent) as a whole percentage, rounded
+/// half away from zero (`-37.5` → `38%`; `format!("{:.0}")` would round half to even).
+fn drop_pct(change: f64) -> String {
+    format!("{}%", format::thousands((-change).round() as i64))
 }
 
 /// `(feature, threshold test, phrasing)` in order of importance.
@@ -35,12 +38,12 @@ const RULES: &[Rule] = &[
     (
         "logins_change_7d_pct",
         |v| v <= -20.0,
-        |v| format!("logins down {}% week over week", (-v).round() as i64),
+        |v| format!("logins down {} week over week", drop_pct(v)),
     ),
     (
         "active_users_change_7d_pct",
         |v| v <= -20.0,
-        |v| format!("active users down {}% week over week", (-v).round() as i64),
+        |v| format!("active users down {} week over week", drop_pct(v)),
     ),
     (
         "negative_tickets_7d",
