@@ -171,6 +171,16 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
+/// A number with a fixed number of decimals: `decimal(0.01234, 4)` → `0.0123`; not finite →
+/// `–`. For figures that are not shares (Brier scores, rates per 100 accounts, weeks).
+pub fn decimal(value: f64, decimals: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        "–".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +245,13 @@ mod tests {
         assert_eq!(role("cs_manager"), "CS Manager");
         assert_eq!(and_list(&[]), "");
         assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+    }
+
+    #[test]
+    fn fixed_decimals() {
+        assert_eq!(decimal(0.012_34, 4), "0.0123");
+        assert_eq!(decimal(3.456, 2), "3.46");
+        assert_eq!(decimal(6.0, 1), "6.0");
+        assert_eq!(decimal(f64::INFINITY, 2), "–");
     }
 }
