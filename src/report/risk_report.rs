@@ -138,8 +138,9 @@ pub struct Reliability {
 pub struct Driver {
     /// Feature column name.
     pub id: String,
-    /// What it measures (the catalogue's description; none for a column it does not list).
-    pub description: Option<&'static str>,
+    /// What it measures (the catalogue's description without its Markdown code marks; none
+    /// for a column the catalogue does not list).
+    pub description: Option<String>,
     /// Mean absolute contribution to the log-odds.
     pub contribution: f64,
 }
@@ -246,7 +247,7 @@ fn reliability(r: &BacktestReport) -> Vec<Reliability> {
 fn driver((id, contribution): &(String, f64)) -> Driver {
     Driver {
         id: id.clone(),
-        description: crate::features::spec(id).map(|s| s.description),
+        description: crate::features::spec(id).map(|s| s.description.replace('`', "")),
         contribution: *contribution,
     }
 }

@@ -76,7 +76,11 @@ fn report(gate_passed: bool, gate_reason: &str) -> BacktestReport {
 }
 
 fn drivers() -> Vec<(String, f64)> {
-    vec![("segment".into(), 0.3456), ("<img src=x>".into(), 0.01)]
+    vec![
+        ("segment".into(), 0.3456),
+        ("high_priority_tickets_7d".into(), 0.02),
+        ("<img src=x>".into(), 0.01),
+    ]
 }
 
 fn pages(version: &str, r: &BacktestReport) -> Vec<(&'static str, String)> {
@@ -132,7 +136,7 @@ fn html_is_a_page_with_verdict_kpis_tables_and_figures_not_markdown() {
         "<b>3.46</b>alerts per 100 accounts per week",
         "<b>42 h</b>median lead time",
         "<b>0.877 / 0.234</b>ROC-AUC / PR-AUC",
-        "<b>0.0457 → 0.0123</b>Brier",
+        "<b>0.04567 → 0.01234</b>Brier",
         "<b>12</b>threshold for recall ≥ 0.60",
         "precision 0.457",
         "123,456 validation snapshots of 2,500 accounts over 6.0 weeks",
@@ -194,7 +198,7 @@ fn markdown_twin_has_the_same_figures_as_tables_and_image_links() {
         "| early-detection recall (24–72 h) | 0.812 (130 of 160) |",
         "| alert precision (episodes) | 0.312 (1,234 alerts) |",
         "| median lead time | 42 h |",
-        "| Brier score before → after calibration | 0.0457 → 0.0123 |",
+        "| Brier score before → after calibration | 0.04567 → 0.01234 |",
         "| threshold for recall ≥ 0.60 | 12 (precision 0.457) |",
         "| 95 | 0.100 | 16 of 160 | 0.900 | 3.46 |",
         "| 50%–100% | 40 | – | – | 70% | 65% |",
