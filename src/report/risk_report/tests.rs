@@ -159,7 +159,7 @@ fn html_is_a_page_with_verdict_kpis_tables_and_figures_not_markdown() {
     let figs = figures::model(&r, &options());
     assert_eq!(html.matches("<figure>").count(), figs.len());
     for f in &figs {
-        let inline = f.svg.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "");
+        let inline = page::inline_svg(&f.svg).to_string();
         assert!(
             html.contains(&format!(
                 "<figure>{inline}<figcaption>{}</figcaption></figure>",
