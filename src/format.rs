@@ -181,6 +181,16 @@ pub fn quantity(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// A number with a fixed number of decimals: `decimal(0.01234, 4)` → `0.0123`; not finite →
+/// `–`. For figures that are not shares (Brier scores, rates per 100 accounts, weeks).
+pub fn decimal(value: f64, decimals: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        "–".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +258,13 @@ mod tests {
         assert_eq!(quantity(1, "day", "days"), "1 day");
         assert_eq!(quantity(0, "day", "days"), "0 days");
         assert_eq!(quantity(1234, "ticket", "tickets"), "1,234 tickets");
+    }
+
+    #[test]
+    fn fixed_decimals() {
+        assert_eq!(decimal(0.012_34, 4), "0.0123");
+        assert_eq!(decimal(3.456, 2), "3.46");
+        assert_eq!(decimal(6.0, 1), "6.0");
+        assert_eq!(decimal(f64::INFINITY, 2), "–");
     }
 }

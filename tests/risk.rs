@@ -89,6 +89,26 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
     let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
     assert!(report.contains("early-detection recall (24–72 h)") && report.contains("| 95 |"));
     assert!(
+        report.contains("Quality gate **passed**") && report.contains("![precision-recall](pr_curve.svg)")
+    );
+    // The HTML is a page of its own, not the Markdown in a <pre>: the verdict as a badge,
+    // the headline figures, tables and the charts as figures.
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("<span class=\"badge pass\">Quality gate passed</span>"),
+        "{html}"
+    );
+    assert!(html.contains("early-detection recall (24–72 h)") && html.contains("<td class=\"num\">95</td>"));
+    assert!(html.matches("<table>").count() >= 2 && html.contains("<th"));
+    assert!(
+        !html.contains("<pre")
+            && !html.contains("**")
+            && !html.contains("|---")
+            && !html.contains("](")
+            && !html.contains('`')
+    );
+    assert!(html.matches("<figure><svg").count() >= 3 && html.contains("<figcaption>"));
+    assert!(
         std::fs::read_to_string(dir.join("pr_curve.svg"))
             .expect("svg")
             .starts_with("<svg")
@@ -125,6 +145,12 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
         .expect_stderr(&["quality gate failed", "not promoted"]);
     let v2 = version(&failed);
     assert_ne!(v1, v2);
+    let html = std::fs::read_to_string(p.file(&format!("registry/risk/versions/{v2}/report.html")))
+        .expect("report.html");
+    assert!(
+        html.contains("<span class=\"badge fail\">Quality gate failed</span> at alert threshold"),
+        "{html}"
+    );
     assert_eq!(stage_metric(&failed, "promoted"), false);
     // model_runs holds one row per version of the date; re-running the same training (same
     // data, same seed: same version) replaces its row.
@@ -167,10 +193,14 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
     let bt = backtest(&p, &[]);
     bt.expect_code(4);
     assert_eq!(stage_metric(&bt, "model_version"), v1.as_str());
+    let out = p.file(&format!("wh/backtests/run_date=2026-06-30/{v1}"));
+    assert!(out.join("report.md").is_file());
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
     assert!(
-        p.file(&format!("wh/backtests/run_date=2026-06-30/{v1}/report.md"))
-            .is_file()
+        html.contains(&format!("<h1>Model report <code>{v1}</code></h1>")),
+        "{html}"
     );
+    assert!(html.contains("Quality gate failed") && html.contains("<table>") && !html.contains("<pre"));
 }
 
 #[test]

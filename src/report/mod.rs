@@ -13,6 +13,7 @@ pub mod quarterly;
 pub mod render;
 pub mod risk_report;
 pub mod sentiment_card;
+pub mod validation;
 
 #[cfg(test)]
 mod tests;

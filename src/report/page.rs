@@ -55,7 +55,7 @@ pub fn inline_svg(svg: &str) -> Value {
 }
 
 /// The filters: `count`, `usd`, `usd_compact`, `pct(decimals)`, `pct_auto`, `pct_change`,
-/// `ratio`, `hours`, `signed`, `span`, `date` (a `YYYY-MM-DD` text, optional chrono format).
+/// `ratio`, `decimal(n)`, `hours`, `signed`, `span`, `date` (a `YYYY-MM-DD` text, optional chrono format).
 fn register_filters(env: &mut Environment<'_>) {
     env.add_filter("count", |n: i64| format::thousands(n));
     env.add_filter("usd", |v: Option<f64>| format::usd(v));
@@ -64,6 +64,7 @@ fn register_filters(env: &mut Environment<'_>) {
     env.add_filter("pct_auto", |v: f64| format::pct_auto(v));
     env.add_filter("pct_change", |v: f64| format::pct_change(v));
     env.add_filter("ratio", |v: f64| format::ratio(v));
+    env.add_filter("decimal", |v: f64, d: usize| format::decimal(v, d));
     env.add_filter("hours", |v: Option<f64>| format::hours(v));
     env.add_filter("signed", |v: i64| format::signed(v));
     env.add_filter("span", |v: i64| format::span(v));

@@ -44,6 +44,44 @@ fn clean_small_history_validates() {
             .iter()
             .any(|t| t == "escalations")
     );
+    // Beside the JSON and the text: the same report as a page and its Markdown twin.
+    let dir = p.file("wh/validation/run_date=2026-06-30");
+    assert!(dir.join("report.txt").is_file());
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("<span class=\"badge pass\">Passed</span>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>tickets</td>") && html.contains("<td class=\"num\">200</td>"));
+    assert!(html.contains("<td>escalations</td>") && !html.contains("**"));
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(
+        md.contains("**Passed.**") && md.contains("| tickets | 1 | 200 | 200 | 0 | 0% |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn hostile_value_fails_the_gate_and_is_escaped_in_the_validation_page() {
+    let p = Project::new("");
+    p.small_history();
+    p.edit("history/tickets.csv", ",low,", ",<script>alert(1)</script>,");
+    expect_bad(
+        &p,
+        &["table tickets", "column priority", "<script>alert(1)</script>"],
+    );
+    let html = std::fs::read_to_string(p.file("wh/validation/run_date=2026-06-30/report.html"))
+        .expect("the page is written when the gate fails");
+    assert!(
+        html.contains("<span class=\"badge fail\">Failed</span>"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&quot;&lt;script&gt;alert(1)&lt;&#x2f;script&gt;&quot;"),
+        "{html}"
+    );
+    assert!(html.contains("<code>not_allowed</code>"), "{html}");
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! `vigil validate`: load every input table for the window, check it against the contract,
-//! write the quarantine and the validation report, and fail (exit 3) past the bad-row limit.
+//! write the quarantine and the validation report (`report.json`, `report.txt`, and the
+//! pages `report.html` and `report.md` with the gates' verdict), and fail (exit 3) past the
+//! bad-row limit.
 
 use crate::Result;
 use crate::config::{PipelineConfig, ValidationOptions};
 use crate::contract::{History, Shard, ValidationReport, load_history, load_history_part, quarantine_frame};
 use crate::pipeline::runtime::StageReport;
+use crate::report::validation::{self, Verdict};
 use crate::time::RunWindow;
 use bytes::Bytes;
 use std::time::Instant;
@@ -54,9 +57,13 @@ pub fn validate(
         .join("part-0.parquet");
     storage.write_parquet(&q_loc, &mut quarantine)?;
     let r_loc = settings.warehouse.join("validation").join(&partition);
-    let json = serde_json::to_vec_pretty(&report).map_err(|e| crate::Error::Internal(e.to_string()))?;
-    storage.write(&r_loc.join("report.json"), Bytes::from(json))?;
-    storage.write(&r_loc.join("report.txt"), Bytes::from(report.to_string()))?;
+    let gates = settings.limits.gates();
+    let checked = history.check(&gates);
+    let verdict = match &checked {
+        Ok(_) => Verdict::passed(&history.stale_tables(&gates)),
+        Err(e) => Verdict::failed(&e.to_string()),
+    };
+    write_report(storage, &r_loc, &report, &verdict)?;
     let mut stage = StageReport::new("validate", started);
     stage.rows_in = report.tables.iter().map(|t| t.rows_read as u64).sum();
     stage.rows_out = report.tables.iter().map(|t| t.rows_valid as u64).sum();
@@ -75,8 +82,27 @@ pub fn validate(
             .iter()
             .map(|f| format!("ignored file {f}: matches no input table")),
     );
-    stage.warnings.extend(gate(&history, &settings.limits)?);
+    stage.warnings.extend(logged(checked?));
     Ok((history, report, stage))
+}
+
+/// Writes the validation report into `dir`: `report.json`, `report.txt`, and the pages
+/// `report.html` and `report.md` with the gates' verdict.
+fn write_report(
+    storage: &Storage,
+    dir: &Location,
+    report: &ValidationReport,
+    verdict: &Verdict,
+) -> Result<()> {
+    let json = serde_json::to_vec_pretty(report).map_err(|e| crate::Error::Internal(e.to_string()))?;
+    storage.write(&dir.join("report.json"), Bytes::from(json))?;
+    storage.write(&dir.join("report.txt"), Bytes::from(report.to_string()))?;
+    let pages = validation::render(report, verdict)
+        .map_err(|e| crate::Error::Internal(format!("validation report: {e}")))?;
+    for (name, body) in pages {
+        storage.write(&dir.join(name), Bytes::from(body))?;
+    }
+    Ok(())
 }
 
 /// Validates one shard's rows only, for `vigil score --shard`: each input file is narrowed
@@ -123,9 +149,13 @@ pub fn validate_shard(
 /// report (duplicates dropped, rows of quarantined accounts, stale tables allowed), each
 /// also logged.
 pub fn gate(history: &History, limits: &ValidationOptions) -> Result<Vec<String>> {
-    let warnings = history.check(&limits.gates())?;
+    Ok(logged(history.check(&limits.gates())?))
+}
+
+/// The gates' warnings, each logged.
+fn logged(warnings: Vec<String>) -> Vec<String> {
     for w in &warnings {
         tracing::warn!("{w}");
     }
-    Ok(warnings)
+    warnings
 }

@@ -90,7 +90,9 @@ pub fn run_backtest_on(
     ));
     let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
     storage.write(&out.join("backtest.json"), Bytes::from(json))?;
-    for (name, body) in risk_report::render(&version, &report, &bt, &[]) {
+    let pages = risk_report::render(&version, &report, &bt, &[])
+        .map_err(|e| Error::Internal(format!("model report: {e}")))?;
+    for (name, body) in pages {
         storage.write(&out.join(name), Bytes::from(body))?;
     }
     let mut stage = StageReport::new("backtest", started);

@@ -409,7 +409,9 @@ fn artifact_files(
     let backtest_json =
         serde_json::to_vec_pretty(&proof.report).map_err(|e| Error::Internal(e.to_string()))?;
     files.push(("backtest.json", Bytes::from(backtest_json)));
-    for (name, body) in risk_report::render(&manifest.version, &proof.report, &proof.options, &drivers.top) {
+    let pages = risk_report::render(&manifest.version, &proof.report, &proof.options, &drivers.top)
+        .map_err(|e| Error::Internal(format!("model report: {e}")))?;
+    for (name, body) in pages {
         files.push((name, Bytes::from(body)));
     }
     Ok(files)
