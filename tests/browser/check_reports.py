@@ -133,9 +133,13 @@ MEASURE_JS = r"""
   var COL = [function (r) { return r.left; }, function (r) { return r.right; }, function (r) { return (r.left + r.right) / 2; }];
   function cx(r) { return (r.left + r.right) / 2; }
   function cy(r) { return (r.top + r.bottom) / 2; }
+  function label(el) { // the drawn text, without a <title> child (an abbreviated label's full name)
+    return Array.prototype.slice.call(el.childNodes).filter(function (n) { return n.nodeName !== 'title'; })
+      .map(function (n) { return n.textContent; }).join('').trim();
+  }
   function chart(svg) {
     var texts = Array.prototype.slice.call(svg.querySelectorAll('text')).map(function (el) {
-      return { el: el, s: (el.textContent || '').trim(), r: el.getBoundingClientRect() };
+      return { el: el, s: label(el), r: el.getBoundingClientRect() };
     }).filter(function (t) { return t.s && t.r.width > 0 && t.r.height > 0; });
     var numeric = texts.filter(function (t) { return NUMERIC.test(t.s); });
     var bad = [];

@@ -58,7 +58,7 @@ def quarterly_page(**change: str) -> str:
              "[sources.tickets]\nurl = \"data/tickets/\"</pre>",
         rows='<tr><td>alerts raised</td><td class="num">1,778</td></tr>'
              '<tr><td>escalations eligible</td><td class="num">294</td></tr>',
-        chart=CHART)
+        chart=CHART + BARS)
     parts.update(change)
     return PAGE.format(**parts)
 
@@ -68,6 +68,17 @@ QUARTERLY_MD = "# Escalation patterns, 2026Q2\n\n| metric | value |\n|---|---|\n
 
 OVERLAPPING = CHART.replace('<text x="225" y="216" text-anchor="middle">50</text>',
                             '<text x="60" y="216" text-anchor="middle">implementation delay</text>')
+BARS = """<figure><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Escalations per category"
+ viewBox="0 0 420 260" width="420" height="260" font-family="sans-serif" font-size="11">
+<text x="44" y="204" text-anchor="end">0</text><text x="44" y="124" text-anchor="end">50</text>
+<text x="44" y="44" text-anchor="end">100</text>
+<rect x="60" y="120" width="40" height="80" fill="#1f77b4"/><rect x="160" y="60" width="40" height="140" fill="#1f77b4"/>
+<rect x="260" y="90" width="40" height="110" fill="#1f77b4"/>
+<text transform="rotate(-35 80 214)" x="80" y="214" text-anchor="end">Implementation…<title>Implementation delay</title></text>
+<text transform="rotate(-35 180 214)" x="180" y="214" text-anchor="end">Product defect</text>
+<text transform="rotate(-35 280 214)" x="280" y="214" text-anchor="end">Pricing dispute</text>
+<text transform="rotate(-90 14 120)" x="14" y="120" text-anchor="middle">escalations</text>
+</svg><figcaption>Escalations per category.</figcaption></figure>"""
 NO_TICKS = "\n".join(line for line in CHART.splitlines() if "text-anchor=\"end\"" not in line)
 WIDE_TABLE = '<tr><td>path</td><td style="white-space:nowrap">' + "x" * 400 + "</td></tr>"
 
