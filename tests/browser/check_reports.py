@@ -285,7 +285,11 @@ class Checker:
         full = height
         while png.stat().st_size > MAX_SHOT_BYTES and height > SHOT_MIN_HEIGHT:
             height = max(SHOT_MIN_HEIGHT, height * 3 // 4)
-            self.chromium(f"--window-size={WIDE},{height}", f"--screenshot={png}", page.path.as_uri())
+            try:
+                self.chromium(f"--window-size={WIDE},{height}", f"--screenshot={png}", page.path.as_uri())
+            except subprocess.TimeoutExpired:
+                self.fail(page, "png", f"Chromium did not finish in {CHROMIUM_TIMEOUT_S} s")
+                return
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, screenshot)
         cut = "" if height == full else f", the first {height} of {full} px to stay under {MAX_SHOT_BYTES // 1000} KB"
