@@ -34,8 +34,10 @@ What each check guards (one line per failed check, naming the page; exit 1 on an
               tick labels on both axes: >= 2 numeric labels sharing a baseline (x axis) and
               >= 2 sharing an edge (y axis), or numbers on one axis and >= 3 category names on
               the other (a line with no scale cannot be read).
-  overlap     no two <text> elements of one chart overlap by more than 1 px (compared as the
-              rotated boxes the browser draws, so rotated category labels are judged fairly).
+  overlap     no two <text> elements of one chart overlap (compared as the rotated boxes the
+              browser draws, so rotated category labels are judged fairly; the boxes are em
+              boxes, so they may share a quarter of a line's height, at least 1 px, where the
+              blank above capitals and below the baseline meets without glyphs touching).
   resources   the browser fetched nothing while loading (performance resource entries).
   headline    the PDF's text (pdftotext -layout) holds the page's headline figures, read from
               the data beside the page and formatted as the pages format them (ratios with 3
@@ -91,7 +93,9 @@ MEASURE_JS = r"""
     return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
       .map(function (p) { var q = new DOMPoint(p[0], p[1]).matrixTransform(m); return [q.x, q.y]; });
   }
-  function overlaps(a, b) { // separating axes of two convex quads; <= 1 px of overlap is allowed
+  // Separating axes of two convex quads (text boxes as drawn, rotation included): they
+  // overlap when they overlap along every axis by more than `tol` px.
+  function overlaps(a, b, tol) {
     var polys = [a, b];
     for (var k = 0; k < 2; k++) {
       var poly = polys[k];
@@ -103,7 +107,7 @@ MEASURE_JS = r"""
         var pb = b.map(function (c) { return c[0] * ax + c[1] * ay; });
         var o = Math.min(Math.max.apply(null, pa), Math.max.apply(null, pb)) -
                 Math.max(Math.min.apply(null, pa), Math.min.apply(null, pb));
-        if (o <= 1) return false;
+        if (o <= tol) return false;
       }
     }
     return true;
@@ -143,10 +147,13 @@ MEASURE_JS = r"""
     }).filter(function (t) { return t.s && t.r.width > 0 && t.r.height > 0; });
     var numeric = texts.filter(function (t) { return NUMERIC.test(t.s); });
     var bad = [];
+    texts.forEach(function (t) { t.c = corners(t.el); t.h = t.el.getBBox().height; });
     for (var i = 0; i < texts.length; i++) {
-      var ci = corners(texts[i].el);
       for (var j = i + 1; j < texts.length; j++) {
-        if (overlaps(ci, corners(texts[j].el))) bad.push([texts[i].s, texts[j].s]);
+        // A text's box is its em box: the blank above capitals and below the baseline takes
+        // about a quarter of it, so two lines may share that much without their glyphs touching.
+        var tol = Math.max(1, 0.25 * Math.min(texts[i].h, texts[j].h));
+        if (overlaps(texts[i].c, texts[j].c, tol)) bad.push([texts[i].s, texts[j].s]);
       }
     }
     return {
