@@ -29,4 +29,5 @@ else
   (cd "$demo" && "$vigil_bin" demo >"$demo/demo.out" 2>"$demo/demo.log") || { tail -n 40 "$demo/demo.log" >&2; exit 1; }
 fi
 log "rendering and checking the reports of $demo"
+rm -f docs/screenshots/{quarterly,model,validation,doctor}.png # a page that is gone leaves no stale image
 python3 tests/browser/check_reports.py "$demo" --vigil "$vigil_bin" --screenshots docs/screenshots
