@@ -55,19 +55,24 @@ impl Axis {
         Self::stepped(title, step, (max / step).ceil() * step, TickFormat::Integer)
     }
 
-    /// A whole-number axis from 0 to at least `max` whose ticks are multiples of `unit`
-    /// (12 h bins: ticks at 0, 24, 48 … hours).
+    /// A whole-number axis from 0 to at least `max` whose ticks are round multiples of
+    /// `unit` (12 h bins: ticks every 12, 24, 48, 72, 96, 120, 168 … hours).
     pub fn multiples(title: &str, max: f64, unit: f64) -> Self {
+        const FACTORS: [f64; 12] = [
+            1.0, 2.0, 4.0, 6.0, 8.0, 10.0, 14.0, 20.0, 30.0, 60.0, 120.0, 240.0,
+        ];
         let unit = if unit.is_finite() && unit >= 1.0 {
             unit.round()
         } else {
             1.0
         };
         let max = finite_or(max, unit).max(unit);
-        let mut step = unit;
-        while max / step > 2.0 * TARGET_STEPS {
-            step *= 2.0;
-        }
+        let fewest = max / (2.0 * TARGET_STEPS);
+        let step = FACTORS
+            .iter()
+            .map(|f| f * unit)
+            .find(|&step| step >= fewest)
+            .unwrap_or_else(|| nice_step(fewest / unit) * unit);
         Self::stepped(title, step, (max / step).ceil() * step, TickFormat::Integer)
     }
 

@@ -38,6 +38,10 @@ fn count_and_hour_axes_tick_in_whole_numbers() {
     assert_eq!(Axis::count("n", 4200.0).label(4000.0), "4,000");
     let h = Axis::multiples("h", 168.0, 12.0);
     assert_eq!(h.ticks, [0.0, 24.0, 48.0, 72.0, 96.0, 120.0, 144.0, 168.0]);
+    let weeks = Axis::multiples("h", 1500.0, 12.0);
+    assert_eq!(weeks.ticks.get(1), Some(&168.0));
+    assert_eq!(weeks.label(weeks.hi), "1,512");
+    assert!(Axis::multiples("h", 1e7, 12.0).ticks.len() <= 11);
 }
 
 /// A category label's box in the frame rotated with it: (u0, v0, u1, v1).
