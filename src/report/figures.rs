@@ -54,15 +54,26 @@ pub fn model(r: &BacktestReport, o: &BacktestOptions) -> Vec<Figure> {
         ),
         Figure::new(
             "tiers.svg",
-            "recall and precision at each tier threshold, with the alert threshold and the target recall",
+            "recall and precision at the alert threshold and each tier threshold, with the target recall",
             threshold_chart(
                 "Recall and precision by tier threshold",
-                &r.at_tiers,
+                &tier_points(r),
                 r.at_alert_threshold.threshold,
                 Some(o.min_recall),
             ),
         ),
     ]
+}
+
+/// The tier thresholds' figures and, when there are any, the alert threshold's (the tier
+/// chart's curve then reaches the threshold alerts are raised at).
+fn tier_points(r: &BacktestReport) -> Vec<AtThreshold> {
+    let mut points = r.at_tiers.clone();
+    let alert = &r.at_alert_threshold;
+    if !points.is_empty() && points.iter().all(|t| t.threshold != alert.threshold) {
+        points.push(alert.clone());
+    }
+    points
 }
 
 /// The quarterly report's figures.

@@ -16,7 +16,7 @@ const TITLE_Y: f64 = 20.0;
 /// Legend row height (px).
 const LEGEND_ROW: f64 = 16.0;
 /// Room above the plot for reference labels (px).
-const REF_ROOM: f64 = 18.0;
+const REF_ROOM: f64 = 22.0;
 /// Tick label font size (px).
 const TICK_FONT: f64 = 10.0;
 

@@ -178,8 +178,27 @@ fn tier_chart_marks_alert_threshold_and_target_recall() {
         .filter(|e| e.name == "circle" && e.attrs.get("fill").map(String::as_str) == Some(charts::colour(0)))
         .map(|e| e.num("cx"))
         .collect();
-    assert_eq!(recall_points.len(), 3);
+    assert_eq!(
+        recall_points.len(),
+        3,
+        "the alert threshold 60 is a tier: drawn once"
+    );
     assert!(recall_points.windows(2).all(|w| w[0] < w[1]));
+    // An alert threshold below the tiers extends the curve to it.
+    let mut r = report(true);
+    r.at_alert_threshold = at(10, 0.95, 0.1);
+    let figs = model(&r, &options());
+    let els = check_chart(figure(&figs, "tiers.svg"));
+    let first = els
+        .iter()
+        .find(|e| e.name == "circle" && e.attrs.get("fill").map(String::as_str) == Some(charts::colour(0)))
+        .expect("point");
+    let (x0, x20) = (
+        tick_position(&els, "tick-x", "0"),
+        tick_position(&els, "tick-x", "20"),
+    );
+    assert!((first.num("cx") - (x0 + x20) / 2.0).abs() < 0.2);
+    assert_eq!(vline(&els).1, "alert threshold 10");
 }
 
 #[test]
