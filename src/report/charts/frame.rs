@@ -63,6 +63,8 @@ pub struct Chart {
     front: String,
     /// Label boxes placed so far (x0, y0, x1, y1), so point labels do not overlap.
     placed: Vec<(f64, f64, f64, f64)>,
+    /// Points along the data lines (px), so reference labels can keep off them.
+    traced: Vec<(f64, f64)>,
 }
 
 impl Chart {
@@ -118,6 +120,7 @@ impl Chart {
             body: String::new(),
             front: String::new(),
             placed: Vec::new(),
+            traced: Vec::new(),
         }
     }
 
@@ -151,10 +154,11 @@ impl Chart {
         if points.is_empty() {
             return;
         }
-        let pts: Vec<String> = points
-            .iter()
-            .map(|&(x, y)| format!("{},{}", px(self.px(x)), px(self.py(y))))
-            .collect();
+        let xy: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (self.px(x), self.py(y))).collect();
+        if !dashed {
+            self.trace(&xy);
+        }
+        let pts: Vec<String> = xy.iter().map(|&(x, y)| format!("{},{}", px(x), px(y))).collect();
         let dash = if dashed { " stroke-dasharray=\"5 4\"" } else { "" };
         let _ = write!(
             self.body,
@@ -232,15 +236,50 @@ impl Chart {
         self.label_above(p, label);
     }
 
-    /// A horizontal reference line at y, labelled at its right end.
+    /// A horizontal reference line at y, labelled at its right end, or at its left end or
+    /// below it where the data lines would run through the label.
     pub fn hline(&mut self, y: f64, label: &str) {
         let p = self.py(y);
         let (left, _, right, _) = self.plot_area();
+        let w = axis::text_width(label, 11.0);
+        let places = [
+            (right - 4.0 - w, p - 4.0),
+            (left + 4.0, p - 4.0),
+            (right - 4.0 - w, p + 14.0),
+            (left + 4.0, p + 14.0),
+        ];
+        let (x0, ty) = places
+            .into_iter()
+            .find(|&(x0, ty)| self.is_clear((x0, ty - 11.0, x0 + w, ty + 3.0)))
+            .unwrap_or(places[0]);
+        self.placed.push((x0, ty - 11.0, x0 + w, ty + 3.0));
         let _ = write!(
             self.front,
             "<line class=\"mark\" x1=\"{left:.1}\" y1=\"{p:.1}\" x2=\"{right:.1}\" y2=\"{p:.1}\" stroke=\"{MARK}\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>{}",
-            halo_text("mark-label", right - 4.0, p - 4.0, "end", label)
+            halo_text("mark-label", x0, ty, "start", label)
         );
+    }
+
+    /// Records points every few px along a data line.
+    fn trace(&mut self, xy: &[(f64, f64)]) {
+        self.traced.extend(xy.iter().copied());
+        for w in xy.windows(2) {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            let steps = ((x1 - x0).hypot(y1 - y0) / 3.0).ceil().min(1000.0) as usize;
+            for i in 1..steps {
+                let t = i as f64 / steps as f64;
+                self.traced.push((x0 + t * (x1 - x0), y0 + t * (y1 - y0)));
+            }
+        }
+    }
+
+    /// Whether a label box keeps off the data lines and the labels placed so far.
+    fn is_clear(&self, b: (f64, f64, f64, f64)) -> bool {
+        let on_line = self
+            .traced
+            .iter()
+            .any(|&(x, y)| x >= b.0 - 2.0 && x <= b.2 + 2.0 && y >= b.1 - 2.0 && y <= b.3 + 2.0);
+        !on_line && !self.placed.iter().any(|p| overlaps(*p, b))
     }
 
     /// A shaded band from x `lo` to `hi` behind the data, labelled above the plot.

@@ -1,6 +1,6 @@
 use super::axis::{self, Axis, LABEL_FONT, nice_step};
 use super::svgcheck::{El, check_chart, texts};
-use super::{category_lines, grouped_bars, histogram};
+use super::{Chart, category_lines, grouped_bars, histogram};
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -241,4 +241,29 @@ fn lines_are_deterministic_and_escape_names() {
     assert_eq!(texts(&els, "tick-y"), ["0%", "20%", "40%", "60%", "80%", "100%"]);
     assert!(one.contains("a &lt; b &amp; c"));
     assert_eq!(els.iter().filter(|e| e.name == "circle").count(), 1);
+}
+
+#[test]
+fn reference_labels_keep_off_the_data_lines() {
+    let target_label_x = |points: &[(f64, f64)]| {
+        let mut c = Chart::linear(
+            "t",
+            Axis::fixed("x", 100.0, 20.0),
+            Axis::percent("y (%)", 1.0),
+            &[],
+        );
+        c.line(points, "#000", false);
+        c.hline(0.8, "target recall 80%");
+        let els = check_chart(&c.finish());
+        els.iter()
+            .find(|e| e.has_class("mark-label"))
+            .expect("label")
+            .num("x")
+    };
+    // A line far from the target: the label sits at the right end.
+    let right = target_label_x(&[(0.0, 0.1), (100.0, 0.2)]);
+    assert!(right > 300.0, "{right}");
+    // A line crossing the target at the right end: the label moves to the left end.
+    let left = target_label_x(&[(0.0, 0.1), (90.0, 0.6), (100.0, 1.0)]);
+    assert!(left < 100.0, "{left}");
 }
