@@ -72,6 +72,7 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
         "pr_curve.svg",
         "calibration.svg",
         "lead_time.svg",
+        "tiers.svg",
     ] {
         assert!(dir.join(f).is_file(), "{f} missing from {}", dir.display());
     }
