@@ -90,7 +90,9 @@ fn train_registers_proves_and_promotes_then_gate_failure_keeps_the_champion() {
     let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
     assert!(report.contains("early-detection recall (24–72 h)") && report.contains("| 95 |"));
     assert!(
-        report.contains("Quality gate **passed**") && report.contains("![precision-recall](pr_curve.svg)")
+        report.contains("Quality gate **passed**")
+            && report.contains("![precision-recall curve on the validation snapshots")
+            && report.contains("](pr_curve.svg)")
     );
     // The HTML is a page of its own, not the Markdown in a <pre>: the verdict as a badge,
     // the headline figures, tables and the charts as figures.
