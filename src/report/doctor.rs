@@ -3,7 +3,7 @@
 //! (minijinja, charts inlined as SVG, no scripts, no external resources). Pure code: the
 //! pipeline's `doctor` stage reads the sources and builds the diagnosis.
 
-use super::figures;
+use super::{figures, page};
 use crate::format;
 use std::fmt::Write;
 
@@ -235,51 +235,14 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The HTML page's template (auto-escaped: the name ends in `.html`).
-const PAGE: &str = r#"<!doctype html>
-<html><head><meta charset="utf-8"><title>vigil doctor</title>
-<style>
-body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
-.present,.available{color:#2a7a2a}.absent,.degraded{color:#a86b00}.unusable,.lost{color:#b00020;font-weight:bold}
-pre{background:#f4f4f4;padding:.7em;white-space:pre-wrap}small{color:#666}
-</style></head><body>
-<h1>vigil doctor</h1>
-<p>{{ d.config }}, as of {{ d.as_of }} (window from {{ d.window_start }})</p>
-<h2>Tables</h2>
-<table><tr><th>table</th><th>status</th><th>from</th><th>rows read / valid / bad</th><th>events</th><th>accounts covered</th><th>columns not found</th><th>suggested mapping</th></tr>
-{% for t in d.tables %}<tr><td>{{ t.table }}</td><td class="{{ t.status }}">{{ t.status }}{% if t.problem %}<br><small>{{ t.problem }}</small>{% endif %}</td>
-<td>{{ t.location or "" }}{% if t.files %} <small>({{ t.files }} file{% if t.files != 1 %}s{% endif %})</small>{% endif %}</td>
-<td>{% if t.validation %}{{ t.validation.rows_read }} / {{ t.validation.rows_valid }} / {{ t.validation.bad_rows }}{% endif %}</td>
-<td>{% if t.validation and t.validation.span_start %}{{ t.validation.span_start }} to {{ t.validation.span_end }}{% endif %}</td>
-<td>{% if t.coverage %}{{ t.coverage.accounts }} of {{ t.coverage.of }} ({{ (100 * t.coverage.share) | round(1) }}%){% endif %}</td>
-<td>{% if t.status != "absent" %}{% for c in t.columns if not c.found %}{{ c.column }}{% if c.required %} <b>(required)</b>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}{% endif %}</td>
-<td>{% for m in t.suggestions %}{{ m.column }} = "{{ m.their_column }}" <small>({{ m.why }})</small><br>{% endfor %}</td></tr>
-{% endfor %}</table>
-{% if d.findings %}<h2>What vigil run would stop on or warn about</h2><ul>{% for f in d.findings %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
-<h2>Feature families</h2>
-<table><tr><th>family</th><th>state</th><th>from</th><th>features lost</th></tr>
-{% for f in d.families %}<tr><td>{{ f.family }}</td><td class="{{ f.state }}">{{ f.state }}</td><td>{{ f.sources | join(", ") }}</td><td>{% if f.features_lost %}with {{ f.missing_tables | join(", ") }} missing: {{ f.features_lost | join(", ") }}{% endif %}</td></tr>
-{% endfor %}</table>
-{% if d.escalations %}<h2>Escalations ({{ d.escalations.total }} in the window)</h2>
-{{ months_svg }}
-<table><tr><th>category</th><th>escalations</th></tr>{% for c in d.escalations.per_category %}<tr><td>{{ c.label }}</td><td>{{ c.count }}</td></tr>{% endfor %}</table>{% endif %}
-{% if d.gate %}{% set g = d.gate %}<h2>Lead-time gate ({{ g.lead_hours[0] }}–{{ g.lead_hours[1] }} h): a quick estimate</h2>
-<p>GBDT, up to {{ g.rounds }} rounds at learning rate {{ g.learning_rate }}, on a sample of {{ g.sample_accounts }} of {{ g.total_accounts }} accounts ({{ g.snapshots }} snapshots, {{ g.positives }} positive). Not the backtest <code>vigil train</code> runs.</p>
-{% if g.problem %}<p class="lost">Not estimated: {{ g.problem }}</p>{% endif %}
-{% if g.result %}{{ curve_svg }}
-<table><tr><th>threshold</th><th>recall</th><th>precision</th><th>alerts / 100 accounts / week</th></tr>
-{% for t in g.result.curve %}<tr><td>{% if t.threshold == g.alert_threshold %}<b>{{ t.threshold }}</b> (alert threshold){% else %}{{ t.threshold }}{% endif %}</td><td>{{ t.recall | round(3) }}</td><td>{{ t.precision | round(3) }}</td><td>{{ t.alerts_per_100_accounts_per_week | round(2) }}</td></tr>
-{% endfor %}</table>{% endif %}
-<p><b>{{ g.verdict }}</b></p>{% endif %}
-{% if d.snippet %}<h2>Config for what is missing</h2><pre>{{ d.snippet }}</pre>{% endif %}
-</body></html>
-"#;
+/// The HTML page's template (extends `base.html`; auto-escaped: the name ends in `.html`).
+const PAGE: &str = include_str!("templates/doctor.html");
 
-/// The diagnosis as a self-contained HTML page.
+/// The diagnosis as a self-contained HTML page (the shared stylesheet, charts inline, no
+/// scripts, no external resources).
 pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
-    let mut env = minijinja::Environment::new();
-    env.add_template("doctor.html", PAGE)?;
+    let mut env = page::environment(&[("doctor.html", PAGE)])?;
+    env.add_filter("instant", |v: String| instant(&v));
     let months_svg = d
         .escalations
         .as_ref()
@@ -291,16 +254,30 @@ pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
         .and_then(|g| g.result.as_ref())
         .map(figures::doctor_curve)
         .unwrap_or_default();
-    env.get_template("doctor.html")?.render(minijinja::context! {
-        d => minijinja::Value::from_serialize(d),
-        months_svg => minijinja::Value::from_safe_string(months_svg),
-        curve_svg => minijinja::Value::from_safe_string(curve_svg),
-    })
+    page::render(
+        &env,
+        "doctor.html",
+        d,
+        minijinja::context! {
+            months_svg => page::inline_svg(&months_svg),
+            curve_svg => page::inline_svg(&curve_svg),
+        },
+    )
+}
+
+/// An RFC 3339 instant as people read it (`1 July 2026, 00:00 UTC`), a `YYYY-MM-DD` date as
+/// `1 July 2026`; any other text unchanged.
+fn instant(value: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(value) {
+        Ok(t) => format::date_time(t.with_timezone(&chrono::Utc)),
+        Err(_) => format::date_text(value, None),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::backtest::AtThreshold;
 
     fn table(status: TableStatus, suggestions: Vec<Suggestion>) -> TableDiagnosis {
         TableDiagnosis {
@@ -343,9 +320,9 @@ mod tests {
         assert_eq!(config_snippet(&[table(TableStatus::Present, Vec::new())]), "");
     }
 
-    #[test]
-    fn html_escapes_their_names_and_inlines_no_external_resource() {
-        let d = Diagnosis {
+    /// A diagnosis of one table (unusable, with `suggestion`) and 12,345 escalations.
+    fn diagnosis(suggestion: &str) -> Diagnosis {
+        Diagnosis {
             config: "p.toml".into(),
             as_of: "2026-07-01T00:00:00+00:00".into(),
             window_start: "2025-07-01T00:00:00+00:00".into(),
@@ -354,7 +331,7 @@ mod tests {
                 TableStatus::Unusable,
                 vec![Suggestion {
                     column: "opened_at",
-                    their_column: "<script>".into(),
+                    their_column: suggestion.into(),
                     similarity: 0.5,
                     why: "name".into(),
                 }],
@@ -362,19 +339,34 @@ mod tests {
             findings: Vec::new(),
             families: Vec::new(),
             escalations: Some(EscalationCounts {
-                total: 3,
+                total: 12_345,
                 per_month: vec![Count {
                     label: "2026-06".into(),
-                    count: 3,
+                    count: 12_345,
                 }],
                 per_category: vec![Count {
                     label: "outage".into(),
-                    count: 3,
+                    count: 12_345,
                 }],
             }),
             gate: None,
             snippet: String::new(),
-        };
+        }
+    }
+
+    /// A point of the gate's curve (1,200 alerts, 1.5 per 100 accounts a week).
+    fn at(threshold: u32, recall: f64, precision: f64) -> AtThreshold {
+        serde_json::from_value(serde_json::json!({
+            "threshold": threshold, "recall": recall, "precision": precision,
+            "snapshot_precision": precision, "alerts": 1_200,
+            "alerts_per_100_accounts_per_week": 1.5, "detected": 30,
+        }))
+        .expect("a curve point")
+    }
+
+    #[test]
+    fn html_escapes_their_names_and_inlines_no_external_resource() {
+        let d = diagnosis("<script>");
         let html = render_html(&d).expect("renders");
         assert!(
             html.contains("&lt;script&gt;") && !html.contains("<script>"),
@@ -383,5 +375,68 @@ mod tests {
         assert!(html.contains("<svg"), "the month chart is inline");
         assert!(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"));
         assert!(render_text(&d).contains("suggested: opened_at = \"<script>\""));
+    }
+
+    #[test]
+    fn html_is_the_shared_page_with_numbers_formatted_for_people() {
+        let mut d = diagnosis("opened");
+        d.tables[0].status = TableStatus::Present;
+        d.tables[0].coverage = Some(Coverage {
+            accounts: 12_345,
+            of: 20_000,
+            share: 0.61725,
+        });
+        d.gate = Some(GateEstimate {
+            sample_accounts: 2_000,
+            total_accounts: 20_000,
+            snapshots: 104_000,
+            positives: 1_234,
+            rounds: 60,
+            learning_rate: 0.1,
+            alert_threshold: 70,
+            lead_hours: (24, 72),
+            min_recall: 0.8,
+            min_precision: 0.3,
+            result: Some(GateResult {
+                eligible: 1_500,
+                at_alert_threshold: at(70, 0.8, 0.3),
+                curve: vec![at(50, 0.91234, 0.2), at(70, 0.8, 0.3)],
+                pr_auc: 0.41234,
+                reachable: true,
+                reachable_at: None,
+                recall_margin: 0.05,
+                precision_margin: 0.05,
+                borderline: false,
+            }),
+            problem: None,
+            verdict: "The gate looks reachable.".into(),
+        });
+        let html = render_html(&d).expect("renders");
+        assert!(html.starts_with("<!doctype html>"), "{html}");
+        assert_eq!(html.matches("<style>").count(), 1, "one stylesheet");
+        assert!(html.contains(page::STYLE), "the shared stylesheet");
+        assert!(html.contains("Written by vigil"), "the shared footer");
+        for needle in [
+            "as of <time datetime=\"2026-07-01T00:00:00+00:00\">1 July 2026, 00:00 UTC</time>",
+            "<td class=\"present\">present",
+            "<td class=\"num\">12,345 of 20,000 (61.7%)</td>",
+            "<h2>Escalations (12,345 in the window)</h2>",
+            "<td>outage</td><td class=\"num\">12,345</td>",
+            "on a sample of 2,000 of 20,000 accounts (104,000 snapshots, 1,234 positive)",
+            "1,500 eligible escalations; snapshot PR-AUC 0.412.",
+            "<td class=\"num\">50</td><td class=\"num\">0.912</td><td class=\"num\">0.200</td><td class=\"num\">1.50</td>",
+            "<td class=\"num\"><b>70</b> (alert threshold)</td>",
+            "<th class=\"num\">Recall</th>",
+            "</svg><figcaption>Escalations opened per month in the window</figcaption></figure>",
+            "</svg><figcaption>Recall and precision by alert threshold on the sample</figcaption></figure>",
+        ] {
+            assert!(html.contains(needle), "{needle:?} not in\n{html}");
+        }
+        assert_eq!(html.matches("<figure><svg").count(), 2, "{html}");
+        let text = crate::report::tests::outside_charts(&html);
+        assert!(
+            !text.contains("12345") && !text.contains("**") && !text.contains('`'),
+            "{text}"
+        );
     }
 }
