@@ -243,6 +243,7 @@ const PAGE: &str = include_str!("templates/doctor.html");
 pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
     let mut env = page::environment(&[("doctor.html", PAGE)])?;
     env.add_filter("instant", |v: String| instant(&v));
+    env.add_filter("code_spans", |v: String| code_spans(&v));
     let months_svg = d
         .escalations
         .as_ref()
@@ -263,6 +264,23 @@ pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
             curve_svg => page::inline_svg(&curve_svg),
         },
     )
+}
+
+/// Text that names commands in backticks (the verdict's "run `vigil backtest`"), for the
+/// page: escaped, each backticked span a `<code>` element; an unpaired backtick stays text.
+fn code_spans(text: &str) -> minijinja::Value {
+    let parts: Vec<&str> = text.split('`').collect();
+    let paired = parts.len() % 2 == 1;
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let escaped = minijinja::HtmlEscape(part);
+        let _ = match (i % 2 == 1, paired || i + 1 < parts.len()) {
+            (true, true) => write!(out, "<code>{escaped}</code>"),
+            (true, false) => write!(out, "&#96;{escaped}"),
+            (false, _) => write!(out, "{escaped}"),
+        };
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 /// An RFC 3339 instant as people read it (`1 July 2026, 00:00 UTC`), a `YYYY-MM-DD` date as
@@ -365,6 +383,16 @@ mod tests {
     }
 
     #[test]
+    fn code_spans_are_escaped_code_elements() {
+        assert_eq!(
+            code_spans("run `vigil <x>` & `b`").to_string(),
+            "run <code>vigil &lt;x&gt;</code> &amp; <code>b</code>"
+        );
+        assert_eq!(code_spans("a ` b").to_string(), "a &#96; b");
+        assert_eq!(code_spans("plain").to_string(), "plain");
+    }
+
+    #[test]
     fn html_escapes_their_names_and_inlines_no_external_resource() {
         let d = diagnosis("<script>");
         let html = render_html(&d).expect("renders");
@@ -409,7 +437,7 @@ mod tests {
                 borderline: false,
             }),
             problem: None,
-            verdict: "The gate looks reachable.".into(),
+            verdict: "Borderline; run `vigil backtest` <now>.".into(),
         });
         let html = render_html(&d).expect("renders");
         assert!(html.starts_with("<!doctype html>"), "{html}");
@@ -427,6 +455,7 @@ mod tests {
             "<td class=\"num\">50</td><td class=\"num\">0.912</td><td class=\"num\">0.200</td><td class=\"num\">1.50</td>",
             "<td class=\"num\"><b>70</b> (alert threshold)</td>",
             "<th class=\"num\">Recall</th>",
+            "<p><b>Borderline; run <code>vigil backtest</code> &lt;now&gt;.</b></p>",
             "</svg><figcaption>Escalations opened per month in the window</figcaption></figure>",
             "</svg><figcaption>Recall and precision by alert threshold on the sample</figcaption></figure>",
         ] {
