@@ -127,9 +127,14 @@ fn reports_every_table_and_the_gate_and_writes_only_its_report() {
             vigil::format::count(gate["sample_accounts"].as_u64().expect("sample") as usize)
         ),
         "<td class=\"present\">present".to_string(),
+        "<td>Pricing dispute</td>".to_string(),
     ] {
         assert!(html.contains(&figure), "{figure:?} not in\n{html}");
     }
+    assert!(
+        !crate::report::outside_charts(&html).contains("pricing_dispute"),
+        "categories by their titles: {html}"
+    );
     let summary = run.summary();
     assert_eq!(summary["stages"][0]["stage"], "doctor");
     assert_eq!(

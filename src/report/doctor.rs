@@ -4,6 +4,7 @@
 //! pipeline's `doctor` stage reads the sources and builds the diagnosis.
 
 use super::{figures, page};
+use crate::contract::Taxonomy;
 use crate::format;
 use std::fmt::Write;
 
@@ -239,9 +240,11 @@ fn plural(n: usize) -> &'static str {
 const PAGE: &str = include_str!("templates/doctor.html");
 
 /// The diagnosis as a self-contained HTML page (the shared stylesheet, charts inline, no
-/// scripts, no external resources).
-pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
+/// scripts, no external resources), escalation categories by their `taxonomy` titles.
+pub fn render_html(d: &Diagnosis, taxonomy: &Taxonomy) -> Result<String, minijinja::Error> {
     let mut env = page::environment(&[("doctor.html", PAGE)])?;
+    let titles = taxonomy.clone();
+    env.add_filter("category", move |v: String| titles.category_title(&v));
     env.add_filter("instant", |v: String| instant(&v));
     env.add_filter("code_spans", |v: String| code_spans(&v));
     let months_svg = d
@@ -283,11 +286,15 @@ fn code_spans(text: &str) -> minijinja::Value {
     minijinja::Value::from_safe_string(out)
 }
 
-/// An RFC 3339 instant as people read it (`1 July 2026, 00:00 UTC`), a `YYYY-MM-DD` date as
+/// An instant as people read it (`1 July 2026, 00:00 UTC`): RFC 3339, or a UTC timestamp as
+/// the validation report writes it (`2026-07-01 00:00:00.000000`); a `YYYY-MM-DD` date as
 /// `1 July 2026`; any other text unchanged.
 fn instant(value: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(value) {
-        Ok(t) => format::date_time(t.with_timezone(&chrono::Utc)),
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
+        return format::date_time(t.with_timezone(&chrono::Utc));
+    }
+    match chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f") {
+        Ok(t) => format::date_time(t.and_utc()),
         Err(_) => format::date_text(value, None),
     }
 }
@@ -393,9 +400,20 @@ mod tests {
     }
 
     #[test]
+    fn instants_read_as_dates_and_times() {
+        assert_eq!(instant("2026-07-01T06:30:00+02:00"), "1 July 2026, 04:30 UTC");
+        assert_eq!(
+            instant("2025-12-31 03:08:35.000000"),
+            "31 December 2025, 03:08 UTC"
+        );
+        assert_eq!(instant("2026-06-30"), "30 June 2026");
+        assert_eq!(instant("soon"), "soon");
+    }
+
+    #[test]
     fn html_escapes_their_names_and_inlines_no_external_resource() {
         let d = diagnosis("<script>");
-        let html = render_html(&d).expect("renders");
+        let html = render_html(&d, Taxonomy::builtin()).expect("renders");
         assert!(
             html.contains("&lt;script&gt;") && !html.contains("<script>"),
             "{html}"
@@ -439,7 +457,7 @@ mod tests {
             problem: None,
             verdict: "Borderline; run `vigil backtest` <now>.".into(),
         });
-        let html = render_html(&d).expect("renders");
+        let html = render_html(&d, Taxonomy::builtin()).expect("renders");
         assert!(html.starts_with("<!doctype html>"), "{html}");
         assert_eq!(html.matches("<style>").count(), 1, "one stylesheet");
         assert!(html.contains(page::STYLE), "the shared stylesheet");
@@ -449,7 +467,7 @@ mod tests {
             "<td class=\"present\">present",
             "<td class=\"num\">12,345 of 20,000 (61.7%)</td>",
             "<h2>Escalations (12,345 in the window)</h2>",
-            "<td>outage</td><td class=\"num\">12,345</td>",
+            "<td>Outage</td><td class=\"num\">12,345</td>",
             "on a sample of 2,000 of 20,000 accounts (104,000 snapshots, 1,234 positive)",
             "1,500 eligible escalations; snapshot PR-AUC 0.412.",
             "<td class=\"num\">50</td><td class=\"num\">0.912</td><td class=\"num\">0.200</td><td class=\"num\">1.50</td>",

@@ -219,12 +219,13 @@ fn period(q: Quarter) -> String {
     format!("{} – {}", format::date(q.start()), format::date(last))
 }
 
-/// A change in percent (`+40%`): `new` when there were none before, `–` when there are none
-/// either side.
+/// A change in percent (`+40%`, `0%` when unchanged): `new` when there were none before, `–`
+/// when there are none either side.
 fn change(previous: usize, current: usize) -> String {
     match (previous, current) {
         (0, 0) => "–".into(),
         (0, _) => "new".into(),
+        (p, c) if p == c => "0%".into(),
         (p, c) => format::pct_change(100.0 * (c as f64 - p as f64) / p as f64),
     }
 }
@@ -362,5 +363,24 @@ fn prevention_kpi(p: &Prevention) -> Kpi {
             format::count(p.prevented),
             format::count(p.alerted)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_and_periods_read_as_people_write_them() -> Result<(), String> {
+        assert_eq!(change(5, 7), "+40%");
+        assert_eq!(change(13, 7), "-46%");
+        assert_eq!(change(6, 6), "0%");
+        assert_eq!(change(0, 3), "new");
+        assert_eq!(change(0, 0), "–");
+        assert_eq!(
+            period(Quarter::parse("2025Q4")?),
+            "1 October 2025 – 31 December 2025"
+        );
+        Ok(())
     }
 }

@@ -264,6 +264,7 @@ fn html_is_self_contained_with_every_chart() -> Result<(), String> {
         "<tr><td>Implementation delay</td><td class=\"num\">5</td><td class=\"num\">7</td><td class=\"num\">+40% (+2)</td></tr>",
         "<td>Pricing dispute</td><td class=\"num\">0</td><td class=\"num\">3</td><td class=\"num\">new (+3)</td>",
         "<td>Team transition</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">– (0)</td>",
+        "<td>Implementation delay</td><td class=\"num\">48 h <small>(n = 5)</small></td>",
         "<h2>What the Implementation delay escalations have in common</h2>",
         "<td>Accounts with tenure under 90 days</td><td class=\"num\">6 of 7 (86%)</td><td class=\"num\">8 of 20 (40%)</td><td class=\"num\">2.14×</td>",
         "Implementation escalations increased 40% this quarter",
