@@ -224,7 +224,8 @@ pub fn display(category: &str, taxonomy: &Taxonomy) -> String {
 /// recommended: review onboarding".
 pub fn sentence(change: &CategoryChange, lifts: &[Lift], min_support: usize, taxonomy: &Taxonomy) -> String {
     let rise = match change.change_pct {
-        Some(p) => format!("increased {}% this quarter", format::thousands(p.round() as i64)),
+        // Rounded as the report's change column rounds it (`format::decimal`).
+        Some(p) => format!("increased {}% this quarter", format::decimal(p, 0)),
         None => format!("rose from 0 to {} this quarter", format::count(change.current)),
     };
     let who = if lifts.is_empty() {

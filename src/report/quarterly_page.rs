@@ -219,14 +219,17 @@ fn period(q: Quarter) -> String {
     format!("{} – {}", format::date(q.start()), format::date(last))
 }
 
-/// A change in percent (`+40%`, `0%` when unchanged): `new` when there were none before, `–`
-/// when there are none either side.
+/// A change in percent with its sign and separators (`+40%`, `+1,134%`, `0%` when
+/// unchanged): `new` when there were none before, `–` when there are none either side.
 fn change(previous: usize, current: usize) -> String {
     match (previous, current) {
         (0, 0) => "–".into(),
         (0, _) => "new".into(),
         (p, c) if p == c => "0%".into(),
-        (p, c) => format::pct_change(100.0 * (c as f64 - p as f64) / p as f64),
+        (p, c) => {
+            let percent = format::decimal(100.0 * (c as f64 - p as f64) / p as f64, 0);
+            format!("{}{percent}%", if c > p { "+" } else { "" })
+        }
     }
 }
 

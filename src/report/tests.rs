@@ -411,3 +411,39 @@ fn configured_categories_are_listed_in_order_with_their_titles_and_generic_advic
     );
     Ok(())
 }
+
+#[test]
+fn the_headline_rounds_a_change_as_the_table_does() {
+    let change = |previous: usize, current: usize| quarterly::CategoryChange {
+        category: "pricing_dispute".into(),
+        title: "Pricing dispute".into(),
+        previous,
+        current,
+        change_pct: Some(100.0 * (current as f64 - previous as f64) / previous as f64),
+    };
+    let sentence = quarterly::sentence(&change(8, 9), &[], 5, Taxonomy::builtin());
+    assert!(
+        sentence.starts_with("Pricing dispute escalations increased 12% this quarter"),
+        "{sentence}"
+    );
+    let sentence = quarterly::sentence(&change(1, 1235), &[], 5, Taxonomy::builtin());
+    assert!(sentence.contains("increased 123,400% this quarter"), "{sentence}");
+    let mut report = QuarterlyReport {
+        quarter: Quarter::parse("2026Q2").expect("quarter"),
+        changes: vec![change(8, 9)],
+        rising: Vec::new(),
+        min_support: 5,
+        performance: None,
+        feedback: BTreeMap::new(),
+        prevention: quarterly::Prevention::default(),
+        prevention_days: 30,
+        resolutions: Vec::new(),
+    };
+    assert_eq!(super::quarterly_page::view(&report).categories[0].change, "+12%");
+    report.changes[0] = change(1_000, 12_345);
+    let view = super::quarterly_page::view(&report);
+    assert_eq!(
+        (view.categories[0].change.as_str(), view.kpis[0].value.as_str()),
+        ("+1,134%", "12,345")
+    );
+}
