@@ -180,6 +180,7 @@ fn report(taxonomy: &Taxonomy) -> Result<QuarterlyReport, String> {
     let mut performance = Performance::empty();
     performance.model_version = "v20260630".into();
     performance.replayed = true;
+    performance.in_sample = true;
     performance.alerts = 1_520;
     performance.eligible = 40;
     performance.detected = 34;
@@ -274,6 +275,7 @@ fn html_is_self_contained_with_every_chart() -> Result<(), String> {
         "<small>Early-detection recall (24–72 h)</small><b>85%</b><small>34 of 40 escalations</small>",
         "<small>Alert precision</small><b>31%</b><small>of 1,520 alerts; 25% false positives in CSM verdicts</small>",
         "<small>ARR in prevented accounts</small><b>$2.2M</b>",
+        "<p class=\"warn\">The quarter overlaps the model's training window: these figures are in-sample",
         "1,234 of 12,345 alerted accounts",
         "<b>$2,203,787 ARR</b>",
         "<td class=\"num\">42 h</td>",
@@ -299,6 +301,7 @@ fn html_is_self_contained_with_every_chart() -> Result<(), String> {
         "| false positives per CSM verdict | 25% (1 of 4 verdicts) |",
         "**$2,203,787 ARR**",
         "**Replayed**",
+        "these figures are **in-sample** and optimistic",
         "![escalations by category](escalations_by_category.svg)\n![lead time](lead_time.svg)",
     ] {
         assert!(md.contains(needle), "{needle:?} not in\n{md}");
