@@ -181,13 +181,22 @@ pub fn quantity(n: i64, one: &str, many: &str) -> String {
     }
 }
 
-/// A number with a fixed number of decimals: `decimal(0.01234, 4)` → `0.0123`; not finite →
-/// `–`. For figures that are not shares (Brier scores, rates per 100 accounts, weeks).
+/// A number with a fixed number of decimals and thousands separators: `decimal(0.01234, 4)`
+/// → `0.0123`, `decimal(1234.5, 2)` → `1,234.50`; not finite → `–`. For figures that are not
+/// shares (Brier scores, rates per 100 accounts, weeks, lifts).
 pub fn decimal(value: f64, decimals: usize) -> String {
-    if value.is_finite() {
-        format!("{value:.decimals$}")
+    if !value.is_finite() {
+        return "–".into();
+    }
+    let fixed = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = fixed.split_once('.').unwrap_or((fixed.as_str(), ""));
+    let grouped = int.parse::<i64>().map_or_else(|_| int.to_string(), thousands);
+    let zero = fixed.chars().all(|c| c == '0' || c == '.');
+    let sign = if value < 0.0 && !zero { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
     } else {
-        "–".into()
+        format!("{sign}{grouped}.{frac}")
     }
 }
 
@@ -266,5 +275,10 @@ mod tests {
         assert_eq!(decimal(3.456, 2), "3.46");
         assert_eq!(decimal(6.0, 1), "6.0");
         assert_eq!(decimal(f64::INFINITY, 2), "–");
+        assert_eq!(decimal(1234.5, 2), "1,234.50");
+        assert_eq!(decimal(2.142, 1), "2.1");
+        assert_eq!(decimal(-1_234_567.0, 0), "-1,234,567");
+        assert_eq!(decimal(-0.001, 2), "0.00");
+        assert_eq!(decimal(-3.456, 2), "-3.46");
     }
 }

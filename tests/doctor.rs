@@ -108,6 +108,33 @@ fn reports_every_table_and_the_gate_and_writes_only_its_report() {
         html.contains("<h2>Lead-time gate") && html.contains("<svg"),
         "{html}"
     );
+    crate::report::assert_readable_page(&html);
+    assert_eq!(
+        html.matches("<figure><svg").count(),
+        html.matches("</svg><figcaption>").count(),
+        "every chart is a figure with its caption"
+    );
+    let rows = tickets["validation"]["rows_valid"].as_u64().expect("rows") as usize;
+    let total = escalations["total"].as_u64().expect("total") as usize;
+    for figure in [
+        vigil::format::count(rows),
+        format!(
+            "<h2>Escalations ({} in the window)</h2>",
+            vigil::format::count(total)
+        ),
+        format!(
+            "on a sample of {} of",
+            vigil::format::count(gate["sample_accounts"].as_u64().expect("sample") as usize)
+        ),
+        "<td class=\"present\">present".to_string(),
+        "<td>Pricing dispute</td>".to_string(),
+    ] {
+        assert!(html.contains(&figure), "{figure:?} not in\n{html}");
+    }
+    assert!(
+        !crate::report::outside_charts(&html).contains("pricing_dispute"),
+        "categories by their titles: {html}"
+    );
     let summary = run.summary();
     assert_eq!(summary["stages"][0]["stage"], "doctor");
     assert_eq!(

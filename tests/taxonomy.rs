@@ -169,6 +169,18 @@ fn a_company_taxonomy_validates_runs_and_reports_in_its_own_words() {
         !md.contains("product_defect") && !md.contains("implementation_delay"),
         "{md}"
     );
+    let html = std::fs::read_to_string(p.file("wh/reports/quarter=2026Q2/report.html")).expect("report.html");
+    crate::report::assert_readable_page(&html);
+    let text = crate::report::outside_charts(&html);
+    assert!(
+        text.contains("<td>Champion change</td>") && text.contains("<td>Outage &#x2f; incident</td>"),
+        "the configured titles: {text}"
+    );
+    assert!(md.contains("| Outage / incident |"), "{md}");
+    assert!(
+        !text.contains("product_defect") && !text.contains("implementation_delay"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! (minijinja, charts inlined as SVG, no scripts, no external resources). Pure code: the
 //! pipeline's `doctor` stage reads the sources and builds the diagnosis.
 
-use super::figures;
+use super::{figures, page};
+use crate::contract::Taxonomy;
 use crate::format;
 use std::fmt::Write;
 
@@ -235,51 +236,17 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The HTML page's template (auto-escaped: the name ends in `.html`).
-const PAGE: &str = r#"<!doctype html>
-<html><head><meta charset="utf-8"><title>vigil doctor</title>
-<style>
-body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
-.present,.available{color:#2a7a2a}.absent,.degraded{color:#a86b00}.unusable,.lost{color:#b00020;font-weight:bold}
-pre{background:#f4f4f4;padding:.7em;white-space:pre-wrap}small{color:#666}
-</style></head><body>
-<h1>vigil doctor</h1>
-<p>{{ d.config }}, as of {{ d.as_of }} (window from {{ d.window_start }})</p>
-<h2>Tables</h2>
-<table><tr><th>table</th><th>status</th><th>from</th><th>rows read / valid / bad</th><th>events</th><th>accounts covered</th><th>columns not found</th><th>suggested mapping</th></tr>
-{% for t in d.tables %}<tr><td>{{ t.table }}</td><td class="{{ t.status }}">{{ t.status }}{% if t.problem %}<br><small>{{ t.problem }}</small>{% endif %}</td>
-<td>{{ t.location or "" }}{% if t.files %} <small>({{ t.files }} file{% if t.files != 1 %}s{% endif %})</small>{% endif %}</td>
-<td>{% if t.validation %}{{ t.validation.rows_read }} / {{ t.validation.rows_valid }} / {{ t.validation.bad_rows }}{% endif %}</td>
-<td>{% if t.validation and t.validation.span_start %}{{ t.validation.span_start }} to {{ t.validation.span_end }}{% endif %}</td>
-<td>{% if t.coverage %}{{ t.coverage.accounts }} of {{ t.coverage.of }} ({{ (100 * t.coverage.share) | round(1) }}%){% endif %}</td>
-<td>{% if t.status != "absent" %}{% for c in t.columns if not c.found %}{{ c.column }}{% if c.required %} <b>(required)</b>{% endif %}{% if not loop.last %}, {% endif %}{% endfor %}{% endif %}</td>
-<td>{% for m in t.suggestions %}{{ m.column }} = "{{ m.their_column }}" <small>({{ m.why }})</small><br>{% endfor %}</td></tr>
-{% endfor %}</table>
-{% if d.findings %}<h2>What vigil run would stop on or warn about</h2><ul>{% for f in d.findings %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
-<h2>Feature families</h2>
-<table><tr><th>family</th><th>state</th><th>from</th><th>features lost</th></tr>
-{% for f in d.families %}<tr><td>{{ f.family }}</td><td class="{{ f.state }}">{{ f.state }}</td><td>{{ f.sources | join(", ") }}</td><td>{% if f.features_lost %}with {{ f.missing_tables | join(", ") }} missing: {{ f.features_lost | join(", ") }}{% endif %}</td></tr>
-{% endfor %}</table>
-{% if d.escalations %}<h2>Escalations ({{ d.escalations.total }} in the window)</h2>
-{{ months_svg }}
-<table><tr><th>category</th><th>escalations</th></tr>{% for c in d.escalations.per_category %}<tr><td>{{ c.label }}</td><td>{{ c.count }}</td></tr>{% endfor %}</table>{% endif %}
-{% if d.gate %}{% set g = d.gate %}<h2>Lead-time gate ({{ g.lead_hours[0] }}–{{ g.lead_hours[1] }} h): a quick estimate</h2>
-<p>GBDT, up to {{ g.rounds }} rounds at learning rate {{ g.learning_rate }}, on a sample of {{ g.sample_accounts }} of {{ g.total_accounts }} accounts ({{ g.snapshots }} snapshots, {{ g.positives }} positive). Not the backtest <code>vigil train</code> runs.</p>
-{% if g.problem %}<p class="lost">Not estimated: {{ g.problem }}</p>{% endif %}
-{% if g.result %}{{ curve_svg }}
-<table><tr><th>threshold</th><th>recall</th><th>precision</th><th>alerts / 100 accounts / week</th></tr>
-{% for t in g.result.curve %}<tr><td>{% if t.threshold == g.alert_threshold %}<b>{{ t.threshold }}</b> (alert threshold){% else %}{{ t.threshold }}{% endif %}</td><td>{{ t.recall | round(3) }}</td><td>{{ t.precision | round(3) }}</td><td>{{ t.alerts_per_100_accounts_per_week | round(2) }}</td></tr>
-{% endfor %}</table>{% endif %}
-<p><b>{{ g.verdict }}</b></p>{% endif %}
-{% if d.snippet %}<h2>Config for what is missing</h2><pre>{{ d.snippet }}</pre>{% endif %}
-</body></html>
-"#;
+/// The HTML page's template (extends `base.html`; auto-escaped: the name ends in `.html`).
+const PAGE: &str = include_str!("templates/doctor.html");
 
-/// The diagnosis as a self-contained HTML page.
-pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
-    let mut env = minijinja::Environment::new();
-    env.add_template("doctor.html", PAGE)?;
+/// The diagnosis as a self-contained HTML page (the shared stylesheet, charts inline, no
+/// scripts, no external resources), escalation categories by their `taxonomy` titles.
+pub fn render_html(d: &Diagnosis, taxonomy: &Taxonomy) -> Result<String, minijinja::Error> {
+    let mut env = page::environment(&[("doctor.html", PAGE)])?;
+    let titles = taxonomy.clone();
+    env.add_filter("category", move |v: String| titles.category_title(&v));
+    env.add_filter("instant", |v: String| instant(&v));
+    env.add_filter("code_spans", |v: String| code_spans(&v));
     let months_svg = d
         .escalations
         .as_ref()
@@ -291,16 +258,51 @@ pub fn render_html(d: &Diagnosis) -> Result<String, minijinja::Error> {
         .and_then(|g| g.result.as_ref())
         .map(figures::doctor_curve)
         .unwrap_or_default();
-    env.get_template("doctor.html")?.render(minijinja::context! {
-        d => minijinja::Value::from_serialize(d),
-        months_svg => minijinja::Value::from_safe_string(months_svg),
-        curve_svg => minijinja::Value::from_safe_string(curve_svg),
-    })
+    page::render(
+        &env,
+        "doctor.html",
+        d,
+        minijinja::context! {
+            months_svg => page::inline_svg(&months_svg),
+            curve_svg => page::inline_svg(&curve_svg),
+        },
+    )
+}
+
+/// Text that names commands in backticks (the verdict's "run `vigil backtest`"), for the
+/// page: escaped, each backticked span a `<code>` element; an unpaired backtick stays text.
+fn code_spans(text: &str) -> minijinja::Value {
+    let parts: Vec<&str> = text.split('`').collect();
+    let paired = parts.len() % 2 == 1;
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let escaped = minijinja::HtmlEscape(part);
+        let _ = match (i % 2 == 1, paired || i + 1 < parts.len()) {
+            (true, true) => write!(out, "<code>{escaped}</code>"),
+            (true, false) => write!(out, "&#96;{escaped}"),
+            (false, _) => write!(out, "{escaped}"),
+        };
+    }
+    minijinja::Value::from_safe_string(out)
+}
+
+/// An instant as people read it (`1 July 2026, 00:00 UTC`): RFC 3339, or a UTC timestamp as
+/// the validation report writes it (`2026-07-01 00:00:00.000000`); a `YYYY-MM-DD` date as
+/// `1 July 2026`; any other text unchanged.
+fn instant(value: &str) -> String {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
+        return format::date_time(t.with_timezone(&chrono::Utc));
+    }
+    match chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f") {
+        Ok(t) => format::date_time(t.and_utc()),
+        Err(_) => format::date_text(value, None),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::backtest::AtThreshold;
 
     fn table(status: TableStatus, suggestions: Vec<Suggestion>) -> TableDiagnosis {
         TableDiagnosis {
@@ -343,9 +345,9 @@ mod tests {
         assert_eq!(config_snippet(&[table(TableStatus::Present, Vec::new())]), "");
     }
 
-    #[test]
-    fn html_escapes_their_names_and_inlines_no_external_resource() {
-        let d = Diagnosis {
+    /// A diagnosis of one table (unusable, with `suggestion`) and 12,345 escalations.
+    fn diagnosis(suggestion: &str) -> Diagnosis {
+        Diagnosis {
             config: "p.toml".into(),
             as_of: "2026-07-01T00:00:00+00:00".into(),
             window_start: "2025-07-01T00:00:00+00:00".into(),
@@ -354,7 +356,7 @@ mod tests {
                 TableStatus::Unusable,
                 vec![Suggestion {
                     column: "opened_at",
-                    their_column: "<script>".into(),
+                    their_column: suggestion.into(),
                     similarity: 0.5,
                     why: "name".into(),
                 }],
@@ -362,20 +364,56 @@ mod tests {
             findings: Vec::new(),
             families: Vec::new(),
             escalations: Some(EscalationCounts {
-                total: 3,
+                total: 12_345,
                 per_month: vec![Count {
                     label: "2026-06".into(),
-                    count: 3,
+                    count: 12_345,
                 }],
                 per_category: vec![Count {
                     label: "outage".into(),
-                    count: 3,
+                    count: 12_345,
                 }],
             }),
             gate: None,
             snippet: String::new(),
-        };
-        let html = render_html(&d).expect("renders");
+        }
+    }
+
+    /// A point of the gate's curve (1,200 alerts, 1.5 per 100 accounts a week).
+    fn at(threshold: u32, recall: f64, precision: f64) -> AtThreshold {
+        serde_json::from_value(serde_json::json!({
+            "threshold": threshold, "recall": recall, "precision": precision,
+            "snapshot_precision": precision, "alerts": 1_200,
+            "alerts_per_100_accounts_per_week": 1.5, "detected": 30,
+        }))
+        .expect("a curve point")
+    }
+
+    #[test]
+    fn code_spans_are_escaped_code_elements() {
+        assert_eq!(
+            code_spans("run `vigil <x>` & `b`").to_string(),
+            "run <code>vigil &lt;x&gt;</code> &amp; <code>b</code>"
+        );
+        assert_eq!(code_spans("a ` b").to_string(), "a &#96; b");
+        assert_eq!(code_spans("plain").to_string(), "plain");
+    }
+
+    #[test]
+    fn instants_read_as_dates_and_times() {
+        assert_eq!(instant("2026-07-01T06:30:00+02:00"), "1 July 2026, 04:30 UTC");
+        assert_eq!(
+            instant("2025-12-31 03:08:35.000000"),
+            "31 December 2025, 03:08 UTC"
+        );
+        assert_eq!(instant("2026-06-30"), "30 June 2026");
+        assert_eq!(instant("soon"), "soon");
+    }
+
+    #[test]
+    fn html_escapes_their_names_and_inlines_no_external_resource() {
+        let d = diagnosis("<script>");
+        let html = render_html(&d, Taxonomy::builtin()).expect("renders");
         assert!(
             html.contains("&lt;script&gt;") && !html.contains("<script>"),
             "{html}"
@@ -383,5 +421,69 @@ mod tests {
         assert!(html.contains("<svg"), "the month chart is inline");
         assert!(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"));
         assert!(render_text(&d).contains("suggested: opened_at = \"<script>\""));
+    }
+
+    #[test]
+    fn html_is_the_shared_page_with_numbers_formatted_for_people() {
+        let mut d = diagnosis("opened");
+        d.tables[0].status = TableStatus::Present;
+        d.tables[0].coverage = Some(Coverage {
+            accounts: 12_345,
+            of: 20_000,
+            share: 0.61725,
+        });
+        d.gate = Some(GateEstimate {
+            sample_accounts: 2_000,
+            total_accounts: 20_000,
+            snapshots: 104_000,
+            positives: 1_234,
+            rounds: 60,
+            learning_rate: 0.1,
+            alert_threshold: 70,
+            lead_hours: (24, 72),
+            min_recall: 0.8,
+            min_precision: 0.3,
+            result: Some(GateResult {
+                eligible: 1_500,
+                at_alert_threshold: at(70, 0.8, 0.3),
+                curve: vec![at(50, 0.91234, 0.2), at(70, 0.8, 0.3)],
+                pr_auc: 0.41234,
+                reachable: true,
+                reachable_at: None,
+                recall_margin: 0.05,
+                precision_margin: 0.05,
+                borderline: false,
+            }),
+            problem: None,
+            verdict: "Borderline; run `vigil backtest` <now>.".into(),
+        });
+        let html = render_html(&d, Taxonomy::builtin()).expect("renders");
+        assert!(html.starts_with("<!doctype html>"), "{html}");
+        assert_eq!(html.matches("<style>").count(), 1, "one stylesheet");
+        assert!(html.contains(page::STYLE), "the shared stylesheet");
+        assert!(html.contains("Written by vigil"), "the shared footer");
+        for needle in [
+            "as of <time datetime=\"2026-07-01T00:00:00+00:00\">1 July 2026, 00:00 UTC</time>",
+            "<td class=\"present\">present",
+            "<td class=\"num\">12,345 of 20,000 (61.7%)</td>",
+            "<h2>Escalations (12,345 in the window)</h2>",
+            "<td>Outage</td><td class=\"num\">12,345</td>",
+            "on a sample of 2,000 of 20,000 accounts (104,000 snapshots, 1,234 positive)",
+            "1,500 eligible escalations; snapshot PR-AUC 0.412.",
+            "<td class=\"num\">50</td><td class=\"num\">0.912</td><td class=\"num\">0.200</td><td class=\"num\">1.50</td>",
+            "<td class=\"num\"><b>70</b> (alert threshold)</td>",
+            "<th class=\"num\">Recall</th>",
+            "<p><b>Borderline; run <code>vigil backtest</code> &lt;now&gt;.</b></p>",
+            "</svg><figcaption>Escalations opened per month in the window</figcaption></figure>",
+            "</svg><figcaption>Recall and precision by alert threshold on the sample</figcaption></figure>",
+        ] {
+            assert!(html.contains(needle), "{needle:?} not in\n{html}");
+        }
+        assert_eq!(html.matches("<figure><svg").count(), 2, "{html}");
+        let text = crate::report::tests::outside_charts(&html);
+        assert!(
+            !text.contains("12345") && !text.contains("**") && !text.contains('`'),
+            "{text}"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod lift;
 pub mod page;
 pub mod quarter;
 pub mod quarterly;
+pub mod quarterly_page;
 pub mod render;
 pub mod risk_report;
 pub mod sentiment_card;

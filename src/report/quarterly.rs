@@ -5,6 +5,7 @@
 use super::lift::Lift;
 use super::quarter::Quarter;
 use crate::contract::Taxonomy;
+use crate::format;
 use crate::risk::metrics::ReliabilityBin;
 use crate::time::{DAY_US, units::hours};
 use polars::prelude::*;
@@ -223,8 +224,9 @@ pub fn display(category: &str, taxonomy: &Taxonomy) -> String {
 /// recommended: review onboarding".
 pub fn sentence(change: &CategoryChange, lifts: &[Lift], min_support: usize, taxonomy: &Taxonomy) -> String {
     let rise = match change.change_pct {
-        Some(p) => format!("increased {p:.0}% this quarter"),
-        None => format!("rose from 0 to {} this quarter", change.current),
+        // Rounded as the report's change column rounds it (`format::decimal`).
+        Some(p) => format!("increased {}% this quarter", format::decimal(p, 0)),
+        None => format!("rose from 0 to {} this quarter", format::count(change.current)),
     };
     let who = if lifts.is_empty() {
         format!("; no account characteristic reaches the minimum support of {min_support} escalated accounts")

@@ -16,7 +16,7 @@ mod gate;
 mod tables;
 
 use crate::config::PipelineConfig;
-use crate::contract::{ContractError, History};
+use crate::contract::{ContractError, History, Taxonomy};
 use crate::pipeline::runtime::StageReport;
 use crate::report::doctor::{Diagnosis, FamilyState, TableStatus, config_snippet, render_html};
 use crate::time::RunWindow;
@@ -81,7 +81,7 @@ pub fn doctor(
         diagnosis.escalations = escalations::escalation_counts(&history)?;
         diagnosis.gate = Some(gate::estimate(config, &mut history)?);
     }
-    let outputs = write(storage, &out, &diagnosis)?;
+    let outputs = write(storage, &out, &diagnosis, &config.taxonomy)?;
     let mut stage = StageReport::new("doctor", started);
     stage.outputs = outputs.iter().map(ToString::to_string).collect();
     stage.record(&metrics(&diagnosis))?;
@@ -151,10 +151,16 @@ fn findings(config: &PipelineConfig, history: &History) -> Vec<String> {
     out
 }
 
-/// Writes `doctor.json` and `doctor.html` under `out`; returns their locations.
-fn write(storage: &Storage, out: &Location, diagnosis: &Diagnosis) -> Result<[Location; 2]> {
+/// Writes `doctor.json` and `doctor.html` (categories by their `taxonomy` titles) under
+/// `out`; returns their locations.
+fn write(
+    storage: &Storage,
+    out: &Location,
+    diagnosis: &Diagnosis,
+    taxonomy: &Taxonomy,
+) -> Result<[Location; 2]> {
     let json = serde_json::to_vec_pretty(diagnosis).map_err(|e| Error::Internal(e.to_string()))?;
-    let html = render_html(diagnosis).map_err(|e| Error::Internal(format!("doctor page: {e}")))?;
+    let html = render_html(diagnosis, taxonomy).map_err(|e| Error::Internal(format!("doctor page: {e}")))?;
     let (json_loc, html_loc) = (out.join("doctor.json"), out.join("doctor.html"));
     storage.write(&json_loc, Bytes::from(json))?;
     storage.write(&html_loc, Bytes::from(html))?;

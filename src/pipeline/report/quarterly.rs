@@ -194,7 +194,8 @@ fn write_files(
     report: &QuarterlyReport,
 ) -> Result<Location> {
     let out = reports_root(config, warehouse)?.join(&format!("quarter={}", report.quarter));
-    for (name, body) in render::render(report) {
+    let files = render::render(report).map_err(|e| Error::Internal(format!("quarterly report page: {e}")))?;
+    for (name, body) in files {
         storage.write(&out.join(&name), Bytes::from(body))?;
     }
     Ok(out.join("report.html"))
