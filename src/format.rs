@@ -104,7 +104,7 @@ pub fn ratio(value: f64) -> String {
 pub fn hours(value: Option<f64>) -> String {
     value
         .filter(|h| h.is_finite())
-        .map_or("–".into(), |h| format!("{h:.0} h"))
+        .map_or("–".into(), |h| format!("{} h", thousands(h.round() as i64)))
 }
 
 /// Days with one decimal: `4.25` → `4.2 days`.
@@ -248,6 +248,7 @@ mod tests {
     fn durations_dates_and_names() {
         assert_eq!(hours(Some(36.4)), "36 h");
         assert_eq!(hours(None), "–");
+        assert_eq!(hours(Some(1234.0)), "1,234 h");
         assert_eq!(days(4.25), "4.2 days");
         assert_eq!(span(1), "1 day");
         assert_eq!(span(20), "20 days");

@@ -31,6 +31,7 @@ pub fn environment(
         env.add_template(name, source)?;
     }
     register_filters(&mut env);
+    env.set_formatter(format_value);
     env.add_global("style", Value::from_safe_string(STYLE.to_string()));
     env.add_global("vigil_version", crate::VERSION);
     Ok(env)
@@ -52,6 +53,23 @@ pub fn render<V: Serialize>(
 /// none, and the page then names no URL at all), marked safe.
 pub fn inline_svg(svg: &str) -> Value {
     Value::from_safe_string(svg.replace(" xmlns=\"http://www.w3.org/2000/svg\"", ""))
+}
+
+/// Writes a value into a page: HTML templates escape it (minijinja's auto-escape); Markdown
+/// templates escape the characters that would break a table row or a line (`|`, line
+/// breaks), so a category title or file name from the data cannot reshape the Markdown twin.
+fn format_value(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if state.name().ends_with(".md") => {
+            let escaped = text.replace('|', "\\|").replace(['\r', '\n'], " ");
+            out.write_str(&escaped).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
 }
 
 /// The filters: `count`, `usd`, `usd_compact`, `pct(decimals)`, `pct_auto`, `pct_change`,
@@ -96,6 +114,9 @@ mod tests {
         assert!(html.contains("<svg></svg>") && html.contains("--rule"), "{html}");
         let text = render(&env, "t.md", &view, minijinja::context! {})?;
         assert_eq!(text, "<b>A&B</b>: $2.2M");
+        let piped = serde_json::json!({"name": "a | b\nc", "arr": 1.0});
+        let row = render(&env, "t.md", &piped, minijinja::context! {})?;
+        assert_eq!(row, "a \\| b c: $1", "a value cannot break a Markdown table row");
         Ok(())
     }
 }
