@@ -465,7 +465,7 @@ mod tests {
         for needle in [
             "as of <time datetime=\"2026-07-01T00:00:00+00:00\">1 July 2026, 00:00 UTC</time>",
             "<td class=\"present\">present",
-            "<td class=\"num\">12,345 of 20,000 (61.7%)</td>",
+            "<td class=\"num\">12,345 of 20,000<br><small>61.7%</small></td>",
             "<h2>Escalations (12,345 in the window)</h2>",
             "<td>Outage</td><td class=\"num\">12,345</td>",
             "on a sample of 2,000 of 20,000 accounts (104,000 snapshots, 1,234 positive)",

@@ -75,6 +75,9 @@ pub fn render(
 /// Everything the validation pages show, in the order they show it.
 #[derive(Debug, Serialize)]
 pub struct ValidationView {
+    /// The run date (the day before `--as-of`'s instant, as the output partitions name it),
+    /// as people write it.
+    pub run_date: String,
     /// `--as-of`, as people write it.
     pub as_of: String,
     /// Start of the lookback window.
@@ -162,6 +165,7 @@ impl ValidationView {
     /// The view of a report and its verdict.
     pub fn new(r: &ValidationReport, verdict: &Verdict) -> Self {
         Self {
+            run_date: run_date(&r.as_of),
             as_of: instant(&r.as_of),
             window_start: instant(&r.window_start),
             verdict: verdict.clone(),
@@ -198,7 +202,7 @@ fn table_row(t: &TableReport) -> TableRow {
             (Some(a), Some(b)) => format!("{} – {}", day(a), day(b)),
             _ => "–".into(),
         },
-        latest_event: t.latest_event_end.as_deref().map_or("–".into(), instant),
+        latest_event: t.latest_event_end.as_deref().map_or("–".into(), short_instant),
     }
 }
 
@@ -274,6 +278,23 @@ fn absent(line: &str) -> Absent {
 fn instant(text: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(text)
         .map_or_else(|_| text.to_string(), |t| format::date_time(t.to_utc()))
+}
+
+/// An RFC 3339 instant in a table cell: `30 Jun 2026 23:00`.
+fn short_instant(text: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(text).map_or_else(
+        |_| text.to_string(),
+        |t| t.to_utc().format("%-d %b %Y %H:%M").to_string(),
+    )
+}
+
+/// The run date of an `--as-of` instant (`RunWindow::run_date`: the day of the last
+/// microsecond before it), as people write it.
+fn run_date(as_of: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(as_of).map_or_else(
+        |_| as_of.to_string(),
+        |t| format::date((t.to_utc() - chrono::TimeDelta::microseconds(1)).date_naive()),
+    )
 }
 
 /// The date of an ISO date or timestamp text, as people write it.

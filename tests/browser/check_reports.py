@@ -50,6 +50,7 @@ Every Chromium call has a 60 s timeout, so a hung browser fails the check instea
 from __future__ import annotations
 
 import argparse
+import datetime
 import html
 import json
 import re
@@ -437,7 +438,10 @@ def table_value(markdown: str, label: str) -> int | None:
 
 
 def validation_page(path: Path) -> Page:
-    page = Page("validation", path, [("the run date", [path.parent.name.removeprefix("run_date=")])])
+    run_date = path.parent.name.removeprefix("run_date=")
+    # The page writes dates as people read them ("30 June 2026"); ISO is accepted too.
+    readable = datetime.date.fromisoformat(run_date).strftime("%-d %B %Y")
+    page = Page("validation", path, [("the run date", [run_date, readable])])
     report = json.loads((path.parent / "report.json").read_text())
     for t in report["tables"]:
         page.headlines.append((f"{t['table']}: rows read", [count(t["rows_read"])]))

@@ -8,6 +8,7 @@
 
 use crate::config::PipelineConfig;
 use crate::contract::{History, MAX_SHARDS, Shard};
+use crate::format;
 use crate::pipeline::features::{FeatureMode, feature_table};
 use crate::pipeline::risk::input::from_table;
 use crate::pipeline::risk::quick_backtest;
@@ -153,7 +154,9 @@ fn verdict(est: &GateEstimate) -> String {
     );
     let sample = format!(
         "on {} of {} accounts, {} eligible escalations; `vigil train` backtests every account",
-        est.sample_accounts, est.total_accounts, r.eligible
+        format::count(est.sample_accounts),
+        format::count(est.total_accounts),
+        format::count(r.eligible)
     );
     let measured = format!(
         "{measured}; on this sample recall is ± {:.2} and precision ± {:.2} (95%)",
