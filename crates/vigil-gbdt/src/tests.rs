@@ -179,6 +179,11 @@ fn gbdt_table_shap_equals_recursive_treeshap_on_a_trained_ensemble() -> TestResu
             margin[r]
         );
     }
+    // A row's values do not depend on the thread count or on the other rows (shards).
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    assert_eq!(one.install(|| model.contributions(&probe.x))?, fast);
+    let tail = probe.x.take(&(500..700).collect::<Vec<_>>());
+    assert_eq!(model.contributions(&tail)?.values, fast.values[500..]);
     Ok(())
 }
 
