@@ -12,6 +12,10 @@
 //! - `−H(A)` when `j ∉ A`, and
 //! - `(1 − z_j)/z_j · H(A ∖ {j})` when `j ∈ A`.
 //!
+//! (Shapley's sum over `S ⊆ U ∖ {j}` of `w(|S|) · (f(S ∪ {j}) − f(S))`: when `j ∉ A`,
+//! `f(S ∪ {j}) = 0` and `f(S)` is nonzero only for `S ⊆ A`; when `j ∈ A`, only `S ⊆ A ∖ {j}`
+//! count and `f(S ∪ {j}) − f(S) = (1 − z_j)/z_j · v · Π_{k ∈ U∖S} z_k`.)
+//!
 //! So each leaf keeps `H` for every subset of its path's features (a table of `2^d` values,
 //! summed over subsets once per tree), and a row costs one pass over the splits to find each
 //! leaf's `A` as a bitmask plus `d` table reads per leaf: O(L · D) per tree instead of
