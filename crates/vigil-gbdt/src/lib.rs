@@ -4,8 +4,9 @@
 //! LightGBM are in benches/README.md): leaf-wise trees on 255-bin histograms with the
 //! sibling-subtraction trick, missing values routed to the better side, categorical splits
 //! on categories ordered by gradient ratio, sample weights, per-feature monotone constraints,
-//! early stopping on a validation set, and exact TreeSHAP. Threads come from a rayon pool
-//! of `threads` workers.
+//! early stopping on a validation set, and exact TreeSHAP (per-leaf tables computed once per
+//! tree, checked against the recursive algorithm and brute force). Threads come from a rayon
+//! pool of `threads` workers.
 //!
 //! It works on a plain column-major `f32` [`Matrix`] with its [`FeatureSchema`], and must
 //! not depend on polars, burn, the object stores or the application crate `vigil`: turning

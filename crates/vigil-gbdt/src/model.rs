@@ -250,25 +250,27 @@ impl Gbdt {
             .collect())
     }
 
-    /// Exact TreeSHAP contributions per row of `x`; with the bias they sum to the margin.
+    /// Exact TreeSHAP contributions per row of `x` (path-dependent, by per-leaf tables:
+    /// `shap::table`); with the bias they sum to the margin.
     pub fn contributions(&self, x: &Matrix) -> Result<Contributions, GbdtError> {
+        self.explained(x, shap::explain)
+    }
+
+    /// [`Gbdt::contributions`] by the reference algorithm, recursive TreeSHAP (Lundberg
+    /// et al. 2018, Algorithm 2): the same values up to float rounding, several times slower.
+    /// For tests and benchmarks.
+    pub fn contributions_recursive(&self, x: &Matrix) -> Result<Contributions, GbdtError> {
+        self.explained(x, shap::explain_recursive)
+    }
+
+    /// `x`'s contributions by `explain`; the bias is the expected margin (the base score plus
+    /// every tree's cover-weighted mean output).
+    fn explained(&self, x: &Matrix, explain: shap::Explain) -> Result<Contributions, GbdtError> {
         self.check_width(x)?;
-        let bias = self.base_score + self.trees.iter().map(Tree::expected_value).sum::<f64>();
-        let depth = self.trees.iter().map(Tree::depth).max().unwrap_or(0);
-        let values = (0..x.rows)
-            .into_par_iter()
-            .map_init(
-                || shap::PathBuffer::for_depth(depth),
-                |buf, r| {
-                    let mut phi = vec![0.0; x.width()];
-                    for t in &self.trees {
-                        shap::tree_shap(t, &x.columns, r, &mut phi, buf);
-                    }
-                    phi
-                },
-            )
-            .collect();
-        Ok(Contributions { bias, values })
+        Ok(Contributions {
+            bias: self.base_score + self.trees.iter().map(Tree::expected_value).sum::<f64>(),
+            values: explain(&self.trees, &x.columns, x.rows, x.width()),
+        })
     }
 
     /// The model as JSON (what vigil's registry stores as `model.bin`).

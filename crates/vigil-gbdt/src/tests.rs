@@ -150,6 +150,44 @@ fn gbdt_contributions_sum_to_the_margin() -> TestResult {
 }
 
 #[test]
+fn gbdt_table_shap_equals_recursive_treeshap_on_a_trained_ensemble() -> TestResult {
+    let (train, probe) = (synthetic(4000, 10), synthetic(700, 11));
+    let params = GbdtParams {
+        max_rounds: 150,
+        num_leaves: 63,
+        min_data_in_leaf: 5,
+        threads: 2,
+        ..GbdtParams::default()
+    };
+    let (model, _) = fit(&params, &train, None)?;
+    assert!(model.trees.len() >= 100, "{} trees", model.trees.len());
+    let (fast, reference) = (
+        model.contributions(&probe.x)?,
+        model.contributions_recursive(&probe.x)?,
+    );
+    assert_eq!(fast.bias, reference.bias);
+    assert_eq!(fast.values.len(), probe.len());
+    let margin = model.predict_margin(&probe.x)?;
+    for (r, (a, b)) in fast.values.iter().zip(&reference.values).enumerate() {
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()), "row {r}: {a:?} vs {b:?}");
+        }
+        let total = fast.bias + a.iter().sum::<f64>();
+        assert!(
+            (total - margin[r]).abs() < 1e-6,
+            "row {r}: {total} vs {}",
+            margin[r]
+        );
+    }
+    // A row's values do not depend on the thread count or on the other rows (shards).
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    assert_eq!(one.install(|| model.contributions(&probe.x))?, fast);
+    let tail = probe.x.take(&(500..700).collect::<Vec<_>>());
+    assert_eq!(model.contributions(&tail)?.values, fast.values[500..]);
+    Ok(())
+}
+
+#[test]
 fn gbdt_monotone_constraint_holds_everywhere() -> TestResult {
     let mut train = synthetic(4000, 5);
     // Make the relation of `noise` to risk non-monotone, then forbid risk to fall with it.

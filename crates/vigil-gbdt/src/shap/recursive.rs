@@ -1,11 +1,10 @@
-//! Exact TreeSHAP (Lundberg, Erion & Lee 2018, "Consistent Individualized Feature
-//! Attribution for Tree Ensembles", Algorithm 2): Shapley values of one tree's output in
-//! O(leaves · depth²), with the path-dependent expectation (a feature outside the coalition
-//! follows both children, weighted by their training cover).
+//! Recursive TreeSHAP (Lundberg, Erion & Lee 2018, "Consistent Individualized Feature
+//! Attribution for Tree Ensembles", Algorithm 2): one tree's Shapley values for one row in
+//! O(leaves · depth²), walking the tree and keeping the path's permutation weights.
 //!
-//! Written here rather than taken from a crate: no maintained Rust crate computes TreeSHAP
-//! for trees trained elsewhere, and the algorithm is ~100 lines. Tests check it against a
-//! brute-force enumeration of coalitions.
+//! The reference for [`super::table`], and its fallback: [`tree_shap`] for a whole tree the
+//! tables decline, [`leaf_shap`] for a leaf past their size bound. Tests check both
+//! algorithms against a brute-force enumeration of coalitions.
 
 use crate::tree::Tree;
 
@@ -45,6 +44,30 @@ pub fn tree_shap(tree: &Tree, columns: &[Vec<f32>], r: usize, phi: &mut [f64], b
     walk.recurse(phi, 0, &mut buf.0, 0, 0, 1.0, 1.0, -1);
 }
 
+/// Adds one leaf's share of TreeSHAP to `phi` in O(d²): the leaf of output `value` below a
+/// path whose distinct `features` have the cover products `z`, bit `k` of `pass` telling
+/// whether the row passes every test of feature `k` (what the recursion has at the leaf,
+/// each repeated feature already merged). `buf` must be sized for a depth of at least `d`.
+pub fn leaf_shap(value: f64, features: &[u32], z: &[f64], pass: u64, phi: &mut [f64], buf: &mut PathBuffer) {
+    let path = &mut buf.0;
+    extend(path, 0, 1.0, 1.0, -1);
+    for (k, (&feature, &z)) in features.iter().zip(z).enumerate() {
+        let one = (pass >> k & 1) as f64;
+        extend(path, k + 1, z, one, feature as isize);
+    }
+    leaf_share(&path[..=z.len()], value, phi);
+}
+
+/// Adds the share of a leaf of output `value` at the end of `path` to `phi`.
+fn leaf_share(path: &[PathElement], value: f64, phi: &mut [f64]) {
+    let d = path.len() - 1;
+    for i in 1..=d {
+        let w = unwound_sum(path, d, i);
+        let el = path[i];
+        phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * value;
+    }
+}
+
 /// What stays fixed during one tree's recursion.
 struct Walk<'a> {
     tree: &'a Tree,
@@ -72,12 +95,7 @@ impl Walk<'_> {
         extend(&mut buf[off..], depth, zero_fraction, one_fraction, feature);
         let n = &self.tree.nodes[node];
         if n.is_leaf() {
-            let path = &buf[off..=off + depth];
-            for i in 1..=depth {
-                let w = unwound_sum(path, depth, i);
-                let el = path[i];
-                phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * n.value;
-            }
+            leaf_share(&buf[off..=off + depth], n.value, phi);
             return;
         }
         let split = n.feature as isize;
@@ -175,117 +193,4 @@ fn unwound_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
         }
     }
     total
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tree::{LEAF, Node};
-
-    fn split(feature: u32, threshold: f32, left: u32, right: u32, cover: f64) -> Node {
-        Node {
-            feature,
-            threshold,
-            left_levels: Vec::new(),
-            default_left: true,
-            left,
-            right,
-            value: 0.0,
-            cover,
-            gain: 1.0,
-        }
-    }
-
-    /// Depth-2 tree on features 0 and 1 (feature 2 unused), and one that splits on
-    /// feature 0 twice on a path.
-    fn trees() -> Vec<Tree> {
-        vec![
-            Tree {
-                nodes: vec![
-                    split(0, 0.5, 1, 2, 100.0),
-                    split(1, 1.0, 3, 4, 60.0),
-                    split(1, 2.0, 5, 6, 40.0),
-                    Node::leaf(-1.0, 25.0),
-                    Node::leaf(0.5, 35.0),
-                    Node::leaf(2.0, 10.0),
-                    Node::leaf(3.0, 30.0),
-                ],
-            },
-            Tree {
-                nodes: vec![
-                    split(0, 0.5, 1, 2, 100.0),
-                    split(2, 0.0, 3, 4, 70.0),
-                    Node::leaf(1.5, 30.0),
-                    split(0, -1.0, 5, 6, 50.0),
-                    Node::leaf(-0.5, 20.0),
-                    Node::leaf(0.25, 10.0),
-                    Node::leaf(-2.0, 40.0),
-                ],
-            },
-        ]
-    }
-
-    /// E[f(x) | x_S] with the same path-dependent expectation.
-    fn cond(tree: &Tree, x: &[f32], set: u32, i: usize) -> f64 {
-        let n = &tree.nodes[i];
-        if n.feature == LEAF {
-            return n.value;
-        }
-        if set >> n.feature & 1 == 1 {
-            return cond(tree, x, set, n.child(x[n.feature as usize]));
-        }
-        let (l, r) = (&tree.nodes[n.left as usize], &tree.nodes[n.right as usize]);
-        (l.cover * cond(tree, x, set, n.left as usize) + r.cover * cond(tree, x, set, n.right as usize))
-            / n.cover
-    }
-
-    fn factorial(n: usize) -> f64 {
-        (1..=n).map(|k| k as f64).product()
-    }
-
-    fn brute_force(tree: &Tree, x: &[f32]) -> Vec<f64> {
-        let m = x.len();
-        (0..m)
-            .map(|i| {
-                (0..1u32 << m)
-                    .filter(|s| s >> i & 1 == 0)
-                    .map(|s| {
-                        let k = s.count_ones() as usize;
-                        let w = factorial(k) * factorial(m - k - 1) / factorial(m);
-                        w * (cond(tree, x, s | 1 << i, 0) - cond(tree, x, s, 0))
-                    })
-                    .sum()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn tree_shap_matches_brute_force_shapley_and_sums_to_the_output() {
-        let rows: [[f32; 3]; 5] = [
-            [0.0, 0.0, 1.0],
-            [1.0, 3.0, -1.0],
-            [0.2, 1.5, 0.0],
-            [f32::NAN, 2.5, 0.5],
-            [-2.0, 0.5, -0.5],
-        ];
-        for tree in trees() {
-            for x in &rows {
-                let columns: Vec<Vec<f32>> = x.iter().map(|&v| vec![v]).collect();
-                let mut phi = vec![0.0; 3];
-                tree_shap(
-                    &tree,
-                    &columns,
-                    0,
-                    &mut phi,
-                    &mut PathBuffer::for_depth(tree.depth()),
-                );
-                let exact = brute_force(&tree, x);
-                for (a, b) in phi.iter().zip(&exact) {
-                    assert!((a - b).abs() < 1e-9, "{phi:?} vs {exact:?} for {x:?}");
-                }
-                let total: f64 = phi.iter().sum::<f64>() + tree.expected_value();
-                assert!((total - tree.predict(&columns, 0)).abs() < 1e-9);
-            }
-        }
-    }
 }
