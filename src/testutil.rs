@@ -14,3 +14,18 @@ pub fn assert_doc_current(rel_path: &str, want: &str, test: &str) -> std::io::Re
     );
     Ok(())
 }
+
+/// Backtest figures at one threshold, for chart and gate tests: `recall` and `precision`
+/// given, snapshot precision equal to precision, 10 alerts, 5 detected, 1 alert per 100
+/// accounts per week.
+pub fn at_threshold(threshold: u32, recall: f64, precision: f64) -> crate::risk::backtest::AtThreshold {
+    crate::risk::backtest::AtThreshold {
+        threshold,
+        recall,
+        precision,
+        snapshot_precision: precision,
+        alerts: 10,
+        alerts_per_100_accounts_per_week: 1.0,
+        detected: 5,
+    }
+}

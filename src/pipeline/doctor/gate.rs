@@ -180,17 +180,7 @@ fn verdict(est: &GateEstimate) -> String {
 mod tests {
     use super::*;
 
-    fn at(threshold: u32, recall: f64, precision: f64) -> AtThreshold {
-        AtThreshold {
-            threshold,
-            recall,
-            precision,
-            snapshot_precision: precision,
-            alerts: 10,
-            alerts_per_100_accounts_per_week: 1.0,
-            detected: 5,
-        }
-    }
+    use crate::testutil::at_threshold as at;
 
     fn estimate(result: Option<GateResult>) -> GateEstimate {
         GateEstimate {

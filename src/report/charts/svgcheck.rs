@@ -1,7 +1,9 @@
-//! Test helper: a tiny XML reader for the charts' SVG (elements, attributes, text), which
-//! fails on unbalanced tags, unquoted attributes and bare `&` — enough to check that a
-//! chart is well-formed and to find its labels and marks.
+//! Test helper: the charts' SVG read with quick-xml into a flat list of elements
+//! (attributes, text, parent), failing on anything that is not well-formed — enough to check
+//! that a chart is valid XML and to find its labels and marks.
 
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::reader::Reader;
 use std::collections::BTreeMap;
 
 /// One element: its name, attributes, own text, and its parent's index.
@@ -30,90 +32,78 @@ impl El {
     }
 }
 
-/// Parses `svg`, panicking with the reason when it is not well-formed.
+/// Parses `svg` with quick-xml, panicking with the reason when it is not well-formed
+/// (unbalanced or mismatched tags, repeated or unquoted attributes, a bare `&`, an unknown
+/// entity, text or a second element outside the root).
 pub fn parse(svg: &str) -> Vec<El> {
+    let mut reader = Reader::from_str(svg);
     let (mut els, mut open): (Vec<El>, Vec<usize>) = (Vec::new(), Vec::new());
-    let mut rest = svg;
-    while let Some(lt) = rest.find('<') {
-        let text = &rest[..lt];
-        check_entities(text);
-        if let Some(&top) = open.last() {
-            els[top].text.push_str(&unescape(text));
-        } else {
-            assert!(text.trim().is_empty(), "text outside the root: {text:?}");
-        }
-        let gt = rest[lt..].find('>').expect("unclosed tag") + lt;
-        let tag = &rest[lt + 1..gt];
-        rest = &rest[gt + 1..];
-        if let Some(name) = tag.strip_prefix('/') {
-            let top = open.pop().expect("closing tag without an open one");
-            assert_eq!(els[top].name, name.trim(), "mismatched closing tag");
-            continue;
-        }
-        let self_closing = tag.ends_with('/');
-        let tag = tag.trim_end_matches('/');
-        let (name, attrs) = tag.split_once(' ').unwrap_or((tag, ""));
-        assert!(
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),
-            "bad tag {name:?}"
-        );
-        assert!(
-            open.len() + els.len() == 0 || !open.is_empty(),
-            "second root element <{name}>"
-        );
-        els.push(El {
-            name: name.to_string(),
-            attrs: attributes(attrs),
-            text: String::new(),
-            parent: open.last().copied(),
-        });
-        if !self_closing {
-            open.push(els.len() - 1);
+    loop {
+        match reader.read_event().expect("well-formed SVG") {
+            Event::Start(e) => {
+                els.push(element(&e, &open, els.len()));
+                open.push(els.len() - 1);
+            }
+            Event::Empty(e) => els.push(element(&e, &open, els.len())),
+            Event::End(_) => {
+                open.pop().expect("closing tag without an open one");
+            }
+            Event::Text(t) => {
+                let text = t.decode().expect("UTF-8 text");
+                push_text(&mut els, &open, &text);
+            }
+            Event::GeneralRef(r) => push_text(&mut els, &open, &entity(&r).to_string()),
+            Event::Eof => break,
+            other => panic!("unexpected {other:?} in a chart"),
         }
     }
-    assert!(rest.trim().is_empty(), "text after the root");
     assert!(open.is_empty(), "unclosed elements: {open:?}");
     els
 }
 
-fn attributes(s: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        let (name, after) = rest
-            .split_once("=\"")
-            .unwrap_or_else(|| panic!("bad attribute in {s:?}"));
-        let (value, after) = after
-            .split_once('"')
-            .unwrap_or_else(|| panic!("unquoted attribute in {s:?}"));
-        assert!(!value.contains('<'), "`<` in attribute {name}");
-        check_entities(value);
-        assert!(
-            out.insert(name.trim().to_string(), unescape(value)).is_none(),
-            "repeated attribute {name}"
-        );
-        rest = after.trim_start();
+/// An element and its attributes (each unescaped; quick-xml rejects repeats).
+fn element(e: &BytesStart<'_>, open: &[usize], count: usize) -> El {
+    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    assert!(count == 0 || !open.is_empty(), "second root element <{name}>");
+    let mut attrs = BTreeMap::new();
+    for a in e.attributes().with_checks(true) {
+        let a = a.unwrap_or_else(|err| panic!("bad attribute on <{name}>: {err}"));
+        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+        let value = a
+            .unescape_value()
+            .unwrap_or_else(|err| panic!("bad value of {key}: {err}"));
+        attrs.insert(key, value.into_owned());
     }
-    out
-}
-
-fn check_entities(s: &str) {
-    for (i, _) in s.match_indices('&') {
-        let tail = &s[i..];
-        assert!(
-            ["&amp;", "&lt;", "&gt;", "&quot;"]
-                .iter()
-                .any(|e| tail.starts_with(e)),
-            "bare & in {s:?}"
-        );
+    El {
+        name,
+        attrs,
+        text: String::new(),
+        parent: open.last().copied(),
     }
 }
 
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+/// Adds text to the innermost open element; outside the root only whitespace may appear.
+fn push_text(els: &mut [El], open: &[usize], text: &str) {
+    match open.last() {
+        Some(&top) => els[top].text.push_str(text),
+        None => assert!(text.trim().is_empty(), "text outside the root: {text:?}"),
+    }
+}
+
+/// The character an entity reference stands for (the five XML entities or a character
+/// reference).
+fn entity(r: &BytesRef<'_>) -> char {
+    if let Some(c) = r.resolve_char_ref().expect("valid character reference") {
+        return c;
+    }
+    match r.decode().expect("UTF-8 entity").as_ref() {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        other => panic!("unknown entity &{other};"),
+    }
 }
 
 /// The text of every element with `class`, in order.

@@ -267,3 +267,31 @@ fn reference_labels_keep_off_the_data_lines() {
     let left = target_label_x(&[(0.0, 0.1), (90.0, 0.6), (100.0, 1.0)]);
     assert!(left < 100.0, "{left}");
 }
+
+#[test]
+#[should_panic(expected = "well-formed SVG")]
+fn the_svg_reader_rejects_mismatched_tags() {
+    super::svgcheck::parse("<svg><g></text></svg>");
+}
+
+#[test]
+#[should_panic(expected = "well-formed SVG")]
+fn the_svg_reader_rejects_a_bare_ampersand() {
+    super::svgcheck::parse("<svg><text>A & B</text></svg>");
+}
+
+#[test]
+#[should_panic(expected = "bad attribute")]
+fn the_svg_reader_rejects_repeated_attributes() {
+    super::svgcheck::parse("<svg><rect x=\"1\" x=\"2\"/></svg>");
+}
+
+#[test]
+fn the_svg_reader_unescapes_text_and_attributes() {
+    let els = super::svgcheck::parse(
+        "<svg><g><title>R&amp;D &lt;ops&gt;</title><text class=\"a&quot;b\">x</text></g></svg>",
+    );
+    assert_eq!(els[2].text, "R&D <ops>");
+    assert_eq!(els[3].attrs["class"], "a\"b");
+    assert_eq!(els[3].parent, Some(1));
+}

@@ -6,17 +6,7 @@ use super::*;
 use crate::risk::metrics::PrPoint;
 use std::collections::BTreeMap;
 
-fn at(threshold: u32, recall: f64, precision: f64) -> AtThreshold {
-    AtThreshold {
-        threshold,
-        recall,
-        precision,
-        snapshot_precision: precision,
-        alerts: 10,
-        alerts_per_100_accounts_per_week: 1.0,
-        detected: 5,
-    }
-}
+use crate::testutil::at_threshold as at;
 
 fn bin(predicted: f64, observed: f64, rows: usize) -> ReliabilityBin {
     ReliabilityBin {
