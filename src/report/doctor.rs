@@ -255,8 +255,7 @@ pub fn render_html(d: &Diagnosis, taxonomy: &Taxonomy) -> Result<String, minijin
     let curve_svg = d
         .gate
         .as_ref()
-        .and_then(|g| g.result.as_ref())
-        .map(figures::doctor_curve)
+        .and_then(|g| g.result.as_ref().map(|r| figures::doctor_curve(r, g.min_recall)))
         .unwrap_or_default();
     page::render(
         &env,

@@ -120,13 +120,14 @@ pub fn doctor_months(e: &EscalationCounts) -> String {
     )
 }
 
-/// Recall and precision over the curve's thresholds, with the alert threshold marked.
-pub fn doctor_curve(r: &GateResult) -> String {
+/// The doctor's quick estimate: recall and precision by alert threshold on its sample, with
+/// the configured alert threshold and the gate's target recall marked.
+pub fn doctor_curve(r: &GateResult, min_recall: f64) -> String {
     threshold_chart(
         "Recall and precision by alert threshold",
         &r.curve,
         r.at_alert_threshold.threshold,
-        None,
+        Some(min_recall),
     )
 }
 

@@ -327,20 +327,24 @@ fn doctor_charts_have_scales_and_the_alert_threshold() {
     assert_eq!(texts(&els, "tick-x"), ["2026-01", "2026-02"]);
     assert_eq!(texts(&els, "tick-y"), ["0", "1", "2", "3", "4", "5"]);
     assert_eq!(texts(&els, "value"), ["3", "4"]);
-    let curve = doctor_curve(&GateResult {
-        eligible: 10,
-        at_alert_threshold: at(70, 0.5, 0.3),
-        curve: vec![at(50, 0.8, 0.2), at(70, 0.5, 0.3), at(90, 0.2, 0.5)],
-        pr_auc: 0.4,
-        reachable: false,
-        reachable_at: None,
-        recall_margin: 0.1,
-        precision_margin: 0.1,
-        borderline: false,
-    });
+    let curve = doctor_curve(
+        &GateResult {
+            eligible: 10,
+            at_alert_threshold: at(70, 0.5, 0.3),
+            curve: vec![at(50, 0.8, 0.2), at(70, 0.5, 0.3), at(90, 0.2, 0.5)],
+            pr_auc: 0.4,
+            reachable: false,
+            reachable_at: None,
+            recall_margin: 0.1,
+            precision_margin: 0.1,
+            borderline: false,
+        },
+        0.8,
+    );
     let els = check_chart(&curve);
     let (x, label) = vline(&els);
     assert_eq!(label, "alert threshold 70");
+    assert!(texts(&els, "mark-label").contains(&"target recall 80%".to_string()));
     let (x60, x80) = (
         tick_position(&els, "tick-x", "60"),
         tick_position(&els, "tick-x", "80"),
