@@ -6,7 +6,7 @@
 //! separators and `.` decimals). Money is US dollars: the contract's ARR and contract
 //! values are in USD (`data/CONTRACT.md`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 /// `1234567` → `1,234,567`; `-1000` → `-1,000`.
 pub fn thousands(n: i64) -> String {
@@ -200,6 +200,19 @@ pub fn decimal(value: f64, decimals: usize) -> String {
     }
 }
 
+/// An instant in a text as people read it (`1 July 2026, 00:00 UTC`): RFC 3339, or a UTC timestamp as
+/// the validation report writes it (`2026-07-01 00:00:00.000000`); a `YYYY-MM-DD` date as
+/// `1 July 2026`; any other text unchanged.
+pub fn instant_text(value: &str) -> String {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return date_time(t.with_timezone(&Utc));
+    }
+    match NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f") {
+        Ok(t) => date_time(t.and_utc()),
+        Err(_) => date_text(value, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +274,13 @@ mod tests {
         assert_eq!(date_text("2024-05-07", None), "7 May 2024");
         assert_eq!(date_text("2024-05-07", Some("%-d %b")), "7 May");
         assert_eq!(date_text("soon", None), "soon");
+        assert_eq!(instant_text("2024-05-07T08:00:00+02:00"), "7 May 2024, 06:00 UTC");
+        assert_eq!(
+            instant_text("2024-05-07 06:00:00.000000"),
+            "7 May 2024, 06:00 UTC"
+        );
+        assert_eq!(instant_text("2024-05-07"), "7 May 2024");
+        assert_eq!(instant_text("later"), "later");
         assert_eq!(role("vp_customer_success"), "VP Customer Success");
         assert_eq!(role("cs_manager"), "CS Manager");
         assert_eq!(and_list(&[]), "");

@@ -245,7 +245,6 @@ pub fn render_html(d: &Diagnosis, taxonomy: &Taxonomy) -> Result<String, minijin
     let mut env = page::environment(&[("doctor.html", PAGE)])?;
     let titles = taxonomy.clone();
     env.add_filter("category", move |v: String| titles.category_title(&v));
-    env.add_filter("instant", |v: String| instant(&v));
     env.add_filter("code_spans", |v: String| code_spans(&v));
     let months_svg = d
         .escalations
@@ -283,19 +282,6 @@ fn code_spans(text: &str) -> minijinja::Value {
         };
     }
     minijinja::Value::from_safe_string(out)
-}
-
-/// An instant as people read it (`1 July 2026, 00:00 UTC`): RFC 3339, or a UTC timestamp as
-/// the validation report writes it (`2026-07-01 00:00:00.000000`); a `YYYY-MM-DD` date as
-/// `1 July 2026`; any other text unchanged.
-fn instant(value: &str) -> String {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
-        return format::date_time(t.with_timezone(&chrono::Utc));
-    }
-    match chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f") {
-        Ok(t) => format::date_time(t.and_utc()),
-        Err(_) => format::date_text(value, None),
-    }
 }
 
 #[cfg(test)]
@@ -396,17 +382,6 @@ mod tests {
         );
         assert_eq!(code_spans("a ` b").to_string(), "a &#96; b");
         assert_eq!(code_spans("plain").to_string(), "plain");
-    }
-
-    #[test]
-    fn instants_read_as_dates_and_times() {
-        assert_eq!(instant("2026-07-01T06:30:00+02:00"), "1 July 2026, 04:30 UTC");
-        assert_eq!(
-            instant("2025-12-31 03:08:35.000000"),
-            "31 December 2025, 03:08 UTC"
-        );
-        assert_eq!(instant("2026-06-30"), "30 June 2026");
-        assert_eq!(instant("soon"), "soon");
     }
 
     #[test]

@@ -73,7 +73,7 @@ fn format_value(
 }
 
 /// The filters: `count`, `usd`, `usd_compact`, `pct(decimals)`, `pct_auto`, `pct_change`,
-/// `ratio`, `decimal(n)`, `hours`, `signed`, `span`, `date` (a `YYYY-MM-DD` text, optional chrono format).
+/// `ratio`, `decimal(n)`, `hours`, `signed`, `span`, `instant`, `date` (a `YYYY-MM-DD` text, optional chrono format).
 fn register_filters(env: &mut Environment<'_>) {
     env.add_filter("count", |n: i64| format::thousands(n));
     env.add_filter("usd", |v: Option<f64>| format::usd(v));
@@ -86,6 +86,7 @@ fn register_filters(env: &mut Environment<'_>) {
     env.add_filter("hours", |v: Option<f64>| format::hours(v));
     env.add_filter("signed", |v: i64| format::signed(v));
     env.add_filter("span", |v: i64| format::span(v));
+    env.add_filter("instant", |v: String| format::instant_text(&v));
     env.add_filter("date", |v: String, f: Option<String>| {
         format::date_text(&v, f.as_deref())
     });

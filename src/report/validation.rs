@@ -166,8 +166,8 @@ impl ValidationView {
     pub fn new(r: &ValidationReport, verdict: &Verdict) -> Self {
         Self {
             run_date: run_date(&r.as_of),
-            as_of: instant(&r.as_of),
-            window_start: instant(&r.window_start),
+            as_of: format::instant_text(&r.as_of),
+            window_start: format::instant_text(&r.window_start),
             verdict: verdict.clone(),
             totals: Totals {
                 tables: r.tables.len(),
@@ -272,12 +272,6 @@ fn absent(line: &str) -> Absent {
         table: table.to_string(),
         signals: signals.to_string(),
     }
-}
-
-/// An RFC 3339 instant as a date and UTC time; any other text unchanged.
-fn instant(text: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map_or_else(|_| text.to_string(), |t| format::date_time(t.to_utc()))
 }
 
 /// An RFC 3339 instant in a table cell: `30 Jun 2026 23:00`.
